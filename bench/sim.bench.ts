@@ -1,0 +1,126 @@
+// Simulator throughput: a 5-node cluster commits 100,000 writes without faults, once without
+// trace recording and once with it. Prints simulated messages and committed writes per wall-clock
+// second and peak memory. Run with `npm run bench:sim` (tsx --expose-gc).
+// Ordering kept: a fixed window of writes is in flight at the leader; each settled write issues
+// the next, so the run is deterministic (seeded) and only wall-clock time varies.
+import { Simulator } from '../src/sim/cluster.ts';
+import type { ClientHandle } from '../src/sim/cluster.ts';
+import { NACOS_TIMING } from '../src/node/node.ts';
+import { TraceRecorder } from '../src/trace/recorder.ts';
+
+const GROUP = 'nacos_config';
+const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
+
+interface BenchConfig {
+  label: string;
+  writes: number;
+  windowSize: number;
+  trace: boolean;
+  checkInvariants: boolean;
+}
+
+interface BenchResult {
+  label: string;
+  wallMs: number;
+  simMs: number;
+  messages: number;
+  committed: number;
+  failed: number;
+  events: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  traceEvents: number;
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) g();
+}
+
+function runBench(cfg: BenchConfig): BenchResult {
+  gc();
+  const recorder = cfg.trace ? new TraceRecorder() : null;
+  const sim = new Simulator({
+    seed: 1,
+    nodes: NODES,
+    groups: [GROUP],
+    timing: NACOS_TIMING,
+    network: { delayMsMin: 1, delayMsMax: 5 },
+    trace: recorder,
+    recentEvents: cfg.trace ? 30 : 0,
+    checkInvariants: cfg.checkInvariants,
+  });
+  sim.start();
+  sim.runUntilTrue(() => sim.leaderOf(GROUP) !== null, 60_000);
+  const leader = sim.leaderOf(GROUP);
+  if (leader === null) throw new Error('bench: no leader after 60 s');
+  sim.runFor(1000);
+
+  let issued = 0;
+  let committed = 0;
+  let failed = 0;
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const onSettle = (h: ClientHandle): void => {
+    if (h.outcome === 'ok') committed++;
+    else failed++;
+    if ((committed + failed) % 5000 === 0) sample();
+    if (issued < cfg.writes) issue();
+  };
+  const issue = (): void => {
+    const k = issued++;
+    const op = { type: 'publish', dataId: `key-${k % 1000}`, group: 'DEFAULT_GROUP', content: `v${k}` };
+    sim.write(leader, GROUP, op).onSettle = onSettle;
+  };
+
+  const messagesBefore = sim.stats.network.sent;
+  const eventsBefore = sim.stats.events;
+  const simStartMs = sim.nowMs;
+  const t0 = performance.now();
+  for (let i = 0; i < cfg.windowSize && issued < cfg.writes; i++) issue();
+  sim.runUntilTrue(() => committed + failed === cfg.writes, sim.nowMs + 3_600_000);
+  const wallMs = performance.now() - t0;
+  sample();
+  if (sim.violation) throw new Error(`bench: violation ${JSON.stringify(sim.violation)}`);
+  return {
+    label: cfg.label,
+    wallMs,
+    simMs: sim.nowMs - simStartMs,
+    messages: sim.stats.network.sent - messagesBefore,
+    committed,
+    failed,
+    events: sim.stats.events - eventsBefore,
+    peakRssMb: peakRss / 2 ** 20,
+    peakHeapMb: peakHeap / 2 ** 20,
+    traceEvents: recorder?.size ?? 0,
+  };
+}
+
+function print(r: BenchResult): void {
+  const perSec = (n: number): string => Math.round((n * 1000) / r.wallMs).toLocaleString('en-US');
+  console.log(
+    `${r.label.padEnd(34)} ${(r.wallMs / 1000).toFixed(2).padStart(6)} s wall, ` +
+      `${(r.simMs / 1000).toFixed(1)} s simulated | ` +
+      `${perSec(r.messages).padStart(9)} msgs/s | ${perSec(r.committed).padStart(7)} writes/s | ` +
+      `${perSec(r.events).padStart(9)} events/s | ` +
+      `peak rss ${r.peakRssMb.toFixed(0)} MB, heap ${r.peakHeapMb.toFixed(0)} MB` +
+      (r.traceEvents > 0 ? ` | ${r.traceEvents.toLocaleString('en-US')} trace events` : '') +
+      (r.failed > 0 ? ` | ${r.failed} writes failed` : ''),
+  );
+}
+
+const writes = Number(process.env.BENCH_WRITES ?? 100_000);
+const windowSize = Number(process.env.BENCH_WINDOW ?? 256);
+console.log(`5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`);
+if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for clean memory figures)');
+const runs: BenchConfig[] = [
+  { label: 'no trace, invariants checked', writes, windowSize, trace: false, checkInvariants: true },
+  { label: 'no trace, no invariant checks', writes, windowSize, trace: false, checkInvariants: false },
+  { label: 'trace recorded, invariants checked', writes, windowSize, trace: true, checkInvariants: true },
+];
+for (const cfg of runs) print(runBench(cfg));

@@ -1,0 +1,119 @@
+// The `nacos_config` processor: config items keyed by (dataId, group, tenant), each with its
+// content and md5. Publish, CAS publish (applies only when the stored md5 matches), remove;
+// get returns content and md5 or not-found. Deterministic: the same log gives the same store.
+import { md5 } from '@noble/hashes/legacy.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import {
+  asRecord,
+  InvalidRequest,
+  requireString,
+  type ApplyResult,
+  type StateMachine,
+} from './stateMachine.ts';
+
+export const CONFIG_GROUP = 'nacos_config';
+export const DEFAULT_GROUP = 'DEFAULT_GROUP';
+
+export interface ConfigItem {
+  dataId: string;
+  group: string;
+  tenant: string;
+  content: string;
+  md5: string;
+}
+
+export function md5Hex(text: string): string {
+  return bytesToHex(md5(utf8ToBytes(text)));
+}
+
+function keyOf(dataId: string, group: string, tenant: string): string {
+  return `${tenant}+${group}+${dataId}`;
+}
+
+interface ConfigKey {
+  dataId: string;
+  group: string;
+  tenant: string;
+}
+
+function parseKey(r: Record<string, unknown>, what: string): ConfigKey {
+  const dataId = requireString(r, 'dataId', what);
+  const group = r.group === undefined ? DEFAULT_GROUP : requireString(r, 'group', what);
+  const tenant = r.tenant === undefined ? '' : String(r.tenant);
+  return { dataId, group, tenant };
+}
+
+/** Validate a write before it is proposed, so a bad request never reaches the log. */
+export function validateConfigOp(op: unknown): void {
+  const r = asRecord(op, 'config write');
+  switch (r.type) {
+    case 'publish':
+      parseKey(r, 'publish');
+      if (typeof r.content !== 'string') {
+        throw new InvalidRequest('publish: field "content" must be a string');
+      }
+      if (r.casMd5 !== undefined && typeof r.casMd5 !== 'string') {
+        throw new InvalidRequest('publish: field "casMd5" must be a string');
+      }
+      return;
+    case 'remove':
+      parseKey(r, 'remove');
+      return;
+    default:
+      throw new InvalidRequest(`unsupport operation : ${String(r.type)}`);
+  }
+}
+
+export class ConfigStore implements StateMachine {
+  private items = new Map<string, ConfigItem>();
+
+  apply(op: unknown): ApplyResult {
+    const r = asRecord(op, 'config write');
+    if (r.type === 'publish') return this.publish(r);
+    if (r.type === 'remove') {
+      const k = parseKey(r, 'remove');
+      const existed = this.items.delete(keyOf(k.dataId, k.group, k.tenant));
+      return { success: true, data: existed };
+    }
+    return { success: false, errMsg: `unsupport operation : ${String(r.type)}` };
+  }
+
+  private publish(r: Record<string, unknown>): ApplyResult {
+    const k = parseKey(r, 'publish');
+    const content = String(r.content);
+    const key = keyOf(k.dataId, k.group, k.tenant);
+    const current = this.items.get(key);
+    if (typeof r.casMd5 === 'string') {
+      const currentMd5 = current?.md5 ?? '';
+      if (currentMd5 !== r.casMd5) {
+        return {
+          success: false,
+          errMsg: `CAS publish conflict: md5 is ${currentMd5 || '(absent)'}, expected ${r.casMd5}`,
+        };
+      }
+    }
+    const item: ConfigItem = { ...k, content, md5: md5Hex(content) };
+    this.items.set(key, item);
+    return { success: true, data: item.md5 };
+  }
+
+  query(q: unknown): ApplyResult {
+    const r = asRecord(q, 'config read');
+    if (r.type !== 'get')
+      return { success: false, errMsg: `unsupport operation : ${String(r.type)}` };
+    const k = parseKey(r, 'get');
+    const item = this.items.get(keyOf(k.dataId, k.group, k.tenant));
+    if (!item) return { success: true, data: { found: false } };
+    return { success: true, data: { found: true, content: item.content, md5: item.md5 } };
+  }
+
+  snapshot(): unknown {
+    return [...this.items.values()].map((i) => ({ ...i }));
+  }
+
+  restore(data: unknown): void {
+    this.items.clear();
+    for (const i of data as ConfigItem[])
+      this.items.set(keyOf(i.dataId, i.group, i.tenant), { ...i });
+  }
+}

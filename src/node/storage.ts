@@ -1,0 +1,55 @@
+// What a node's disk holds, and how one persist batch changes it. Pure, shared by the
+// simulator's disks and the browser's IndexedDB adapter so both store exactly the same thing.
+// Invariant: a group's stored entries are contiguous and start right after its snapshot.
+import type { GroupId } from '../raft/types.ts';
+import type { DurableGroupState, DurableState, PersistBatch } from './types.ts';
+
+export function emptyGroupState(): DurableGroupState {
+  return { hardState: { term: 0, votedFor: null, commit: 0 }, entries: [], snapshot: null };
+}
+
+export function emptyDurableState(groups: readonly GroupId[]): DurableState {
+  const s: DurableState = {};
+  for (const g of groups) s[g] = emptyGroupState();
+  return s;
+}
+
+/** Apply one batch in place: snapshot first, then entries (replacing the suffix), then hard state. */
+export function applyPersistBatch(state: DurableState, batch: PersistBatch): void {
+  for (const part of batch.groups) {
+    const g = (state[part.group] ??= emptyGroupState());
+    if (part.snapshot) {
+      const snapIndex = part.snapshot.meta.index;
+      g.snapshot = part.snapshot;
+      g.entries = g.entries.filter((e) => e.index > snapIndex);
+      if (g.entries.length > 0 && g.entries[0].index !== snapIndex + 1) g.entries = [];
+    }
+    if (part.entries.length > 0) {
+      const first = part.entries[0].index;
+      const base = g.snapshot ? g.snapshot.meta.index : 0;
+      const keep = Math.max(0, first - base - 1);
+      if (keep > g.entries.length) {
+        throw new Error(
+          `persist ${part.group}: entries start at ${first} but the disk ends at ${base + g.entries.length}`,
+        );
+      }
+      g.entries.length = keep;
+      for (const e of part.entries) g.entries.push(e);
+    }
+    if (part.hardState) g.hardState = { ...part.hardState };
+  }
+}
+
+/** Drop entries up to `index` from a group's disk (after a snapshot was saved). */
+export function compactGroup(g: DurableGroupState, index: number): void {
+  const drop = g.entries.findIndex((e) => e.index > index);
+  g.entries = drop < 0 ? [] : g.entries.slice(drop);
+}
+
+export function cloneDurableState(s: DurableState): DurableState {
+  return structuredCloneLike(s);
+}
+
+function structuredCloneLike<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}

@@ -1,0 +1,102 @@
+// The sans-IO node's contract: what a host feeds in and the effects it must execute.
+// Ordering a host must keep: execute a `persist` effect and call persisted(token) only once it
+// is durable; `send` effects that depend on a write come out only after persisted(token).
+import type { Entry, GroupId, HardState, Message, NodeId, Snapshot } from '../raft/types.ts';
+import type { TraceBody } from '../trace/events.ts';
+
+/** Timing in milliseconds, as Nacos configures it. Converted to ticks by the node. */
+export interface TimingConfig {
+  /** Nacos raises anything below 5000 to 5000; the lesson profile does not. */
+  electionTimeoutMs: number;
+  maxElectionDelayMs: number;
+  /** One tick of the node's clock. */
+  tickMs: number;
+  profile: 'nacos' | 'lesson';
+}
+
+export interface NodeConfig {
+  id: NodeId;
+  /** The bootstrap configuration of every group (the cluster's initial member list). */
+  members: NodeId[];
+  groups: GroupId[];
+  timing: TimingConfig;
+  /** Seed for this node's election timer randomness. */
+  seed: number;
+  readOnly?: 'safe' | 'lease';
+  maxInflight?: number;
+  maxEntriesPerMsg?: number;
+  /** Take a snapshot after this many applied entries (0/undefined: never by count). */
+  snapshotIntervalEntries?: number;
+  /** Take a snapshot this often, in node-local ms (0/undefined: never by time). */
+  snapshotIntervalMs?: number;
+  /**
+   * A node joining a running cluster: `members` are the current members (without this node);
+   * it adds itself to every group, retrying each second until it is a member (Nacos).
+   */
+  join?: boolean;
+}
+
+/** What one group has on disk. */
+export interface DurableGroupState {
+  hardState: HardState;
+  /** Entries after the snapshot, contiguous. */
+  entries: Entry[];
+  snapshot: Snapshot | null;
+}
+
+export type DurableState = Record<GroupId, DurableGroupState>;
+
+export interface PersistGroupBatch {
+  group: GroupId;
+  hardState: HardState | null;
+  /** Replace every stored entry with index ≥ entries[0].index by these. */
+  entries: Entry[];
+  snapshot: Snapshot | null;
+}
+
+/** One transaction: everything the node's groups produced since the last one (group commit). */
+export interface PersistBatch {
+  groups: PersistGroupBatch[];
+}
+
+/** Messages of the CP layer that ride the same transport as Raft's. */
+export interface ForwardRequest {
+  type: 'Forward';
+  group: GroupId;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  requestId: string;
+  /** 'member' carries a membership change { op: 'add' | 'remove', peer } for the leader. */
+  kind: 'write' | 'read' | 'member';
+  payload: unknown;
+}
+
+export interface ForwardResponse {
+  type: 'ForwardResponse';
+  group: GroupId;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  requestId: string;
+  reply: ClientReply;
+}
+
+export type WireMessage = Message | ForwardRequest | ForwardResponse;
+
+export type ClientRequest =
+  | { kind: 'write'; id: string; group: GroupId; op: unknown }
+  | { kind: 'read'; id: string; group: GroupId; query: unknown };
+
+/**
+ * `indeterminate` marks a failure whose outcome is unknown (a timeout, a leader that stepped down
+ * with the write in flight): the write may still commit. Histories record it as `info`.
+ */
+export type ClientReply =
+  { ok: true; value: unknown } | { ok: false; error: string; indeterminate?: boolean };
+
+export type Effect =
+  | { type: 'persist'; token: number; batch: PersistBatch }
+  | { type: 'send'; msg: WireMessage }
+  | { type: 'trace'; event: TraceBody }
+  | { type: 'reply'; requestId: string; reply: ClientReply };

@@ -1,0 +1,1238 @@
+// The Raft state machine for one group on one node, driven like etcd's raft: the host calls
+// tick(), step(msg), propose(data), readIndex(ctx); the core answers with a Ready batch that the
+// host persists, sends and applies before calling advance(). No clock, no I/O, no randomness
+// except the injected generator. Roles swap step and tick functions (becomeFollower sets
+// step = stepFollower). Ordering kept: every message in a Ready depends on that Ready's
+// persistence, so hosts send only after the batch is durable.
+import { RaftLog } from './log.ts';
+import { Progress } from './progress.ts';
+import { allMembers, allVoters, committedIndex, isVoter, voteResult } from './quorum.ts';
+import type {
+  AppendEntries,
+  AppendEntriesResponse,
+  ConfChange,
+  ConfState,
+  CoreEvent,
+  Entry,
+  HardState,
+  InstallSnapshot,
+  InstallSnapshotResponse,
+  Message,
+  NodeId,
+  RaftConfig,
+  Ready,
+  ReadIndexRequest,
+  ReadState,
+  RequestVote,
+  RequestVoteResponse,
+  Rng,
+  Role,
+  Snapshot,
+  SoftState,
+} from './types.ts';
+
+type ConfEventPhase = Extract<CoreEvent, { type: 'conf-change' }>['phase'];
+
+/** Durable state a node starts from (empty for a fresh node). */
+export interface RaftBootstrap {
+  hardState: HardState;
+  entries: Entry[];
+  snapshot: Snapshot | null;
+  /** The configuration when the log holds no conf entry and there is no snapshot. */
+  conf: ConfState;
+}
+
+export type ProposeResult =
+  { ok: true; index: number; term: number } | { ok: false; error: string };
+
+/** Errors a proposal can meet, in the words the CP layer shows users. */
+export const NOT_LEADER = 'not leader';
+export const TRANSFERRING = 'leadership transfer in progress (busy)';
+export const IN_ERROR = 'group is in error state';
+export const CONF_CHANGE_PENDING = 'a configuration change is already in progress';
+
+interface PendingRead {
+  ctx: string;
+  index: number;
+  round: number;
+  /** The follower that asked, or null for a local read. */
+  from: NodeId | null;
+}
+
+/** Snapshot chunks are this many bytes of serialized state (for trace progress only). */
+const SNAPSHOT_CHUNK_BYTES = 16 * 1024;
+
+export class Raft {
+  readonly id: NodeId;
+  readonly group: string;
+  readonly cfg: RaftConfig;
+  private readonly rng: Rng;
+
+  term = 0;
+  votedFor: NodeId | null = null;
+  leader: NodeId | null = null;
+  role: Role = 'follower';
+  log: RaftLog;
+  conf: ConfState;
+  /** The configuration of the snapshot (or bootstrap) the log starts from. */
+  private baseConf: ConfState;
+  /** The last conf entry whose commitment was reported ('done'). */
+  private confDoneIndex = 0;
+  /** Index of the last conf entry in the log (a change is pending while it is > committed). */
+  confIndex = 0;
+  /** Set when the state machine failed: no applies, no votes, no campaign (SOFAJRaft STATE_ERROR). */
+  errored: string | null = null;
+
+  prs = new Map<NodeId, Progress>();
+  private votes = new Map<NodeId, boolean>();
+
+  electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private checkQuorumElapsed = 0;
+  randomizedElectionTimeout = 0;
+  /** Ticks since becoming leader; used for lastHeardTick bookkeeping. */
+  private leaderTicks = 0;
+  /** Leader lease: ticks remaining during which a majority has recently acknowledged us. */
+  private round = 0;
+
+  /** A membership change whose new voters are still catching up (leader only). */
+  confChange: {
+    voters: NodeId[];
+    learners: NodeId[];
+    newcomers: NodeId[];
+    elapsed: number;
+  } | null = null;
+
+  leadTransferee: NodeId | null = null;
+  private transferElapsed = 0;
+
+  private pendingReads: PendingRead[] = [];
+  /** Reads requested before this leader committed an entry of its term wait here (no). */
+  private msgs: Message[] = [];
+  private readStates: ReadState[] = [];
+  private events: CoreEvent[] = [];
+  private pendingSnapshot: Snapshot | null = null;
+  /** The snapshot the leader sends to lagging followers; provided by the host. */
+  private latestSnapshot: Snapshot | null = null;
+
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  /** What the outstanding Ready covered, for advance(). */
+  private inflightReady: { lastIndex: number; lastTerm: number; applied: number } | null = null;
+
+  private stepFn: (m: Message) => void;
+  private tickFn: () => void;
+
+  constructor(cfg: RaftConfig, rng: Rng, boot: RaftBootstrap) {
+    this.id = cfg.id;
+    this.group = cfg.group;
+    this.cfg = cfg;
+    this.rng = rng;
+    const snapIndex = boot.snapshot?.meta.index ?? 0;
+    const snapTerm = boot.snapshot?.meta.term ?? 0;
+    this.log = RaftLog.restore(snapIndex, snapTerm, boot.entries, boot.hardState.commit);
+    this.term = boot.hardState.term;
+    this.votedFor = boot.hardState.votedFor;
+    this.baseConf = cloneConf(boot.snapshot?.meta.conf ?? boot.conf);
+    this.latestSnapshot = boot.snapshot;
+    this.conf = cloneConf(this.baseConf);
+    // A configuration takes effect when appended, so the last conf entry in the log wins.
+    for (const e of boot.entries) {
+      if (e.type === 'conf') {
+        this.conf = cloneConf((e.data as ConfChange).conf);
+        this.confIndex = e.index;
+      }
+    }
+    if (this.confIndex <= this.log.committed) this.confDoneIndex = this.confIndex;
+    this.prevHard = { term: this.term, votedFor: this.votedFor, commit: this.log.committed };
+    this.prevSoft = { leader: null, role: 'follower' };
+    this.stepFn = this.stepFollower;
+    this.tickFn = this.tickElection;
+    this.becomeFollower(this.term, null);
+  }
+
+  // ───────────────────────────── inputs ─────────────────────────────
+
+  tick(): void {
+    this.tickFn();
+  }
+
+  /** Feed one message from a peer. */
+  step(m: Message): void {
+    if (this.errored) return; // SOFAJRaft refuses Raft messages in STATE_ERROR.
+    if (m.term > this.term) {
+      if (!this.stepHigherTerm(m)) return;
+    } else if (m.term < this.term) {
+      this.stepLowerTerm(m);
+      return;
+    }
+    if (m.type === 'RequestVote') {
+      this.handleRequestVote(m);
+      return;
+    }
+    this.stepFn(m);
+  }
+
+  /** Append a client command (leader only). The index commits when a majority stores it. */
+  propose(data: unknown): ProposeResult {
+    const refusal = this.proposalRefusal();
+    if (refusal) return { ok: false, error: refusal };
+    const e: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: 'normal', data };
+    this.appendEntry(e);
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  /**
+   * Change the configuration to `target` (SOFAJRaft's changePeers): one change at a time. New
+   * voters first catch up to within `catchupMargin` entries, then C(old,new) is appended and,
+   * once it commits, C(new) (§6). A change of learners alone is a single entry. Progress is
+   * reported through conf-change events; a catch-up that does not finish within an election
+   * timeout is abandoned (the caller retries, as Nacos does every second).
+   */
+  changePeers(target: { voters: NodeId[]; learners: NodeId[] }): ProposeResult {
+    const refusal = this.proposalRefusal();
+    if (refusal) return { ok: false, error: refusal };
+    if (this.confChangeInProgress()) return { ok: false, error: CONF_CHANGE_PENDING };
+    if (target.voters.length === 0) return { ok: false, error: 'a configuration needs a voter' };
+    const voters = unique(target.voters);
+    const learners = unique(target.learners).filter((id) => !voters.includes(id));
+    if (sameSet(voters, this.conf.voters)) {
+      if (sameSet(learners, this.conf.learners)) {
+        return { ok: true, index: this.confIndex, term: this.term };
+      }
+      return this.appendConf({ phase: 'simple', conf: { voters, outgoing: [], learners } });
+    }
+    const newcomers = voters.filter((id) => !this.conf.voters.includes(id));
+    this.confChange = { voters, learners, newcomers, elapsed: 0 };
+    for (const id of newcomers) {
+      if (!this.prs.has(id)) {
+        const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+        pr.lastHeardTick = this.leaderTicks;
+        this.prs.set(id, pr);
+      }
+    }
+    this.confEvent('catching-up', { voters, outgoing: [...this.conf.voters], learners }, 0);
+    for (const id of newcomers) this.sendAppend(id, true);
+    this.maybeFinishCatchUp();
+    return { ok: true, index: this.log.lastIndex(), term: this.term };
+  }
+
+  /** Is a change under way: catching up, or a conf entry not yet committed, or joint? */
+  confChangeInProgress(): boolean {
+    return (
+      this.confChange !== null ||
+      this.confIndex > this.log.committed ||
+      this.conf.outgoing.length > 0
+    );
+  }
+
+  private maybeFinishCatchUp(): void {
+    const cc = this.confChange;
+    if (!cc || this.role !== 'leader') return;
+    const margin = this.cfg.catchupMargin ?? 1000;
+    const last = this.log.lastIndex();
+    const caughtUp = cc.newcomers.every((id) => {
+      const pr = this.prs.get(id);
+      return pr !== undefined && pr.match > 0 && pr.match + margin >= last;
+    });
+    if (!caughtUp) return;
+    this.confChange = null;
+    this.appendConf({
+      phase: 'joint',
+      conf: { voters: cc.voters, outgoing: [...this.conf.voters], learners: cc.learners },
+    });
+  }
+
+  private appendConf(cc: ConfChange): ProposeResult {
+    const e: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: 'conf', data: cc };
+    this.appendEntry(e);
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  private confEvent(phase: ConfEventPhase, conf: ConfState, index: number): void {
+    this.events.push({ type: 'conf-change', phase, conf: cloneConf(conf), index });
+  }
+
+  /**
+   * Ask for a linearizable read index (thesis §6.4). The answer arrives as a ReadState in a
+   * later Ready: serve the read once applied ≥ index. Refused (index -1) on a leader that has
+   * not committed an entry of its own term yet, or without a known leader.
+   */
+  readIndex(ctx: string): void {
+    if (this.errored) {
+      this.pushReadState({ ctx, index: -1, error: 'Invalid state for readIndex: STATE_ERROR.' });
+      return;
+    }
+    if (this.role === 'leader') {
+      this.handleLeaderRead(ctx, null);
+      return;
+    }
+    if (this.leader === null) {
+      this.pushReadState({ ctx, index: -1, error: 'no leader' });
+      return;
+    }
+    this.send({
+      type: 'ReadIndex',
+      group: this.group,
+      from: this.id,
+      to: this.leader,
+      term: this.term,
+      ctx,
+    });
+  }
+
+  /** Begin a leadership transfer to `target` (thesis §3.10). */
+  transferLeader(target: NodeId): boolean {
+    if (this.role !== 'leader' || target === this.id || !isVoter(this.conf, target)) return false;
+    if (this.leadTransferee === target) return true;
+    this.leadTransferee = target;
+    this.transferElapsed = 0;
+    this.events.push({ type: 'transfer', target, outcome: 'start' });
+    const pr = this.prs.get(target)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(target);
+    else this.sendAppend(target);
+    return true;
+  }
+
+  /** The state machine threw while applying: stop everything for this group (STATE_ERROR). */
+  setError(message: string): void {
+    if (this.errored) return;
+    const wasLeader = this.role === 'leader';
+    if (wasLeader) {
+      // Hand leadership to the most up-to-date voter so the group recovers quickly.
+      let best: NodeId | null = null;
+      let bestMatch = -1;
+      for (const [id, pr] of this.prs) {
+        if (id !== this.id && isVoter(this.conf, id) && pr.match > bestMatch) {
+          best = id;
+          bestMatch = pr.match;
+        }
+      }
+      if (best) this.sendTimeoutNow(best);
+    }
+    this.becomeFollower(this.term, null);
+    this.errored = message;
+    this.events.push({ type: 'step-down', reason: `state machine error: ${message}` });
+    this.pendingReads = [];
+  }
+
+  /** The configuration in force at `index` (for snapshot metadata). */
+  confAt(index: number): ConfState {
+    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapshotIndex; i--) {
+      const e = this.log.entry(i)!;
+      if (e.type === 'conf') return cloneConf((e.data as ConfChange).conf);
+    }
+    return cloneConf(this.baseConf);
+  }
+
+  /** The host took a snapshot of the state machine up to `snap.meta.index`: compact behind it. */
+  compact(snap: Snapshot): void {
+    if (snap.meta.index > this.log.applied) {
+      throw new Error(`snapshot at ${snap.meta.index} is beyond applied ${this.log.applied}`);
+    }
+    if (snap.meta.index <= this.log.snapshotIndex) return;
+    this.latestSnapshot = snap;
+    this.baseConf = cloneConf(snap.meta.conf);
+    this.log.compact(snap.meta.index);
+  }
+
+  // ───────────────────────────── Ready ─────────────────────────────
+
+  hasReady(): boolean {
+    if (this.inflightReady) return false;
+    return (
+      this.msgs.length > 0 ||
+      this.readStates.length > 0 ||
+      this.events.length > 0 ||
+      this.pendingSnapshot !== null ||
+      this.log.stableIndex < this.log.lastIndex() ||
+      (!this.errored && this.log.committed > this.log.applied) ||
+      this.hardChanged() ||
+      this.softChanged()
+    );
+  }
+
+  /** Take the next batch. Only one Ready may be outstanding: call advance(rd) before the next. */
+  ready(): Ready {
+    if (this.inflightReady)
+      throw new Error('ready() called before advance() of the previous Ready');
+    const soft = this.softChanged() ? this.softState() : null;
+    const hard = this.hardChanged() ? this.hardState() : null;
+    const entries = this.log.unstableEntries();
+    const committed = this.errored ? [] : this.log.nextCommitted();
+    const rd: Ready = {
+      softState: soft,
+      hardState: hard,
+      snapshot: this.pendingSnapshot,
+      entries,
+      committed,
+      messages: this.msgs,
+      readStates: this.readStates,
+      events: this.events,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.events = [];
+    this.pendingSnapshot = null;
+    if (soft) this.prevSoft = soft;
+    if (hard) this.prevHard = hard;
+    const last = entries.length > 0 ? entries[entries.length - 1] : null;
+    this.inflightReady = {
+      lastIndex: last ? last.index : 0,
+      lastTerm: last ? last.term : 0,
+      applied: committed.length > 0 ? committed[committed.length - 1].index : 0,
+    };
+    return rd;
+  }
+
+  /** The host persisted, sent and applied `rd`. */
+  advance(): void {
+    const inflight = this.inflightReady;
+    if (!inflight) throw new Error('advance() without an outstanding Ready');
+    this.inflightReady = null;
+    if (inflight.lastIndex > 0) this.log.stableTo(inflight.lastIndex, inflight.lastTerm);
+    if (inflight.applied > 0) this.log.appliedTo(inflight.applied);
+    if (this.role === 'leader') {
+      // The leader counts itself only for entries on its own disk.
+      const self = this.prs.get(this.id);
+      if (self && self.maybeUpdate(this.log.stableIndex)) this.maybeCommitAndBroadcast();
+    }
+  }
+
+  /** The host restored the state machine to an installed snapshot; release reads waiting. */
+  softState(): SoftState {
+    return { leader: this.leader, role: this.role };
+  }
+
+  hardState(): HardState {
+    return { term: this.term, votedFor: this.votedFor, commit: this.log.committed };
+  }
+
+  private hardChanged(): boolean {
+    const h = this.prevHard;
+    return h.term !== this.term || h.votedFor !== this.votedFor || h.commit !== this.log.committed;
+  }
+
+  private softChanged(): boolean {
+    return this.prevSoft.leader !== this.leader || this.prevSoft.role !== this.role;
+  }
+
+  // ───────────────────────────── role changes ─────────────────────────────
+
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    const from = this.role;
+    this.reset(term);
+    this.role = 'follower';
+    this.leader = leader;
+    this.stepFn = this.stepFollower;
+    this.tickFn = this.tickElection;
+    this.noteRole(from);
+  }
+
+  private becomePreCandidate(): void {
+    const from = this.role;
+    // Pre-vote does not touch the term or the vote (thesis §9.6): a partitioned node that keeps
+    // failing to win cannot inflate terms and depose a healthy leader when it comes back.
+    this.votes.clear();
+    this.role = 'pre-candidate';
+    this.leader = null;
+    this.stepFn = this.stepCandidate;
+    this.tickFn = this.tickElection;
+    this.electionElapsed = 0;
+    this.resetRandomizedElectionTimeout();
+    this.noteRole(from);
+  }
+
+  private becomeCandidate(): void {
+    const from = this.role;
+    this.reset(this.term + 1);
+    this.votedFor = this.id;
+    this.role = 'candidate';
+    this.stepFn = this.stepCandidate;
+    this.tickFn = this.tickElection;
+    this.noteRole(from);
+  }
+
+  private becomeLeader(): void {
+    const from = this.role;
+    this.reset(this.term);
+    this.role = 'leader';
+    this.leader = this.id;
+    this.stepFn = this.stepLeader;
+    this.tickFn = this.tickHeartbeat;
+    const self = this.prs.get(this.id);
+    if (self) {
+      self.maybeUpdate(this.log.stableIndex);
+      self.becomeReplicate();
+    }
+    this.noteRole(from);
+    // §5.4.2 / §8: a new leader commits an entry of its own term before anything earlier
+    // counts as committed by it; this no-op also lets ReadIndex serve (thesis §6.4).
+    this.appendEntry({ index: this.log.lastIndex() + 1, term: this.term, type: 'noop' });
+  }
+
+  private reset(term: number): void {
+    if (this.term !== term) {
+      this.term = term;
+      this.votedFor = null;
+    }
+    this.leader = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.checkQuorumElapsed = 0;
+    this.leaderTicks = 0;
+    this.resetRandomizedElectionTimeout();
+    this.abortTransfer(false);
+    this.confChange = null;
+    this.votes.clear();
+    this.prs.clear();
+    for (const id of allMembers(this.conf)) {
+      this.prs.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
+    }
+    const self = this.prs.get(this.id);
+    if (self) self.match = this.log.stableIndex;
+    this.failPendingReads('leadership changed');
+  }
+
+  private resetRandomizedElectionTimeout(): void {
+    this.randomizedElectionTimeout =
+      this.cfg.electionTicks + this.rng.int(Math.max(1, this.cfg.electionJitterTicks));
+  }
+
+  private noteRole(from: Role): void {
+    if (from !== this.role || this.role !== 'follower') {
+      this.events.push({
+        type: 'role',
+        from,
+        to: this.role,
+        term: this.term,
+        leader: this.leader,
+      });
+    }
+  }
+
+  /** Learners and removed nodes never campaign. */
+  promotable(): boolean {
+    return isVoter(this.conf, this.id) && !this.errored;
+  }
+
+  // ───────────────────────────── ticks ─────────────────────────────
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign(false);
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.electionElapsed++;
+    this.heartbeatElapsed++;
+    this.checkQuorumElapsed++;
+    this.leaderTicks++;
+    const self = this.prs.get(this.id);
+    if (self) self.lastHeardTick = this.leaderTicks;
+
+    // Check-quorum, every half election timeout.
+    if (this.checkQuorumElapsed >= Math.max(1, Math.floor(this.cfg.electionTicks / 2))) {
+      this.checkQuorumElapsed = 0;
+      if (!this.quorumActive()) {
+        this.events.push({
+          type: 'step-down',
+          reason: 'check-quorum: lost contact with a majority',
+        });
+        this.becomeFollower(this.term, null);
+        return;
+      }
+    }
+    if (this.confChange !== null && ++this.confChange.elapsed >= this.cfg.electionTicks) {
+      const cc = this.confChange;
+      this.confChange = null;
+      for (const id of cc.newcomers) if (!allMembers(this.conf).includes(id)) this.prs.delete(id);
+      this.confEvent('aborted', { voters: cc.voters, outgoing: [], learners: cc.learners }, 0);
+    }
+    if (this.leadTransferee !== null) {
+      this.transferElapsed++;
+      if (this.transferElapsed >= this.cfg.electionTicks) this.abortTransfer(true);
+    }
+    if (this.electionElapsed >= this.cfg.electionTicks) this.electionElapsed = 0;
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  /** Has a majority (joint-aware) been heard from within the last election timeout? */
+  private quorumActive(): boolean {
+    const now = this.leaderTicks;
+    const horizon = this.cfg.electionTicks;
+    const heard = (id: NodeId): number => {
+      if (id === this.id) return 1;
+      const pr = this.prs.get(id);
+      // A new leader's peers start as heard at its first tick: one full timeout of grace.
+      return pr && now - pr.lastHeardTick < horizon ? 1 : 0;
+    };
+    return committedIndex(this.conf, heard) >= 1;
+  }
+
+  /** Leader lease (thesis §6.4.1): a majority acknowledged us within 90 % of the timeout. */
+  private leaseValid(): boolean {
+    const now = this.leaderTicks;
+    const lease = Math.floor(this.cfg.electionTicks * 0.9);
+    const fresh = (id: NodeId): number => {
+      if (id === this.id) return 1;
+      const pr = this.prs.get(id);
+      return pr && pr.lastHeardTick > 0 && now - pr.lastHeardTick < lease ? 1 : 0;
+    };
+    return committedIndex(this.conf, fresh) >= 1;
+  }
+
+  // ───────────────────────────── elections ─────────────────────────────
+
+  /** Start an election: pre-vote first unless this is a leadership transfer. */
+  campaign(transfer: boolean): void {
+    if (!this.promotable()) return;
+    if (transfer) {
+      this.becomeCandidate();
+      this.requestVotes(false, true);
+    } else {
+      this.becomePreCandidate();
+      this.requestVotes(true, false);
+    }
+  }
+
+  private requestVotes(preVote: boolean, transfer: boolean): void {
+    const term = preVote ? this.term + 1 : this.term;
+    this.recordVote(this.id, true);
+    if (this.tally()) return;
+    for (const id of allVoters(this.conf)) {
+      if (id === this.id) continue;
+      const m: RequestVote = {
+        type: 'RequestVote',
+        group: this.group,
+        from: this.id,
+        to: id,
+        term,
+        preVote,
+        lastLogIndex: this.log.lastIndex(),
+        lastLogTerm: this.log.lastTerm(),
+      };
+      if (transfer) m.transfer = true;
+      this.send(m);
+    }
+  }
+
+  private recordVote(id: NodeId, granted: boolean): void {
+    if (!this.votes.has(id)) this.votes.set(id, granted);
+  }
+
+  /** Count votes; returns true when the election ended (won or lost). */
+  private tally(): boolean {
+    const result = voteResult(this.conf, this.votes);
+    if (result === 'won') {
+      if (this.role === 'pre-candidate') {
+        this.becomeCandidate();
+        this.requestVotes(false, false);
+      } else {
+        this.becomeLeader();
+      }
+      return true;
+    }
+    if (result === 'lost') {
+      this.becomeFollower(this.term, null);
+      return true;
+    }
+    return false;
+  }
+
+  /** A message from a newer term. Returns false when it should be dropped. */
+  private stepHigherTerm(m: Message): boolean {
+    if (m.type === 'RequestVote') {
+      // Pre-vote and lease (thesis §9.6, etcd's inLease): while we heard from a live leader within
+      // the election timeout, a vote request is refused without touching our term, so a
+      // disruptive node cannot depose a healthy leader.
+      const inLease = this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
+      if (!m.transfer && inLease) {
+        this.respondVote(m, false);
+        return false;
+      }
+      if (m.preVote) return true; // A pre-vote never changes our term.
+      this.becomeFollower(m.term, null);
+      return true;
+    }
+    if (m.type === 'RequestVoteResponse' && m.preVote && m.granted) {
+      return true; // Granted pre-votes carry the prospective term.
+    }
+    const fromLeader =
+      m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'TimeoutNow';
+    this.becomeFollower(m.term, fromLeader ? m.from : null);
+    return true;
+  }
+
+  private stepLowerTerm(m: Message): void {
+    if (m.type === 'AppendEntries' || m.type === 'InstallSnapshot') {
+      // Tell a stale leader about the newer term so it steps down (it may be partitioned away
+      // with check-quorum not yet fired).
+      this.send(this.appendResponse(m.from, false, 0, 0, 0, 0));
+    } else if (m.type === 'RequestVote') {
+      this.respondVote(m, false);
+    } else if (m.type === 'ReadIndex') {
+      this.send(this.readIndexResponse(m, -1, 'stale term'));
+    }
+  }
+
+  private handleRequestVote(m: RequestVote): void {
+    // §5.2 one vote per term; pre-votes are free (they do not record anything).
+    const canVote =
+      this.votedFor === m.from ||
+      (this.votedFor === null && this.leader === null) ||
+      (m.preVote && m.term > this.term);
+    // §5.4.1 election restriction: only vote for a log at least as up-to-date as ours.
+    const grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm) && !this.errored;
+    if (grant && !m.preVote) {
+      this.electionElapsed = 0;
+      this.votedFor = m.from;
+    }
+    this.respondVote(m, grant);
+  }
+
+  private respondVote(m: RequestVote, granted: boolean): void {
+    this.events.push({
+      type: 'vote',
+      candidate: m.from,
+      term: m.term,
+      preVote: m.preVote,
+      granted,
+    });
+    const resp: RequestVoteResponse = {
+      type: 'RequestVoteResponse',
+      group: this.group,
+      from: this.id,
+      to: m.from,
+      // A granted pre-vote echoes the prospective term; a refusal tells ours.
+      term: granted && m.preVote ? m.term : this.term,
+      preVote: m.preVote,
+      granted,
+    };
+    this.send(resp);
+  }
+
+  // ───────────────────────────── follower / candidate ─────────────────────────────
+
+  private stepFollower = (m: Message): void => {
+    switch (m.type) {
+      case 'AppendEntries':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleAppendEntries(m);
+        break;
+      case 'InstallSnapshot':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleInstallSnapshot(m);
+        break;
+      case 'TimeoutNow':
+        // The leader hands over: campaign at once, without pre-vote (thesis §3.10).
+        this.campaign(true);
+        break;
+      case 'ReadIndexResponse':
+        this.pushReadState({ ctx: m.ctx, index: m.index, error: m.error });
+        break;
+      case 'ReadIndex':
+        this.send(this.readIndexResponse(m, -1, 'not leader'));
+        break;
+      default:
+        break;
+    }
+  };
+
+  private stepCandidate = (m: Message): void => {
+    switch (m.type) {
+      case 'AppendEntries':
+        this.becomeFollower(m.term, m.from);
+        this.handleAppendEntries(m);
+        break;
+      case 'InstallSnapshot':
+        this.becomeFollower(m.term, m.from);
+        this.handleInstallSnapshot(m);
+        break;
+      case 'RequestVoteResponse': {
+        const phaseMatches = m.preVote === (this.role === 'pre-candidate');
+        if (!phaseMatches) break;
+        this.recordVote(m.from, m.granted);
+        this.tally();
+        break;
+      }
+      case 'ReadIndex':
+        this.send(this.readIndexResponse(m, -1, 'not leader'));
+        break;
+      case 'ReadIndexResponse':
+        this.pushReadState({ ctx: m.ctx, index: m.index, error: m.error });
+        break;
+      default:
+        break;
+    }
+  };
+
+  /** §5.3: consistency check, truncate conflicts, append, advance commit. */
+  private handleAppendEntries(m: AppendEntries): void {
+    if (m.prevLogIndex < this.log.committed) {
+      // Everything up to our commit index already matches; acknowledge it so the leader moves on.
+      this.send(this.appendResponse(m.from, true, this.log.committed, 0, 0, m.round));
+      return;
+    }
+    const truncations = this.log.truncations;
+    const lastNew = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
+    if (this.log.truncations !== truncations) this.recomputeConf();
+    if (lastNew < 0) {
+      const hintIndex = this.log.findConflictByTerm(
+        Math.min(m.prevLogIndex, this.log.lastIndex()),
+        m.prevLogTerm,
+      );
+      const hintTerm = this.log.term(hintIndex) ?? 0;
+      this.send(this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round));
+      return;
+    }
+    this.applyConfEntries(m.entries);
+    if (this.log.commitTo(Math.min(m.leaderCommit, lastNew))) {
+      this.events.push({ type: 'commit', index: this.log.committed });
+    }
+    this.send(this.appendResponse(m.from, true, lastNew, 0, 0, m.round));
+  }
+
+  private handleInstallSnapshot(m: InstallSnapshot): void {
+    this.events.push({
+      type: 'snapshot-install',
+      index: m.meta.index,
+      term: m.meta.term,
+      chunk: m.chunk,
+      chunks: m.chunks,
+    });
+    const resp = (success: boolean): InstallSnapshotResponse => ({
+      type: 'InstallSnapshotResponse',
+      group: this.group,
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      index: m.meta.index,
+      chunk: m.chunk,
+      success,
+      round: m.round,
+    });
+    if (m.chunk < m.chunks - 1) {
+      // Intermediate chunks only report progress in this model; index 0 completes nothing.
+      this.send({ ...resp(true), index: 0 });
+      return;
+    }
+    if (m.meta.index <= this.log.committed) {
+      this.send({ ...resp(true), index: this.log.committed });
+      return;
+    }
+    this.log.restoreSnapshot(m.meta.index, m.meta.term);
+    this.conf = cloneConf(m.meta.conf);
+    this.baseConf = cloneConf(m.meta.conf);
+    this.confIndex = Math.max(this.confIndex, m.meta.index);
+    this.pendingSnapshot = { meta: m.meta, data: m.data };
+    this.latestSnapshot = this.pendingSnapshot;
+    this.send(resp(true));
+  }
+
+  // ───────────────────────────── leader ─────────────────────────────
+
+  private stepLeader = (m: Message): void => {
+    switch (m.type) {
+      case 'AppendEntriesResponse':
+        this.handleAppendResponse(m);
+        break;
+      case 'InstallSnapshotResponse':
+        this.handleSnapshotResponse(m);
+        break;
+      case 'ReadIndex':
+        this.handleLeaderRead(m.ctx, m.from);
+        break;
+      default:
+        break;
+    }
+  };
+
+  private handleAppendResponse(m: AppendEntriesResponse): void {
+    const pr = this.prs.get(m.from);
+    if (!pr) return;
+    pr.lastHeardTick = this.leaderTicks;
+    if (m.round > pr.ackedRound) {
+      pr.ackedRound = m.round;
+      this.releaseReads();
+    }
+    if (!m.success) {
+      let matchHint = m.hintIndex;
+      if (m.hintTerm > 0) matchHint = this.log.findConflictByTerm(m.hintIndex, m.hintTerm);
+      if (pr.maybeDecrTo(m.index, matchHint)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.sendAppend(m.from);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (pr.maybeUpdate(m.index)) {
+      if (pr.state === 'probe') pr.becomeReplicate();
+      else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
+      else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
+      if (!this.maybeCommitAndBroadcast()) this.sendAppend(m.from);
+      if (this.confChange) this.maybeFinishCatchUp();
+      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+        this.sendTimeoutNow(m.from);
+      }
+    } else {
+      // An answer that moved nothing (heartbeat, duplicate): unblock the peer and let it catch up,
+      // even with an empty append, so a lost message in the pipeline gets noticed.
+      if (pr.state === 'probe') pr.probeSent = false;
+      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
+      if (pr.match < this.log.lastIndex() && (wasPaused || !pr.isPaused())) {
+        this.sendAppend(m.from, true);
+      }
+    }
+  }
+
+  private handleSnapshotResponse(m: InstallSnapshotResponse): void {
+    const pr = this.prs.get(m.from);
+    if (!pr) return;
+    pr.lastHeardTick = this.leaderTicks;
+    if (m.round > pr.ackedRound) {
+      pr.ackedRound = m.round;
+      this.releaseReads();
+    }
+    if (pr.state !== 'snapshot') return;
+    if (!m.success) {
+      pr.becomeProbe();
+      return;
+    }
+    if (m.index >= pr.pendingSnapshot) {
+      // The last chunk was installed: resume normal replication right after it.
+      pr.maybeUpdate(m.index);
+      pr.becomeProbe();
+      this.sendAppend(m.from);
+    }
+  }
+
+  /** Commit by counting replicas of current-term entries (§5.4.2); broadcast if it advanced. */
+  private maybeCommitAndBroadcast(): boolean {
+    const acked = (id: NodeId): number => this.prs.get(id)?.match ?? 0;
+    const mci = committedIndex(this.conf, acked);
+    if (mci <= this.log.committed || mci === Infinity) return false;
+    // §5.4.2: never commit an entry from a previous term by counting replicas.
+    if (this.log.term(mci) !== this.term) return false;
+    this.log.commitTo(mci);
+    this.events.push({ type: 'commit', index: mci });
+    this.onCommitAdvanced();
+    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, true);
+    return true;
+  }
+
+  private onCommitAdvanced(): void {
+    // Leave the joint configuration once C(old,new) commits (§6): append C(new).
+    if (this.conf.outgoing.length > 0 && this.confIndex <= this.log.committed) {
+      const cc: ConfChange = {
+        phase: 'stable',
+        conf: { voters: [...this.conf.voters], outgoing: [], learners: [...this.conf.learners] },
+      };
+      this.appendEntry({
+        index: this.log.lastIndex() + 1,
+        term: this.term,
+        type: 'conf',
+        data: cc,
+      });
+    } else if (this.confIndex <= this.log.committed && this.confIndex > this.confDoneIndex) {
+      this.confDoneIndex = this.confIndex;
+      this.confEvent('done', this.conf, this.confIndex);
+    }
+    // A leader that is no longer a voter steps down once its removal commits (§6).
+    if (this.confIndex <= this.log.committed && !isVoter(this.conf, this.id)) {
+      this.events.push({ type: 'step-down', reason: 'removed from the configuration' });
+      this.becomeFollower(this.term, null);
+      return;
+    }
+    // Reads wait for the first commit of the leader's term.
+    this.releaseReads();
+  }
+
+  private appendEntry(e: Entry): void {
+    this.log.append([e]);
+    this.applyConfEntries([e]);
+    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id);
+  }
+
+  /** A configuration takes effect as soon as its entry is appended (thesis §4.1). */
+  private applyConfEntries(entries: Entry[]): void {
+    for (const e of entries) {
+      if (e.type !== 'conf') continue;
+      const cc = e.data as ConfChange;
+      this.conf = cloneConf(cc.conf);
+      this.confIndex = e.index;
+      this.confEvent(cc.phase, cc.conf, e.index);
+      if (this.role === 'leader') {
+        for (const id of allMembers(this.conf)) {
+          if (!this.prs.has(id)) {
+            const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+            pr.lastHeardTick = this.leaderTicks;
+            this.prs.set(id, pr);
+          }
+        }
+        const keep = allMembers(this.conf).concat(this.confChange?.newcomers ?? []);
+        for (const id of [...this.prs.keys()]) if (!keep.includes(id)) this.prs.delete(id);
+      }
+    }
+  }
+
+  /** After a truncation the log may have lost its last conf entry: fall back to the one before. */
+  private recomputeConf(): void {
+    for (let i = this.log.lastIndex(); i > this.log.snapshotIndex; i--) {
+      const e = this.log.entry(i)!;
+      if (e.type === 'conf') {
+        this.conf = cloneConf((e.data as ConfChange).conf);
+        this.confIndex = i;
+        return;
+      }
+    }
+    this.conf = cloneConf(this.baseConf);
+    this.confIndex = this.log.snapshotIndex;
+  }
+
+  sendAppend(to: NodeId, sendIfEmpty = false): void {
+    const pr = this.prs.get(to);
+    if (!pr || pr.isPaused()) return;
+    do {
+      const prevIndex = pr.next - 1;
+      const prevTerm = this.log.term(prevIndex);
+      if (prevTerm === undefined) {
+        this.sendSnapshot(to, pr);
+        return;
+      }
+      const last = this.log.lastIndex();
+      const entries =
+        pr.next <= last
+          ? this.log.slice(pr.next, Math.min(last + 1, pr.next + this.cfg.maxEntriesPerMsg))
+          : [];
+      if (entries.length === 0 && !sendIfEmpty) return;
+      const m: AppendEntries = {
+        type: 'AppendEntries',
+        group: this.group,
+        from: this.id,
+        to,
+        term: this.term,
+        prevLogIndex: prevIndex,
+        prevLogTerm: prevTerm,
+        entries,
+        leaderCommit: this.log.committed,
+        round: this.round,
+      };
+      this.send(m);
+      sendIfEmpty = false;
+      if (entries.length > 0) {
+        const lastSent = entries[entries.length - 1].index;
+        if (pr.state === 'replicate') {
+          pr.next = lastSent + 1;
+          pr.inflights.add(lastSent);
+        } else {
+          pr.probeSent = true;
+        }
+      } else if (pr.state === 'probe') {
+        pr.probeSent = true;
+      }
+      // Pipeline: keep sending while the window allows and there is more to send.
+    } while (pr.state === 'replicate' && !pr.isPaused() && pr.next <= this.log.lastIndex());
+  }
+
+  private sendSnapshot(to: NodeId, pr: Progress): void {
+    const snap = this.latestSnapshot;
+    if (!snap || snap.meta.index < this.log.snapshotIndex) {
+      // The host must hand us the snapshot it compacted behind; without it we cannot help.
+      return;
+    }
+    pr.becomeSnapshot(snap.meta.index);
+    const size = JSON.stringify(snap.data ?? null).length;
+    const chunks = Math.max(1, Math.ceil(size / SNAPSHOT_CHUNK_BYTES));
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      this.send({
+        type: 'InstallSnapshot',
+        group: this.group,
+        from: this.id,
+        to,
+        term: this.term,
+        meta: snap.meta,
+        chunk,
+        chunks,
+        data: chunk === chunks - 1 ? snap.data : null,
+        round: this.round,
+      });
+    }
+  }
+
+  /**
+   * Heartbeats are empty AppendEntries anchored at the follower's match point, so they never
+   * disturb the pipeline; they carry commit up to what the follower is known to hold.
+   */
+  private broadcastHeartbeat(): void {
+    this.round++;
+    for (const [id, pr] of this.prs) {
+      if (id === this.id) continue;
+      const prevIndex = pr.match;
+      const prevTerm = this.log.term(prevIndex);
+      this.send({
+        type: 'AppendEntries',
+        group: this.group,
+        from: this.id,
+        to: id,
+        term: this.term,
+        prevLogIndex: prevTerm === undefined ? 0 : prevIndex,
+        prevLogTerm: prevTerm ?? 0,
+        entries: [],
+        leaderCommit: Math.min(this.log.committed, pr.match),
+        round: this.round,
+      });
+    }
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: 'TimeoutNow', group: this.group, from: this.id, to, term: this.term });
+  }
+
+  private abortTransfer(timedOut: boolean): void {
+    if (this.leadTransferee === null) return;
+    if (timedOut)
+      this.events.push({ type: 'transfer', target: this.leadTransferee, outcome: 'abandoned' });
+    this.leadTransferee = null;
+    this.transferElapsed = 0;
+  }
+
+  private proposalRefusal(): string | null {
+    if (this.errored) return IN_ERROR;
+    if (this.role !== 'leader') return NOT_LEADER;
+    if (this.leadTransferee !== null) return TRANSFERRING;
+    return null;
+  }
+
+  // ───────────────────────────── ReadIndex ─────────────────────────────
+
+  private handleLeaderRead(ctx: string, from: NodeId | null): void {
+    const committedInTerm = this.log.term(this.log.committed) === this.term;
+    if (!committedInTerm) {
+      // Thesis §6.4 step 1: until the leader commits an entry of its term it does not know
+      // the latest commit index; refuse, the CP layer falls back to a read through the log.
+      this.answerRead(
+        { ctx, index: -1, round: 0, from },
+        'leader has not committed in its term yet',
+      );
+      return;
+    }
+    const read: PendingRead = { ctx, index: this.log.committed, round: 0, from };
+    if (allVoters(this.conf).length === 1 && isVoter(this.conf, this.id)) {
+      this.answerRead(read);
+      return;
+    }
+    if (this.cfg.readOnly === 'lease' && this.leaseValid()) {
+      this.answerRead(read);
+      return;
+    }
+    // Safe mode: confirm leadership with a heartbeat round acknowledged by a majority.
+    this.broadcastHeartbeat();
+    read.round = this.round;
+    this.pendingReads.push(read);
+  }
+
+  private releaseReads(): void {
+    if (this.pendingReads.length === 0 || this.role !== 'leader') return;
+    const acked = (id: NodeId): number =>
+      id === this.id ? Infinity : (this.prs.get(id)?.ackedRound ?? 0);
+    const confirmed = committedIndex(this.conf, acked);
+    let n = 0;
+    while (n < this.pendingReads.length && this.pendingReads[n].round <= confirmed) {
+      this.answerRead(this.pendingReads[n]);
+      n++;
+    }
+    if (n > 0) this.pendingReads.splice(0, n);
+  }
+
+  private answerRead(read: PendingRead, error?: string): void {
+    const index = error ? -1 : read.index;
+    if (read.from === null || read.from === this.id) {
+      this.pushReadState({ ctx: read.ctx, index, error });
+    } else {
+      this.send({
+        type: 'ReadIndexResponse',
+        group: this.group,
+        from: this.id,
+        to: read.from,
+        term: this.term,
+        ctx: read.ctx,
+        index,
+        error,
+      });
+    }
+  }
+
+  private failPendingReads(reason: string): void {
+    const reads = this.pendingReads;
+    this.pendingReads = [];
+    for (const r of reads) this.answerRead(r, reason);
+  }
+
+  private pushReadState(rs: ReadState): void {
+    if (rs.error === undefined) delete rs.error;
+    this.readStates.push(rs);
+    this.events.push({ type: 'read-index', ctx: rs.ctx, index: rs.index, error: rs.error });
+  }
+
+  private readIndexResponse(m: ReadIndexRequest, index: number, error: string): Message {
+    return {
+      type: 'ReadIndexResponse',
+      group: this.group,
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      ctx: m.ctx,
+      index,
+      error,
+    };
+  }
+
+  // ───────────────────────────── helpers ─────────────────────────────
+
+  private appendResponse(
+    to: NodeId,
+    success: boolean,
+    index: number,
+    hintIndex: number,
+    hintTerm: number,
+    round: number,
+  ): AppendEntriesResponse {
+    return {
+      type: 'AppendEntriesResponse',
+      group: this.group,
+      from: this.id,
+      to,
+      term: this.term,
+      success,
+      index,
+      hintIndex,
+      hintTerm,
+      round,
+    };
+  }
+
+  private send(m: Message): void {
+    this.msgs.push(m);
+  }
+}
+
+export function cloneConf(c: ConfState): ConfState {
+  return { voters: [...c.voters], outgoing: [...c.outgoing], learners: [...c.learners] };
+}
+
+function unique(ids: readonly NodeId[]): NodeId[] {
+  return [...new Set(ids)];
+}
+
+function sameSet(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

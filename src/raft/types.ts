@@ -1,0 +1,222 @@
+// The Raft core's data: entries, messages, durable state and the Ready batch.
+// Everything here is plain data (structured-clone and JSON safe), so the same values cross a
+// MessageChannel, go into IndexedDB, and appear verbatim in the trace.
+
+export type NodeId = string;
+export type GroupId = string;
+
+/** Role names as the UI and trace show them. Pre-candidate is the pre-vote phase. */
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+/**
+ * A configuration. `voters` is the current majority; `outgoing` is non-empty only while a
+ * joint configuration C(old,new) is in force, and then both majorities must agree (§6).
+ * Learners replicate and apply but never vote or campaign.
+ */
+export interface ConfState {
+  voters: NodeId[];
+  outgoing: NodeId[];
+  learners: NodeId[];
+}
+
+export type EntryType = 'normal' | 'noop' | 'conf';
+
+export interface Entry {
+  index: number;
+  term: number;
+  type: EntryType;
+  /** Opaque command for 'normal' entries; a ConfChange for 'conf' entries. */
+  data?: unknown;
+}
+
+/** A configuration change carried by a 'conf' entry. */
+export interface ConfChange {
+  /** 'joint' enters C(old,new); 'stable' leaves it for C(new). */
+  phase: 'joint' | 'stable' | 'simple';
+  conf: ConfState;
+}
+
+/** What must survive a crash (§5, Figure 2), plus the commit index as JRaft persists it. */
+export interface HardState {
+  term: number;
+  votedFor: NodeId | null;
+  commit: number;
+}
+
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  conf: ConfState;
+}
+
+export interface Snapshot {
+  meta: SnapshotMeta;
+  /** The state machine's serialized state, opaque to the core. */
+  data: unknown;
+}
+
+interface MessageBase {
+  group: GroupId;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+}
+
+/** §5.2 RequestVote, also used for the pre-vote phase (term is then the prospective term). */
+export interface RequestVote extends MessageBase {
+  type: 'RequestVote';
+  preVote: boolean;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  /** Set when campaigning after TimeoutNow: voters skip the leader-lease check. */
+  transfer?: boolean;
+}
+
+export interface RequestVoteResponse extends MessageBase {
+  type: 'RequestVoteResponse';
+  preVote: boolean;
+  granted: boolean;
+}
+
+/** §5.3 AppendEntries; with no entries it is a heartbeat. */
+export interface AppendEntries extends MessageBase {
+  type: 'AppendEntries';
+  prevLogIndex: number;
+  prevLogTerm: number;
+  entries: Entry[];
+  leaderCommit: number;
+  /** The leader's broadcast round, echoed back; ReadIndex counts acks by it. */
+  round: number;
+}
+
+export interface AppendEntriesResponse extends MessageBase {
+  type: 'AppendEntriesResponse';
+  success: boolean;
+  /** On success, the last index now matching the leader; on rejection, the rejected prevLogIndex. */
+  index: number;
+  /** On rejection, a hint for fast back-off: the follower's last index, or the first index of the conflicting term. */
+  hintIndex: number;
+  hintTerm: number;
+  round: number;
+}
+
+export interface InstallSnapshot extends MessageBase {
+  type: 'InstallSnapshot';
+  meta: SnapshotMeta;
+  /** Chunk number and total; data rides on the last chunk in this model. */
+  chunk: number;
+  chunks: number;
+  data: unknown;
+  round: number;
+}
+
+export interface InstallSnapshotResponse extends MessageBase {
+  type: 'InstallSnapshotResponse';
+  index: number;
+  chunk: number;
+  success: boolean;
+  round: number;
+}
+
+/** Leadership transfer: the target campaigns at once, skipping pre-vote (§3.10 of the thesis). */
+export interface TimeoutNow extends MessageBase {
+  type: 'TimeoutNow';
+}
+
+/** A follower asks the leader for a read index (ReadIndex, thesis §6.4). */
+export interface ReadIndexRequest extends MessageBase {
+  type: 'ReadIndex';
+  ctx: string;
+}
+
+export interface ReadIndexResponse extends MessageBase {
+  type: 'ReadIndexResponse';
+  ctx: string;
+  /** -1 when the leader refused (not leader, no commit in its term yet, error). */
+  index: number;
+  error?: string;
+}
+
+export type Message =
+  | RequestVote
+  | RequestVoteResponse
+  | AppendEntries
+  | AppendEntriesResponse
+  | InstallSnapshot
+  | InstallSnapshotResponse
+  | TimeoutNow
+  | ReadIndexRequest
+  | ReadIndexResponse;
+
+export type MessageType = Message['type'];
+
+/** The outcome of a ReadIndex request, surfaced through Ready. */
+export interface ReadState {
+  ctx: string;
+  /** The read may be served once applied ≥ index. -1 means refused; see error. */
+  index: number;
+  error?: string;
+}
+
+/** Observable state that is not durable. */
+export interface SoftState {
+  leader: NodeId | null;
+  role: Role;
+}
+
+/**
+ * One batch of work for the host, as in etcd's raft: persist `hardState`, `snapshot` and
+ * `entries` (entries replace any stored suffix from entries[0].index), then send `messages`,
+ * then apply `committed` in order, then call advance(ready).
+ */
+export interface Ready {
+  softState: SoftState | null;
+  hardState: HardState | null;
+  snapshot: Snapshot | null;
+  entries: Entry[];
+  committed: Entry[];
+  messages: Message[];
+  readStates: ReadState[];
+  /** Events for the trace that the core observed (role changes, votes, conf changes). */
+  events: CoreEvent[];
+}
+
+export type CoreEvent =
+  | { type: 'role'; from: Role; to: Role; term: number; leader: NodeId | null }
+  | { type: 'vote'; candidate: NodeId; term: number; preVote: boolean; granted: boolean }
+  | { type: 'commit'; index: number }
+  | {
+      type: 'conf-change';
+      /** catching-up → joint → stable → done; 'simple' for learner-only changes; 'aborted'. */
+      phase: ConfChange['phase'] | 'catching-up' | 'aborted' | 'done';
+      conf: ConfState;
+      index: number;
+    }
+  | { type: 'transfer'; target: NodeId; outcome: 'start' | 'abandoned' | 'done' }
+  | { type: 'read-index'; ctx: string; index: number; error?: string }
+  | { type: 'snapshot-install'; index: number; term: number; chunk: number; chunks: number }
+  | { type: 'step-down'; reason: string };
+
+/** Tunables, in ticks. The node layer converts Nacos's milliseconds to ticks. */
+export interface RaftConfig {
+  id: NodeId;
+  group: GroupId;
+  /** Base election timeout; the randomized one is in [electionTicks, electionTicks + electionJitterTicks). */
+  electionTicks: number;
+  electionJitterTicks: number;
+  heartbeatTicks: number;
+  /** Max AppendEntries messages in flight per follower in replicate mode. */
+  maxInflight: number;
+  /** Max entries per AppendEntries message. */
+  maxEntriesPerMsg: number;
+  /** 'safe' confirms leadership with a heartbeat round; 'lease' trusts the leader lease. */
+  readOnly: 'safe' | 'lease';
+  /** New voters must be within this many entries of the leader before joining (JRaft: 1000). */
+  catchupMargin?: number;
+}
+
+/** The pure random source the core draws from; its state is plain data for exact replays. */
+export interface Rng {
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}

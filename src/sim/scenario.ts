@@ -1,0 +1,883 @@
+// The scenario file format (DESIGN.md §3): its TS types, its zod schema and its validator.
+// Invariant: parseScenario either returns a scenario in which every node reference, group and
+// step time has been checked against the cluster it describes (defaults filled in), or every
+// error it found, each naming the exact path of the bad field. Unknown actions and unknown
+// fields are errors, never ignored.
+import { z } from 'zod';
+import type { GroupId, NodeId, Role } from '../raft/types.ts';
+import type { PathError } from '../trace/schema.ts';
+import {
+  expecting,
+  formatPath,
+  issuesToErrors,
+  objectError,
+  userFileParseOptions,
+} from '../trace/schema.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A node reference in a step: a node id `n1`..`nN`, or `@leader:<group>` (the node that is
+ * that group's leader when the step runs) or `@follower:<group>` (one of its followers, chosen
+ * by the run's seeded generator). The runner resolves `@` references when the step fires.
+ */
+export type NodeRef = string;
+
+/** A node reference taken apart; see resolveNodeRefSyntax. */
+export type NodeRefSyntax =
+  | { kind: 'id'; id: NodeId }
+  | { kind: 'leader'; group: GroupId }
+  | { kind: 'follower'; group: GroupId };
+
+/** Raft timing and read options; omitted fields take the profile's defaults. */
+export interface ScenarioRaft {
+  electionTimeoutMs?: number;
+  maxElectionDelayMs?: number;
+  tickMs?: number;
+  /** 'nacos' raises an election timeout below 5000 ms to 5000; 'lesson' keeps it. */
+  profile?: 'nacos' | 'lesson';
+  readOnly?: 'safe' | 'lease';
+}
+
+/** Network faults. `delayMs` is a [min, max] range of one-way delay; drop and duplicate are probabilities. */
+export interface ScenarioNetwork {
+  delayMs?: [number, number];
+  drop?: number;
+  duplicate?: number;
+}
+
+export interface ScenarioCluster {
+  /** Node count 1..9; the nodes are n1..nN. */
+  nodes: number;
+  /** Raft groups every node runs; default ["nacos_config"]. */
+  groups: GroupId[];
+  raft?: ScenarioRaft;
+  network?: ScenarioNetwork;
+}
+
+/**
+ * Durable state seeded into one node before the run (e.g. the paper's Figure 7).
+ * `log` holds one term per entry, entry i + 1 having term log[i].
+ */
+export interface InitialNodeState {
+  term: number;
+  votedFor: NodeId | null;
+  log: number[];
+  /** The group seeded; defaults to cluster.groups[0] (filled in by parseScenario). */
+  group: GroupId;
+  /** Commit index persisted with the hard state; defaults to 0 (filled in by parseScenario). */
+  commit: number;
+}
+
+export const ACTIONS = [
+  'write',
+  'read',
+  'crash',
+  'restart',
+  'pause',
+  'resume',
+  'partition',
+  'heal',
+  'cut',
+  'link',
+  'network',
+  'skew',
+  'add-node',
+  'remove-node',
+  'transfer-leader',
+  'snapshot',
+  'fail-apply',
+  'narrate',
+  'expect',
+] as const;
+
+export type Action = (typeof ACTIONS)[number];
+
+interface StepBase {
+  /** Cluster time in ms at which the step fires; steps are in non-decreasing `at` order. */
+  at: number;
+}
+
+/** A client write submitted at `node` (which forwards to the leader as Nacos does). */
+export interface WriteStep extends StepBase {
+  do: 'write';
+  node: NodeRef;
+  group: GroupId;
+  /** The processor's operation, e.g. { type: 'publish', dataId, content }. */
+  op: Record<string, unknown>;
+}
+
+/** A client read submitted at `node` (ReadIndex first, then through the log). */
+export interface ReadStep extends StepBase {
+  do: 'read';
+  node: NodeRef;
+  group: GroupId;
+  query: Record<string, unknown>;
+}
+
+/** The node's process stops; its durable state survives. */
+export interface CrashStep extends StepBase {
+  do: 'crash';
+  node: NodeRef;
+}
+
+/** A crashed node starts again from its durable state. */
+export interface RestartStep extends StepBase {
+  do: 'restart';
+  node: NodeRef;
+}
+
+/** The node stops processing (a GC pause or SIGSTOP); messages to it queue up. */
+export interface PauseStep extends StepBase {
+  do: 'pause';
+  node: NodeRef;
+}
+
+export interface ResumeStep extends StepBase {
+  do: 'resume';
+  node: NodeRef;
+}
+
+/**
+ * Split the network: nodes on different sides cannot reach each other. Nodes named on no side
+ * form one more side together. A later partition replaces this one; `heal` ends it.
+ */
+export interface PartitionStep extends StepBase {
+  do: 'partition';
+  sides: NodeRef[][];
+}
+
+/** Restore every link: ends partitions and cuts (network delay/drop settings stay). */
+export interface HealStep extends StepBase {
+  do: 'heal';
+}
+
+/** Cut one direction of one link: messages from `from` to `to` are lost. */
+export interface CutStep extends StepBase {
+  do: 'cut';
+  from: NodeRef;
+  to: NodeRef;
+}
+
+/** Restore the direction `from` → `to` of one link cut before. */
+export interface LinkStep extends StepBase {
+  do: 'link';
+  from: NodeRef;
+  to: NodeRef;
+}
+
+/**
+ * Change network faults. Without from/to the change applies to every link; with both it applies
+ * to the one direction from → to. Omitted settings are left as they were.
+ */
+export interface NetworkStep extends StepBase {
+  do: 'network';
+  delayMs?: [number, number];
+  drop?: number;
+  duplicate?: number;
+  from?: NodeRef;
+  to?: NodeRef;
+}
+
+/** Make a node's clock run at `rate` times real speed (1.5 = 50 % fast, 0.5 = half speed). */
+export interface SkewStep extends StepBase {
+  do: 'skew';
+  node: NodeRef;
+  rate: number;
+}
+
+/**
+ * Start a new node, which adds itself to every group (retrying each second, as Nacos does).
+ * `node` defaults to the next unused id (filled in by parseScenario).
+ */
+export interface AddNodeStep extends StepBase {
+  do: 'add-node';
+  node: NodeId;
+}
+
+/** Remove a node from every group's configuration (retried until it succeeds). */
+export interface RemoveNodeStep extends StepBase {
+  do: 'remove-node';
+  node: NodeRef;
+}
+
+/** Ask the group's leader to hand leadership to `to` (TimeoutNow). */
+export interface TransferLeaderStep extends StepBase {
+  do: 'transfer-leader';
+  group: GroupId;
+  to: NodeRef;
+}
+
+/** Take a snapshot of the group on the node now. */
+export interface SnapshotStep extends StepBase {
+  do: 'snapshot';
+  node: NodeRef;
+  group: GroupId;
+}
+
+/** Make the node's state machine of the group throw on its next apply (the group goes to ERROR). */
+export interface FailApplyStep extends StepBase {
+  do: 'fail-apply';
+  node: NodeRef;
+  group: GroupId;
+}
+
+/** Lesson text shown at this moment (and recorded in the trace). */
+export interface NarrateStep extends StepBase {
+  do: 'narrate';
+  text: string;
+}
+
+/**
+ * What an expect step checks. Every check concerns one group (`group` is required) and looks at
+ * the nodes that are running (not crashed) when the step fires.
+ * - 'single-leader': exactly one running node is leader of the group.
+ *     Optional: term (that leader's term must equal it).
+ * - 'leader': `node` is the group's leader. Optional: term.
+ * - 'no-leader': no running node is leader of the group.
+ * - 'committed': entry `index` is committed: on `node` if given, else on a majority of the
+ *     group's voters. Optional: term (the entry's term), value (the entry's operation,
+ *     compared as JSON).
+ * - 'applied-equal': every running node's state machine of the group is identical. Optional:
+ *     index (each must have applied at least up to it).
+ * - 'log-equal': every running node's log of the group is identical. Optional: index (compare
+ *     only entries 1..index, and each must have them).
+ * - 'term': the current term is `term`: on `node` if given, else on every running node.
+ * - 'role': `node` has role `role` in the group. Optional: term.
+ */
+export const EXPECTATIONS = [
+  'single-leader',
+  'leader',
+  'no-leader',
+  'committed',
+  'applied-equal',
+  'log-equal',
+  'term',
+  'role',
+] as const;
+
+export type Expectation = (typeof EXPECTATIONS)[number];
+
+type ExpectField = 'node' | 'index' | 'term' | 'role' | 'value';
+
+/** For each expectation, the fields it needs and the ones it may take (besides group). */
+export const EXPECT_FIELDS: Record<
+  Expectation,
+  { required: readonly ExpectField[]; optional: readonly ExpectField[] }
+> = {
+  'single-leader': { required: [], optional: ['term'] },
+  leader: { required: ['node'], optional: ['term'] },
+  'no-leader': { required: [], optional: [] },
+  committed: { required: ['index'], optional: ['node', 'term', 'value'] },
+  'applied-equal': { required: [], optional: ['index'] },
+  'log-equal': { required: [], optional: ['index'] },
+  term: { required: ['term'], optional: ['node'] },
+  role: { required: ['node', 'role'], optional: ['term'] },
+};
+
+export interface ExpectStep extends StepBase {
+  do: 'expect';
+  that: Expectation;
+  group: GroupId;
+  node?: NodeRef;
+  index?: number;
+  term?: number;
+  role?: Role;
+  value?: unknown;
+}
+
+/** One step of a scenario, discriminated on `do`. */
+export type Step =
+  | WriteStep
+  | ReadStep
+  | CrashStep
+  | RestartStep
+  | PauseStep
+  | ResumeStep
+  | PartitionStep
+  | HealStep
+  | CutStep
+  | LinkStep
+  | NetworkStep
+  | SkewStep
+  | AddNodeStep
+  | RemoveNodeStep
+  | TransferLeaderStep
+  | SnapshotStep
+  | FailApplyStep
+  | NarrateStep
+  | ExpectStep;
+
+/** The step of one action, e.g. StepOf<'crash'>. */
+export type StepOf<A extends Action> = Extract<Step, { do: A }>;
+
+/** A validated scenario with defaults filled in. */
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** Seed of the whole run; default 1. */
+  seed: number;
+  cluster: ScenarioCluster;
+  /** Durable state per node id (initial nodes only), seeded before the run. */
+  initial?: Record<NodeId, InitialNodeState>;
+  steps: Step[];
+  /** How long the run lasts, in cluster ms; every step's `at` is ≤ durationMs. */
+  durationMs: number;
+}
+
+export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; errors: string[] };
+
+// ---------------------------------------------------------------------------------------------
+// Node references
+// ---------------------------------------------------------------------------------------------
+
+const NODE_ID_RE = /^n[1-9][0-9]*$/;
+const NODE_REF_RE = /^(?:n[1-9][0-9]*|@(?:leader|follower):.+)$/;
+
+/** Parse a node reference's syntax (not whether the node or group exists); null if malformed. */
+export function resolveNodeRefSyntax(ref: string): NodeRefSyntax | null {
+  if (NODE_ID_RE.test(ref)) return { kind: 'id', id: ref };
+  const at = /^@(leader|follower):(.+)$/.exec(ref);
+  if (at) return { kind: at[1] as 'leader' | 'follower', group: at[2] };
+  return null;
+}
+
+/** The ids of a cluster of `count` nodes: n1..nN. */
+export function nodeIds(count: number): NodeId[] {
+  return Array.from({ length: count }, (_, i) => `n${i + 1}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema. Leaf schemas carry their own "expected …, got …" message; everything else is worded
+// by userFileErrorMap (src/trace/schema.ts).
+// ---------------------------------------------------------------------------------------------
+
+interface NumberSpec {
+  int?: boolean;
+  min?: number;
+  /** min is exclusive (value > min). */
+  above?: boolean;
+  max?: number;
+}
+
+function numberSchema(spec: NumberSpec) {
+  const kind = spec.int ? 'integer' : 'number';
+  let what = kind;
+  if (spec.min !== undefined && spec.max !== undefined) what = `${kind} ${spec.min}..${spec.max}`;
+  else if (spec.min !== undefined) what = `${kind} ${spec.above ? '>' : '>='} ${spec.min}`;
+  const error = expecting(what);
+  let schema = z.number({ error });
+  if (spec.int) schema = schema.int({ error });
+  if (spec.min !== undefined) {
+    schema = spec.above ? schema.gt(spec.min, { error }) : schema.gte(spec.min, { error });
+  }
+  if (spec.max !== undefined) schema = schema.lte(spec.max, { error });
+  return schema;
+}
+
+const ms = numberSchema({ min: 0 });
+const positiveMs = numberSchema({ min: 0, above: true });
+const probability = numberSchema({ min: 0, max: 1 });
+const index = numberSchema({ int: true, min: 0 });
+const termNumber = numberSchema({ int: true, min: 0 });
+const text = z.string({ error: expecting('string') });
+const nonEmptyText = z
+  .string({ error: expecting('a non-empty string') })
+  .min(1, { error: expecting('a non-empty string') });
+const groupId = nonEmptyText;
+
+const nodeRefError = expecting('a node id like "n3", "@leader:<group>" or "@follower:<group>"');
+const nodeRef = z.string({ error: nodeRefError }).regex(NODE_REF_RE, { error: nodeRefError });
+const nodeIdError = expecting('a node id like "n3"');
+const nodeId = z.string({ error: nodeIdError }).regex(NODE_ID_RE, { error: nodeIdError });
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, noun: string) {
+  const list = values.join(', ');
+  return z.enum(values, {
+    error: (iss) =>
+      typeof iss.input === 'string'
+        ? `unknown ${noun} "${iss.input}" (expected one of ${list})`
+        : expecting(`one of ${list}`)(iss),
+  });
+}
+
+const delayRangeError = expecting('[min, max] with 0 <= min <= max');
+const delayRange = z
+  .tuple([ms, ms], { error: delayRangeError })
+  .refine(([min, max]) => min <= max, { error: delayRangeError });
+
+const payload = z.record(z.string(), z.unknown(), { error: objectError('object') });
+
+const raftSchema = z.strictObject(
+  {
+    electionTimeoutMs: positiveMs.optional(),
+    maxElectionDelayMs: ms.optional(),
+    tickMs: positiveMs.optional(),
+    profile: oneOf(['nacos', 'lesson'], 'profile').optional(),
+    readOnly: oneOf(['safe', 'lease'], 'readOnly mode').optional(),
+  },
+  { error: objectError('object') },
+);
+
+const networkSettings = {
+  delayMs: delayRange.optional(),
+  drop: probability.optional(),
+  duplicate: probability.optional(),
+};
+
+const clusterSchema = z.strictObject(
+  {
+    nodes: numberSchema({ int: true, min: 1, max: 9 }),
+    groups: z
+      .array(groupId, { error: expecting('array of group names') })
+      .min(1, { error: expecting('at least one group') })
+      .default(['nacos_config']),
+    raft: raftSchema.optional(),
+    network: z.strictObject(networkSettings, { error: objectError('object') }).optional(),
+  },
+  { error: objectError('object') },
+);
+
+const initialNodeSchema = z.strictObject(
+  {
+    term: termNumber,
+    votedFor: nodeId.nullable().default(null),
+    log: z.array(numberSchema({ int: true, min: 1 }), { error: expecting('array of terms') }),
+    group: groupId.optional(),
+    commit: index.optional(),
+  },
+  { error: objectError('object') },
+);
+
+function step<const A extends Action, S extends z.ZodRawShape>(action: A, shape: S) {
+  return z.strictObject(
+    { at: ms, do: z.literal(action), ...shape },
+    { error: objectError('object') },
+  );
+}
+
+const nodeOnly = { node: nodeRef };
+const link = { from: nodeRef, to: nodeRef };
+const nodeGroup = { node: nodeRef, group: groupId };
+
+/** One zod schema per action, in ACTIONS order. */
+export const stepSchemas = {
+  write: step('write', { ...nodeGroup, op: payload }),
+  read: step('read', { ...nodeGroup, query: payload }),
+  crash: step('crash', nodeOnly),
+  restart: step('restart', nodeOnly),
+  pause: step('pause', nodeOnly),
+  resume: step('resume', nodeOnly),
+  partition: step('partition', {
+    sides: z
+      .array(
+        z
+          .array(nodeRef, { error: expecting('array of nodes') })
+          .min(1, { error: expecting('a non-empty array of nodes') }),
+        { error: expecting('array of sides') },
+      )
+      .min(1, { error: expecting('at least one side') }),
+  }),
+  heal: step('heal', {}),
+  cut: step('cut', link),
+  link: step('link', link),
+  network: step('network', {
+    ...networkSettings,
+    from: nodeRef.optional(),
+    to: nodeRef.optional(),
+  }),
+  skew: step('skew', { node: nodeRef, rate: numberSchema({ min: 0, above: true }) }),
+  'add-node': step('add-node', { node: nodeId.optional() }),
+  'remove-node': step('remove-node', nodeOnly),
+  'transfer-leader': step('transfer-leader', { group: groupId, to: nodeRef }),
+  snapshot: step('snapshot', nodeGroup),
+  'fail-apply': step('fail-apply', nodeGroup),
+  narrate: step('narrate', { text }),
+  expect: step('expect', {
+    that: oneOf(EXPECTATIONS, 'expectation'),
+    group: groupId,
+    node: nodeRef.optional(),
+    index: index.optional(),
+    term: termNumber.optional(),
+    role: oneOf(['follower', 'pre-candidate', 'candidate', 'leader'], 'role').optional(),
+    value: z.unknown().optional(),
+  }),
+} satisfies { [A in Action]: z.ZodType };
+
+export const stepSchema = z.discriminatedUnion(
+  'do',
+  ACTIONS.map((a) => stepSchemas[a]) as unknown as [
+    (typeof stepSchemas)[Action],
+    ...(typeof stepSchemas)[Action][],
+  ],
+);
+
+/** The whole file's structure. Cross-field rules (node ids, groups, step order) are checked by parseScenario. */
+export const scenarioSchema = z.strictObject(
+  {
+    name: nonEmptyText,
+    description: text.optional(),
+    seed: numberSchema({ int: true, min: 0, max: 0xffffffff }).default(1),
+    cluster: clusterSchema,
+    initial: z.record(z.string(), initialNodeSchema, { error: objectError('object') }).optional(),
+    steps: z.array(stepSchema, { error: expecting('array of steps') }),
+    durationMs: positiveMs,
+  },
+  { error: objectError('a scenario object') },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Error wording
+// ---------------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------
+// Error wording (shared with trace validation; see src/trace/schema.ts)
+// ---------------------------------------------------------------------------------------------
+
+type Path = readonly PropertyKey[];
+
+/** A path as errors name it; the empty path is the whole file, `scenario`. */
+function pathText(path: Path): string {
+  return formatPath(path) || 'scenario';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field checks. These read the raw input defensively, so they run (and report) even when
+// the structure has errors elsewhere; a field of the wrong shape is left to the schema's error.
+// ---------------------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Fields of each action that hold one node reference. */
+const NODE_REF_FIELDS: { [A in Action]: readonly string[] } = {
+  write: ['node'],
+  read: ['node'],
+  crash: ['node'],
+  restart: ['node'],
+  pause: ['node'],
+  resume: ['node'],
+  partition: [],
+  heal: [],
+  cut: ['from', 'to'],
+  link: ['from', 'to'],
+  network: ['from', 'to'],
+  skew: ['node'],
+  'add-node': [],
+  'remove-node': ['node'],
+  'transfer-leader': ['to'],
+  snapshot: ['node'],
+  'fail-apply': ['node'],
+  narrate: [],
+  expect: ['node'],
+};
+
+const GROUP_ACTIONS: ReadonlySet<Action> = new Set<Action>([
+  'write',
+  'read',
+  'transfer-leader',
+  'snapshot',
+  'fail-apply',
+  'expect',
+]);
+
+class CrossChecker {
+  readonly errors: PathError[] = [];
+  /** Node ids that exist so far, or null when cluster.nodes is itself invalid. */
+  known: Set<NodeId> | null;
+  /** The cluster's groups, or null when cluster.groups is itself invalid. */
+  readonly groups: readonly string[] | null;
+  /** Ids that add-node steps without a `node` field will get, by step index. */
+  readonly addedIds = new Map<number, NodeId>();
+
+  constructor(readonly input: Obj) {
+    const cluster = isObj(input.cluster) ? input.cluster : {};
+    const nodes = cluster.nodes;
+    this.known =
+      Number.isInteger(nodes) && (nodes as number) >= 1 && (nodes as number) <= 9
+        ? new Set(nodeIds(nodes as number))
+        : null;
+    const groups = cluster.groups === undefined ? ['nacos_config'] : cluster.groups;
+    this.groups =
+      Array.isArray(groups) && groups.every((g) => typeof g === 'string') ? groups : null;
+  }
+
+  error(path: Path, message: string): void {
+    this.errors.push({ path, message });
+  }
+
+  run(): void {
+    this.checkGroups();
+    this.checkInitial();
+    this.checkSteps();
+  }
+
+  checkGroups(): void {
+    if (!this.groups) return;
+    this.groups.forEach((g, i) => {
+      if (this.groups!.indexOf(g) < i)
+        this.error(['cluster', 'groups', i], `duplicate group "${g}"`);
+    });
+  }
+
+  groupList(): string {
+    return (this.groups ?? []).join(', ');
+  }
+
+  checkGroup(path: Path, value: unknown): void {
+    if (typeof value !== 'string' || value === '' || !this.groups) return;
+    if (!this.groups.includes(value)) {
+      this.error(path, `unknown group "${value}" (expected one of ${this.groupList()})`);
+    }
+  }
+
+  checkNodeRef(path: Path, value: unknown): void {
+    if (typeof value !== 'string') return;
+    const ref = resolveNodeRefSyntax(value);
+    if (ref === null) return;
+    if (ref.kind === 'id') {
+      if (this.known && !this.known.has(ref.id)) this.error(path, `unknown node "${ref.id}"`);
+    } else if (this.groups && !this.groups.includes(ref.group)) {
+      this.error(
+        path,
+        `unknown group "${ref.group}" in "${value}" (expected one of ${this.groupList()})`,
+      );
+    }
+  }
+
+  checkInitial(): void {
+    const initial = this.input.initial;
+    if (!isObj(initial)) return;
+    const groupsWithNodes = this.groups;
+    for (const [id, state] of Object.entries(initial)) {
+      const path = ['initial', id];
+      if (!NODE_ID_RE.test(id)) {
+        this.error(path, `expected a node id like "n3" as key, got ${JSON.stringify(id)}`);
+        continue;
+      }
+      if (this.known && !this.known.has(id)) {
+        this.error(path, `unknown node "${id}"`);
+        continue;
+      }
+      if (!isObj(state)) continue;
+      this.checkNodeRef([...path, 'votedFor'], state.votedFor);
+      this.checkGroup([...path, 'group'], state.group);
+      if (state.group === undefined && groupsWithNodes && groupsWithNodes.length > 1) {
+        this.error([...path, 'group'], `missing, required when the cluster has several groups`);
+      }
+      const term = state.term;
+      const log = Array.isArray(state.log) ? state.log : [];
+      let previous = 0;
+      log.forEach((t, i) => {
+        if (!isNum(t)) return;
+        if (t < previous) {
+          this.error(
+            [...path, 'log', i],
+            `term ${t} is lower than the entry before it (${previous})`,
+          );
+        } else if (isNum(term) && t > term) {
+          this.error([...path, 'log', i], `term ${t} is higher than the node's term (${term})`);
+        }
+        previous = Math.max(previous, t);
+      });
+      if (isNum(state.commit) && Array.isArray(state.log) && state.commit > log.length) {
+        this.error(
+          [...path, 'commit'],
+          `commit ${state.commit} is beyond the log's last index (${log.length})`,
+        );
+      }
+    }
+  }
+
+  checkSteps(): void {
+    const steps = this.input.steps;
+    if (!Array.isArray(steps)) return;
+    const duration = this.input.durationMs;
+    let previousAt = -Infinity;
+    steps.forEach((s, i) => {
+      if (!isObj(s)) return;
+      const path = ['steps', i];
+      if (isNum(s.at)) {
+        if (s.at < previousAt) {
+          this.error(
+            [...path, 'at'],
+            `${s.at} is earlier than the step before it (${previousAt}); steps must be in time order`,
+          );
+        }
+        if (isNum(duration) && duration > 0 && s.at > duration) {
+          this.error(
+            [...path, 'at'],
+            `${s.at} is after the end of the run (durationMs ${duration})`,
+          );
+        }
+        previousAt = Math.max(previousAt, s.at);
+      }
+      if (typeof s.do !== 'string' || !(ACTIONS as readonly string[]).includes(s.do)) return;
+      this.checkStep(path, s, s.do as Action, i);
+    });
+  }
+
+  checkStep(path: Path, s: Obj, action: Action, i: number): void {
+    for (const field of NODE_REF_FIELDS[action]) this.checkNodeRef([...path, field], s[field]);
+    if (GROUP_ACTIONS.has(action)) this.checkGroup([...path, 'group'], s.group);
+    switch (action) {
+      case 'partition':
+        this.checkPartition(path, s.sides);
+        break;
+      case 'cut':
+      case 'link':
+        if (typeof s.from === 'string' && s.from === s.to) {
+          this.error([...path, 'to'], `same node as from ("${s.from}")`);
+        }
+        break;
+      case 'network':
+        if (s.from !== undefined && s.to === undefined)
+          this.error([...path, 'to'], 'missing, required with from');
+        if (s.to !== undefined && s.from === undefined)
+          this.error([...path, 'from'], 'missing, required with to');
+        break;
+      case 'add-node':
+        this.checkAddNode(path, s.node, i);
+        break;
+      case 'expect':
+        this.checkExpect(path, s);
+        break;
+      default:
+        break;
+    }
+  }
+
+  checkPartition(path: Path, sides: unknown): void {
+    if (!Array.isArray(sides)) return;
+    const seen = new Map<string, number>();
+    sides.forEach((side, j) => {
+      if (!Array.isArray(side)) return;
+      side.forEach((ref, k) => {
+        const p = [...path, 'sides', j, k];
+        this.checkNodeRef(p, ref);
+        if (typeof ref !== 'string') return;
+        const first = seen.get(ref);
+        if (first === undefined) seen.set(ref, j);
+        else this.error(p, `"${ref}" is already on side ${first}`);
+      });
+    });
+  }
+
+  checkAddNode(path: Path, node: unknown, i: number): void {
+    if (!this.known) return;
+    if (node === undefined) {
+      let n = 1;
+      while (this.known.has(`n${n}`)) n++;
+      this.known.add(`n${n}`);
+      this.addedIds.set(i, `n${n}`);
+    } else if (typeof node === 'string' && NODE_ID_RE.test(node)) {
+      if (this.known.has(node)) this.error([...path, 'node'], `node "${node}" already exists`);
+      this.known.add(node);
+    }
+  }
+
+  checkExpect(path: Path, s: Obj): void {
+    if (typeof s.that !== 'string' || !(EXPECTATIONS as readonly string[]).includes(s.that)) return;
+    const that = s.that as Expectation;
+    const { required, optional } = EXPECT_FIELDS[that];
+    for (const field of required) {
+      if (s[field] === undefined)
+        this.error([...path, field], `missing, required by expect "${that}"`);
+    }
+    for (const field of ['node', 'index', 'term', 'role', 'value'] as const) {
+      if (s[field] !== undefined && !required.includes(field) && !optional.includes(field)) {
+        this.error([...path, field], `not used by expect "${that}"`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+
+const TOP_LEVEL_ORDER = [
+  'name',
+  'description',
+  'seed',
+  'cluster',
+  'initial',
+  'steps',
+  'durationMs',
+];
+
+/** Order errors as the file reads: by top-level field, then by step index; otherwise stable. */
+function compareErrors(a: PathError, b: PathError): number {
+  const rank = (e: PathError): number => {
+    const r = TOP_LEVEL_ORDER.indexOf(String(e.path[0]));
+    return r === -1 ? (e.path.length === 0 ? -1 : TOP_LEVEL_ORDER.length) : r;
+  };
+  const byField = rank(a) - rank(b);
+  if (byField !== 0) return byField;
+  if (a.path[0] === 'steps' && typeof a.path[1] === 'number' && typeof b.path[1] === 'number') {
+    return a.path[1] - b.path[1];
+  }
+  return 0;
+}
+
+/**
+ * Validate a scenario given as parsed JSON. Returns the scenario with defaults filled in (seed,
+ * cluster.groups, initial group/commit/votedFor, add-node ids), or every error found, each as
+ * `<path>: <what is wrong>`. Never throws.
+ */
+export function parseScenario(input: unknown): ScenarioResult {
+  const parsed = scenarioSchema.safeParse(
+    input,
+    userFileParseOptions({ do: 'action', that: 'expectation' }),
+  );
+  const errors: PathError[] = parsed.success ? [] : issuesToErrors(parsed.error.issues);
+  let addedIds = new Map<number, NodeId>();
+  if (isObj(input)) {
+    const checker = new CrossChecker(input);
+    checker.run();
+    addedIds = checker.addedIds;
+    // A path the schema already faulted needs no second opinion.
+    const faulted = new Set(errors.map((e) => pathText(e.path)));
+    for (const e of checker.errors) if (!faulted.has(pathText(e.path))) errors.push(e);
+  }
+  if (errors.length > 0 || !parsed.success) {
+    errors.sort(compareErrors);
+    return { ok: false, errors: errors.map((e) => `${pathText(e.path)}: ${e.message}`) };
+  }
+  const data = parsed.data;
+  const defaultGroup = data.cluster.groups[0];
+  const initial: Record<NodeId, InitialNodeState> | undefined = data.initial
+    ? Object.fromEntries(
+        Object.entries(data.initial).map(([id, s]) => [
+          id,
+          { ...s, group: s.group ?? defaultGroup, commit: s.commit ?? 0 },
+        ]),
+      )
+    : undefined;
+  const steps = data.steps.map((s, i): Step => {
+    if (s.do === 'add-node') return { ...s, node: s.node ?? addedIds.get(i)! };
+    return s as Step;
+  });
+  const scenario: Scenario = { ...data, steps, ...(initial ? { initial } : {}) } as Scenario;
+  return { ok: true, scenario };
+}
+
+/** Parse and validate a scenario file's text (a leading BOM is ignored). Never throws. */
+export function parseScenarioText(text: string): ScenarioResult {
+  let input: unknown;
+  try {
+    input = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    return { ok: false, errors: [`scenario: invalid JSON (${(e as Error).message})`] };
+  }
+  return parseScenario(input);
+}

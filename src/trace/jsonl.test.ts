@@ -1,0 +1,240 @@
+// Trace import/export: round trips are exact, and every malformed line is reported with its
+// line number and field path, without throwing.
+import { describe, expect, it } from 'vitest';
+import type { TraceEvent, TraceHeader } from './events.ts';
+import { exportTrace, importTrace, MAX_IMPORT_ERRORS } from './jsonl.ts';
+import { TRACE_EVENT_TYPES } from './schema.ts';
+
+const header: TraceHeader = {
+  format: 'raft-playground-trace',
+  version: 1,
+  seed: 42,
+  scenario: 'leader-crash',
+  cluster: { nodes: ['n1', 'n2', 'n3'], groups: ['nacos_config'], tickMs: 100 },
+};
+
+const g = 'nacos_config';
+const msg = { msgId: 7, from: 'n1', to: 'n2', msgType: 'AppendEntries', term: 2 };
+
+/** One event of every type, stamped in order. */
+function allEvents(): TraceEvent[] {
+  const bodies = [
+    { type: 'node-start', members: ['n1', 'n2', 'n3'] },
+    { type: 'node-crash', reason: 'scenario' },
+    { type: 'node-crash' },
+    { type: 'node-restart', term: 2, lastIndex: 5 },
+    { type: 'role', group: g, from: 'follower', to: 'pre-candidate', term: 2, leader: null },
+    { type: 'vote', group: g, candidate: 'n2', term: 3, preVote: true, granted: false },
+    { type: 'send', group: g, ...msg, entries: [3, 5] },
+    { type: 'recv', group: g, ...msg, entries: null },
+    { type: 'drop', group: g, ...msg, entries: null, reason: 'partition' },
+    {
+      type: 'persist',
+      group: g,
+      entries: [1, 2],
+      term: 2,
+      votedFor: 'n1',
+      commit: 1,
+      snapshot: null,
+    },
+    { type: 'commit', group: g, index: 4 },
+    { type: 'apply', group: g, index: 4, term: 2, op: { type: 'publish' }, result: true },
+    { type: 'forward', group: g, requestId: 'r1', to: 'n1', stage: 'send' },
+    { type: 'read-index', group: g, ctx: 'c1', index: -1, error: 'not leader' },
+    { type: 'snapshot', group: g, index: 10, term: 2, stage: 'chunk', chunk: 1, chunks: 3 },
+    {
+      type: 'conf-change',
+      group: g,
+      phase: 'joint',
+      conf: { voters: ['n1'], outgoing: ['n2'], learners: [] },
+      index: 9,
+    },
+    { type: 'metadata', group: g, leader: 'n1', term: 2, members: ['n1', 'n2'], errMsg: null },
+    { type: 'fault', fault: 'partition', detail: { sides: [['n1'], ['n2', 'n3']] } },
+    { type: 'narrate', text: 'hello' },
+    { type: 'invoke', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1' },
+    { type: 'ok', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1', result: null },
+    { type: 'fail', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1', result: 'x' },
+    { type: 'info', group: g, process: 'c1', op: 'read', key: 'a', value: null, result: 'x' },
+    { type: 'violation', invariant: 'election-safety', detail: 'two leaders in term 3' },
+    { type: 'expect', that: 'single-leader', passed: true, detail: '' },
+  ];
+  return bodies.map(
+    (b, i) => ({ seq: i * 2, t: i * 10.5, node: i % 3 === 0 ? null : 'n1', ...b }) as TraceEvent,
+  );
+}
+
+const headerLine = JSON.stringify(header);
+
+function line(event: Record<string, unknown>): string {
+  return JSON.stringify(event);
+}
+
+function errorsOf(text: string): string[] {
+  const r = importTrace(text);
+  if (r.ok) throw new Error('expected errors, got a valid trace');
+  return r.errors;
+}
+
+const commit = (seq: number, extra: Record<string, unknown> = {}) =>
+  line({ seq, t: seq, node: 'n1', type: 'commit', group: g, index: 1, ...extra });
+
+describe('exportTrace', () => {
+  it('writes the header first and one event per line', () => {
+    const text = exportTrace(header, allEvents());
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(allEvents().length + 2);
+    expect(JSON.parse(lines[0])).toEqual(header);
+    expect(lines.at(-1)).toBe('');
+  });
+
+  it('writes an empty trace as just the header', () => {
+    expect(exportTrace(header, [])).toBe(headerLine + '\n');
+  });
+});
+
+describe('importTrace', () => {
+  it('round-trips every event type', () => {
+    const events = allEvents();
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(TRACE_EVENT_TYPES));
+    const r = importTrace(exportTrace(header, events));
+    expect(r).toEqual({ ok: true, header, events });
+  });
+
+  it('accepts a BOM, CRLF line ends and blank lines', () => {
+    const text = '\uFEFF' + headerLine + '\r\n' + commit(1) + '\r\n\r\n' + commit(2) + '\r\n\r\n';
+    const r = importTrace(text);
+    expect(r.ok && r.events.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('accepts a file without a final newline', () => {
+    const r = importTrace(headerLine + '\n' + commit(0));
+    expect(r.ok && r.events).toHaveLength(1);
+  });
+
+  it('reports an empty file', () => {
+    expect(errorsOf('')).toEqual(['line 1: empty file, expected a raft-playground-trace header']);
+    expect(errorsOf('\uFEFF\n  \r\n')).toEqual([
+      'line 1: empty file, expected a raft-playground-trace header',
+    ]);
+  });
+
+  it('reports a wrong header', () => {
+    expect(errorsOf('{"format":"something-else"}\n')).toEqual([
+      'line 1: not a raft-playground-trace header',
+    ]);
+    expect(errorsOf('[1,2]\n')).toEqual(['line 1: not a raft-playground-trace header']);
+    expect(errorsOf(line({ ...header, version: 2 }))).toEqual([
+      'line 1: header.version: unsupported version 2 (expected 1)',
+    ]);
+    expect(errorsOf(line({ ...header, seed: 'x', extra: 1 }))).toEqual([
+      'line 1: header.seed: expected number or null, got "x"',
+      'line 1: header.extra: unknown field',
+    ]);
+    expect(errorsOf(line({ ...header, cluster: { nodes: 'n1', groups: [] } }))).toEqual([
+      'line 1: header.cluster.nodes: expected array of node ids, got "n1"',
+    ]);
+  });
+
+  it('checks the events of a file that lacks its header', () => {
+    expect(errorsOf(commit(0) + '\n' + commit(0))).toEqual([
+      'line 1: not a raft-playground-trace header',
+      'line 2: event.seq: 0 does not follow seq 0 (line 1); seq must strictly increase',
+    ]);
+  });
+
+  it('reports an invalid JSON line with its line number', () => {
+    const errors = errorsOf([headerLine, commit(1), '{"seq": 2, "t": ', commit(3)].join('\n'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^line 3: invalid JSON \(.+\)$/);
+    expect(errorsOf('not json')[0]).toMatch(/^line 1: invalid JSON \(.+\)$/);
+  });
+
+  it('counts blank lines in line numbers', () => {
+    const errors = errorsOf([headerLine, '', commit(1, { t: 'abc' })].join('\n'));
+    expect(errors).toEqual(['line 3: event.t: expected number >= 0, got "abc"']);
+  });
+
+  it('names the field path of a bad field', () => {
+    const bad = [
+      headerLine,
+      commit(1, { index: -2 }),
+      line({ seq: 2, t: 1, node: 'n1', type: 'send', group: g, ...msg, entries: [1, 'x'] }),
+      line({ seq: 3, t: 1, type: 'narrate', text: 'x' }),
+      line({ seq: 4, t: -1, node: 3, type: 'narrate', text: 'x' }),
+      line({
+        seq: 5,
+        t: 1,
+        node: 'n1',
+        type: 'role',
+        group: g,
+        from: 'follower',
+        to: 'boss',
+        term: 1,
+        leader: null,
+      }),
+      line({ seq: 6.5, t: 1, node: null, type: 'narrate', text: 'x' }),
+    ];
+    expect(errorsOf(bad.join('\n'))).toEqual([
+      'line 2: event.index: expected integer >= 0, got -2',
+      'line 3: event.entries[1]: expected integer >= 0, got "x"',
+      'line 4: event.node: missing, expected string or null',
+      'line 5: event.t: expected number >= 0, got -1',
+      'line 5: event.node: expected string or null, got 3',
+      'line 6: event.to: expected one of follower, pre-candidate, candidate, leader, got "boss"',
+      'line 7: event.seq: expected integer >= 0, got 6.5',
+    ]);
+  });
+
+  it('rejects an unknown event type', () => {
+    const text = [headerLine, line({ seq: 1, t: 0, node: 'n1', type: 'rol' })].join('\n');
+    expect(errorsOf(text)).toEqual([
+      `line 2: event.type: unknown event type "rol" (expected one of ${TRACE_EVENT_TYPES.join(', ')})`,
+    ]);
+    const missing = [headerLine, line({ seq: 1, t: 0, node: 'n1' })].join('\n');
+    expect(errorsOf(missing)).toEqual([
+      `line 2: event.type: missing, expected event type, one of ${TRACE_EVENT_TYPES.join(', ')}`,
+    ]);
+  });
+
+  it('rejects unknown fields of known event types', () => {
+    const text = [headerLine, commit(1, { colour: 'red', indx: 2 })].join('\n');
+    expect(errorsOf(text)).toEqual([
+      'line 2: event.colour: unknown field',
+      'line 2: event.indx: unknown field (did you mean "index"?)',
+    ]);
+  });
+
+  it('rejects a non-object event', () => {
+    expect(errorsOf([headerLine, '5', 'null'].join('\n'))).toEqual([
+      'line 2: event: expected object, got 5',
+      'line 3: event: expected object, got null',
+    ]);
+  });
+
+  it('requires seq to strictly increase', () => {
+    const text = [headerLine, commit(1), commit(5), commit(5), commit(3), commit(6)].join('\n');
+    expect(errorsOf(text)).toEqual([
+      'line 4: event.seq: 5 does not follow seq 5 (line 3); seq must strictly increase',
+      'line 5: event.seq: 3 does not follow seq 5 (line 3); seq must strictly increase',
+    ]);
+  });
+
+  it('caps the errors it lists', () => {
+    const lines = [headerLine];
+    for (let i = 0; i < 50; i++) lines.push('{bad');
+    const errors = errorsOf(lines.join('\n'));
+    expect(errors).toHaveLength(MAX_IMPORT_ERRORS + 1);
+    expect(errors[0]).toMatch(/^line 2: invalid JSON/);
+    expect(errors.at(-1)).toBe(`and ${50 - MAX_IMPORT_ERRORS} more errors`);
+  });
+
+  it('never throws', () => {
+    const inputs = ['\u0000', '{}', '"x"', '[]\n[]', headerLine + '\n{"seq":{}}', '\r\n\r'];
+    for (const text of inputs) {
+      expect(() => importTrace(text)).not.toThrow();
+      expect(importTrace(text).ok).toBe(false);
+    }
+    expect(() => importTrace(undefined as unknown as string)).not.toThrow();
+  });
+});

@@ -1,0 +1,143 @@
+// Trace files as JSON Lines (DESIGN.md §3): export, and import with validation.
+// Invariant: exportTrace writes the header on the first line and one event per line after it;
+// importTrace accepts exactly what exportTrace writes (plus a BOM, CRLF line ends and blank
+// lines), and otherwise returns errors naming the line and the field, never throwing.
+import type { TraceEvent, TraceHeader } from './events.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from './events.ts';
+import {
+  formatPath,
+  issuesToErrors,
+  traceEventSchema,
+  traceHeaderSchema,
+  userFileParseOptions,
+} from './schema.ts';
+
+/** How many errors importTrace lists before summing up the rest. */
+export const MAX_IMPORT_ERRORS = 20;
+
+export type ImportResult =
+  { ok: true; header: TraceHeader; events: TraceEvent[] } | { ok: false; errors: string[] };
+
+/** The trace as JSON Lines: the header, then one event per line, each line ending in "\n". */
+export function exportTrace(header: TraceHeader, events: readonly TraceEvent[]): string {
+  const lines = new Array<string>(events.length + 1);
+  lines[0] = JSON.stringify(header);
+  for (let i = 0; i < events.length; i++) lines[i + 1] = JSON.stringify(events[i]);
+  return lines.join('\n') + '\n';
+}
+
+const headerOptions = userFileParseOptions();
+const eventOptions = userFileParseOptions({ type: 'event type' });
+
+/** Collects errors, keeping the first MAX_IMPORT_ERRORS and counting the rest. */
+class ErrorList {
+  readonly shown: string[] = [];
+  more = 0;
+
+  add(line: number, message: string): void {
+    if (this.shown.length < MAX_IMPORT_ERRORS) this.shown.push(`line ${line}: ${message}`);
+    else this.more++;
+  }
+
+  get count(): number {
+    return this.shown.length + this.more;
+  }
+
+  result(): string[] {
+    if (this.more === 0) return this.shown;
+    return [...this.shown, `and ${this.more} more error${this.more === 1 ? '' : 's'}`];
+  }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, message: `invalid JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkHeader(value: unknown, line: number, errors: ErrorList): TraceHeader | null {
+  if (!isObject(value) || value.format !== TRACE_FORMAT) {
+    errors.add(line, `not a ${TRACE_FORMAT} header`);
+    return null;
+  }
+  if (value.version !== TRACE_VERSION) {
+    const got = JSON.stringify(value.version) ?? 'nothing';
+    errors.add(line, `header.version: unsupported version ${got} (expected ${TRACE_VERSION})`);
+    return null;
+  }
+  const parsed = traceHeaderSchema.safeParse(value, headerOptions);
+  if (parsed.success) return parsed.data as TraceHeader;
+  for (const e of issuesToErrors(parsed.error.issues)) {
+    errors.add(line, `${formatPath(e.path, 'header')}: ${e.message}`);
+  }
+  return null;
+}
+
+/**
+ * Read a trace exported by exportTrace. Line numbers in errors count every physical line, blank
+ * ones included, as an editor shows them. Checks each event against the schema and that `seq`
+ * strictly increases. Never throws.
+ */
+export function importTrace(text: string): ImportResult {
+  const errors = new ErrorList();
+  if (typeof text !== 'string') {
+    return { ok: false, errors: ['line 1: expected text, got ' + typeof text] };
+  }
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = body.split('\n');
+  let header: TraceHeader | null = null;
+  let sawHeaderLine = false;
+  const events: TraceEvent[] = [];
+  let lastSeq = -1;
+  let lastSeqLine = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i];
+    const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (content.trim() === '') continue;
+    const lineNo = i + 1;
+    const json = parseJson(content);
+    if (!sawHeaderLine) {
+      sawHeaderLine = true;
+      if (!json.ok) {
+        errors.add(lineNo, json.message);
+        continue;
+      }
+      header = checkHeader(json.value, lineNo, errors);
+      // A file without its header may be a bare list of events: check this line as one too.
+      const looksLikeEvent = header === null && isObject(json.value) && 'seq' in json.value;
+      if (!looksLikeEvent) continue;
+    }
+    if (!json.ok) {
+      errors.add(lineNo, json.message);
+      continue;
+    }
+    const parsed = traceEventSchema.safeParse(json.value, eventOptions);
+    if (!parsed.success) {
+      for (const e of issuesToErrors(parsed.error.issues)) {
+        errors.add(lineNo, `${formatPath(e.path, 'event')}: ${e.message}`);
+      }
+      continue;
+    }
+    const event = parsed.data as TraceEvent;
+    if (event.seq <= lastSeq) {
+      errors.add(
+        lineNo,
+        `event.seq: ${event.seq} does not follow seq ${lastSeq} (line ${lastSeqLine}); seq must strictly increase`,
+      );
+    } else {
+      lastSeq = event.seq;
+      lastSeqLine = lineNo;
+    }
+    if (errors.count === 0) events.push(event);
+  }
+  if (!sawHeaderLine)
+    return { ok: false, errors: [`line 1: empty file, expected a ${TRACE_FORMAT} header`] };
+  if (errors.count > 0 || header === null) return { ok: false, errors: errors.result() };
+  return { ok: true, header, events };
+}

@@ -1,0 +1,322 @@
+// Zod schemas for the trace header and every trace event of events.ts, plus the error wording
+// shared by every validator of user files (traces here, scenarios in src/sim/scenario.ts).
+// Invariant: a value these schemas accept is exactly a TraceHeader or TraceEvent (checked at
+// compile time below); unknown event types and unknown fields of known types are rejected.
+import { z } from 'zod';
+import type { TraceEvent, TraceEventType, TraceHeader } from './events.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from './events.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Error wording: "<path>: expected <what>, got <value>".
+// ---------------------------------------------------------------------------------------------
+
+/** A short rendering of a bad value for an error message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) return typeof value;
+  if (json.length <= 40) return json;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${json.slice(0, 37)}...`;
+}
+
+interface IssueLike {
+  code?: string;
+  input?: unknown;
+}
+
+/** A zod error function saying what was expected and what came instead (or that it is missing). */
+export function expecting(what: string): (iss: IssueLike) => string {
+  return (iss) =>
+    iss.input === undefined
+      ? `missing, expected ${what}`
+      : `expected ${what}, got ${describeValue(iss.input)}`;
+}
+
+/** For an object schema: word a value that is not an object; leave unknown keys to the error map. */
+export function objectError(what: string): (iss: IssueLike) => string | undefined {
+  const wrongType = expecting(what);
+  return (iss) => (iss.code === 'invalid_type' ? wrongType(iss) : undefined);
+}
+
+/** `steps[3].node`, `initial.n2.log[4]`, `cluster["odd key"]`; the empty path is `root`. */
+export function formatPath(path: readonly PropertyKey[], root = ''): string {
+  let out = root;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$-]*$/.test(key)) {
+      out += out === '' ? key : `.${key}`;
+    } else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length];
+}
+
+/** The candidate closest to `word` if it is within two edits (a likely typo), else null. */
+export function closest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= 2 && bestDistance < word.length ? best : null;
+}
+
+const EXPECTED_NAMES: Record<string, string> = { int: 'integer', record: 'object' };
+
+/**
+ * The per-parse zod error map for user files. Leaf schemas word their own range errors; this
+ * words wrong types, bad enum values, unknown discriminators (naming them by `nouns`, e.g.
+ * { do: 'action' }) and unknown fields. An unrecognized_keys issue gets one line per key, in
+ * order, which issuesToErrors splits again.
+ */
+export function userFileErrorMap(
+  nouns: Record<string, string>,
+): (iss: z.core.$ZodRawIssue) => string | undefined {
+  return (iss) => {
+    switch (iss.code) {
+      case 'unrecognized_keys': {
+        const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
+          ?.shape;
+        const known = shape ? Object.keys(shape) : [];
+        return iss.keys
+          .map((key) => {
+            const hint = closest(key, known);
+            return hint === null ? 'unknown field' : `unknown field (did you mean "${hint}"?)`;
+          })
+          .join('\n');
+      }
+      case 'invalid_union': {
+        if (iss.note !== 'No matching discriminator' || iss.discriminator === undefined) {
+          return undefined;
+        }
+        const key = iss.discriminator;
+        const noun = nouns[key] ?? key;
+        const value = (iss.input as Record<string, unknown> | undefined)?.[key];
+        const options = (iss as { options?: readonly unknown[] }).options ?? [];
+        const list = options.map(String).join(', ');
+        if (typeof value === 'string')
+          return `unknown ${noun} "${value}" (expected one of ${list})`;
+        return expecting(`${noun}, one of ${list}`)({ input: value });
+      }
+      case 'invalid_type':
+        return expecting(EXPECTED_NAMES[iss.expected] ?? iss.expected)(iss);
+      case 'invalid_value':
+        return expecting(`one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`)(iss);
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** A validation error: where, and what is wrong there. */
+export interface PathError {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** Zod issues worded by userFileErrorMap as path errors, one per unknown key. */
+export function issuesToErrors(issues: readonly z.core.$ZodIssue[]): PathError[] {
+  const out: PathError[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const lines = issue.message.split('\n');
+      issue.keys.forEach((key, i) => {
+        out.push({ path: [...issue.path, key], message: lines[i] ?? 'unknown field' });
+      });
+    } else {
+      out.push({ path: issue.path, message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Options for safeParse that give user-file wording. */
+export function userFileParseOptions(nouns: Record<string, string> = {}) {
+  return { reportInput: true, error: userFileErrorMap(nouns) } as const;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaves
+// ---------------------------------------------------------------------------------------------
+
+const int0 = z
+  .number({ error: expecting('integer >= 0') })
+  .int({ error: expecting('integer >= 0') })
+  .gte(0, { error: expecting('integer >= 0') });
+const intIndex = z
+  .number({ error: expecting('integer >= -1') })
+  .int({ error: expecting('integer >= -1') })
+  .gte(-1, { error: expecting('integer >= -1') });
+const time = z
+  .number({ error: expecting('number >= 0') })
+  .gte(0, { error: expecting('number >= 0') });
+const str = z.string({ error: expecting('string') });
+const nodeId = str;
+const group = str;
+const nullableNode = z.union([z.string(), z.null()], { error: expecting('string or null') });
+const nodeList = z.array(nodeId, { error: expecting('array of node ids') });
+const role = z.enum(['follower', 'pre-candidate', 'candidate', 'leader'], {
+  error: expecting('one of follower, pre-candidate, candidate, leader'),
+});
+const indexRange = z.tuple([int0, int0], { error: expecting('[first, last] or null') }).nullable();
+const confState = z.strictObject(
+  { voters: nodeList, outgoing: nodeList, learners: nodeList },
+  { error: objectError('object') },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Header and events
+// ---------------------------------------------------------------------------------------------
+
+export const traceHeaderSchema = z.strictObject(
+  {
+    format: z.literal(TRACE_FORMAT, { error: expecting(`"${TRACE_FORMAT}"`) }),
+    version: z.literal(TRACE_VERSION, { error: expecting(`version ${TRACE_VERSION}`) }),
+    seed: z.number({ error: expecting('number or null') }).nullable(),
+    scenario: z.string({ error: expecting('string or null') }).nullable(),
+    // The cluster description may carry more than nodes and groups (timing, network).
+    cluster: z.looseObject(
+      { nodes: nodeList, groups: z.array(group, { error: expecting('array of groups') }) },
+      { error: objectError('object') },
+    ),
+  },
+  { error: objectError('object') },
+);
+
+/** Fields every event carries: stamped by the host (seq, t) or naming the emitter (node). */
+const stamp = { seq: int0, t: time, node: nullableNode };
+
+function event<const T extends TraceEventType, S extends z.ZodRawShape>(type: T, shape: S) {
+  return z.strictObject(
+    { ...stamp, type: z.literal(type), ...shape },
+    { error: objectError('object') },
+  );
+}
+
+const messageSummary = {
+  group,
+  msgId: int0,
+  from: nodeId,
+  to: nodeId,
+  msgType: str,
+  term: int0,
+  entries: indexRange,
+};
+
+const history = { group, process: str, op: str, key: str, value: z.unknown() };
+
+/** One schema per event type. */
+export const traceEventSchemas = {
+  'node-start': event('node-start', { members: nodeList }),
+  'node-crash': event('node-crash', { reason: str.optional() }),
+  'node-restart': event('node-restart', { term: int0, lastIndex: int0 }),
+  role: event('role', { group, from: role, to: role, term: int0, leader: nullableNode }),
+  vote: event('vote', {
+    group,
+    candidate: nodeId,
+    term: int0,
+    preVote: z.boolean({ error: expecting('boolean') }),
+    granted: z.boolean({ error: expecting('boolean') }),
+  }),
+  send: event('send', messageSummary),
+  recv: event('recv', messageSummary),
+  drop: event('drop', { ...messageSummary, reason: str }),
+  persist: event('persist', {
+    group,
+    entries: indexRange,
+    term: int0,
+    votedFor: nullableNode,
+    commit: int0,
+    snapshot: int0.nullable(),
+  }),
+  commit: event('commit', { group, index: int0 }),
+  apply: event('apply', { group, index: int0, term: int0, op: z.unknown(), result: z.unknown() }),
+  forward: event('forward', {
+    group,
+    requestId: str,
+    to: nodeId,
+    stage: z.enum(['send', 'recv', 'reply'], { error: expecting('one of send, recv, reply') }),
+    error: str.optional(),
+  }),
+  'read-index': event('read-index', { group, ctx: str, index: intIndex, error: str.optional() }),
+  snapshot: event('snapshot', {
+    group,
+    index: int0,
+    term: int0,
+    stage: z.enum(['save', 'install', 'chunk', 'load'], {
+      error: expecting('one of save, install, chunk, load'),
+    }),
+    chunk: int0.optional(),
+    chunks: int0.optional(),
+  }),
+  'conf-change': event('conf-change', { group, phase: str, conf: confState, index: int0 }),
+  'member-change': event('member-change', {
+    group,
+    op: z.enum(['add', 'remove'], { error: expecting('one of add, remove') }),
+    peer: nodeId,
+    attempt: int0,
+    outcome: z.enum(['request', 'done', 'gave-up', 'refused'], {
+      error: expecting('one of request, done, gave-up, refused'),
+    }),
+    error: str.optional(),
+  }),
+  metadata: event('metadata', {
+    group,
+    leader: nullableNode,
+    term: int0,
+    members: nodeList,
+    errMsg: z.string({ error: expecting('string or null') }).nullable(),
+  }),
+  fault: event('fault', { fault: str, detail: z.unknown().optional() }),
+  narrate: event('narrate', { text: str }),
+  invoke: event('invoke', history),
+  ok: event('ok', { ...history, result: z.unknown() }),
+  fail: event('fail', { ...history, result: z.unknown() }),
+  info: event('info', { ...history, result: z.unknown() }),
+  violation: event('violation', { invariant: str, detail: str }),
+  expect: event('expect', {
+    that: str,
+    passed: z.boolean({ error: expecting('boolean') }),
+    detail: str,
+  }),
+} satisfies { [T in TraceEventType]: z.ZodType };
+
+/** Every known event type, in events.ts order. */
+export const TRACE_EVENT_TYPES = Object.keys(traceEventSchemas) as TraceEventType[];
+
+type EventSchema = (typeof traceEventSchemas)[TraceEventType];
+
+export const traceEventSchema = z.discriminatedUnion(
+  'type',
+  Object.values(traceEventSchemas) as [EventSchema, ...EventSchema[]],
+);
+
+// Compile-time checks that the schemas and the TS contract agree in both directions.
+type Output = z.output<typeof traceEventSchema>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _eventsAgree: Same<TraceEventType, Output['type']> = true;
+const _eventFits = (e: TraceEvent): z.input<typeof traceEventSchema> => e;
+const _headerFits = (h: TraceHeader): z.input<typeof traceHeaderSchema> => h;
+const _headerBack = (h: z.output<typeof traceHeaderSchema>): TraceHeader => h;
+void [_eventsAgree, _eventFits, _headerFits, _headerBack];
