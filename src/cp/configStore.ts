@@ -22,8 +22,21 @@ export interface ConfigItem {
   md5: string;
 }
 
+/**
+ * Every node applies the same publishes, so in one process (the simulator) the same contents
+ * are hashed once per node; a small cache of recent contents saves most of that. Pure: the
+ * result depends only on the text.
+ */
+const md5Cache = new Map<string, string>();
+const MD5_CACHE_MAX = 4096;
+
 export function md5Hex(text: string): string {
-  return bytesToHex(md5(utf8ToBytes(text)));
+  const hit = md5Cache.get(text);
+  if (hit !== undefined) return hit;
+  const hex = bytesToHex(md5(utf8ToBytes(text)));
+  if (md5Cache.size >= MD5_CACHE_MAX) md5Cache.delete(md5Cache.keys().next().value!);
+  md5Cache.set(text, hex);
+  return hex;
 }
 
 function keyOf(dataId: string, group: string, tenant: string): string {

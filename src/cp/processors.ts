@@ -2,6 +2,27 @@
 // A group name maps to its state machine and to the validation its requests pass before they
 // are proposed, so a malformed request is refused with a clear error and never reaches the log.
 import { CONFIG_GROUP, ConfigStore, validateConfigOp } from './configStore.ts';
+import {
+  INSTANCE_METADATA_GROUP,
+  InstanceMetadataStore,
+  validateInstanceMetadataOp,
+  validateInstanceMetadataQuery,
+} from './instanceMetadata.ts';
+import {
+  NAMING_PERSISTENT_GROUP,
+  NamingPersistentStore,
+  namingView,
+  precheckPersistentOp,
+  validatePersistentOp,
+  validatePersistentQuery,
+} from './namingPersistent.ts';
+import {
+  SERVICE_METADATA_GROUP,
+  ServiceMetadataStore,
+  precheckServiceMetadataOp,
+  validateServiceMetadataOp,
+  validateServiceMetadataQuery,
+} from './serviceMetadata.ts';
 import { asRecord, InvalidRequest, type StateMachine } from './stateMachine.ts';
 
 interface ProcessorSpec {
@@ -21,6 +42,21 @@ const PROCESSORS: Record<string, ProcessorSpec> = {
         throw new InvalidRequest('get: field "dataId" must be a non-empty string');
       }
     },
+  },
+  [NAMING_PERSISTENT_GROUP]: {
+    create: () => new NamingPersistentStore(),
+    validateOp: validatePersistentOp,
+    validateQuery: validatePersistentQuery,
+  },
+  [SERVICE_METADATA_GROUP]: {
+    create: () => new ServiceMetadataStore(),
+    validateOp: validateServiceMetadataOp,
+    validateQuery: validateServiceMetadataQuery,
+  },
+  [INSTANCE_METADATA_GROUP]: {
+    create: () => new InstanceMetadataStore(),
+    validateOp: validateInstanceMetadataOp,
+    validateQuery: validateInstanceMetadataQuery,
   },
 };
 
@@ -46,4 +82,27 @@ export function validateOp(group: string, op: unknown): void {
 
 export function validateQuery(group: string, q: unknown): void {
   spec(group).validateQuery(q);
+}
+
+/**
+ * The checks Nacos runs on the node a client called, before it writes (its operator layer):
+ * a persistent instance never goes into an ephemeral service, and a service is deleted only
+ * when empty. They read this node's local state machines, as Nacos reads its node-wide
+ * ServiceManager. Returns the error message, or null when the write may be proposed.
+ */
+export function precheckWrite(
+  group: string,
+  op: unknown,
+  local: (group: string) => StateMachine | undefined,
+): string | null {
+  if (group !== NAMING_PERSISTENT_GROUP && group !== SERVICE_METADATA_GROUP) return null;
+  const meta = local(SERVICE_METADATA_GROUP);
+  const persistent = local(NAMING_PERSISTENT_GROUP);
+  if (!(meta instanceof ServiceMetadataStore) || !(persistent instanceof NamingPersistentStore)) {
+    return null; // A cluster without both naming groups has nothing to check against.
+  }
+  const view = namingView(meta, persistent);
+  return group === NAMING_PERSISTENT_GROUP
+    ? precheckPersistentOp(op, view)
+    : precheckServiceMetadataOp(op, view);
 }

@@ -15,7 +15,7 @@ import type {
   Ready,
   Snapshot,
 } from '../raft/types.ts';
-import { createProcessor, validateOp, validateQuery } from '../cp/processors.ts';
+import { createProcessor, precheckWrite, validateOp, validateQuery } from '../cp/processors.ts';
 import { InvalidRequest, type ApplyResult, type StateMachine } from '../cp/stateMachine.ts';
 import type { TraceBody } from '../trace/events.ts';
 import { emptyGroupState } from './storage.ts';
@@ -61,7 +61,18 @@ export const ERR_IS_NOT_LEADER = 'Is not leader.';
 export const ERR_READ_STATE_ERROR = 'Invalid state for readIndex: STATE_ERROR.';
 
 /** The payload of a 'normal' entry: a write, or a read committed through the log. */
-type Command = { kind: 'write'; op: unknown } | { kind: 'read'; query: unknown };
+export type Command = { kind: 'write'; op: unknown } | { kind: 'read'; query: unknown };
+
+/** The entry payload of a client write, for hosts that seed logs (scenarios' `initial`). */
+export function writeCommand(op: unknown): Command {
+  return { kind: 'write', op };
+}
+
+function isCommand(x: unknown): x is Command {
+  if (typeof x !== 'object' || x === null) return false;
+  const k = (x as { kind?: unknown }).kind;
+  return k === 'write' || k === 'read';
+}
 
 /** A request this node must answer: its own client's, or one forwarded to it. */
 interface Pending {
@@ -107,7 +118,15 @@ interface GroupHost {
   /** Reads with a read index, waiting for apply to reach it. */
   readyReads: { index: number; p: Pending }[];
   failNextApply: boolean;
-  lastMeta: string;
+  /** The metadata last reported (Nacos overwrites values; we report changes only). */
+  lastMeta: {
+    leader: NodeId | null;
+    term: number;
+    errMsg: string | null;
+    confIndex: number;
+    voters: NodeId[];
+    members: string;
+  } | null;
   /** The Ready being persisted, if any. */
   ready: Ready | null;
   /** A snapshot taken locally, to be written with the next transaction. */
@@ -159,6 +178,11 @@ export class RaftNode {
   private nextCtx = 1;
   /** Node-local time: ticks × tickMs. Deadlines are measured on it. */
   nowMs = 0;
+  /**
+   * Forwarded requests already taken, by `from/requestId`, until their deadline: a duplicated
+   * Forward (the network may duplicate) must not be proposed twice.
+   */
+  private seenForwards = new Map<string, number>();
   /** Our own requests forwarded to a leader, awaiting its answer. */
   private forwards = new Map<string, Pending & { to: NodeId }>();
   readonly metrics: NodeMetrics = { readIndexFailures: 0, leaderReads: 0, forwardedWrites: 0 };
@@ -200,7 +224,7 @@ export class RaftNode {
         reads: new Map(),
         readyReads: [],
         failNextApply: false,
-        lastMeta: '',
+        lastMeta: null,
         ready: null,
         snapshotToSave: null,
         lastSnapshotIndex: disk.snapshot?.meta.index ?? 0,
@@ -561,7 +585,12 @@ export class RaftNode {
       }
       return true;
     }
-    const cmd = e.data as Command;
+    if (!isCommand(e.data)) {
+      // Not a client command (e.g. a log seeded by hand): nothing to apply.
+      if (waiting) this.answer(waiting, { ok: false, error: 'entry carries no command' });
+      return true;
+    }
+    const cmd = e.data;
     if (cmd.kind === 'read') {
       // Reads committed through the log are executed by the leader only (Nacos's onApply).
       if (waiting && waiting.term === e.term) {
@@ -629,6 +658,8 @@ export class RaftNode {
       if (err instanceof InvalidRequest) return this.answer(p, { ok: false, error: err.message });
       throw err;
     }
+    const refused = precheckWrite(group, p.payload, (id) => this.groups.get(id)?.sm);
+    if (refused) return this.answer(p, { ok: false, error: refused });
     this.submit(g, p, { kind: 'write', op: p.payload });
   }
 
@@ -669,6 +700,8 @@ export class RaftNode {
   }
 
   private handleForward(m: ForwardRequest): void {
+    const seenKey = `${m.from}/${m.requestId}`;
+    if (this.seenForwards.has(seenKey)) return;
     const p: Pending = {
       requestId: m.requestId,
       group: m.group,
@@ -677,6 +710,7 @@ export class RaftNode {
       payload: m.payload,
       deadlineMs: this.nowMs + (m.kind === 'write' ? WRITE_TIMEOUT_MS : READ_TIMEOUT_MS),
     };
+    this.seenForwards.set(seenKey, p.deadlineMs);
     this.trace({
       type: 'forward',
       group: m.group,
@@ -817,6 +851,9 @@ export class RaftNode {
         return false;
       });
     }
+    for (const [key, deadlineMs] of this.seenForwards) {
+      if (deadlineMs <= now) this.seenForwards.delete(key);
+    }
     for (const [id, f] of this.forwards) {
       if (f.deadlineMs <= now) {
         this.forwards.delete(id);
@@ -897,13 +934,37 @@ export class RaftNode {
   /** Nacos's metadata events: leader, term, members, errMsg; emitted on change only. */
   private maybeEmitMetadata(g: GroupHost): void {
     const r = g.raft;
-    const members = [
-      ...r.conf.voters,
-      ...r.conf.outgoing.filter((x) => !r.conf.voters.includes(x)),
-    ];
-    const key = `${r.leader}|${r.term}|${members.join(',')}|${r.errored}`;
-    if (key === g.lastMeta) return;
-    g.lastMeta = key;
+    const m = g.lastMeta;
+    if (
+      m !== null &&
+      m.leader === r.leader &&
+      m.term === r.term &&
+      m.errMsg === r.errored &&
+      m.confIndex === r.confIndex &&
+      m.voters === r.conf.voters
+    ) {
+      return;
+    }
+    const members = [...r.conf.voters];
+    for (const id of r.conf.outgoing) if (!members.includes(id)) members.push(id);
+    const next = {
+      leader: r.leader,
+      term: r.term,
+      errMsg: r.errored,
+      confIndex: r.confIndex,
+      voters: r.conf.voters,
+      members: members.join(','),
+    };
+    g.lastMeta = next;
+    if (
+      m !== null &&
+      m.leader === next.leader &&
+      m.term === next.term &&
+      m.errMsg === next.errMsg &&
+      m.members === next.members
+    ) {
+      return;
+    }
     this.trace({
       type: 'metadata',
       group: g.id,

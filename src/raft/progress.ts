@@ -46,6 +46,8 @@ export class Progress {
   probeSent = false;
   /** In snapshot mode, the index of the snapshot being sent. */
   pendingSnapshot = 0;
+  /** Leader tick at which the pending snapshot was sent (to retry a lost one). */
+  snapshotSentTick = 0;
   /** Leader tick at which we last heard from this peer (check-quorum). */
   lastHeardTick = 0;
   /** The highest broadcast round this peer acknowledged (ReadIndex). */

@@ -552,6 +552,16 @@ export class Raft {
       for (const id of cc.newcomers) if (!allMembers(this.conf).includes(id)) this.prs.delete(id);
       this.confEvent('aborted', { voters: cc.voters, outgoing: [], learners: cc.learners }, 0);
     }
+    // An InstallSnapshot that got lost would leave the follower paused forever: retry.
+    for (const [id, pr] of this.prs) {
+      if (
+        pr.state === 'snapshot' &&
+        this.leaderTicks - pr.snapshotSentTick >= this.cfg.electionTicks
+      ) {
+        pr.becomeProbe();
+        this.sendAppend(id);
+      }
+    }
     if (this.leadTransferee !== null) {
       this.transferElapsed++;
       if (this.transferElapsed >= this.cfg.electionTicks) this.abortTransfer(true);
@@ -779,7 +789,7 @@ export class Raft {
   private handleAppendEntries(m: AppendEntries): void {
     if (m.prevLogIndex < this.log.committed) {
       // Everything up to our commit index already matches; acknowledge it so the leader moves on.
-      this.send(this.appendResponse(m.from, true, this.log.committed, 0, 0, m.round));
+      this.ackAppend(m, this.appendResponse(m.from, true, this.log.committed, 0, 0, m.round));
       return;
     }
     const truncations = this.log.truncations;
@@ -791,14 +801,23 @@ export class Raft {
         m.prevLogTerm,
       );
       const hintTerm = this.log.term(hintIndex) ?? 0;
-      this.send(this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round));
+      this.ackAppend(
+        m,
+        this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round),
+      );
       return;
     }
     this.applyConfEntries(m.entries);
     if (this.log.commitTo(Math.min(m.leaderCommit, lastNew))) {
       this.events.push({ type: 'commit', index: this.log.committed });
     }
-    this.send(this.appendResponse(m.from, true, lastNew, 0, 0, m.round));
+    this.ackAppend(m, this.appendResponse(m.from, true, lastNew, 0, 0, m.round));
+  }
+
+  /** Answer an AppendEntries, echoing whether it was a heartbeat. */
+  private ackAppend(m: AppendEntries, resp: AppendEntriesResponse): void {
+    if (m.heartbeat) resp.heartbeat = true;
+    this.send(resp);
   }
 
   private handleInstallSnapshot(m: InstallSnapshot): void {
@@ -873,7 +892,6 @@ export class Raft {
       }
       return;
     }
-    const wasPaused = pr.isPaused();
     if (pr.maybeUpdate(m.index)) {
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
@@ -884,11 +902,11 @@ export class Raft {
         this.sendTimeoutNow(m.from);
       }
     } else {
-      // An answer that moved nothing (heartbeat, duplicate): unblock the peer and let it catch up,
-      // even with an empty append, so a lost message in the pipeline gets noticed.
+      // An answer that moved nothing. On a heartbeat's, unblock a lagging peer and send even an
+      // empty append, so a message lost in the pipeline gets noticed (the follower rejects).
       if (pr.state === 'probe') pr.probeSent = false;
-      if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
-      if (pr.match < this.log.lastIndex() && (wasPaused || !pr.isPaused())) {
+      if (m.heartbeat && pr.match < this.log.lastIndex()) {
+        if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirst();
         this.sendAppend(m.from, true);
       }
     }
@@ -1050,6 +1068,7 @@ export class Raft {
       return;
     }
     pr.becomeSnapshot(snap.meta.index);
+    pr.snapshotSentTick = this.leaderTicks;
     const size = JSON.stringify(snap.data ?? null).length;
     const chunks = Math.max(1, Math.ceil(size / SNAPSHOT_CHUNK_BYTES));
     for (let chunk = 0; chunk < chunks; chunk++) {
@@ -1089,6 +1108,7 @@ export class Raft {
         entries: [],
         leaderCommit: Math.min(this.log.committed, pr.match),
         round: this.round,
+        heartbeat: true,
       });
     }
   }

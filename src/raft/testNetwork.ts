@@ -3,7 +3,14 @@
 // nodes isolated, and each Ready is "persisted" instantly. Test-only; not used by the product.
 import { Raft, type RaftBootstrap } from './raft.ts';
 import { SeededRng } from './rand.ts';
-import type { Entry, Message, NodeId, RaftConfig } from './types.ts';
+import type { CoreEvent, Entry, Message, NodeId, RaftConfig, ReadState } from './types.ts';
+
+function push<T>(m: Map<NodeId, T[]>, id: NodeId, items: T[]): void {
+  if (items.length === 0) return;
+  const list = m.get(id);
+  if (list) list.push(...items);
+  else m.set(id, [...items]);
+}
 
 export function testConfig(id: NodeId, overrides: Partial<RaftConfig> = {}): RaftConfig {
   return {
@@ -51,6 +58,10 @@ export class TestNetwork {
   readonly delivered: Message[] = [];
   /** Applied entries per node. */
   readonly applied = new Map<NodeId, Entry[]>();
+  /** ReadStates, core events and installed snapshot data that came out of each node's Ready. */
+  readonly readStates = new Map<NodeId, ReadState[]>();
+  readonly coreEvents = new Map<NodeId, CoreEvent[]>();
+  readonly snapshots = new Map<NodeId, unknown[]>();
   /** Drop messages matching this predicate (e.g. to simulate loss of one type). */
   filter: ((m: Message) => boolean) | null = null;
 
@@ -88,7 +99,11 @@ export class TestNetwork {
     for (const r of this.nodes.values()) {
       while (r.hasReady()) {
         const rd = r.ready();
+        if (!this.applied.has(r.id)) this.applied.set(r.id, []);
         this.applied.get(r.id)!.push(...rd.committed);
+        push(this.readStates, r.id, rd.readStates);
+        push(this.coreEvents, r.id, rd.events);
+        if (rd.snapshot) push(this.snapshots, r.id, [rd.snapshot.data]);
         out.push(...rd.messages);
         r.advance();
       }

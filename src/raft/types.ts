@@ -87,6 +87,8 @@ export interface AppendEntries extends MessageBase {
   leaderCommit: number;
   /** The leader's broadcast round, echoed back; ReadIndex counts acks by it. */
   round: number;
+  /** Set on heartbeats (empty, anchored at the follower's match index); echoed back. */
+  heartbeat?: boolean;
 }
 
 export interface AppendEntriesResponse extends MessageBase {
@@ -98,6 +100,7 @@ export interface AppendEntriesResponse extends MessageBase {
   hintIndex: number;
   hintTerm: number;
   round: number;
+  heartbeat?: boolean;
 }
 
 export interface InstallSnapshot extends MessageBase {

@@ -17,7 +17,6 @@ import type {
   NodeConfig,
   PersistBatch,
   TimingConfig,
-  WireMessage,
 } from '../node/types.ts';
 import { RaftNode } from '../node/node.ts';
 import type { GroupStatus } from '../node/node.ts';
@@ -94,8 +93,11 @@ export interface SimStats {
   network: NetworkStats;
 }
 
-/** Error thrown by the hooks that wait for the core-completeness issue. */
-export class NotSupportedError extends Error {}
+/** A fault or action the simulator refuses in the cluster's current state (e.g. node down). */
+export class SimActionError extends Error {}
+
+/** Thrown by the hooks that wait for the core-completeness issue. */
+export class NotSupportedError extends SimActionError {}
 
 interface TickEvent extends Timed {
   kind: 'tick';
@@ -185,7 +187,7 @@ export class Simulator {
       rng: netRng,
       scheduler: this.queue,
       policy: opts.network,
-      trace: this.tap.enabled ? this.tap : null,
+      trace: this.tap,
     });
     this.checker = opts.checkInvariants === false ? null : new InvariantChecker(opts.groups);
     this.stats = { events: 0, ticks: 0, persists: 0, network: this.network.stats };
@@ -357,8 +359,7 @@ export class Simulator {
   /** The node's state machine of `group` throws on its next apply. */
   failApply(id: NodeId, group: GroupId): void {
     const node = this.host(id).node;
-    if (node === null) throw new Error(`fail-apply: ${id} is down`);
-    if (typeof node.failNextApply !== 'function') throw new NotSupportedError('fail-apply');
+    if (node === null) throw new SimActionError(`fail-apply: ${id} is down`);
     node.failNextApply(group);
     this.record(id, { type: 'fault', fault: 'fail-apply', detail: { group } });
   }
@@ -371,8 +372,17 @@ export class Simulator {
     throw new NotSupportedError('remove-node is not yet supported');
   }
 
-  transferLeader(_group: GroupId, _to: NodeId): void {
-    throw new NotSupportedError('transfer-leader is not yet supported');
+  /** Ask the group's current leader to hand leadership to `to` (TimeoutNow). */
+  transferLeader(group: GroupId, to: NodeId): void {
+    this.host(to);
+    const leader = this.leaderOf(group);
+    if (leader === null)
+      throw new SimActionError(`transfer-leader: no running node leads ${group}`);
+    const host = this.host(leader);
+    if (host.paused) throw new SimActionError(`transfer-leader: the leader ${leader} is paused`);
+    this.record(leader, { type: 'fault', fault: 'transfer-leader', detail: { group, to } });
+    this.execute(host, host.node!.transferLeader(group, to));
+    this.check(host);
   }
 
   snapshot(_id: NodeId, _group: GroupId): void {
@@ -384,13 +394,23 @@ export class Simulator {
   /** Submit a write at node `id`; the handle settles on reply, crash or timeout. */
   write(id: NodeId, group: GroupId, op: unknown, timeoutMs?: number): ClientHandle {
     const req: ClientRequest = { kind: 'write', id: this.newRequestId(), group, op };
-    return this.submit(id, req, op, timeoutMs ?? this.opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS);
+    return this.submit(
+      id,
+      req,
+      op,
+      timeoutMs ?? this.opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS,
+    );
   }
 
   /** Submit a read at node `id`. */
   read(id: NodeId, group: GroupId, query: unknown, timeoutMs?: number): ClientHandle {
     const req: ClientRequest = { kind: 'read', id: this.newRequestId(), group, query };
-    return this.submit(id, req, query, timeoutMs ?? this.opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
+    return this.submit(
+      id,
+      req,
+      query,
+      timeoutMs ?? this.opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+    );
   }
 
   // ---- queries -------------------------------------------------------------------------------
@@ -608,7 +628,7 @@ export class Simulator {
       const e = effects[k];
       switch (e.type) {
         case 'send':
-          this.network.transmit(e.msg as WireMessage, this.nowMs);
+          this.network.transmit(e.msg, this.nowMs);
           break;
         case 'persist':
           this.persist(host, e.token, e.batch);
@@ -627,7 +647,14 @@ export class Simulator {
     this.stats.persists++;
     if (this.checker !== null) this.report(host, this.checker.onPersist(host.id, host.view, batch));
     const timeMs = host.disk.write(token, batch, this.nowMs);
-    this.queue.push({ kind: 'persisted', timeMs, seq: 0, host, incarnation: host.incarnation, token });
+    this.queue.push({
+      kind: 'persisted',
+      timeMs,
+      seq: 0,
+      host,
+      incarnation: host.incarnation,
+      token,
+    });
   }
 
   private check(host: NodeHost): void {
@@ -646,7 +673,12 @@ export class Simulator {
     return `c${this.nextRequestId++}`;
   }
 
-  private submit(id: NodeId, req: ClientRequest, payload: unknown, timeoutMs: number): ClientHandle {
+  private submit(
+    id: NodeId,
+    req: ClientRequest,
+    payload: unknown,
+    timeoutMs: number,
+  ): ClientHandle {
     const host = this.host(id);
     const handle: ClientHandle = {
       id: req.id,
@@ -751,7 +783,6 @@ function historyEvent(
  * (so callers skip building events) when there is neither a live recorder nor a ring.
  */
 class TraceTap implements TraceSink {
-  readonly enabled: boolean;
   private readonly ring: TraceEvent[] = [];
   private ringNext = 0;
   private seq = 0;
@@ -759,12 +790,15 @@ class TraceTap implements TraceSink {
   constructor(
     private readonly sink: TraceSink | null,
     private readonly ringSize: number,
-  ) {
-    this.enabled = (sink !== null && sink.enabled) || ringSize > 0;
+  ) {}
+
+  get enabled(): boolean {
+    return this.ringSize > 0 || (this.sink !== null && this.sink.enabled);
   }
 
   record(node: NodeId | null, t: number, body: TraceBody): void {
-    const stamped = this.sink !== null && this.sink.enabled ? this.sink.record(node, t, body) : null;
+    const stamped =
+      this.sink !== null && this.sink.enabled ? this.sink.record(node, t, body) : null;
     if (this.ringSize === 0) return;
     const event = stamped ?? ({ seq: this.seq++, t, node, ...body } as TraceEvent);
     if (this.ring.length < this.ringSize) this.ring.push(event);

@@ -149,7 +149,12 @@ export class InvariantChecker {
   afterEvent(id: NodeId, view: NodeView): Violation | null {
     let tracks = this.tracks.get(id);
     if (tracks === undefined) {
-      tracks = this.groups.map(() => ({ role: 'follower' as Role, term: -1, commit: 0, applied: 0 }));
+      tracks = this.groups.map(() => ({
+        role: 'follower' as Role,
+        term: -1,
+        commit: 0,
+        applied: 0,
+      }));
       this.tracks.set(id, tracks);
     }
     for (let k = 0; k < tracks.length; k++) {
@@ -363,7 +368,8 @@ export class InvariantChecker {
       reg.seenPrevTerm[i] = prev;
       return null;
     }
-    if (firstTerm === t) return this.compareSeen(id, k, i, t, e, prev, reg.seenEntry[i], reg.seenPrevTerm[i]);
+    if (firstTerm === t)
+      return this.compareSeen(id, k, i, t, e, prev, reg.seenEntry[i], reg.seenPrevTerm[i]);
     const more = reg.seenMore.get(i) ?? [];
     const found = more.find((m) => m.term === t);
     if (found === undefined) {

@@ -156,7 +156,7 @@ export class SimNetwork {
       this.schedule(msg, msgId, nowMs, p);
     }
     if (this.trace !== null && this.trace.enabled) {
-      this.trace.record(msg.from, nowMs, { type: 'send', group: msg.group, ...summarize(msg, msgId) });
+      this.trace.record(msg.from, nowMs, messageEvent('send', msg, msgId));
     }
     return msgId;
   }
@@ -180,26 +180,39 @@ export class SimNetwork {
   recordDrop(ev: DeliveryEvent, nowMs: number, reason: string): void {
     this.stats.dropped++;
     if (this.trace !== null && this.trace.enabled) {
-      const body = { type: 'drop', group: ev.msg.group, reason, ...summarize(ev.msg, ev.msgId) };
-      this.trace.record(ev.msg.to, nowMs, body as TraceBody);
+      const m = ev.msg;
+      this.trace.record(m.to, nowMs, {
+        type: 'drop',
+        group: m.group,
+        reason,
+        msgId: ev.msgId,
+        from: m.from,
+        to: m.to,
+        msgType: m.type,
+        term: m.term,
+        entries: entryRange(m),
+      });
     }
   }
 
   /** Record that the destination node took the message in. */
   recordRecv(ev: DeliveryEvent, nowMs: number): void {
     if (this.trace !== null && this.trace.enabled) {
-      this.trace.record(ev.msg.to, nowMs, {
-        type: 'recv',
-        group: ev.msg.group,
-        ...summarize(ev.msg, ev.msgId),
-      });
+      this.trace.record(ev.msg.to, nowMs, messageEvent('recv', ev.msg, ev.msgId));
     }
   }
 
   private schedule(msg: WireMessage, msgId: number, nowMs: number, p: LinkPolicy): void {
     const delayMs =
       p.delayMsMax > p.delayMsMin ? this.rng.range(p.delayMsMin, p.delayMsMax) : p.delayMsMin;
-    this.scheduler.push({ kind: 'deliver', timeMs: nowMs + delayMs, seq: 0, msg, msgId, sentMs: nowMs });
+    this.scheduler.push({
+      kind: 'deliver',
+      timeMs: nowMs + delayMs,
+      seq: 0,
+      msg,
+      msgId,
+      sentMs: nowMs,
+    });
   }
 
   private blockReason(from: NodeId, to: NodeId): DropReason | null {
@@ -217,11 +230,20 @@ export class SimNetwork {
 
 /** A message as the trace shows it. */
 export function summarize(msg: WireMessage, msgId: number): MessageSummary {
-  let entries: [number, number] | null = null;
-  if (msg.type === 'AppendEntries' && msg.entries.length > 0) {
-    entries = [msg.entries[0].index, msg.entries[msg.entries.length - 1].index];
-  }
-  return { msgId, from: msg.from, to: msg.to, msgType: msg.type, term: msg.term, entries };
+  const { from, to, type: msgType, term } = msg;
+  return { msgId, from, to, msgType, term, entries: entryRange(msg) };
+}
+
+/** A send or recv trace event, built in one object (the hot path when tracing). */
+function messageEvent(type: 'send' | 'recv', m: WireMessage, msgId: number): TraceBody {
+  const { group, from, to, term } = m;
+  return { type, group, msgId, from, to, msgType: m.type, term, entries: entryRange(m) };
+}
+
+/** [first, last] index of the entries an AppendEntries carries, or null. */
+function entryRange(msg: WireMessage): [number, number] | null {
+  if (msg.type !== 'AppendEntries' || msg.entries.length === 0) return null;
+  return [msg.entries[0].index, msg.entries[msg.entries.length - 1].index];
 }
 
 function checkPolicy(p: LinkPolicy): LinkPolicy {

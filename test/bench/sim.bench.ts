@@ -1,12 +1,15 @@
 // Simulator throughput: a 5-node cluster commits 100,000 writes without faults, once without
 // trace recording and once with it. Prints simulated messages and committed writes per wall-clock
-// second and peak memory. Run with `npm run bench:sim` (tsx --expose-gc).
+// second and peak memory. Run with `npm run bench:sim` (tsx --expose-gc). A last, diagnostic
+// run stubs the config store's apply to show how much of the time the state machine takes.
+// BENCH_WRITES and BENCH_WINDOW change the write count and the number in flight.
 // Ordering kept: a fixed window of writes is in flight at the leader; each settled write issues
 // the next, so the run is deterministic (seeded) and only wall-clock time varies.
-import { Simulator } from '../src/sim/cluster.ts';
-import type { ClientHandle } from '../src/sim/cluster.ts';
-import { NACOS_TIMING } from '../src/node/node.ts';
-import { TraceRecorder } from '../src/trace/recorder.ts';
+import { Simulator } from '../../src/sim/cluster.ts';
+import type { ClientHandle } from '../../src/sim/cluster.ts';
+import { NACOS_TIMING } from '../../src/node/node.ts';
+import { TraceRecorder } from '../../src/trace/recorder.ts';
+import { ConfigStore } from '../../src/cp/configStore.ts';
 
 const GROUP = 'nacos_config';
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -17,6 +20,8 @@ interface BenchConfig {
   windowSize: number;
   trace: boolean;
   checkInvariants: boolean;
+  /** Diagnostic: replace the config store's apply by a constant, to show the state machine's share. */
+  stubApply?: boolean;
 }
 
 interface BenchResult {
@@ -38,6 +43,16 @@ function gc(): void {
 }
 
 function runBench(cfg: BenchConfig): BenchResult {
+  const realApply = ConfigStore.prototype.apply;
+  if (cfg.stubApply) ConfigStore.prototype.apply = () => ({ success: true, data: null });
+  try {
+    return runOnce(cfg);
+  } finally {
+    ConfigStore.prototype.apply = realApply;
+  }
+}
+
+function runOnce(cfg: BenchConfig): BenchResult {
   gc();
   const recorder = cfg.trace ? new TraceRecorder() : null;
   const sim = new Simulator({
@@ -74,7 +89,12 @@ function runBench(cfg: BenchConfig): BenchResult {
   };
   const issue = (): void => {
     const k = issued++;
-    const op = { type: 'publish', dataId: `key-${k % 1000}`, group: 'DEFAULT_GROUP', content: `v${k}` };
+    const op = {
+      type: 'publish',
+      dataId: `key-${k % 1000}`,
+      group: 'DEFAULT_GROUP',
+      content: `v${k}`,
+    };
     sim.write(leader, GROUP, op).onSettle = onSettle;
   };
 
@@ -116,11 +136,40 @@ function print(r: BenchResult): void {
 
 const writes = Number(process.env.BENCH_WRITES ?? 100_000);
 const windowSize = Number(process.env.BENCH_WINDOW ?? 256);
-console.log(`5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`);
-if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for clean memory figures)');
+console.log(
+  `5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`,
+);
+if (!(globalThis as { gc?: unknown }).gc)
+  console.log('(run with --expose-gc for clean memory figures)');
 const runs: BenchConfig[] = [
-  { label: 'no trace, invariants checked', writes, windowSize, trace: false, checkInvariants: true },
-  { label: 'no trace, no invariant checks', writes, windowSize, trace: false, checkInvariants: false },
-  { label: 'trace recorded, invariants checked', writes, windowSize, trace: true, checkInvariants: true },
+  {
+    label: 'no trace, invariants checked',
+    writes,
+    windowSize,
+    trace: false,
+    checkInvariants: true,
+  },
+  {
+    label: 'no trace, no invariant checks',
+    writes,
+    windowSize,
+    trace: false,
+    checkInvariants: false,
+  },
+  {
+    label: 'trace recorded, invariants checked',
+    writes,
+    windowSize,
+    trace: true,
+    checkInvariants: true,
+  },
+  {
+    label: '(diagnostic) no trace, apply stubbed',
+    writes,
+    windowSize,
+    trace: false,
+    checkInvariants: true,
+    stubApply: true,
+  },
 ];
 for (const cfg of runs) print(runBench(cfg));

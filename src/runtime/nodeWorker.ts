@@ -1,0 +1,484 @@
+// The worker-side host of one node: it owns the RaftNode, its IndexedDB storage and its ports,
+// drives the node's ticks from its own timer (scaled by the cluster speed and the node's clock
+// skew) and executes the node's effects.
+// Ordering it keeps: effects run in the order the node returned them; one persist at a time
+// (the node never asks for a second before persisted()), and persisted(token) is called only
+// once the transaction is complete, so nothing that depends on a write leaves before it is
+// durable. While the node or the whole cluster is paused every input (tick, message, request,
+// disk completion) waits in order and runs on resume. A storage error or an exception from the node stops the node for
+// good (a visible 'failed' state, reported to the main thread); only a restart recovers it.
+import { RaftNode } from '../node/node.ts';
+import type { ClientReply, ClientRequest, Effect, NodeConfig, WireMessage } from '../node/types.ts';
+import { SeededRng } from '../raft/rand.ts';
+import type { GroupId, NodeId } from '../raft/types.ts';
+import type { TraceBody } from '../trace/events.ts';
+import { clusterClockFrom, RateClock, wallNowMs, type ClockState } from './clock.ts';
+import { IdbStorage, StorageError, type Durability, type StorageErrorKind } from './idbStorage.ts';
+import { PortTransport } from './portTransport.ts';
+import type {
+  HeldMessage,
+  InitResult,
+  LogView,
+  NodeStatus,
+  NodeWorkerApi,
+  TimedBody,
+  WorkerEvent,
+  WorkerInit,
+} from './workerApi.ts';
+
+/** Trace events go to the main thread about this often, or sooner when this many wait. */
+export const TRACE_FLUSH_MS = 50;
+export const TRACE_FLUSH_EVENTS = 512;
+/** After a stall (a busy or throttled thread), catch up at most this many ticks at once. */
+const MAX_CATCHUP_TICKS = 5;
+const MAX_RECORDED_BATCHES = 200_000;
+
+export class NodeHost implements NodeWorkerApi {
+  private node: RaftNode | null = null;
+  private storage: IdbStorage | null = null;
+  private transport: PortTransport | null = null;
+  private events: MessagePort | null = null;
+  private config: NodeConfig | null = null;
+  private started = false;
+  private failure: string | null = null;
+
+  /** Cluster time, read from the main thread's anchor. */
+  clusterClock = new RateClock(0, 0);
+  private clock: ClockState = { speed: 1, paused: true, clusterMs: 0, wallMs: wallNowMs() };
+  /** Node-local time: runs at speed × skew while neither the cluster nor the node is paused. */
+  private readonly localClock = new RateClock(0, 0);
+  private skew = 1;
+  private paused = false;
+  private ticks = 0;
+  private tickTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Inputs that arrived while paused, run in order on resume. */
+  private waiting: (() => void)[] = [];
+  private readonly replies = new Map<string, (reply: ClientReply) => void>();
+
+  private traceOn = true;
+  traceMessages = true;
+  private traceBuffer: TimedBody[] = [];
+  private traceTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastT = 0;
+
+  private storageStats = { transactions: 0, entries: 0, batchSizes: [] as number[], txMs: 0 };
+  private recordBatches = false;
+
+  get self(): NodeId {
+    return this.config?.id ?? '?';
+  }
+
+  /** Whether the node runs `group` (the transport drops Raft messages of other groups). */
+  knowsGroup(group: GroupId): boolean {
+    return this.config?.groups.includes(group) ?? false;
+  }
+
+  // ───────────────────────────── lifecycle ─────────────────────────────
+
+  async init(init: WorkerInit): Promise<InitResult> {
+    if (this.config !== null) throw new Error(`${init.config.id}: init called twice`);
+    this.config = init.config;
+    this.events = init.events;
+    this.traceOn = init.trace;
+    this.traceMessages = init.trace && init.traceMessages;
+    this.skew = init.skew;
+    this.paused = init.paused;
+    this.setClock(init.clock);
+    const storage = await IdbStorage.open(init.clusterId, init.config.id, {
+      durability: init.durability,
+      onClosed: (err) => this.fail(err.kind, err.message),
+    });
+    this.storage = storage;
+    const groups = init.config.groups;
+    let loaded = await storage.load(groups);
+    const restarted = loaded.record !== null;
+    if (!restarted) {
+      if (init.initial !== null) {
+        // Seed the fresh database with the scenario's initial state, as one transaction.
+        await storage.write({
+          groups: Object.entries(init.initial).map(([group, g]) => ({
+            group,
+            hardState: g.hardState,
+            entries: g.entries,
+            snapshot: g.snapshot,
+          })),
+        });
+        loaded = await storage.load(groups);
+      }
+      await storage.saveRecord({
+        id: init.config.id,
+        clusterId: init.clusterId,
+        members: [...init.config.members],
+        groups: [...groups],
+        join: init.config.join ?? false,
+      });
+    } else {
+      // The configuration is part of what the node recovers from its disk.
+      const r = loaded.record!;
+      this.config = {
+        ...init.config,
+        members: [...r.members],
+        groups: [...r.groups],
+        join: r.join,
+      };
+    }
+    const cfg = this.config;
+    const node = new RaftNode(cfg, loaded.durable);
+    node.traceEnabled = this.traceOn;
+    this.node = node;
+    this.transport = new PortTransport(
+      this,
+      new SeededRng(init.networkSeed),
+      init.msgIdBase,
+      init.network,
+    );
+    this.updateRates();
+    const onDisk: InitResult['groups'] = {};
+    for (const g of cfg.groups) {
+      const d = loaded.durable[g];
+      const snapshotIndex = d?.snapshot?.meta.index ?? 0;
+      onDisk[g] = {
+        term: d?.hardState.term ?? 0,
+        lastIndex: snapshotIndex + (d?.entries.length ?? 0),
+        snapshotIndex,
+      };
+    }
+    return { restarted, members: [...cfg.members], join: cfg.join ?? false, groups: onDisk };
+  }
+
+  connect(peer: NodeId, port: MessagePort): void {
+    this.transportOrThrow().connect(peer, port);
+  }
+
+  disconnect(peer: NodeId): void {
+    this.transport?.disconnect(peer);
+  }
+
+  start(): void {
+    const node = this.nodeOrThrow();
+    if (this.started) return;
+    this.started = true;
+    // Local time starts now, so the first tick comes one tick after start.
+    this.localClock.set(0, this.localClock.rate, wallNowMs());
+    this.input(() => this.run(node.start()));
+    this.scheduleTick();
+  }
+
+  // ───────────────────────────── time ─────────────────────────────
+
+  setClock(clock: ClockState): void {
+    this.clock = clock;
+    const fresh = clusterClockFrom(clock);
+    this.clusterClock.set(clock.clusterMs, fresh.rate, clock.wallMs);
+    this.updateRates();
+    this.runWaiting();
+  }
+
+  setSkew(rate: number): void {
+    if (!(rate > 0 && Number.isFinite(rate))) throw new RangeError(`skew must be > 0, got ${rate}`);
+    this.skew = rate;
+    this.updateRates();
+  }
+
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    this.updateRates();
+    this.runWaiting();
+  }
+
+  /** The node takes no input: it or the whole cluster is paused. */
+  private get stopped(): boolean {
+    return this.paused || this.clock.paused;
+  }
+
+  /** Run the inputs that waited while the node was stopped, in order. */
+  private runWaiting(): void {
+    if (this.stopped || this.waiting.length === 0) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const fn of waiting) {
+      if (this.stopped) this.waiting.push(fn);
+      else fn();
+    }
+  }
+
+  /** Re-derive the local clock's rate and re-arm the timers after any time setting changed. */
+  private updateRates(): void {
+    const stopped = this.stopped;
+    this.localClock.setRate(stopped ? 0 : this.clock.speed * this.skew);
+    this.transport?.setFrozen(stopped);
+    this.scheduleTick();
+  }
+
+  private scheduleTick(): void {
+    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    if (!this.started || this.failure !== null || this.node === null) return;
+    const tickMs = this.node.cfg.timing.tickMs;
+    const waitMs = this.localClock.wallMsUntil((this.ticks + 1) * tickMs);
+    if (waitMs === Infinity) return;
+    this.tickTimer = setTimeout(() => this.onTickTimer(), waitMs);
+  }
+
+  private onTickTimer(): void {
+    this.tickTimer = null;
+    const node = this.node;
+    if (node === null || this.failure !== null) return;
+    const tickMs = node.cfg.timing.tickMs;
+    const due = Math.floor(this.localClock.now() / tickMs);
+    let n = 0;
+    while (this.ticks < due && n < MAX_CATCHUP_TICKS && this.failure === null && !this.stopped) {
+      this.ticks++;
+      n++;
+      this.guarded(() => this.run(node.tick()));
+    }
+    // A long stall: the clock jumps rather than firing a burst of ticks.
+    if (this.ticks < due) this.ticks = due;
+    this.scheduleTick();
+  }
+
+  // ───────────────────────────── inputs ─────────────────────────────
+
+  /** Run the node input `fn` now, or on resume while the node or the cluster is paused. */
+  private input(fn: () => void): void {
+    if (this.failure !== null) return;
+    if (this.stopped) this.waiting.push(() => this.guarded(fn));
+    else this.guarded(fn);
+  }
+
+  /** Called by the transport with a message due now. */
+  deliver(msg: WireMessage): void {
+    const node = this.node;
+    if (node === null) return;
+    this.input(() => this.run(node.receive(msg)));
+  }
+
+  request(req: ClientRequest): Promise<ClientReply> {
+    const node = this.nodeOrThrow();
+    if (this.failure !== null) return Promise.resolve({ ok: false, error: this.failure });
+    return new Promise<ClientReply>((resolve) => {
+      this.replies.set(req.id, resolve);
+      this.input(() => this.run(node.request(req)));
+    });
+  }
+
+  failNextApply(group: GroupId): void {
+    this.nodeOrThrow().failNextApply(group);
+  }
+
+  transferLeader(group: GroupId, target: NodeId): void {
+    const node = this.nodeOrThrow();
+    this.input(() => this.run(node.transferLeader(group, target)));
+  }
+
+  snapshotNow(group: GroupId): void {
+    const node = this.nodeOrThrow();
+    this.input(() => this.run(node.snapshotNow(group)));
+  }
+
+  memberChange(group: GroupId, op: 'add' | 'remove', peer: NodeId): void {
+    const node = this.nodeOrThrow();
+    this.input(() => this.run(node.memberChange(group, op, peer)));
+  }
+
+  setNetwork(policy: Parameters<PortTransport['setPolicy']>[0]): void {
+    this.transportOrThrow().setPolicy(policy);
+  }
+
+  setDurability(durability: Durability): void {
+    if (this.storage) this.storage.durability = durability;
+  }
+
+  // ───────────────────────────── effects ─────────────────────────────
+
+  /** Execute effects in order. An exception from the node stops it (a bug, made visible). */
+  private run(effects: Effect[]): void {
+    for (const e of effects) {
+      if (this.failure !== null) return;
+      switch (e.type) {
+        case 'persist':
+          this.persist(e.token, e.batch);
+          break;
+        case 'send':
+          this.transport!.send(e.msg);
+          break;
+        case 'trace':
+          this.trace(e.event);
+          break;
+        case 'reply': {
+          const resolve = this.replies.get(e.requestId);
+          if (resolve !== undefined) {
+            this.replies.delete(e.requestId);
+            resolve(e.reply);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  private persist(token: number, batch: Parameters<IdbStorage['write']>[0]): void {
+    const storage = this.storage!;
+    const startedMs = performance.now();
+    storage.write(batch).then(
+      () => {
+        const st = this.storageStats;
+        st.transactions++;
+        let n = 0;
+        for (const g of batch.groups) n += g.entries.length;
+        st.entries += n;
+        st.txMs += performance.now() - startedMs;
+        if (this.recordBatches && st.batchSizes.length < MAX_RECORDED_BATCHES)
+          st.batchSizes.push(n);
+        this.input(() => this.run(this.node!.persisted(token)));
+      },
+      (err: unknown) => {
+        const e = err instanceof StorageError ? err : new StorageError('io', String(err));
+        this.fail(e.kind, e.message);
+      },
+    );
+  }
+
+  /** Run a node input; an exception from the node stops it with that message. */
+  private guarded(fn: () => void): void {
+    if (this.failure !== null) return;
+    try {
+      fn();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.fail('node', `${this.self}: the node failed: ${message}`);
+    }
+  }
+
+  /** Stop for good: no more ticks, deliveries or disk writes; pending requests fail. */
+  private fail(kind: StorageErrorKind | 'node', message: string): void {
+    if (this.failure !== null) return;
+    this.failure = message;
+    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    this.transport?.setFrozen(true);
+    this.waiting = [];
+    for (const resolve of this.replies.values()) {
+      resolve({ ok: false, error: message, indeterminate: true });
+    }
+    this.replies.clear();
+    this.trace({ type: 'fault', fault: 'node-error', detail: { kind, message } });
+    this.flushTrace();
+    this.post({ type: 'failed', kind, message });
+  }
+
+  // ───────────────────────────── trace ─────────────────────────────
+
+  /** Called by the node's effects and by the transport. */
+  trace(body: TraceBody): void {
+    if (!this.traceOn) return;
+    let t = this.clusterClock.now();
+    if (t < this.lastT) t = this.lastT;
+    this.lastT = t;
+    this.traceBuffer.push({ t, body });
+    if (this.traceBuffer.length >= TRACE_FLUSH_EVENTS) this.flushTrace();
+    else if (this.traceTimer === null) {
+      this.traceTimer = setTimeout(() => this.flushTrace(), TRACE_FLUSH_MS);
+    }
+  }
+
+  private flushTrace(): void {
+    if (this.traceTimer !== null) clearTimeout(this.traceTimer);
+    this.traceTimer = null;
+    if (this.traceBuffer.length === 0) return;
+    const events = this.traceBuffer;
+    this.traceBuffer = [];
+    this.post({ type: 'trace', events });
+  }
+
+  private post(ev: WorkerEvent): void {
+    this.events?.postMessage(ev);
+  }
+
+  // ───────────────────────────── inspection ─────────────────────────────
+
+  status(): NodeStatus {
+    const node = this.nodeOrThrow();
+    const groups: NodeStatus['groups'] = {};
+    for (const g of node.groupIds()) groups[g] = node.status(g);
+    const st = this.storageStats;
+    return {
+      id: node.id,
+      nowMs: node.nowMs,
+      paused: this.paused,
+      skew: this.skew,
+      failure: this.failure,
+      groups,
+      metrics: { ...node.metrics },
+      heldMessages: this.transport?.heldMessages().length ?? 0,
+      storage: {
+        transactions: st.transactions,
+        entries: st.entries,
+        batchSizes: [...st.batchSizes],
+        meanTxMs: st.transactions > 0 ? st.txMs / st.transactions : 0,
+      },
+    };
+  }
+
+  log(group: GroupId): LogView {
+    const node = this.nodeOrThrow();
+    const log = node.log(group);
+    const entries: LogView['entries'] = [];
+    for (let i = log.firstIndex; i <= log.lastIndex; i++) {
+      const e = log.entry(i);
+      if (e === undefined) continue;
+      const data = e.data as { kind?: string; op?: unknown; query?: unknown } | undefined;
+      const op =
+        e.type === 'normal' ? (data?.op ?? data?.query ?? null) : e.type === 'conf' ? data : null;
+      entries.push([e.index, e.term, e.type, op]);
+    }
+    const snapshotIndex = node.raft(group).log.snapshotIndex;
+    return { firstIndex: log.firstIndex, lastIndex: log.lastIndex, snapshotIndex, entries };
+  }
+
+  appliedState(group: GroupId): unknown {
+    return this.nodeOrThrow().appliedState(group);
+  }
+
+  held(): HeldMessage[] {
+    return this.transport?.heldMessages() ?? [];
+  }
+
+  release(msgId: number, drop: boolean): boolean {
+    return this.transportOrThrow().release(msgId, drop);
+  }
+
+  recordStorage(on: boolean): void {
+    this.recordBatches = on;
+    this.storageStats = { transactions: 0, entries: 0, batchSizes: [], txMs: 0 };
+  }
+
+  // ───────────────────────────── test hooks ─────────────────────────────
+
+  injectFrame(peer: NodeId, data: unknown): void {
+    this.transportOrThrow().injectFrame(peer, data);
+  }
+
+  failNextWrite(kind: StorageErrorKind): void {
+    if (this.storage === null) throw new Error(`${this.self}: no storage yet`);
+    this.storage.failNextWrite(kind);
+  }
+
+  throwUncaught(message: string): void {
+    setTimeout(() => {
+      throw new Error(message);
+    }, 0);
+  }
+
+  private nodeOrThrow(): RaftNode {
+    if (this.node === null) throw new Error(`${this.self}: the node is not initialized`);
+    return this.node;
+  }
+
+  private transportOrThrow(): PortTransport {
+    if (this.transport === null) throw new Error(`${this.self}: the node is not initialized`);
+    return this.transport;
+  }
+}

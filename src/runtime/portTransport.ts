@@ -1,0 +1,396 @@
+// A node's network in the browser: one MessagePort per peer, and the shared network policy
+// (src/node/networkPolicy.ts) applied to every message.
+// Ordering it keeps: the sender draws a message's delay and duplication when it sends and posts
+// it at once; the receiver keeps it until it is due (in cluster time, so speed and pause apply)
+// and only then decides its fate by the policy in force, so messages in flight when a partition
+// starts are lost. Anything on a port that is not a well-formed frame carrying a well-formed
+// message from that port's peer to this node is dropped with a trace event; it never reaches
+// the node and never throws.
+import type { SeededRng } from '../raft/rand.ts';
+import type { NodeId } from '../raft/types.ts';
+import type { WireMessage } from '../node/types.ts';
+import {
+  decideDelivery,
+  messageSummary,
+  planSend,
+  type NetworkPolicy,
+} from '../node/networkPolicy.ts';
+import type { TraceBody } from '../trace/events.ts';
+import type { RateClock } from './clock.ts';
+import type { HeldMessage } from './workerApi.ts';
+
+/** What travels on a port: one message, its id and the delay the sender drew for it. */
+export interface Frame {
+  k: 'raft';
+  id: number;
+  /** Delay in cluster ms before the receiver delivers it. */
+  d: number;
+  m: WireMessage;
+}
+
+/** What the transport needs from its host (the node worker). */
+export interface TransportHost {
+  readonly self: NodeId;
+  /** The cluster clock: network delays are in cluster time. */
+  readonly clusterClock: RateClock;
+  /** Hand a delivered message to the node. */
+  deliver(msg: WireMessage): void;
+  /** Whether the node runs this group. */
+  knowsGroup(group: string): boolean;
+  trace(body: TraceBody): void;
+  /** Record send/recv for every message; drops are always recorded. */
+  readonly traceMessages: boolean;
+}
+
+interface Pending {
+  dueMs: number;
+  seq: number;
+  id: number;
+  msg: WireMessage;
+}
+
+export class PortTransport {
+  private readonly ports = new Map<NodeId, MessagePort>();
+  private policy: NetworkPolicy;
+  private nextMsg = 0;
+  private readonly queue = new DeliveryHeap();
+  private queueSeq = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private frozen = false;
+  private held: (HeldMessage & { msg: WireMessage })[] = [];
+  private closed = false;
+  readonly stats = { sent: 0, delivered: 0, dropped: 0, malformed: 0 };
+
+  constructor(
+    private readonly host: TransportHost,
+    private readonly rng: SeededRng,
+    private readonly msgIdBase: number,
+    policy: NetworkPolicy,
+  ) {
+    this.policy = policy;
+  }
+
+  connect(peer: NodeId, port: MessagePort): void {
+    this.disconnect(peer);
+    this.ports.set(peer, port);
+    port.onmessage = (ev: MessageEvent) => this.onFrame(peer, ev.data);
+    port.onmessageerror = () => this.dropMalformed(peer, null, 'could not be deserialized');
+  }
+
+  disconnect(peer: NodeId): void {
+    const old = this.ports.get(peer);
+    if (old === undefined) return;
+    old.onmessage = null;
+    old.close();
+    this.ports.delete(peer);
+  }
+
+  setPolicy(policy: NetworkPolicy): void {
+    const wasHolding = this.policy.hold;
+    this.policy = policy;
+    if (wasHolding && !policy.hold) {
+      // Leaving hold mode lets every held message go, oldest first, each decided now.
+      const held = this.held;
+      this.held = [];
+      for (const h of held) this.arrive(h.msgId, h.msg, true);
+    }
+  }
+
+  /** Stop (or resume) deliveries: the cluster or this node is paused. */
+  setFrozen(frozen: boolean): void {
+    this.frozen = frozen;
+    this.reschedule();
+  }
+
+  /** Put a message on the wire to msg.to. */
+  send(msg: WireMessage): void {
+    const id = this.msgIdBase + ++this.nextMsg;
+    this.stats.sent++;
+    if (this.host.traceMessages)
+      this.host.trace({ type: 'send', group: msg.group, ...messageSummary(msg, id) });
+    const port = this.ports.get(msg.to);
+    if (port === undefined) {
+      this.drop(msg, id, 'unreachable');
+      return;
+    }
+    for (const d of planSend(this.policy, msg.from, msg.to, this.rng)) {
+      const frame: Frame = { k: 'raft', id, d, m: msg };
+      try {
+        port.postMessage(frame);
+      } catch (err) {
+        this.drop(msg, id, `unsendable: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+    }
+  }
+
+  /** Messages waiting in hold mode. */
+  heldMessages(): HeldMessage[] {
+    return this.held.map(({ msg: _msg, ...h }) => h);
+  }
+
+  /** Deliver (or discard) one held message; false when it is not held here. */
+  release(msgId: number, discard: boolean): boolean {
+    const i = this.held.findIndex((h) => h.msgId === msgId);
+    if (i < 0) return false;
+    const [h] = this.held.splice(i, 1);
+    if (discard) this.drop(h.msg, h.msgId, 'discarded');
+    else this.arrive(h.msgId, h.msg, true);
+    return true;
+  }
+
+  /** Test hook: post anything on the port to `peer`. */
+  injectFrame(peer: NodeId, data: unknown): void {
+    const port = this.ports.get(peer);
+    if (port === undefined) throw new Error(`${this.host.self} has no link to ${peer}`);
+    port.postMessage(data);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    for (const peer of [...this.ports.keys()]) this.disconnect(peer);
+  }
+
+  /** Re-arm the delivery timer (after the clock, speed or pause changed). */
+  reschedule(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.closed || this.frozen) return;
+    this.deliverDue();
+    const next = this.queue.peek();
+    if (next === undefined) return;
+    const waitMs = this.host.clusterClock.wallMsUntil(next.dueMs);
+    if (waitMs === Infinity) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.reschedule();
+    }, waitMs);
+  }
+
+  private deliverDue(): void {
+    const now = this.host.clusterClock.now();
+    for (let p = this.queue.peek(); p !== undefined && p.dueMs <= now; p = this.queue.peek()) {
+      this.queue.pop();
+      this.arrive(p.id, p.msg, false);
+      if (this.closed || this.frozen) return;
+    }
+  }
+
+  private onFrame(peer: NodeId, data: unknown): void {
+    if (this.closed) return;
+    const problem = checkFrame(data, peer, this.host.self);
+    if (problem !== null) {
+      this.dropMalformed(peer, data, problem);
+      return;
+    }
+    const frame = data as Frame;
+    const m = frame.m;
+    if (m.type !== 'Forward' && m.type !== 'ForwardResponse' && !this.host.knowsGroup(m.group)) {
+      // The CP layer answers a Forward for an unknown group itself (Nacos's "No corresponding
+      // Raft Group found"); a Raft message for a group this node does not run goes nowhere.
+      this.stats.dropped++;
+      this.host.trace({
+        type: 'drop',
+        group: m.group,
+        reason: 'unknown group',
+        ...messageSummary(m, frame.id),
+      });
+      return;
+    }
+    if (frame.d === 0 && !this.frozen && this.queue.size === 0) {
+      this.arrive(frame.id, frame.m, false);
+      return;
+    }
+    const dueMs = this.host.clusterClock.now() + frame.d;
+    this.queue.push({ dueMs, seq: this.queueSeq++, id: frame.id, msg: frame.m });
+    if (this.queue.peek()?.seq === this.queueSeq - 1) this.reschedule();
+  }
+
+  /** The message is due: its fate is decided now, by the policy in force now. */
+  private arrive(id: number, msg: WireMessage, releasing: boolean): void {
+    const fate = decideDelivery(this.policy, msg.from, msg.to, this.rng, releasing);
+    if (fate.fate === 'drop') {
+      this.drop(msg, id, fate.reason);
+      return;
+    }
+    if (fate.fate === 'hold') {
+      const s = messageSummary(msg, id);
+      this.held.push({
+        msgId: id,
+        group: msg.group,
+        from: s.from,
+        to: s.to,
+        msgType: s.msgType,
+        term: s.term,
+        heldAtMs: performance.timeOrigin + performance.now(),
+        msg,
+      });
+      return;
+    }
+    this.stats.delivered++;
+    if (this.host.traceMessages)
+      this.host.trace({ type: 'recv', group: msg.group, ...messageSummary(msg, id) });
+    this.host.deliver(msg);
+  }
+
+  private drop(msg: WireMessage, id: number, reason: string): void {
+    this.stats.dropped++;
+    this.host.trace({ type: 'drop', group: msg.group, reason, ...messageSummary(msg, id) });
+  }
+
+  private dropMalformed(peer: NodeId, data: unknown, problem: string): void {
+    this.stats.malformed++;
+    const d = (isObject(data) ? data : {}) as Partial<Frame>;
+    const m = (isObject(d.m) ? d.m : {}) as Record<string, unknown>;
+    const str = (v: unknown, dflt: string): string =>
+      typeof v === 'string' && v !== '' ? v : dflt;
+    const int = (v: unknown): number =>
+      Number.isInteger(v) && (v as number) >= 0 ? (v as number) : 0;
+    this.host.trace({
+      type: 'drop',
+      group: str(m.group, '?'),
+      reason: `malformed: ${problem}`,
+      msgId: int(d.id),
+      from: peer,
+      to: this.host.self,
+      msgType: str(m.type, '?'),
+      term: int(m.term),
+      entries: null,
+    });
+  }
+}
+
+// ───────────────────────────── frame validation ─────────────────────────────
+
+type Check = (v: unknown) => boolean;
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const nat: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
+const int: Check = (v) => Number.isInteger(v);
+const bool: Check = (v) => typeof v === 'boolean';
+const str: Check = (v) => typeof v === 'string';
+const ids: Check = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const conf: Check = (v) => isObject(v) && ids(v.voters) && ids(v.outgoing) && ids(v.learners);
+const entry: Check = (v) =>
+  isObject(v) &&
+  nat(v.index) &&
+  nat(v.term) &&
+  (v.type === 'normal' || v.type === 'noop' || v.type === 'conf');
+const entries: Check = (v) => Array.isArray(v) && v.every(entry);
+const snapMeta: Check = (v) => isObject(v) && nat(v.index) && nat(v.term) && conf(v.conf);
+const reply: Check = (v) =>
+  isObject(v) && (v.ok === true || (v.ok === false && typeof v.error === 'string'));
+const oneOf =
+  (...xs: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && xs.includes(v);
+
+/** The fields each message type must carry, besides type, group, from, to and term. */
+const MESSAGE_FIELDS: Record<WireMessage['type'], Record<string, Check>> = {
+  RequestVote: { preVote: bool, lastLogIndex: nat, lastLogTerm: nat },
+  RequestVoteResponse: { preVote: bool, granted: bool },
+  AppendEntries: { prevLogIndex: nat, prevLogTerm: nat, entries, leaderCommit: nat, round: int },
+  AppendEntriesResponse: { success: bool, index: nat, hintIndex: nat, hintTerm: nat, round: int },
+  InstallSnapshot: { meta: snapMeta, chunk: nat, chunks: nat, round: int },
+  InstallSnapshotResponse: { index: nat, chunk: nat, success: bool, round: int },
+  TimeoutNow: {},
+  ReadIndex: { ctx: str },
+  ReadIndexResponse: { ctx: str, index: int },
+  Forward: { requestId: str, kind: oneOf('write', 'read', 'member') },
+  ForwardResponse: { requestId: str, reply },
+};
+
+/** Why `data` is not a frame `peer` may send to `self`, or null when it is one. */
+export function checkFrame(data: unknown, peer: NodeId, self: NodeId): string | null {
+  if (!isObject(data) || data.k !== 'raft') return 'not a frame';
+  if (!nat(data.id)) return 'bad msgId';
+  if (!(typeof data.d === 'number' && Number.isFinite(data.d) && data.d >= 0)) return 'bad delay';
+  const m = data.m;
+  if (!isObject(m)) return 'no message';
+  if (typeof m.type !== 'string' || !Object.hasOwn(MESSAGE_FIELDS, m.type)) {
+    return `unknown message type ${JSON.stringify(m.type) ?? 'undefined'}`;
+  }
+  if (typeof m.group !== 'string' || m.group === '') return 'bad group';
+  if (m.from !== peer) return `from ${JSON.stringify(m.from)} on the link from ${peer}`;
+  if (m.to !== self) return `to ${JSON.stringify(m.to)} delivered to ${self}`;
+  if (!nat(m.term)) return 'bad term';
+  for (const [field, check] of Object.entries(MESSAGE_FIELDS[m.type as WireMessage['type']])) {
+    if (!check(m[field])) return `${m.type}.${field} is missing or malformed`;
+  }
+  if (m.type === 'AppendEntries') return checkAppendEntries(m);
+  return null;
+}
+
+/** What every AppendEntries carries by construction (§5.3): the entries follow prevLogIndex. */
+function checkAppendEntries(m: Record<string, unknown>): string | null {
+  const prev = m.prevLogIndex as number;
+  const term = m.term as number;
+  const entries = m.entries as { index: number; term: number }[];
+  if ((m.prevLogTerm as number) > term) return 'AppendEntries.prevLogTerm is above its term';
+  let last = m.prevLogTerm as number;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.index !== prev + 1 + i) {
+      return `AppendEntries.entries[${i}] has index ${e.index}, expected ${prev + 1 + i}`;
+    }
+    if (e.term < last || e.term > term) {
+      return `AppendEntries.entries[${i}] has term ${e.term} out of order`;
+    }
+    last = e.term;
+  }
+  return null;
+}
+
+// ───────────────────────────── delivery queue ─────────────────────────────
+
+/** A binary min-heap of pending deliveries by (dueMs, seq). */
+class DeliveryHeap {
+  private readonly a: Pending[] = [];
+
+  get size(): number {
+    return this.a.length;
+  }
+
+  peek(): Pending | undefined {
+    return this.a[0];
+  }
+
+  push(p: Pending): void {
+    const a = this.a;
+    a.push(p);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!less(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Pending | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l], a[m])) m = l;
+        if (r < a.length && less(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function less(x: Pending, y: Pending): boolean {
+  return x.dueMs < y.dueMs || (x.dueMs === y.dueMs && x.seq < y.seq);
+}

@@ -1,0 +1,212 @@
+// The simulator's command line (`npm run sim -- …`): run a scenario file, or random fault
+// schedules over a range of seeds. The only file of src/sim that touches the world (arguments,
+// files, the wall clock, the exit code). Exit codes: 0 all passed; 1 a violation, failed
+// expectation, step error, liveness or durability failure; 2 bad arguments or an invalid scenario.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { TraceRecorder } from '../trace/recorder.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
+import type { TraceHeader } from '../trace/events.ts';
+import { parseScenarioText, nodeIds } from './scenario.ts';
+import { formatRunResult, formatViolation, runScenario } from './runner.ts';
+import { DEFAULT_RANDOM_OPTIONS, randomPlan, reproduceCommand, runRandom } from './random.ts';
+import type { RandomResult } from './random.ts';
+
+const USAGE = `usage:
+  npm run sim -- --scenario FILE [--seed N] [--trace OUT.jsonl]
+      run a scenario file; prints leaders by term, commit index per node, expectations,
+      violations; exits 1 on any violation, failed expect or step error, 2 if the file is invalid
+  npm run sim -- --random --seeds A-B [--nodes N] [--trace OUT.jsonl]
+      run random fault schedules for seeds A..B (or one seed N), then heal and check liveness
+      and durability; --trace writes the trace of the first failing seed (or of the last seed
+      when none fails)`;
+
+interface Args {
+  scenario?: string;
+  random: boolean;
+  seeds?: [number, number];
+  seed?: number;
+  nodes?: number;
+  trace?: string;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { random: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--scenario':
+        args.scenario = value();
+        break;
+      case '--random':
+        args.random = true;
+        break;
+      case '--seeds':
+        args.seeds = parseSeeds(value());
+        break;
+      case '--seed':
+        args.seed = parseInteger(value(), '--seed');
+        break;
+      case '--nodes':
+        args.nodes = parseInteger(value(), '--nodes');
+        if (args.nodes < 1 || args.nodes > 9) throw new UsageError('--nodes must be 1..9');
+        break;
+      case '--trace':
+        args.trace = value();
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new UsageError(`unknown argument "${flag}"`);
+    }
+  }
+  if (args.random === (args.scenario !== undefined)) {
+    throw new UsageError('give exactly one of --scenario FILE or --random');
+  }
+  return args;
+}
+
+function parseInteger(text: string, what: string): number {
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`${what}: expected a non-negative integer, got "${text}"`);
+  return Number(text);
+}
+
+function parseSeeds(text: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (m === null) throw new UsageError(`--seeds: expected A-B or N, got "${text}"`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (b < a) throw new UsageError(`--seeds: ${b} is before ${a}`);
+  return [a, b];
+}
+
+// ---- scenario mode ---------------------------------------------------------------------------
+
+function runScenarioFile(args: Args): number {
+  let text: string;
+  try {
+    text = readFileSync(args.scenario!, 'utf8');
+  } catch (err) {
+    console.error(`cannot read ${args.scenario}: ${(err as Error).message}`);
+    return 2;
+  }
+  const parsed = parseScenarioText(text);
+  if (!parsed.ok) {
+    for (const e of parsed.errors) console.error(e);
+    return 2;
+  }
+  const scenario = parsed.scenario;
+  const seed = args.seed ?? scenario.seed;
+  const recorder = args.trace === undefined ? null : new TraceRecorder();
+  const { result, header } = runScenario(scenario, { seed, trace: recorder });
+  console.log(formatRunResult(result));
+  if (recorder !== null) writeTrace(args.trace!, recorder, header);
+  return result.ok ? 0 : 1;
+}
+
+function writeTrace(path: string, recorder: TraceRecorder, header: TraceHeader): void {
+  writeFileSync(path, recorder.toJsonl(header));
+  console.log(`trace: ${recorder.size} events written to ${path}`);
+}
+
+// ---- random mode -----------------------------------------------------------------------------
+
+function runRandomSeeds(args: Args): number {
+  const [first, last] = args.seeds ?? (args.seed !== undefined ? [args.seed, args.seed] : [1, 1]);
+  const nodes = args.nodes ?? DEFAULT_RANDOM_OPTIONS.nodes;
+  const total = last - first + 1;
+  const progressEvery = Math.max(1, Math.min(100, Math.ceil(total / 10)));
+  const startedMs = Date.now();
+  let violations = 0;
+  let livenessFailures = 0;
+  let firstFailure: number | null = null;
+  for (let seed = first; seed <= last; seed++) {
+    const outcome = runOneSeed(seed, nodes);
+    if (outcome === 'violation') violations++;
+    if (outcome === 'liveness') livenessFailures++;
+    if (outcome !== 'ok' && firstFailure === null) firstFailure = seed;
+    const done = seed - first + 1;
+    if (total > 1 && (done % progressEvery === 0 || done === total)) {
+      const secs = ((Date.now() - startedMs) / 1000).toFixed(1);
+      console.log(
+        `[${done}/${total}] seeds ${first}-${seed}: ${violations} violations, ` +
+          `${livenessFailures} liveness failures (${secs} s)`,
+      );
+    }
+  }
+  if (args.trace !== undefined) writeRandomTrace(args.trace, firstFailure ?? last, nodes);
+  console.log(`${total} seeds, ${violations} violations, ${livenessFailures} liveness failures`);
+  return violations + livenessFailures === 0 ? 0 : 1;
+}
+
+/** Run one seed fast (no trace); on failure run it again keeping the last events, and report. */
+function runOneSeed(seed: number, nodes: number): 'ok' | 'violation' | 'liveness' {
+  let result: RandomResult;
+  try {
+    result = runRandom(seed, { nodes, recentEvents: 0 });
+  } catch (err) {
+    console.log(`seed ${seed}: EXCEPTION ${(err as Error).stack ?? String(err)}`);
+    console.log(`  reproduce: ${reproduceCommand(seed, nodes)}`);
+    return 'violation';
+  }
+  if (result.ok) return 'ok';
+  const again = result.violation !== null ? runRandom(seed, { nodes, recentEvents: 30 }) : result;
+  const where = `seed ${seed} (${again.profile} timing, ${again.faults} faults)`;
+  if (again.violation !== null) {
+    console.log(`${where}: invariant violated`);
+    for (const line of formatViolation(again.violation)) console.log(`  ${line}`);
+  } else if (again.durability !== null) {
+    console.log(`${where}: DURABILITY ${again.durability}`);
+  } else {
+    console.log(`${where}: LIVENESS ${again.liveness}`);
+  }
+  console.log(`  reproduce: ${reproduceCommand(seed, nodes)}`);
+  return again.liveness !== null ? 'liveness' : 'violation';
+}
+
+function writeRandomTrace(path: string, seed: number, nodes: number): void {
+  const recorder = new TraceRecorder();
+  const plan = randomPlan(seed, { nodes });
+  try {
+    runRandom(seed, { nodes, trace: recorder });
+  } catch {
+    // The exception was reported already; keep the events up to it.
+  }
+  const header: TraceHeader = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    seed,
+    scenario: `random-${seed}`,
+    cluster: {
+      nodes: nodeIds(nodes),
+      groups: DEFAULT_RANDOM_OPTIONS.groups,
+      profile: plan.profile,
+    },
+  };
+  writeTrace(path, recorder, header);
+}
+
+function main(argv: string[]): number {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(err.message);
+    console.error(USAGE);
+    return 2;
+  }
+  return args.random ? runRandomSeeds(args) : runScenarioFile(args);
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,642 @@
+// Runs a validated Scenario on the simulator: builds the cluster n1..nN (seeding `initial`
+// durable state), schedules every step at its time, resolves `@leader:` / `@follower:` references
+// when the step fires, evaluates expectations, and sums the run up.
+// Ordering kept: steps fire in file order among steps of the same instant, before any event that
+// the run schedules later for that instant; a step that cannot run (no leader to resolve, an
+// action not supported yet) is recorded as a step error, never skipped silently.
+import type { Entry, GroupId, NodeId, Role } from '../raft/types.ts';
+import type { DurableState, TimingConfig } from '../node/types.ts';
+import { LESSON_TIMING, NACOS_TIMING, writeCommand } from '../node/node.ts';
+import { emptyDurableState } from '../node/storage.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
+import type { TraceHeader } from '../trace/events.ts';
+import { TraceRecorder } from '../trace/recorder.ts';
+import { nodeIds, resolveNodeRefSyntax } from './scenario.ts';
+import type { Action, ExpectStep, InitialNodeState, NodeRef, Scenario, Step } from './scenario.ts';
+import { SimActionError, Simulator } from './cluster.ts';
+import type { ClientHandle, SimViolation } from './cluster.ts';
+import type { LinkPolicy, TraceSink } from './network.ts';
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Where the full trace goes; runScenario records into a new TraceRecorder when omitted. */
+  trace?: TraceSink | null;
+  recentEvents?: number;
+  checkInvariants?: boolean;
+}
+
+export interface ExpectOutcome {
+  step: number;
+  at: number;
+  that: ExpectStep['that'];
+  group: GroupId;
+  passed: boolean;
+  detail: string;
+}
+
+export interface StepError {
+  step: number;
+  at: number;
+  action: Action;
+  message: string;
+}
+
+export interface GroupSummary {
+  role: Role;
+  term: number;
+  commit: number;
+  applied: number;
+  lastIndex: number;
+}
+
+export interface NodeSummary {
+  up: boolean;
+  paused: boolean;
+  /** Live status per group, or for a crashed node what its disk holds (role 'follower'). */
+  groups: Record<GroupId, GroupSummary>;
+}
+
+export interface ClientSummary {
+  issued: number;
+  ok: number;
+  failed: number;
+  /** Timed out, lost with a crashed node, or still waiting at the end. */
+  indeterminate: number;
+}
+
+export interface RunResult {
+  name: string;
+  seed: number;
+  durationMs: number;
+  /** Where the run stopped: durationMs, or earlier on a violation. */
+  endMs: number;
+  violation: SimViolation | null;
+  expects: ExpectOutcome[];
+  failedExpects: ExpectOutcome[];
+  stepErrors: StepError[];
+  /** Per group, every term that had a leader, in term order. */
+  leadersByTerm: Record<GroupId, { term: number; leader: NodeId }[]>;
+  nodes: Record<NodeId, NodeSummary>;
+  clients: ClientSummary;
+  /** No violation, no failed expectation, no step error. */
+  ok: boolean;
+}
+
+/** What a run keeps while it goes: the client handles and the outcomes of its steps. */
+export interface RunContext {
+  scenario: Scenario;
+  sim: Simulator;
+  handles: ClientHandle[];
+  expects: ExpectOutcome[];
+  stepErrors: StepError[];
+}
+
+/** The Raft timing a scenario asks for: its profile's defaults, overridden field by field. */
+export function scenarioTiming(scenario: Scenario): TimingConfig {
+  const raft = scenario.cluster.raft ?? {};
+  const base = raft.profile === 'lesson' ? LESSON_TIMING : NACOS_TIMING;
+  return {
+    electionTimeoutMs: raft.electionTimeoutMs ?? base.electionTimeoutMs,
+    maxElectionDelayMs: raft.maxElectionDelayMs ?? base.maxElectionDelayMs,
+    tickMs: raft.tickMs ?? base.tickMs,
+    profile: raft.profile ?? base.profile,
+  };
+}
+
+/** The payload of a seeded log entry: a config publish naming its index and term. */
+export function initialEntryData(index: number, term: number): unknown {
+  return writeCommand({
+    type: 'publish',
+    dataId: `initial-${index}`,
+    group: 'DEFAULT_GROUP',
+    content: `term ${term}`,
+  });
+}
+
+/** Durable state from the scenario's `initial` section (one term per log entry). */
+export function initialDurableState(
+  groups: readonly GroupId[],
+  init: InitialNodeState,
+): DurableState {
+  const state = emptyDurableState(groups);
+  const entries: Entry[] = init.log.map((term, k) => ({
+    index: k + 1,
+    term,
+    type: 'normal',
+    data: initialEntryData(k + 1, term),
+  }));
+  state[init.group] = {
+    hardState: { term: init.term, votedFor: init.votedFor, commit: init.commit },
+    entries,
+    snapshot: null,
+  };
+  return state;
+}
+
+/** The simulator a scenario describes, not yet started. */
+export function buildSimulator(scenario: Scenario, opts: RunOptions = {}): Simulator {
+  const c = scenario.cluster;
+  const initial: Record<NodeId, DurableState> = {};
+  for (const [id, init] of Object.entries(scenario.initial ?? {})) {
+    initial[id] = initialDurableState(c.groups, init);
+  }
+  const sim = new Simulator({
+    seed: opts.seed ?? scenario.seed,
+    nodes: nodeIds(c.nodes),
+    groups: c.groups,
+    timing: scenarioTiming(scenario),
+    network: linkPolicy(c.network ?? {}),
+    initial,
+    trace: opts.trace ?? null,
+    recentEvents: opts.recentEvents,
+    checkInvariants: opts.checkInvariants,
+    readOnly: c.raft?.readOnly,
+  });
+  return sim;
+}
+
+/** The trace file header for a run of `scenario`. */
+export function traceHeader(scenario: Scenario, seed: number): TraceHeader {
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    seed,
+    scenario: scenario.name,
+    cluster: {
+      nodes: nodeIds(scenario.cluster.nodes),
+      groups: [...scenario.cluster.groups],
+      timing: scenarioTiming(scenario),
+    },
+  };
+}
+
+/** Build, start and schedule a scenario's steps; the caller runs the simulator. */
+export function prepareRun(scenario: Scenario, opts: RunOptions = {}): RunContext {
+  const sim = buildSimulator(scenario, opts);
+  const ctx: RunContext = { scenario, sim, handles: [], expects: [], stepErrors: [] };
+  sim.start();
+  scenario.steps.forEach((step, i) => sim.at(step.at, () => runStep(ctx, step, i)));
+  return ctx;
+}
+
+export interface ScenarioRun {
+  result: RunResult;
+  sim: Simulator;
+  /** The recorder runScenario created when opts.trace was omitted, else null. */
+  trace: TraceRecorder | null;
+  header: TraceHeader;
+}
+
+/**
+ * Run a scenario to its end (or to the first violation) and sum it up. The trace goes to
+ * opts.trace, or into a new TraceRecorder returned as `trace` when opts.trace is omitted.
+ */
+export function runScenario(scenario: Scenario, opts: RunOptions = {}): ScenarioRun {
+  const recorder = opts.trace === undefined ? new TraceRecorder() : null;
+  const ctx = prepareRun(scenario, recorder === null ? opts : { ...opts, trace: recorder });
+  ctx.sim.runUntil(scenario.durationMs);
+  const header = traceHeader(scenario, ctx.sim.seed);
+  return { result: summarizeRun(ctx), sim: ctx.sim, trace: recorder, header };
+}
+
+// ---- steps ------------------------------------------------------------------------------------
+
+/**
+ * Execute one step now. A reference that names nobody now, or an action the cluster refuses
+ * (not supported yet, node down), becomes a step error; any other exception is a bug and
+ * propagates.
+ */
+export function runStep(ctx: RunContext, step: Step, i: number): void {
+  try {
+    executeStep(ctx, step, i);
+  } catch (err) {
+    if (!(err instanceof UnresolvedRef || err instanceof SimActionError)) throw err;
+    const message = err.message;
+    ctx.stepErrors.push({ step: i, at: step.at, action: step.do, message });
+    ctx.sim.record(null, { type: 'fault', fault: 'step-error', detail: { step: i, message } });
+  }
+}
+
+/** Thrown when a node reference names nobody at the moment its step fires. */
+export class UnresolvedRef extends Error {}
+
+/** The node a reference names now. */
+export function resolveRef(sim: Simulator, ref: NodeRef): NodeId {
+  const syntax = resolveNodeRefSyntax(ref);
+  if (syntax === null) throw new UnresolvedRef(`bad node reference "${ref}"`);
+  if (syntax.kind === 'id') {
+    if (!sim.nodeIds.includes(syntax.id)) throw new UnresolvedRef(`unknown node "${ref}"`);
+    return syntax.id;
+  }
+  if (syntax.kind === 'leader') {
+    const leader = sim.leaderOf(syntax.group);
+    if (leader === null) throw new UnresolvedRef(`${ref}: no running node leads ${syntax.group}`);
+    return leader;
+  }
+  const followers = sim.followersOf(syntax.group);
+  if (followers.length === 0)
+    throw new UnresolvedRef(`${ref}: no running follower in ${syntax.group}`);
+  return sim.random.pick(followers);
+}
+
+function executeStep(ctx: RunContext, step: Step, i: number): void {
+  const sim = ctx.sim;
+  const ref = (r: NodeRef): NodeId => resolveRef(sim, r);
+  switch (step.do) {
+    case 'write':
+      ctx.handles.push(sim.write(ref(step.node), step.group, step.op));
+      return;
+    case 'read':
+      ctx.handles.push(sim.read(ref(step.node), step.group, step.query));
+      return;
+    case 'crash':
+      return sim.crash(ref(step.node));
+    case 'restart':
+      return sim.restart(ref(step.node));
+    case 'pause':
+      return sim.pause(ref(step.node));
+    case 'resume':
+      return sim.resume(ref(step.node));
+    case 'partition':
+      return sim.partition(step.sides.map((side) => side.map(ref)));
+    case 'heal':
+      return sim.heal();
+    case 'cut':
+      return sim.cut(ref(step.from), ref(step.to));
+    case 'link':
+      return sim.link(ref(step.from), ref(step.to));
+    case 'network': {
+      const from = step.from === undefined ? undefined : ref(step.from);
+      const to = step.to === undefined ? undefined : ref(step.to);
+      return sim.setNetwork(linkPolicy(step), from, to);
+    }
+    case 'skew':
+      return sim.skew(ref(step.node), step.rate);
+    case 'add-node':
+      return sim.addNode(step.node);
+    case 'remove-node':
+      return sim.removeNode(ref(step.node));
+    case 'transfer-leader':
+      return sim.transferLeader(step.group, ref(step.to));
+    case 'snapshot':
+      return sim.snapshot(ref(step.node), step.group);
+    case 'fail-apply':
+      return sim.failApply(ref(step.node), step.group);
+    case 'narrate':
+      return sim.record(null, { type: 'narrate', text: step.text });
+    case 'expect':
+      return recordExpect(ctx, step, i);
+  }
+}
+
+/** Scenario network settings as a (partial) link policy. */
+export function linkPolicy(n: {
+  delayMs?: [number, number];
+  drop?: number;
+  duplicate?: number;
+}): Partial<LinkPolicy> {
+  const p: Partial<LinkPolicy> = {};
+  if (n.delayMs !== undefined) [p.delayMsMin, p.delayMsMax] = n.delayMs;
+  if (n.drop !== undefined) p.dropRatio = n.drop;
+  if (n.duplicate !== undefined) p.duplicateRatio = n.duplicate;
+  return p;
+}
+
+// ---- expectations ----------------------------------------------------------------------------
+
+function recordExpect(ctx: RunContext, step: ExpectStep, i: number): void {
+  let passed: boolean;
+  let detail: string;
+  try {
+    detail = evaluateExpect(ctx.sim, step);
+    passed = true;
+  } catch (err) {
+    if (!(err instanceof ExpectFailed || err instanceof UnresolvedRef)) throw err;
+    detail = err.message;
+    passed = false;
+  }
+  const outcome = { step: i, at: step.at, that: step.that, group: step.group, passed, detail };
+  ctx.expects.push(outcome);
+  ctx.sim.record(null, { type: 'expect', that: step.that, passed, detail });
+}
+
+class ExpectFailed extends Error {}
+
+function fail(message: string): never {
+  throw new ExpectFailed(message);
+}
+
+/** Check one expectation now; returns what held, or throws ExpectFailed saying what did not. */
+export function evaluateExpect(sim: Simulator, step: ExpectStep): string {
+  const g = step.group;
+  const node = step.node === undefined ? undefined : resolveRef(sim, step.node);
+  switch (step.that) {
+    case 'single-leader':
+      return expectSingleLeader(sim, g, step.term);
+    case 'leader':
+      return expectRole(sim, g, node!, 'leader', step.term);
+    case 'no-leader': {
+      const leaders = runningLeaders(sim, g);
+      if (leaders.length > 0) fail(`expected no leader of ${g}, found ${describeLeaders(leaders)}`);
+      return `no running node leads ${g}`;
+    }
+    case 'committed':
+      return expectCommitted(sim, step, node);
+    case 'applied-equal':
+      return expectAppliedEqual(sim, g, step.index);
+    case 'log-equal':
+      return expectLogEqual(sim, g, step.index);
+    case 'term':
+      return expectTerm(sim, g, step.term!, node);
+    case 'role':
+      return expectRole(sim, g, node!, step.role!, step.term);
+  }
+}
+
+function runningNodes(sim: Simulator): NodeId[] {
+  return sim.nodeIds.filter((id) => sim.isUp(id));
+}
+
+function runningLeaders(sim: Simulator, g: GroupId): { id: NodeId; term: number }[] {
+  const out: { id: NodeId; term: number }[] = [];
+  for (const id of runningNodes(sim)) {
+    const st = sim.status(id, g)!;
+    if (st.role === 'leader') out.push({ id, term: st.term });
+  }
+  return out;
+}
+
+function describeLeaders(leaders: { id: NodeId; term: number }[]): string {
+  return leaders.map((l) => `${l.id} (term ${l.term})`).join(', ');
+}
+
+function expectSingleLeader(sim: Simulator, g: GroupId, term: number | undefined): string {
+  const leaders = runningLeaders(sim, g);
+  if (leaders.length !== 1) {
+    const found = leaders.length === 0 ? 'none' : `${leaders.length}: ${describeLeaders(leaders)}`;
+    fail(`expected exactly one leader of ${g}, found ${found}`);
+  }
+  const [l] = leaders;
+  if (term !== undefined && l.term !== term) {
+    fail(`expected the leader of ${g} in term ${term}, but ${l.id} leads in term ${l.term}`);
+  }
+  return `${l.id} is the only leader of ${g} (term ${l.term})`;
+}
+
+function expectRole(
+  sim: Simulator,
+  g: GroupId,
+  id: NodeId,
+  role: Role,
+  term: number | undefined,
+): string {
+  const st = sim.status(id, g);
+  if (st === null) fail(`expected ${id} to be ${role} of ${g}, but it is down`);
+  if (st.role !== role)
+    fail(`expected ${id} to be ${role} of ${g}, but it is ${st.role} (term ${st.term})`);
+  if (term !== undefined && st.term !== term) {
+    fail(`expected ${id} to be ${role} of ${g} in term ${term}, but its term is ${st.term}`);
+  }
+  return `${id} is ${role} of ${g} in term ${st.term}`;
+}
+
+function expectTerm(sim: Simulator, g: GroupId, term: number, id: NodeId | undefined): string {
+  const ids = id === undefined ? runningNodes(sim) : [id];
+  for (const n of ids) {
+    const st = sim.status(n, g);
+    if (st === null) fail(`expected ${n} in term ${term} of ${g}, but it is down`);
+    if (st.term !== term) fail(`expected term ${term} of ${g} on ${n}, found ${st.term}`);
+  }
+  return `term of ${g} is ${term} on ${ids.join(', ')}`;
+}
+
+/** The operation an entry carries (a write's op), for comparing with an expected value. */
+export function entryOp(e: Entry): unknown {
+  const d = e.data as { kind?: unknown; op?: unknown; query?: unknown } | undefined;
+  if (d !== null && typeof d === 'object' && d.kind === 'write') return d.op;
+  if (d !== null && typeof d === 'object' && d.kind === 'read') return d.query;
+  return e.data;
+}
+
+/** Entry `index` of `g` as node `id` holds it and whether it counts it committed. */
+function committedOn(
+  sim: Simulator,
+  id: NodeId,
+  g: GroupId,
+  index: number,
+): { committed: boolean; entry: Entry | undefined; commit: number } {
+  const node = sim.node(id);
+  if (node !== null) {
+    const commit = node.status(g).commit;
+    return { committed: commit >= index, entry: node.log(g).entry(index), commit };
+  }
+  const disk = sim.disk(id).durable[g];
+  const base = disk.snapshot?.meta.index ?? 0;
+  const entry = disk.entries[index - base - 1];
+  const commit = disk.hardState.commit;
+  return { committed: commit >= index && entry !== undefined, entry, commit };
+}
+
+function entryMismatch(e: Entry | undefined, step: ExpectStep): string | null {
+  if (e === undefined) return 'does not hold it';
+  if (step.term !== undefined && e.term !== step.term) return `holds it with term ${e.term}`;
+  if (step.value !== undefined && canonicalJson(entryOp(e)) !== canonicalJson(step.value)) {
+    return `holds ${canonicalJson(entryOp(e))}`;
+  }
+  return null;
+}
+
+function expectCommitted(sim: Simulator, step: ExpectStep, id: NodeId | undefined): string {
+  const g = step.group;
+  const index = step.index!;
+  const ids = id === undefined ? voters(sim, g) : [id];
+  const agree: NodeId[] = [];
+  const why: string[] = [];
+  for (const n of ids) {
+    const c = committedOn(sim, n, g, index);
+    const bad = entryMismatch(c.entry, step);
+    if (!c.committed) why.push(`${n} has commit ${c.commit}`);
+    else if (bad !== null) why.push(`${n} ${bad}`);
+    else agree.push(n);
+  }
+  const need = id === undefined ? Math.floor(ids.length / 2) + 1 : 1;
+  if (agree.length < need) {
+    const where = id === undefined ? `a majority (${need}) of ${ids.join(', ')}` : id;
+    fail(`expected entry ${index} of ${g} committed on ${where}: ${why.join('; ')}`);
+  }
+  return `entry ${index} of ${g} is committed on ${agree.join(', ')}`;
+}
+
+/** The group's voters as the leader (or else any running node) sees them. */
+function voters(sim: Simulator, g: GroupId): NodeId[] {
+  const leader = sim.leaderOf(g);
+  const seer = leader ?? runningNodes(sim)[0];
+  if (seer === undefined) return sim.nodeIds;
+  return sim.status(seer, g)!.conf.voters;
+}
+
+function expectAppliedEqual(sim: Simulator, g: GroupId, index: number | undefined): string {
+  const ids = runningNodes(sim);
+  if (ids.length === 0) fail(`no running node to compare`);
+  let first: string | null = null;
+  for (const id of ids) {
+    const st = sim.status(id, g)!;
+    if (index !== undefined && st.applied < index) {
+      fail(
+        `expected every running node to have applied ${g} up to ${index}, but ${id} is at ${st.applied}`,
+      );
+    }
+    const state = canonicalJson(sim.node(id)!.appliedState(g));
+    if (first === null) first = state;
+    else if (state !== first) fail(`state machines of ${g} differ: ${ids[0]} and ${id}`);
+  }
+  return `state machines of ${g} are identical on ${ids.join(', ')}`;
+}
+
+function expectLogEqual(sim: Simulator, g: GroupId, index: number | undefined): string {
+  const ids = runningNodes(sim);
+  if (ids.length === 0) fail(`no running node to compare`);
+  const logs = ids.map((id) => ({ id, log: sim.node(id)!.log(g) }));
+  const last = index ?? logs[0].log.lastIndex;
+  for (const { id, log } of logs) {
+    if (log.lastIndex < last || (index === undefined && log.lastIndex !== last)) {
+      fail(`logs of ${g} differ in length: ${ids[0]} ends at ${last}, ${id} at ${log.lastIndex}`);
+    }
+  }
+  const ref = logs[0];
+  for (let i = Math.max(1, ...logs.map((l) => l.log.firstIndex)); i <= last; i++) {
+    const want = ref.log.entry(i)!;
+    for (const { id, log } of logs.slice(1)) {
+      const e = log.entry(i)!;
+      if (e.term !== want.term || canonicalJson(e.data) !== canonicalJson(want.data)) {
+        fail(
+          `logs of ${g} differ at ${i}: ${ref.id} has term ${want.term}, ${id} has term ${e.term}`,
+        );
+      }
+    }
+  }
+  return `logs of ${g} are identical up to ${last} on ${ids.join(', ')}`;
+}
+
+/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+// ---- summary ---------------------------------------------------------------------------------
+
+/** The run's outcome as it stands now. */
+export function summarizeRun(ctx: RunContext): RunResult {
+  const { sim, scenario } = ctx;
+  const failedExpects = ctx.expects.filter((e) => !e.passed);
+  return {
+    name: scenario.name,
+    seed: sim.seed,
+    durationMs: scenario.durationMs,
+    endMs: sim.nowMs,
+    violation: sim.violation,
+    expects: ctx.expects,
+    failedExpects,
+    stepErrors: ctx.stepErrors,
+    leadersByTerm: leadersByTerm(sim),
+    nodes: nodeSummaries(sim),
+    clients: clientSummary(ctx.handles),
+    ok: sim.violation === null && failedExpects.length === 0 && ctx.stepErrors.length === 0,
+  };
+}
+
+function leadersByTerm(sim: Simulator): RunResult['leadersByTerm'] {
+  const out: RunResult['leadersByTerm'] = {};
+  for (const g of sim.groups) {
+    const seen = sim.checker?.leadersByTerm(g) ?? new Map<number, NodeId>();
+    out[g] = [...seen].map(([term, leader]) => ({ term, leader })).sort((a, b) => a.term - b.term);
+  }
+  return out;
+}
+
+function nodeSummaries(sim: Simulator): Record<NodeId, NodeSummary> {
+  const out: Record<NodeId, NodeSummary> = {};
+  for (const id of sim.nodeIds) {
+    const groups: Record<GroupId, GroupSummary> = {};
+    for (const g of sim.groups) {
+      const st = sim.status(id, g);
+      if (st !== null) {
+        const { role, term, commit, applied, lastIndex } = st;
+        groups[g] = { role, term, commit, applied, lastIndex };
+      } else {
+        const d = sim.disk(id).durable[g];
+        const lastIndex = (d.snapshot?.meta.index ?? 0) + d.entries.length;
+        const { term, commit } = d.hardState;
+        groups[g] = { role: 'follower', term, commit, applied: 0, lastIndex };
+      }
+    }
+    out[id] = { up: sim.isUp(id), paused: sim.isPaused(id), groups };
+  }
+  return out;
+}
+
+function clientSummary(handles: ClientHandle[]): ClientSummary {
+  const s: ClientSummary = { issued: handles.length, ok: 0, failed: 0, indeterminate: 0 };
+  for (const h of handles) {
+    if (h.outcome === 'ok') s.ok++;
+    else if (h.outcome === 'fail') s.failed++;
+    else s.indeterminate++;
+  }
+  return s;
+}
+
+/** A readable multi-line summary of a run, as the CLI prints it. */
+export function formatRunResult(r: RunResult): string {
+  const lines: string[] = [];
+  lines.push(`scenario ${r.name}, seed ${r.seed}, ran to ${r.endMs} ms of ${r.durationMs} ms`);
+  for (const [g, leaders] of Object.entries(r.leadersByTerm)) {
+    const list = leaders.map((l) => `${l.term}:${l.leader}`).join(' ') || 'none';
+    lines.push(`leaders of ${g} by term: ${list}`);
+  }
+  for (const [id, n] of Object.entries(r.nodes)) {
+    const state = !n.up ? 'down' : n.paused ? 'paused' : 'up';
+    const groups = Object.entries(n.groups)
+      .map(
+        ([g, s]) =>
+          `${g} ${n.up ? s.role : 'disk'} term ${s.term} commit ${s.commit} last ${s.lastIndex}`,
+      )
+      .join('; ');
+    lines.push(`  ${id} ${state.padEnd(6)} ${groups}`);
+  }
+  const c = r.clients;
+  lines.push(
+    `clients: ${c.issued} requests, ${c.ok} ok, ${c.failed} failed, ${c.indeterminate} indeterminate`,
+  );
+  for (const e of r.expects) {
+    lines.push(
+      `expect ${e.passed ? 'PASS' : 'FAIL'} steps[${e.step}] at ${e.at} ms ${e.that}: ${e.detail}`,
+    );
+  }
+  for (const e of r.stepErrors) {
+    lines.push(`step error steps[${e.step}] at ${e.at} ms (${e.action}): ${e.message}`);
+  }
+  if (r.violation !== null) lines.push(...formatViolation(r.violation));
+  lines.push(
+    r.ok
+      ? 'OK'
+      : `FAILED: ${r.violation ? 1 : 0} violations, ${r.failedExpects.length} failed expects, ${r.stepErrors.length} step errors`,
+  );
+  return lines.join('\n');
+}
+
+/** A violation with the events that led to it, one per line. */
+export function formatViolation(v: SimViolation): string[] {
+  const lines = [
+    `VIOLATION ${v.invariant} (group ${v.group}, node ${v.node}) at ${v.timeMs} ms, seed ${v.seed}:`,
+    `  ${v.detail}`,
+  ];
+  if (v.recent.length > 0) lines.push(`  the last ${v.recent.length} events:`);
+  for (const e of v.recent) lines.push(`    ${JSON.stringify(e)}`);
+  return lines;
+}

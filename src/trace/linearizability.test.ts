@@ -1,0 +1,802 @@
+// The linearizability checker, its models and history collection: hand-made histories that
+// must pass or fail, malformed histories, and fast-check properties over histories generated
+// from a real sequential execution with random overlapping intervals (valid ones pass, ones
+// with an injected stale read fail). A failing property prints its seed; re-run it with
+// `LIN_SEED=<seed> npx vitest run src/trace/linearizability.test.ts`.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TraceEvent } from './events.ts';
+import { collectHistories } from './history.ts';
+import type { CheckResult } from './linearizability.ts';
+import { checkHistory, checkOperations, renderOperations } from './linearizability.ts';
+import {
+  CONFIG_STORE_GROUP as CONFIG,
+  INSTANCE_REGISTRY_GROUP as REGISTRY,
+  configKey,
+  configStoreModel,
+  contentMd5,
+  defaultModels,
+} from './models.ts';
+
+// ---------------------------------------------------------------------------------------------
+// A small DSL for hand-made histories: seq (and t) advance by one per event.
+// ---------------------------------------------------------------------------------------------
+
+type Outcome = 'ok' | 'fail' | 'info';
+
+class History {
+  readonly events: TraceEvent[] = [];
+  private readonly open = new Map<
+    string,
+    { group: string; op: string; key: string; value: unknown }
+  >();
+
+  invoke(process: string, op: string, value: unknown = null, key = 'k', group = CONFIG): this {
+    this.open.set(process, { group, op, key, value });
+    this.push({ type: 'invoke', group, process, op, key, value });
+    return this;
+  }
+
+  ok(process: string, result: unknown = null): this {
+    return this.complete('ok', process, result);
+  }
+
+  fail(process: string, result: unknown = 'refused'): this {
+    return this.complete('fail', process, result);
+  }
+
+  info(process: string, result: unknown = 'timeout'): this {
+    return this.complete('info', process, result);
+  }
+
+  private complete(type: Outcome, process: string, result: unknown): this {
+    const inv = this.open.get(process);
+    if (inv === undefined) throw new Error(`test bug: ${process} has nothing pending`);
+    this.open.delete(process);
+    this.push({ type, ...inv, process, result });
+    return this;
+  }
+
+  private push(body: Record<string, unknown>): void {
+    const seq = this.events.length;
+    this.events.push({ ...body, seq, t: seq, node: 'n1' } as TraceEvent);
+  }
+}
+
+const found = (content: string) => ({ found: true, content, md5: contentMd5(content) });
+const absent = { found: false };
+
+function check(h: History): CheckResult {
+  return checkHistory(h.events, defaultModels());
+}
+
+function expectOk(h: History): void {
+  const r = check(h);
+  expect(r, r.ok === false ? r.message : '').toMatchObject({ ok: true });
+}
+
+function expectViolation(h: History): Extract<CheckResult, { kind: 'not-linearizable' }> {
+  const r = check(h);
+  expect(r.ok).toBe(false);
+  if (r.ok !== false || r.kind !== 'not-linearizable') throw new Error(JSON.stringify(r));
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config store
+// ---------------------------------------------------------------------------------------------
+
+describe('config store histories that are linearizable', () => {
+  it('accepts a sequential history', () => {
+    const h = new History()
+      .invoke('p1', 'get')
+      .ok('p1', absent)
+      .invoke('p1', 'put', 'v1')
+      .ok('p1', contentMd5('v1'))
+      .invoke('p2', 'get')
+      .ok('p2', found('v1'))
+      .invoke('p2', 'remove')
+      .ok('p2', true)
+      .invoke('p1', 'remove')
+      .ok('p1', false)
+      .invoke('p1', 'get')
+      .ok('p1', absent);
+    expectOk(h);
+  });
+
+  it('accepts overlapping writes and reads that some order explains', () => {
+    // put v1 and put v2 overlap; p3 sees v2 while both are in flight, p4 then sees v1:
+    // put v2, get v2, put v1, get v1.
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .invoke('p2', 'put', 'v2')
+      .invoke('p3', 'get')
+      .ok('p3', found('v2'))
+      .ok('p2')
+      .ok('p1')
+      .invoke('p4', 'get')
+      .ok('p4', found('v1'))
+      .invoke('p3', 'get')
+      .ok('p3', found('v1'));
+    expectOk(h);
+  });
+
+  it('accepts a read that overlaps a write and sees either value', () => {
+    for (const seen of [absent, found('v1')]) {
+      const h = new History().invoke('p1', 'put', 'v1').invoke('p2', 'get').ok('p2', seen).ok('p1');
+      expectOk(h);
+    }
+  });
+
+  it('accepts an info write that took effect, even long after its timeout', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'put', 'v2')
+      .info('p2')
+      .invoke('p3', 'get')
+      .ok('p3', found('v1'))
+      .invoke('p3', 'get')
+      .ok('p3', found('v2'));
+    expectOk(h);
+  });
+
+  it('accepts an info write that never took effect', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'put', 'v2')
+      .info('p2')
+      .invoke('p3', 'get')
+      .ok('p3', found('v1'));
+    expectOk(h);
+  });
+
+  it('treats an invoke still pending at the end like info', () => {
+    const h = new History().invoke('p1', 'put', 'v1').invoke('p2', 'get').ok('p2', found('v1'));
+    expectOk(h);
+  });
+
+  it('accepts CAS publishes that match, conflict, and expect an absent item', () => {
+    const h = new History()
+      .invoke('p1', 'cas', { content: 'v1', casMd5: '' })
+      .ok('p1', true)
+      .invoke('p1', 'cas', { content: 'v2', casMd5: contentMd5('v1') })
+      .ok('p1', true)
+      .invoke('p2', 'cas', { content: 'v3', casMd5: contentMd5('v1') })
+      .ok('p2', false)
+      .invoke('p2', 'get')
+      .ok('p2', found('v2'));
+    expectOk(h);
+  });
+
+  it('orders concurrent CAS publishes so one wins', () => {
+    const h = new History()
+      .invoke('p0', 'put', 'v0')
+      .ok('p0')
+      .invoke('p1', 'cas', { content: 'a', casMd5: contentMd5('v0') })
+      .invoke('p2', 'cas', { content: 'b', casMd5: contentMd5('v0') })
+      .ok('p2', false)
+      .ok('p1', true)
+      .invoke('p3', 'get')
+      .ok('p3', found('a'));
+    expectOk(h);
+  });
+
+  it('drops failed operations: they never took effect', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'put', 'v2')
+      .fail('p2', 'Could not find leader : nacos_config')
+      .invoke('p3', 'get')
+      .ok('p3', found('v1'));
+    expectOk(h);
+  });
+
+  it('checks keys independently', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1', configKey('a.yaml'))
+      .ok('p1')
+      .invoke('p2', 'put', 'v2', configKey('b.yaml'))
+      .ok('p2')
+      .invoke('p3', 'get', null, configKey('a.yaml'))
+      .ok('p3', found('v1'))
+      .invoke('p3', 'get', null, configKey('b.yaml'))
+      .ok('p3', found('v2'));
+    const r = check(h);
+    expect(r).toMatchObject({ ok: true, keys: 2, operations: 4 });
+  });
+});
+
+describe('config store histories that are not linearizable', () => {
+  it('flags a stale read: v2 completes, then a later read returns v1', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'put', 'v2')
+      .ok('p2')
+      .invoke('p3', 'get')
+      .ok('p3', found('v1'));
+    const r = expectViolation(h);
+    expect(r).toMatchObject({ group: CONFIG, key: 'k', keyOperations: 3 });
+    expect(r.operations.map((o) => o.id)).toEqual([0, 1, 2]);
+    expect(r.explanation).toMatchObject({ prefix: [0, 1], blocking: 2 });
+    expect(r.message).toContain('nacos_config key k is not linearizable');
+    expect(r.message).toContain('#2 p3 get() → "v1"');
+  });
+
+  it('flags a read of a value never written', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'get')
+      .ok('p2', found('v9'));
+    expectViolation(h);
+  });
+
+  it('flags a lost acknowledged write', () => {
+    const h = new History().invoke('p1', 'put', 'v1').ok('p1').invoke('p2', 'get').ok('p2', absent);
+    expectViolation(h);
+  });
+
+  it('flags reads that see an info write take effect twice', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'put', 'v2')
+      .info('p2')
+      .invoke('p3', 'get')
+      .ok('p3', found('v2'))
+      .invoke('p3', 'put', 'v3')
+      .ok('p3')
+      .invoke('p3', 'get')
+      .ok('p3', found('v2'));
+    expectViolation(h);
+  });
+
+  it('flags a read of a failed write', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .fail('p1')
+      .invoke('p2', 'get')
+      .ok('p2', found('v1'));
+    expectViolation(h);
+  });
+
+  it('flags a CAS that conflicts although the md5 matched', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'cas', { content: 'v2', casMd5: contentMd5('v1') })
+      .ok('p2', false);
+    expectViolation(h);
+  });
+
+  it('flags a remove that says nothing existed after an acknowledged put', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'remove')
+      .ok('p2', false);
+    expectViolation(h);
+  });
+
+  it('reports the smallest failing key, cut to its shortest failing prefix', () => {
+    const h = new History();
+    // Key big: fails at its end after many good operations. Key small: fails early.
+    for (let i = 0; i < 6; i++) h.invoke('p1', 'put', `b${i}`, 'big').ok('p1');
+    h.invoke('p1', 'get', null, 'big').ok('p1', found('b0'));
+    h.invoke('p2', 'put', 's1', 'small').ok('p2');
+    h.invoke('p2', 'put', 's2', 'small').ok('p2');
+    h.invoke('p3', 'get', null, 'small').ok('p3', found('s1'));
+    for (let i = 0; i < 4; i++) h.invoke('p2', 'get', null, 'small').ok('p2', found('s2'));
+    const r = expectViolation(h);
+    expect(r.key).toBe('small');
+    expect(r.keyOperations).toBe(7);
+    expect(r.operations.map((o) => o.op)).toEqual(['put', 'put', 'get']);
+  });
+
+  it('shows in-flight operations at the cutoff as pending', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'put', 'v2')
+      .ok('p2')
+      .invoke('p4', 'put', 'v4')
+      .invoke('p3', 'get')
+      .ok('p3', found('v1'))
+      .ok('p4');
+    const r = expectViolation(h);
+    expect(r.operations.map((o) => o.process)).toEqual(['p1', 'p2', 'p4', 'p3']);
+    expect(r.message).toContain('put("v4") → ? (pending at the cutoff; later: put("v4") → ok)');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Instance registry
+// ---------------------------------------------------------------------------------------------
+
+describe('instance registry histories', () => {
+  const svc = 'public@@DEFAULT_GROUP@@orders';
+  const reg = (h: History, p: string, op: string, value: unknown = null) =>
+    h.invoke(p, op, value, svc, REGISTRY);
+
+  it('accepts concurrent registrations listed in any order', () => {
+    const h = new History();
+    reg(h, 'p1', 'register', '10.0.0.1:8080');
+    reg(h, 'p2', 'register', '10.0.0.2:8080');
+    reg(h, 'p3', 'list');
+    h.ok('p3', ['10.0.0.2:8080']).ok('p1').ok('p2');
+    reg(h, 'p3', 'list');
+    h.ok('p3', ['10.0.0.2:8080', '10.0.0.1:8080']);
+    reg(h, 'p1', 'deregister', '10.0.0.1:8080');
+    h.ok('p1');
+    reg(h, 'p1', 'deregister', '10.0.0.9:1');
+    h.ok('p1');
+    reg(h, 'p2', 'list');
+    h.ok('p2', ['10.0.0.2:8080']);
+    expectOk(h);
+  });
+
+  it('accepts an info registration that shows up later', () => {
+    const h = new History();
+    reg(h, 'p1', 'register', '10.0.0.1:8080');
+    h.info('p1');
+    reg(h, 'p2', 'list');
+    h.ok('p2', []);
+    reg(h, 'p2', 'list');
+    h.ok('p2', ['10.0.0.1:8080']);
+    expectOk(h);
+  });
+
+  it('flags a list that misses an acknowledged registration', () => {
+    const h = new History();
+    reg(h, 'p1', 'register', '10.0.0.1:8080');
+    h.ok('p1');
+    reg(h, 'p1', 'register', '10.0.0.2:8080');
+    h.ok('p1');
+    reg(h, 'p2', 'list');
+    h.ok('p2', ['10.0.0.2:8080']);
+    const r = expectViolation(h);
+    expect(r.group).toBe(REGISTRY);
+    expect(r.message).toContain('list() → [10.0.0.2:8080]');
+  });
+
+  it('flags a list that still shows a deregistered instance', () => {
+    const h = new History();
+    reg(h, 'p1', 'register', '10.0.0.1:8080');
+    h.ok('p1');
+    reg(h, 'p1', 'deregister', '10.0.0.1:8080');
+    h.ok('p1');
+    reg(h, 'p2', 'list');
+    h.ok('p2', ['10.0.0.1:8080']);
+    expectViolation(h);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Malformed histories, options and rendering
+// ---------------------------------------------------------------------------------------------
+
+describe('history validation', () => {
+  const errorsOf = (h: History): string => {
+    const r = check(h);
+    if (r.ok !== false || r.kind !== 'invalid-history') throw new Error(JSON.stringify(r));
+    return r.message;
+  };
+
+  it('rejects a completion without an invoke', () => {
+    const h = new History();
+    h.events.push({
+      type: 'ok',
+      group: CONFIG,
+      process: 'p9',
+      op: 'get',
+      key: 'k',
+      value: null,
+      result: absent,
+      seq: 0,
+      t: 0,
+      node: 'n1',
+    });
+    expect(errorsOf(h)).toContain('seq 0: process p9: ok for get on k without a pending invoke');
+  });
+
+  it('rejects two invokes pending on one process', () => {
+    const h = new History().invoke('p1', 'put', 'v1');
+    h.invoke('p1', 'get');
+    expect(errorsOf(h)).toContain(
+      'seq 1: process p1 invokes get on k while its put invoked at seq 0 is still pending',
+    );
+  });
+
+  it('rejects a completion that answers a different op', () => {
+    const h = new History().invoke('p1', 'put', 'v1');
+    h.events.push({ ...h.events[0], type: 'ok', op: 'get', result: absent, seq: 1 } as TraceEvent);
+    expect(errorsOf(h)).toContain('answers an invoke of nacos_config put k (seq 0)');
+  });
+
+  it('rejects values and results that do not fit the model', () => {
+    expect(errorsOf(new History().invoke('p1', 'put', 3).ok('p1'))).toContain(
+      'put: value must be the content string, got 3',
+    );
+    expect(errorsOf(new History().invoke('p1', 'get').ok('p1', 'v1'))).toContain(
+      'get: result must be {found: false} or {found: true, content}, got "v1"',
+    );
+    expect(errorsOf(new History().invoke('p1', 'publish', 'v1').ok('p1'))).toContain(
+      'unknown config op "publish" (expected one of put, get, cas, remove)',
+    );
+    expect(
+      errorsOf(new History().invoke('p1', 'list', null, 's', REGISTRY).ok('p1', ['a', 'a'])),
+    ).toContain('list: result names instance "a" twice');
+  });
+
+  it('skips groups without a model', () => {
+    const h = new History().invoke('p1', 'anything', 1, 'x', 'naming_service_metadata').ok('p1');
+    const r = collectHistories(h.events, defaultModels());
+    expect(r).toMatchObject({ ok: true, histories: [], skippedEvents: 2 });
+  });
+
+  it('orders by cluster time when asked', () => {
+    // By seq the read follows the write; by t (equal times count as concurrent) it overlaps it.
+    const h = new History().invoke('p1', 'put', 'v1').ok('p1').invoke('p2', 'get').ok('p2', absent);
+    expect(check(h).ok).toBe(false);
+    const sameTime = h.events.map((e) => ({ ...e, t: 0 }));
+    expect(checkHistory(sameTime, defaultModels(), { time: 't' }).ok).toBe(true);
+  });
+});
+
+describe('budget and rendering', () => {
+  it('answers unknown when the step budget runs out', () => {
+    const h = new History();
+    for (let i = 0; i < 8; i++) h.invoke(`p${i}`, 'put', `v${i}`);
+    for (let i = 0; i < 8; i++) h.ok(`p${i}`);
+    h.invoke('p0', 'get').ok('p0', found('nope'));
+    const r = checkHistory(h.events, defaultModels(), { stepsPerKeyMax: 50 });
+    expect(r).toMatchObject({ ok: 'unknown', group: CONFIG, key: 'k' });
+    expect(checkHistory(h.events, defaultModels()).ok).toBe(false);
+  });
+
+  it('renders operations one per line', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .invoke('p2', 'get')
+      .ok('p2', absent)
+      .info('p1');
+    const c = collectHistories(h.events, defaultModels());
+    if (!c.ok) throw new Error('bad history');
+    expect(renderOperations(c.histories[0].operations, configStoreModel())).toEqual([
+      '#0 p1 [0, ∞] put("v1") → ? (outcome unknown)',
+      '#1 p2 [1, 2] get() → not found',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generated histories: a real sequential execution, random overlapping intervals.
+// ---------------------------------------------------------------------------------------------
+
+/** A reference store per workload, independent of the models under test. */
+interface Workload {
+  group: string;
+  /** Pick an op and its value; `fresh` is unique per call, `past` a value written before. */
+  next(pick: (n: number) => number, fresh: string, state: unknown): { op: string; value: unknown };
+  /** Execute on the real state: [result, next state]. */
+  run(state: unknown, op: string, value: unknown): [unknown, unknown];
+}
+
+const configWorkload: Workload = {
+  group: CONFIG,
+  next(pick, fresh, state) {
+    const current = state as string | null;
+    switch (pick(7)) {
+      case 0:
+      case 1:
+        return { op: 'put', value: fresh };
+      case 2:
+        return {
+          op: 'cas',
+          value: {
+            content: fresh,
+            casMd5: pick(3) === 0 ? '' : current === null ? contentMd5('x') : contentMd5(current),
+          },
+        };
+      case 3:
+        return { op: 'remove', value: null };
+      default:
+        return { op: 'get', value: null };
+    }
+  },
+  run(state, op, value) {
+    const current = state as string | null;
+    switch (op) {
+      case 'put':
+        return [contentMd5(value as string), value];
+      case 'cas': {
+        const v = value as { content: string; casMd5: string };
+        const matches = (current === null ? '' : contentMd5(current)) === v.casMd5;
+        return [matches, matches ? v.content : current];
+      }
+      case 'remove':
+        return [current !== null, null];
+      default:
+        return [current === null ? { found: false } : found(current), current];
+    }
+  },
+};
+
+const registryWorkload: Workload = {
+  group: REGISTRY,
+  next(pick) {
+    const instance = `10.0.0.${pick(4)}:8848`;
+    switch (pick(3)) {
+      case 0:
+        return { op: 'register', value: instance };
+      case 1:
+        return { op: 'deregister', value: instance };
+      default:
+        return { op: 'list', value: null };
+    }
+  },
+  run(state, op, value) {
+    const set = new Set((state as string[] | null) ?? []);
+    if (op === 'register') set.add(value as string);
+    if (op === 'deregister') set.delete(value as string);
+    const list = [...set].reverse(); // any order
+    return [op === 'list' ? list : 'ok', [...set]];
+  },
+};
+
+/** Per in-flight decision: the chance (in %) it ends the op as `fail` or as `info`. */
+interface Shape {
+  keys: number;
+  processes: number;
+  steps: number;
+  failPercent: number;
+  infoPercent: number;
+}
+
+/** Many failures and timeouts: about one op in five ends `info`. */
+const HEAVY_FAULTS = { failPercent: 10, infoPercent: 10 };
+/** A simulator run with some faults: about one op in fifty ends `info`. */
+const SOME_FAULTS = { failPercent: 2, infoPercent: 1 };
+
+interface Generated {
+  events: TraceEvent[];
+}
+
+/**
+ * Run `steps` scheduling decisions over `processes` clients, each bound to key p % keys. An
+ * in-flight op takes effect at one step (its linearization point) and returns at a later one;
+ * some end as `fail` before taking effect, some as `info` (taking effect before, later or
+ * never), some stay pending. `pick` draws from the choice tape.
+ */
+function generate(workload: Workload, pick: (n: number) => number, shape: Shape): Generated {
+  interface InFlight {
+    key: string;
+    op: string;
+    value: unknown;
+    applied: boolean;
+    result: unknown;
+  }
+  const events: TraceEvent[] = [];
+  const state = new Map<string, unknown>();
+  const inFlight = new Map<number, InFlight>();
+  const ghosts: InFlight[] = []; // info ops that may still take effect
+  let fresh = 0;
+  const emit = (body: Record<string, unknown>): void => {
+    events.push({
+      ...body,
+      group: workload.group,
+      seq: events.length,
+      t: events.length,
+      node: null,
+    } as TraceEvent);
+  };
+  const apply = (f: InFlight): void => {
+    const [result, next] = workload.run(state.get(f.key) ?? null, f.op, f.value);
+    state.set(f.key, next);
+    f.applied = true;
+    f.result = result;
+  };
+  for (let s = 0; s < shape.steps; s++) {
+    if (ghosts.length > 0 && pick(8) === 0) apply(ghosts.splice(pick(ghosts.length), 1)[0]);
+    const p = pick(shape.processes);
+    const process = `p${p}`;
+    const f = inFlight.get(p);
+    if (f === undefined) {
+      const key = `key${p % shape.keys}`;
+      const { op, value } = workload.next(pick, `v${fresh++}`, state.get(key) ?? null);
+      inFlight.set(p, { key, op, value, applied: false, result: undefined });
+      emit({ type: 'invoke', process, op, key, value });
+      continue;
+    }
+    const base = { process, op: f.op, key: f.key, value: f.value };
+    const roll = pick(100);
+    if (!f.applied && roll < shape.failPercent) {
+      emit({ type: 'fail', ...base, result: 'refused' });
+      inFlight.delete(p);
+    } else if (roll >= 100 - shape.infoPercent) {
+      emit({ type: 'info', ...base, result: 'timeout' });
+      inFlight.delete(p);
+      if (!f.applied && pick(2) === 0) ghosts.push(f);
+    } else if (!f.applied) {
+      apply(f);
+    } else {
+      emit({ type: 'ok', ...base, result: f.result });
+      inFlight.delete(p);
+    }
+  }
+  return { events };
+}
+
+type ClientEvent = Extract<TraceEvent, { type: 'invoke' | 'ok' }>;
+
+/**
+ * Make one completed read return a stale value: find puts P1, P2 and a get G of one key with
+ * P1 returning before P2 is called and P2 returning before G is called, and let G return P1's
+ * content. Contents are unique, so no order explains it. Without such a triple, append one.
+ */
+function injectStaleRead(events: TraceEvent[]): TraceEvent[] {
+  const out = events.map((e) => ({ ...e })) as TraceEvent[];
+  const spans = new Map<string, { invoke: ClientEvent; ok: ClientEvent | null }>();
+  const completed: { invoke: ClientEvent; ok: ClientEvent }[] = [];
+  for (const e of out) {
+    if (e.type === 'invoke') spans.set(e.process, { invoke: e, ok: null });
+    else if (e.type === 'ok') completed.push({ invoke: spans.get(e.process)!.invoke, ok: e });
+  }
+  const puts = completed.filter((c) => c.invoke.op === 'put');
+  for (const g of completed) {
+    if (g.invoke.op !== 'get') continue;
+    for (const p2 of puts) {
+      if (p2.invoke.key !== g.invoke.key || p2.ok.seq > g.invoke.seq) continue;
+      const p1 = puts.find((p) => p.invoke.key === g.invoke.key && p.ok.seq < p2.invoke.seq);
+      if (p1 === undefined) continue;
+      (g.ok as { result: unknown }).result = found(p1.invoke.value as string);
+      return out;
+    }
+  }
+  const tail = new History()
+    .invoke('tail', 'put', 'u1', 'key0')
+    .ok('tail')
+    .invoke('tail', 'put', 'u2', 'key0')
+    .ok('tail')
+    .invoke('tail', 'get', null, 'key0')
+    .ok('tail', found('u1'));
+  const base = out.length;
+  return [...out, ...tail.events.map((e) => ({ ...e, seq: e.seq + base, t: e.t + base }))];
+}
+
+function tapePicker(tape: readonly number[]): (n: number) => number {
+  let i = 0;
+  return (n) => (tape.length === 0 ? 0 : tape[i++ % tape.length] % n);
+}
+
+const seedFromEnv = Number(process.env.LIN_SEED ?? Number.NaN);
+const propertyParams = (numRuns: number): fc.Parameters<[number[]]> => ({
+  numRuns,
+  ...(Number.isFinite(seedFromEnv) ? { seed: seedFromEnv } : {}),
+});
+
+function assertWithSeed(property: fc.IProperty<[number[]]>, numRuns: number): void {
+  const details = fc.check(property, propertyParams(numRuns));
+  if (details.failed) {
+    throw new Error(
+      `${fc.defaultReportMessage(details)}\nre-run: LIN_SEED=${details.seed} ` +
+        'npx vitest run src/trace/linearizability.test.ts',
+    );
+  }
+}
+
+const tape = fc.array(fc.nat({ max: 1 << 20 }), { minLength: 1, maxLength: 400 });
+
+describe('generated histories', () => {
+  for (const workload of [configWorkload, registryWorkload]) {
+    it(`accepts every history of a real ${workload.group} execution`, () => {
+      assertWithSeed(
+        fc.property(tape, (t) => {
+          const pick = tapePicker(t);
+          const g = generate(workload, pick, {
+            keys: 2,
+            processes: 6,
+            steps: 300,
+            ...HEAVY_FAULTS,
+          });
+          const r = checkHistory(g.events, defaultModels());
+          if (r.ok !== true) throw new Error(r.ok === false ? r.message : r.reason);
+        }),
+        150,
+      );
+    });
+  }
+
+  it('rejects every history with an injected stale read', () => {
+    assertWithSeed(
+      fc.property(tape, (t) => {
+        const g = generate(configWorkload, tapePicker(t), {
+          keys: 2,
+          processes: 6,
+          steps: 300,
+          ...HEAVY_FAULTS,
+        });
+        const r = checkHistory(injectStaleRead(g.events), defaultModels());
+        if (r.ok !== false || r.kind !== 'not-linearizable') {
+          throw new Error(`stale read not flagged: ${JSON.stringify(r)}`);
+        }
+      }),
+      150,
+    );
+  });
+
+  it('agrees with checkOperations on each key of a generated history', () => {
+    const g = generate(configWorkload, tapePicker([7, 3, 11, 5, 2, 9, 13, 1, 4]), {
+      keys: 1,
+      processes: 5,
+      steps: 200,
+      ...HEAVY_FAULTS,
+    });
+    const c = collectHistories(g.events, defaultModels());
+    if (!c.ok) throw new Error('bad history');
+    const v = checkOperations(configStoreModel(), c.histories[0].operations as never);
+    expect(v.verdict).toBe('ok');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Micro benchmark: 10,000 operations over 50 keys, 10 concurrent processes per key.
+// ---------------------------------------------------------------------------------------------
+
+function mulberry32(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n) | 0;
+  };
+}
+
+const NO_FAULTS = { failPercent: 0, infoPercent: 0 };
+const PROFILES = {
+  'no faults': NO_FAULTS,
+  'some faults': SOME_FAULTS,
+  'heavy faults': HEAVY_FAULTS,
+};
+
+function timeCheck(events: TraceEvent[]): { elapsedMs: number; result: CheckResult } {
+  const start = performance.now();
+  const result = checkHistory(events, defaultModels());
+  return { elapsedMs: performance.now() - start, result };
+}
+
+describe('benchmark', () => {
+  for (const [name, faults] of Object.entries(PROFILES)) {
+    it(`checks 10,000 operations over 50 keys, 10 processes per key, ${name}`, () => {
+      const shape = { keys: 50, processes: 500, steps: 30_000, ...faults };
+      const g = generate(configWorkload, mulberry32(42), shape);
+      const ops = g.events.filter((e) => e.type === 'invoke').length;
+      const { elapsedMs, result } = timeCheck(g.events);
+      expect(result.ok, result.ok === false ? result.message : '').toBe(true);
+      console.log(
+        `linearizability, ${name}: ${ops} ops over 50 keys, 10 processes per key: ` +
+          `${elapsedMs.toFixed(0)} ms (${result.ok === true ? result.steps : 0} steps)`,
+      );
+      expect(elapsedMs).toBeLessThan(20_000);
+    });
+  }
+
+  it('checks a few thousand operations on one key with 10 processes', () => {
+    const shape = { keys: 1, processes: 10, steps: 12_000, ...SOME_FAULTS };
+    const g = generate(configWorkload, mulberry32(7), shape);
+    const ops = g.events.filter((e) => e.type === 'invoke').length;
+    const { elapsedMs, result } = timeCheck(g.events);
+    expect(result.ok, result.ok === false ? result.message : '').toBe(true);
+    console.log(
+      `linearizability, some faults: ${ops} ops on one key, 10 processes: ` +
+        `${elapsedMs.toFixed(0)} ms (${result.ok === true ? result.steps : 0} steps)`,
+    );
+    expect(elapsedMs).toBeLessThan(20_000);
+  });
+});

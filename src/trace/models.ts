@@ -1,0 +1,399 @@
+// Sequential specifications for the linearizability checker (linearizability.ts): one Model per
+// Raft group, each describing one key's state, how an operation changes it, and which outputs
+// that operation may legally return. The models also own the contract for the client history
+// events the simulator's client generator records (events.ts `invoke`/`ok`/`fail`/`info`): which
+// `op` strings exist, what `value` carries and what `result` an `ok` event carries. `fail` and
+// `info` results are never read (a failed op is dropped, an info op's outcome is unknown).
+//
+// Group `nacos_config` (CONFIG_STORE_GROUP), key = configKey(dataId, group, tenant):
+//   op        value                                  result of `ok`
+//   'put'     content: string                        anything (Nacos answers the md5; unchecked)
+//   'get'     null                                   { found: false }
+//                                                    | { found: true, content: string, md5?: string }
+//   'cas'     { content: string, casMd5: string }    boolean: true = published, false = md5 conflict
+//             (casMd5 '' expects the item absent, as the config store compares md5 ?? '')
+//   'remove'  null                                   boolean (whether an item existed) or null
+//                                                    (not reported; then any answer is accepted)
+//
+// Group `naming_persistent_service_v2` (INSTANCE_REGISTRY_GROUP), key = the service name:
+//   op            value                              result of `ok`
+//   'register'    instance: string ('ip:port')       anything (re-registering is an update)
+//   'deregister'  instance: string                   anything (deregistering an absent one is fine)
+//   'list'        null                               string[] (the instances, any order)
+//
+// Invariant: a model is a pure function of its inputs. step() never mutates a state, accepts any
+// input with an unknown output (undefined, from an `info` event) and then applies the operation
+// as if it took effect, so an `info` op linearized last is the same as one that never ran.
+import { md5 } from '@noble/hashes/legacy.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+
+/** How a client operation ended, as the history records it. */
+export type Outcome = 'ok' | 'info' | 'fail';
+
+/** A history event's op, value and result turned into a model's typed input and output. */
+export interface ParsedOperation<I, O> {
+  input: I;
+  /** Undefined unless the outcome is `ok`. */
+  output: O | undefined;
+}
+
+/**
+ * A sequential specification of one key. States are immutable values; `equal` and `hash` let the
+ * checker memoize (linearized set, state) pairs, so equal states must hash equally.
+ */
+export interface Model<S, I, O> {
+  readonly name: string;
+  init(): S;
+  /**
+   * Apply `input` to `state`. Returns [false, state] when `output` could not have been answered
+   * from `state`; with `output` undefined (outcome unknown) it must return [true, next].
+   */
+  step(state: S, input: I, output: O | undefined): [ok: boolean, next: S];
+  equal(a: S, b: S): boolean;
+  /** A 32-bit integer; equal states give equal hashes. */
+  hash(state: S): number;
+  /** True when the operation never changes the state, so an unknown outcome can be dropped. */
+  readOnly(input: I): boolean;
+  /**
+   * True when step(state, input, output) accepts every state and leaves one that does not
+   * depend on it (a blind write); `output` may be undefined (unknown). The search never tries
+   * such an op right after an op of unknown outcome, whose effect it would erase.
+   */
+  overwrites(input: I, output: O | undefined): boolean;
+  /** Validate a history event against the contract above; a string is the error. */
+  parse(
+    op: string,
+    value: unknown,
+    result: unknown,
+    outcome: Outcome,
+  ): ParsedOperation<I, O> | string;
+  describeOperation(input: I, output: O | undefined): string;
+  describeState(state: S): string;
+}
+
+/** A model of any types; method parameters are bivariant, so every Model<S, I, O> fits. */
+export type AnyModel = Model<unknown, unknown, unknown>;
+
+export const CONFIG_STORE_GROUP = 'nacos_config';
+export const INSTANCE_REGISTRY_GROUP = 'naming_persistent_service_v2';
+export const CONFIG_DEFAULT_GROUP = 'DEFAULT_GROUP';
+
+/** 32-bit FNV-1a over UTF-16 code units. */
+export function hashString(text: string, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function show(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) return String(value);
+  return json.length <= 60 ? json : `${json.slice(0, 57)}...`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config store (nacos_config)
+// ---------------------------------------------------------------------------------------------
+
+export type ConfigOp = 'put' | 'get' | 'cas' | 'remove';
+export const CONFIG_OPS: readonly ConfigOp[] = ['put', 'get', 'cas', 'remove'];
+
+/** The `value` of a history event, per config op. */
+export interface ConfigValue {
+  put: string;
+  get: null;
+  cas: { content: string; casMd5: string };
+  remove: null;
+}
+
+export type ConfigGetResult = { found: false } | { found: true; content: string; md5?: string };
+
+/** The `result` of an `ok` history event, per config op. */
+export interface ConfigResult {
+  put: unknown;
+  get: ConfigGetResult;
+  cas: boolean;
+  remove: boolean | null;
+}
+
+export type ConfigInput =
+  | { op: 'put'; content: string }
+  | { op: 'get' }
+  | { op: 'cas'; content: string; casMd5: string }
+  | { op: 'remove' };
+
+export type ConfigOutput =
+  | { op: 'put' }
+  | { op: 'get'; found: false }
+  | { op: 'get'; found: true; content: string }
+  | { op: 'cas'; success: boolean }
+  | { op: 'remove'; existed: boolean | null };
+
+/** One config item's content, or null while it is absent. */
+export type ConfigState = string | null;
+
+/** The history key of a config item, the same triple the config store keys by. */
+export function configKey(dataId: string, group = CONFIG_DEFAULT_GROUP, tenant = ''): string {
+  return `${dataId}/${group}/${tenant}`;
+}
+
+/** The md5 the config store keeps for a content, in lowercase hex (what `casMd5` compares to). */
+export function contentMd5(content: string): string {
+  return bytesToHex(md5(utf8ToBytes(content)));
+}
+
+function parseConfig(
+  op: string,
+  value: unknown,
+  result: unknown,
+  outcome: Outcome,
+): ParsedOperation<ConfigInput, ConfigOutput> | string {
+  const known = outcome === 'ok';
+  switch (op) {
+    case 'put':
+      if (typeof value !== 'string')
+        return `put: value must be the content string, got ${show(value)}`;
+      return { input: { op, content: value }, output: known ? { op } : undefined };
+    case 'get': {
+      if (!known) return { input: { op }, output: undefined };
+      if (!isRecord(result) || typeof result.found !== 'boolean') {
+        return `get: result must be {found: false} or {found: true, content}, got ${show(result)}`;
+      }
+      if (!result.found) return { input: { op }, output: { op, found: false } };
+      if (typeof result.content !== 'string') {
+        return `get: result.content must be a string when found, got ${show(result.content)}`;
+      }
+      return { input: { op }, output: { op, found: true, content: result.content } };
+    }
+    case 'cas': {
+      if (
+        !isRecord(value) ||
+        typeof value.content !== 'string' ||
+        typeof value.casMd5 !== 'string'
+      ) {
+        return `cas: value must be {content: string, casMd5: string}, got ${show(value)}`;
+      }
+      const input: ConfigInput = { op, content: value.content, casMd5: value.casMd5 };
+      if (!known) return { input, output: undefined };
+      if (typeof result !== 'boolean') {
+        return `cas: result must be a boolean (true = published), got ${show(result)}`;
+      }
+      return { input, output: { op, success: result } };
+    }
+    case 'remove': {
+      if (!known) return { input: { op }, output: undefined };
+      if (typeof result !== 'boolean' && result !== null && result !== undefined) {
+        return `remove: result must be a boolean (whether it existed) or null, got ${show(result)}`;
+      }
+      return {
+        input: { op },
+        output: { op, existed: typeof result === 'boolean' ? result : null },
+      };
+    }
+    default:
+      return `unknown config op "${op}" (expected one of ${CONFIG_OPS.join(', ')})`;
+  }
+}
+
+function describeContent(state: ConfigState): string {
+  return state === null ? 'absent' : show(state);
+}
+
+/**
+ * The config store of one item. Each model keeps its own md5 memo, since a CAS step compares
+ * md5s and the search may step the same content many times.
+ */
+export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput> {
+  const md5Memo = new Map<string, string>();
+  const md5Of = (content: string): string => {
+    let digest = md5Memo.get(content);
+    if (digest === undefined) {
+      digest = contentMd5(content);
+      md5Memo.set(content, digest);
+    }
+    return digest;
+  };
+  return {
+    name: 'config store',
+    init: () => null,
+    step(state, input, output) {
+      switch (input.op) {
+        case 'put':
+          return [true, input.content];
+        case 'get': {
+          if (output === undefined) return [true, state];
+          const o = output as Extract<ConfigOutput, { op: 'get' }>;
+          const fits = o.found ? state === o.content : state === null;
+          return [fits, state];
+        }
+        case 'cas': {
+          const matches = (state === null ? '' : md5Of(state)) === input.casMd5;
+          if (output !== undefined && (output as { success: boolean }).success !== matches) {
+            return [false, state];
+          }
+          return [true, matches ? input.content : state];
+        }
+        case 'remove': {
+          const existed =
+            output === undefined ? null : (output as { existed: boolean | null }).existed;
+          if (existed !== null && existed !== (state !== null)) return [false, state];
+          return [true, null];
+        }
+      }
+    },
+    equal: (a, b) => a === b,
+    hash: (state) => (state === null ? 0x9e3779b9 : hashString(state)),
+    readOnly: (input) => input.op === 'get',
+    overwrites: (input, output) =>
+      input.op === 'put' ||
+      (input.op === 'remove' &&
+        (output === undefined || (output as { existed: unknown }).existed === null)),
+    parse: parseConfig,
+    describeOperation(input, output) {
+      const call =
+        input.op === 'put'
+          ? `put(${show(input.content)})`
+          : input.op === 'cas'
+            ? `cas(${show(input.content)}, md5 ${input.casMd5 === '' ? '(absent)' : input.casMd5})`
+            : `${input.op}()`;
+      if (output === undefined) return `${call} → ?`;
+      switch (output.op) {
+        case 'put':
+          return `${call} → ok`;
+        case 'get':
+          return `${call} → ${output.found ? show(output.content) : 'not found'}`;
+        case 'cas':
+          return `${call} → ${output.success ? 'published' : 'conflict'}`;
+        case 'remove':
+          return `${call} → ${output.existed === null ? 'ok' : output.existed ? 'existed' : 'was absent'}`;
+      }
+    },
+    describeState: describeContent,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instance registry (naming_persistent_service_v2)
+// ---------------------------------------------------------------------------------------------
+
+export type RegistryOp = 'register' | 'deregister' | 'list';
+export const REGISTRY_OPS: readonly RegistryOp[] = ['register', 'deregister', 'list'];
+
+/** The `value` of a history event, per registry op. */
+export interface RegistryValue {
+  register: string;
+  deregister: string;
+  list: null;
+}
+
+/** The `result` of an `ok` history event, per registry op. */
+export interface RegistryResult {
+  register: unknown;
+  deregister: unknown;
+  list: string[];
+}
+
+export type RegistryInput =
+  { op: 'register'; instance: string } | { op: 'deregister'; instance: string } | { op: 'list' };
+
+export type RegistryOutput =
+  { op: 'register' } | { op: 'deregister' } | { op: 'list'; instances: readonly string[] };
+
+/** A service's persistent instances, sorted; `key` is their canonical join for equal and hash. */
+export interface RegistryState {
+  readonly instances: readonly string[];
+  readonly key: string;
+}
+
+function registryState(instances: readonly string[]): RegistryState {
+  return { instances, key: instances.join('\n') };
+}
+
+const EMPTY_REGISTRY = registryState([]);
+
+function parseRegistry(
+  op: string,
+  value: unknown,
+  result: unknown,
+  outcome: Outcome,
+): ParsedOperation<RegistryInput, RegistryOutput> | string {
+  const known = outcome === 'ok';
+  switch (op) {
+    case 'register':
+    case 'deregister':
+      if (typeof value !== 'string' || value === '') {
+        return `${op}: value must be the instance as a non-empty string 'ip:port', got ${show(value)}`;
+      }
+      return { input: { op, instance: value }, output: known ? { op } : undefined };
+    case 'list': {
+      if (!known) return { input: { op }, output: undefined };
+      if (!Array.isArray(result) || !result.every((i) => typeof i === 'string')) {
+        return `list: result must be an array of instance strings, got ${show(result)}`;
+      }
+      const instances = [...(result as string[])].sort();
+      for (let i = 1; i < instances.length; i++) {
+        if (instances[i] === instances[i - 1]) {
+          return `list: result names instance ${show(instances[i])} twice`;
+        }
+      }
+      return { input: { op }, output: { op, instances } };
+    }
+    default:
+      return `unknown registry op "${op}" (expected one of ${REGISTRY_OPS.join(', ')})`;
+  }
+}
+
+/** The persistent instances of one service. */
+export function instanceRegistryModel(): Model<RegistryState, RegistryInput, RegistryOutput> {
+  return {
+    name: 'instance registry',
+    init: () => EMPTY_REGISTRY,
+    step(state, input, output) {
+      switch (input.op) {
+        case 'register': {
+          if (state.instances.includes(input.instance)) return [true, state];
+          return [true, registryState([...state.instances, input.instance].sort())];
+        }
+        case 'deregister': {
+          if (!state.instances.includes(input.instance)) return [true, state];
+          return [true, registryState(state.instances.filter((i) => i !== input.instance))];
+        }
+        case 'list': {
+          if (output === undefined) return [true, state];
+          const listed = (output as { instances: readonly string[] }).instances;
+          return [
+            listed.join('\n') === state.key && listed.length === state.instances.length,
+            state,
+          ];
+        }
+      }
+    },
+    equal: (a, b) => a.key === b.key && a.instances.length === b.instances.length,
+    hash: (state) => hashString(state.key, 0x811c9dc5 ^ state.instances.length),
+    readOnly: (input) => input.op === 'list',
+    overwrites: () => false,
+    parse: parseRegistry,
+    describeOperation(input, output) {
+      const call = input.op === 'list' ? 'list()' : `${input.op}(${input.instance})`;
+      if (output === undefined) return `${call} → ?`;
+      if (output.op === 'list') return `${call} → [${output.instances.join(', ')}]`;
+      return `${call} → ok`;
+    },
+    describeState: (state) => `[${state.instances.join(', ')}]`,
+  };
+}
+
+/** A fresh model per group the checker knows, keyed by group name. */
+export function defaultModels(): Record<string, AnyModel> {
+  return {
+    [CONFIG_STORE_GROUP]: configStoreModel(),
+    [INSTANCE_REGISTRY_GROUP]: instanceRegistryModel(),
+  };
+}

@@ -1,0 +1,123 @@
+// The browser test harness: Vite's dev server (with the COOP/COEP headers of vite.config.ts)
+// and Debian's Chromium (CHROME_PATH overrides) in a persistent profile, so IndexedDB lives on
+// disk as it does for a user. Pages open with ?autostart=0 and create the cluster they need.
+// waitFor polls the page with generous, bounded waits: nothing here asserts on timing.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  // Workers of a hidden page must not be throttled while a test waits on them.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+];
+
+export interface Harness {
+  baseUrl: string;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Start the dev server on a free port and a headless Chromium with a fresh profile. */
+export async function startHarness(): Promise<Harness> {
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `no Chromium at ${executablePath}: run "apt-get install -y chromium" or set CHROME_PATH`,
+    );
+  }
+  const server: ViteDevServer = await createServer({
+    root,
+    configFile: `${root}/vite.config.ts`,
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('Vite did not report its port');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'raft-playground-test-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  return {
+    baseUrl,
+    context,
+    async close() {
+      await context.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PlaygroundPage {
+  page: Page;
+  /** Page errors, console errors and failed requests seen so far. */
+  problems: string[];
+}
+
+/** Open the app without a default cluster, ready for window.playground commands. */
+export async function openPlayground(h: Harness): Promise<PlaygroundPage> {
+  const page = await h.context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
+  );
+  await page.goto(`${h.baseUrl}/?autostart=0`, { waitUntil: 'load' });
+  await page.waitForFunction(() => typeof window.playground === 'object', null, {
+    timeout: 30_000,
+  });
+  return { page, problems };
+}
+
+/**
+ * Evaluate `fn(arg)` in the page every `intervalMs` until it returns a truthy value, and return
+ * that value; after `timeoutMs`, fail saying what was awaited and what was seen last.
+ */
+export async function waitFor<T, A>(
+  page: Page,
+  what: string,
+  fn: (arg: A) => T | Promise<T>,
+  arg: A,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const evaluate = page.evaluate.bind(page) as (f: typeof fn, a: A) => Promise<T>;
+      const v = await evaluate(fn, arg);
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err instanceof Error ? err.message : err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
