@@ -11,6 +11,7 @@ import type {
   CoreEvent,
   Entry,
   GroupId,
+  HardState,
   NodeId,
   Ready,
   Snapshot,
@@ -129,6 +130,11 @@ interface GroupHost {
   } | null;
   /** The Ready being persisted, if any. */
   ready: Ready | null;
+  /** The hard state on disk, and a newer one differing only in commit, not yet written. */
+  savedHard: HardState;
+  unsavedHard: HardState | null;
+  /** What the transaction in flight writes for this group. */
+  persisted: PersistGroupBatch | null;
   /** A snapshot taken locally, to be written with the next transaction. */
   snapshotToSave: Snapshot | null;
   lastSnapshotIndex: number;
@@ -226,6 +232,9 @@ export class RaftNode {
         failNextApply: false,
         lastMeta: null,
         ready: null,
+        savedHard: { ...disk.hardState },
+        unsavedHard: null,
+        persisted: null,
         snapshotToSave: null,
         lastSnapshotIndex: disk.snapshot?.meta.index ?? 0,
         lastSnapshotAtMs: 0,
@@ -399,7 +408,17 @@ export class RaftNode {
         const rd = g.raft.hasReady() ? g.raft.ready() : null;
         g.ready = rd;
         if (rd) this.traceCoreEvents(g, rd.events);
-        const disk = rd !== null && (rd.hardState !== null || rd.entries.length > 0 || rd.snapshot);
+        // Like JRaft, the commit index alone is not worth a disk write before applying: it is
+        // only a hint after a restart (a lower one is always safe). It rides along with the next
+        // write that must be durable (term, vote, entries, snapshot).
+        let hardNeedsDisk = false;
+        if (rd?.hardState) {
+          const saved = g.savedHard;
+          hardNeedsDisk =
+            rd.hardState.term !== saved.term || rd.hardState.votedFor !== saved.votedFor;
+          if (!hardNeedsDisk) g.unsavedHard = rd.hardState;
+        }
+        const disk = rd !== null && (hardNeedsDisk || rd.entries.length > 0 || rd.snapshot);
         if (disk || g.snapshotToSave) needDisk.push(g);
         else if (rd) immediate.push(g);
       }
@@ -407,18 +426,7 @@ export class RaftNode {
       if (needDisk.length > 0) {
         const token = this.nextToken++;
         this.persisting = { token, groups: needDisk };
-        const parts: PersistGroupBatch[] = needDisk.map((g) => {
-          const rd = g.ready;
-          // An installed snapshot supersedes a local one taken before it.
-          const snapshot = rd?.snapshot ?? g.snapshotToSave;
-          g.snapshotToSave = null;
-          return {
-            group: g.id,
-            hardState: rd?.hardState ?? null,
-            entries: rd?.entries ?? [],
-            snapshot,
-          };
-        });
+        const parts: PersistGroupBatch[] = needDisk.map((g) => this.persistPart(g));
         this.out.push({ type: 'persist', token, batch: { groups: parts } });
         return;
       }
@@ -426,41 +434,68 @@ export class RaftNode {
     }
   }
 
+  /** What `g` writes in this transaction: its Ready's durable parts and any pending commit. */
+  private persistPart(g: GroupHost): PersistGroupBatch {
+    const rd = g.ready;
+    // An installed snapshot supersedes a local one taken before it.
+    const snapshot = rd?.snapshot ?? g.snapshotToSave;
+    g.snapshotToSave = null;
+    const hardState = rd?.hardState ?? g.unsavedHard;
+    g.unsavedHard = null;
+    if (hardState) g.savedHard = hardState;
+    const part = { group: g.id, hardState, entries: rd?.entries ?? [], snapshot };
+    g.persisted = part;
+    return part;
+  }
+
   /** The Ready of `g` is durable: trace it, send, apply, answer reads, advance. */
   private completeReady(g: GroupHost): void {
-    const rd = g.ready;
-    if (!rd) return; // The transaction only saved a local snapshot.
-    g.ready = null;
-    if (this.traceEnabled && (rd.hardState || rd.entries.length > 0 || rd.snapshot)) {
-      const hs = g.raft.hardState();
-      const first = rd.entries.length > 0 ? rd.entries[0].index : 0;
-      const last = rd.entries.length > 0 ? rd.entries[rd.entries.length - 1].index : 0;
+    const part = g.persisted;
+    g.persisted = null;
+    if (part && this.traceEnabled) {
+      const hs = part.hardState ?? g.savedHard;
+      const n = part.entries.length;
       this.trace({
         type: 'persist',
         group: g.id,
-        entries: rd.entries.length > 0 ? [first, last] : null,
-        term: rd.hardState?.term ?? hs.term,
-        votedFor: rd.hardState?.votedFor ?? hs.votedFor,
-        commit: rd.hardState?.commit ?? hs.commit,
-        snapshot: rd.snapshot ? rd.snapshot.meta.index : null,
+        entries: n > 0 ? [part.entries[0].index, part.entries[n - 1].index] : null,
+        term: hs.term,
+        votedFor: hs.votedFor,
+        commit: hs.commit,
+        snapshot: part.snapshot ? part.snapshot.meta.index : null,
       });
     }
+    const rd = g.ready;
+    if (!rd) return; // The transaction only saved a local snapshot.
+    g.ready = null;
     for (const m of rd.messages) this.out.push({ type: 'send', msg: m });
+    let applied = Infinity;
     if (rd.snapshot) {
-      g.sm.restore(rd.snapshot.data);
-      this.trace({
-        type: 'snapshot',
-        group: g.id,
-        index: rd.snapshot.meta.index,
-        term: rd.snapshot.meta.term,
-        stage: 'load',
-      });
+      try {
+        g.sm.restore(rd.snapshot.data);
+        this.trace({
+          type: 'snapshot',
+          group: g.id,
+          index: rd.snapshot.meta.index,
+          term: rd.snapshot.meta.term,
+          stage: 'load',
+        });
+      } catch (err) {
+        // A snapshot the state machine cannot load is a state-machine fault, as in JRaft.
+        this.enterError(g, null, err);
+        applied = g.raft.log.applied;
+      }
     }
-    for (const e of rd.committed) {
-      if (!this.applyEntry(g, e)) break;
+    if (applied === Infinity) {
+      for (const e of rd.committed) {
+        if (!this.applyEntry(g, e)) {
+          applied = e.index - 1;
+          break;
+        }
+      }
     }
     for (const rs of rd.readStates) this.onReadState(g, rs.ctx, rs.index, rs.error);
-    g.raft.advance();
+    g.raft.advance(applied);
     this.serveReadyReads(g);
     this.maybeEmitMetadata(g);
     if (rd.snapshot) g.lastSnapshotIndex = rd.snapshot.meta.index;
@@ -622,9 +657,11 @@ export class RaftNode {
     return true;
   }
 
-  private enterError(g: GroupHost, e: Entry, err: unknown): void {
+  private enterError(g: GroupHost, e: Entry | null, err: unknown): void {
     const msg = err instanceof Error ? err.message : String(err);
-    g.raft.setError(`apply of entry ${e.index} failed: ${msg}`);
+    g.raft.setError(
+      e ? `apply of entry ${e.index} failed: ${msg}` : `snapshot load failed: ${msg}`,
+    );
     // Outcome of in-flight writes is unknown: other nodes may still commit them.
     for (const p of g.proposals.values()) {
       this.answer(p, { ok: false, error: ERR_IS_NOT_LEADER, indeterminate: true });
@@ -923,6 +960,13 @@ export class RaftNode {
             type: 'fault',
             fault: 'step-down',
             detail: { group: g.id, reason: ev.reason },
+          });
+          break;
+        case 'malformed':
+          this.trace({
+            type: 'fault',
+            fault: 'malformed-message',
+            detail: { group: g.id, from: ev.from, reason: ev.reason },
           });
           break;
         case 'read-index':

@@ -385,13 +385,17 @@ export class Raft {
     return rd;
   }
 
-  /** The host persisted, sent and applied `rd`. */
-  advance(): void {
+  /**
+   * The host persisted, sent and applied `rd`. A host whose state machine stopped part-way
+   * (it failed) passes the last index it did apply.
+   */
+  advance(appliedUpTo?: number): void {
     const inflight = this.inflightReady;
     if (!inflight) throw new Error('advance() without an outstanding Ready');
     this.inflightReady = null;
     if (inflight.lastIndex > 0) this.log.stableTo(inflight.lastIndex, inflight.lastTerm);
-    if (inflight.applied > 0) this.log.appliedTo(inflight.applied);
+    const applied = Math.min(inflight.applied, appliedUpTo ?? Infinity);
+    if (applied > 0) this.log.appliedTo(applied);
     if (this.role === 'leader') {
       // The leader counts itself only for entries on its own disk.
       const self = this.prs.get(this.id);
@@ -787,6 +791,18 @@ export class Raft {
 
   /** §5.3: consistency check, truncate conflicts, append, advance commit. */
   private handleAppendEntries(m: AppendEntries): void {
+    // A malformed message (entries not following prevLogIndex) is dropped, never trusted.
+    for (let k = 0; k < m.entries.length; k++) {
+      const e = m.entries[k];
+      if (e.index !== m.prevLogIndex + 1 + k) {
+        this.events.push({
+          type: 'malformed',
+          from: m.from,
+          reason: `AppendEntries entry ${k} has index ${e.index} term ${e.term} after prevLogIndex ${m.prevLogIndex}`,
+        });
+        return;
+      }
+    }
     if (m.prevLogIndex < this.log.committed) {
       // Everything up to our commit index already matches; acknowledge it so the leader moves on.
       this.ackAppend(m, this.appendResponse(m.from, true, this.log.committed, 0, 0, m.round));

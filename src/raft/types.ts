@@ -198,7 +198,8 @@ export type CoreEvent =
   | { type: 'transfer'; target: NodeId; outcome: 'start' | 'abandoned' | 'done' }
   | { type: 'read-index'; ctx: string; index: number; error?: string }
   | { type: 'snapshot-install'; index: number; term: number; chunk: number; chunks: number }
-  | { type: 'step-down'; reason: string };
+  | { type: 'step-down'; reason: string }
+  | { type: 'malformed'; from: NodeId; reason: string };
 
 /** Tunables, in ticks. The node layer converts Nacos's milliseconds to ticks. */
 export interface RaftConfig {
