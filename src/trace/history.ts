@@ -4,7 +4,7 @@
 // process has at most one op pending, and every value and result fits its group's model.
 //
 // Invariants of the output: operations of one key are sorted by call (ties by invoke seq) and
-// numbered 0..n-1 in that order; call < return; a `fail` op is dropped (it definitely did not
+// numbered 0..n-1 in that order; call <= return; a `fail` op is dropped (it definitely did not
 // take effect); an `info` op, or an invoke still pending when the trace ends, has return =
 // Infinity and an unknown output (it may take effect at any point after its call); an unknown
 // outcome of a read-only op is dropped, since it can change nothing.
@@ -89,7 +89,7 @@ export function collectHistories(
 ): HistoryResult {
   const client = events.filter(isClientEvent).sort((a, b) => a.seq - b.seq);
   const errors: HistoryError[] = [];
-  const fail = (seq: number | null, message: string): void => {
+  const report = (seq: number | null, message: string): void => {
     if (errors.length < ERRORS_MAX) errors.push({ seq, message });
   };
   const pending = new Map<string, Pending>();
@@ -103,10 +103,10 @@ export function collectHistories(
     const result = end === null ? undefined : end.result;
     const parsed = model.parse(invoke.op, invoke.value, result, outcome);
     if (typeof parsed === 'string') {
-      fail(end?.seq ?? invoke.seq, `process ${invoke.process}, key ${invoke.key}: ${parsed}`);
+      report(end?.seq ?? invoke.seq, `process ${invoke.process}, key ${invoke.key}: ${parsed}`);
       return;
     }
-    if (outcome === 'fail' || (outcome === 'info' && model.readOnly(parsed.input))) {
+    if (outcome === 'fail' || (outcome === 'info' && model.readOnly(parsed.input, undefined))) {
       droppedOps++;
       return;
     }
@@ -135,16 +135,16 @@ export function collectHistories(
 
   let previousSeq = -Infinity;
   for (const e of client) {
-    if (e.seq === previousSeq) fail(e.seq, `two client events share seq ${e.seq}`);
+    if (e.seq === previousSeq) report(e.seq, `two client events share seq ${e.seq}`);
     previousSeq = e.seq;
-    if (!(e.group in models)) {
+    if (!Object.hasOwn(models, e.group)) {
       skippedEvents++;
       continue;
     }
     const open = pending.get(e.process);
     if (e.type === 'invoke') {
       if (open !== undefined) {
-        fail(
+        report(
           e.seq,
           `process ${e.process} invokes ${e.op} on ${e.key} while its ${open.invoke.op} ` +
             `invoked at seq ${open.invoke.seq} is still pending`,
@@ -155,7 +155,7 @@ export function collectHistories(
       continue;
     }
     if (open === undefined) {
-      fail(
+      report(
         e.seq,
         `process ${e.process}: ${e.type} for ${e.op} on ${e.key} without a pending invoke`,
       );
@@ -163,7 +163,7 @@ export function collectHistories(
     }
     const inv = open.invoke;
     if (inv.group !== e.group || inv.op !== e.op || inv.key !== e.key) {
-      fail(
+      report(
         e.seq,
         `process ${e.process}: ${e.type} for ${e.group} ${e.op} ${e.key} answers an invoke of ` +
           `${inv.group} ${inv.op} ${inv.key} (seq ${inv.seq})`,
@@ -171,7 +171,8 @@ export function collectHistories(
       pending.delete(e.process);
       continue;
     }
-    if (e.t < inv.t) fail(e.seq, `process ${e.process}: ${e.type} at t=${e.t} precedes its invoke`);
+    if (e.t < inv.t)
+      report(e.seq, `process ${e.process}: ${e.type} at t=${e.t} precedes its invoke`);
     pending.delete(e.process);
     add(inv, e);
   }

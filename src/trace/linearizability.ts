@@ -3,8 +3,11 @@
 // checker: the calls and returns of one key sit in a doubly linked list sorted by time; the
 // search walks it from the head, linearizes a call whose operation the model accepts (lifting
 // the call and its return out of the list), and backtracks when it meets a return it has not
-// linearized. A (linearized set, state) pair already explored is never explored again.
-// Keys are independent (P-compositionality), so each (group, key) is checked on its own.
+// linearized. Keys are independent (P-compositionality), so each (group, key) is checked on
+// its own. Beyond Porcupine, ops of unknown outcome (`info`) wait in a list of their own and
+// are tried only when the completed ops cannot go on without them, a read-only op that fits is
+// linearized without alternatives, and a configuration is skipped when an explored one with
+// fewer ops of unknown outcome covers it (see checkOperations for why each is sound).
 //
 // Invariants: deterministic (no clock; the budget counts search steps, so the same history
 // always gets the same verdict); a verdict 'ok' or 'not-linearizable' is exact, only an
@@ -72,9 +75,16 @@ export type SearchVerdict =
 
 export const STEPS_PER_KEY_MAX_DEFAULT = 2_000_000;
 
+/**
+ * How many of the records sharing a memo key a new configuration is compared with, newest
+ * first. Configurations that differ only in their info ops pile up under one key; comparing
+ * with all of them costs more than the pruning saves.
+ */
+const BUCKET_SCAN_MAX = 32;
+
 const NIL = -1;
 const HEAD = 0;
-/** The pass-1 cursor before the first candidate (the op returning first) is tried. */
+/** The pass-1 cursor of a configuration just entered: look for a forced op first. */
 const FIRST = -2;
 
 /** murmur3's 32-bit finalizer: a fixed pseudo-random value per integer, for Zobrist hashing. */
@@ -95,7 +105,7 @@ interface InfoNode {
 /** One configuration the search entered. */
 interface MemoRecord<S> {
   /** The linearized completed ops: [m, ...those above m] (see compactCompleted). */
-  completed: Int32Array;
+  completed: number[];
   state: S;
   /** The linearized info ops. */
   info: InfoNode | null;
@@ -161,21 +171,27 @@ function buildEntries(calls: readonly number[], returns: readonly number[]): Ent
 }
 
 /**
- * Search for a linearization of one key's operations: Porcupine's walk over the main list,
- * except that every completed candidate is tried before any info op. An info op left out can
- * always be linearized last (its output is unknown, so any state accepts it), which is why the
- * search ends as soon as every completed op is linearized, and adds an info op only when the
- * completed ops cannot go on without one.
- *
- * Pruning, beyond Porcupine's exact repeats: a configuration is skipped when one already
- * entered has the same linearized completed ops and state and a subset of its info ops
- * (anything the larger can do, the smaller can too, with the extra info ops moved to the end);
- * and an op that overwrites the state whatever it was (Model.overwrites) is never tried right
- * after an info op, since trying it before that info op reaches the same state with fewer info
- * ops. Both are sound: if some entered
- * configuration had a linearization, take one whose (completed ops left, info ops before the
- * next completed op) is least; its next step leads to an entered configuration, or to one
- * covered by an entered one, with a smaller measure and a linearization, a contradiction.
+ * Search for a linearization of one key's operations. Porcupine's walk over the main list,
+ * with three changes, each sound by the same argument below:
+ * - Ops of unknown outcome (info) are tried only after every completed candidate, first those
+ *   after which the op of the first pending return fits. One left out can always be linearized
+ *   last (any state accepts an unknown output), so the search succeeds as soon as every
+ *   completed op is linearized.
+ * - A completed read-only op (Model.readOnly) that fits is linearized at once, without
+ *   alternatives: moved ahead of the ops that any linearization from here puts before it, it
+ *   changes none of their states, and no real-time order forbids that (they all return after
+ *   it is called, or they would not be pending).
+ * - A configuration is skipped when an entered one has the same linearized completed ops and
+ *   state and a subset of its info ops (what the larger can do, the smaller can too, with the
+ *   extra info ops moved to the end); and an op that sets the state whatever it was
+ *   (Model.overwrites) is never tried right after an info op: trying it where that run of info
+ *   ops began reaches the same state with fewer info ops.
+ * Why nothing is lost: suppose the search fails although some entered configuration can be
+ * completed. Take one whose measure (completed ops left, info ops before the next completed op
+ * in its best completion) is least. Its next step in that completion, or the read-only op
+ * forced there, leads to a configuration with a smaller measure that can be completed and was
+ * entered, or is covered by an entered one that can be completed with no larger measure: a
+ * contradiction.
  *
  * `ops` must be sorted by call (as collectHistories leaves them). With `explain`, a failure
  * also says which prefix got furthest and what could not follow it.
@@ -188,9 +204,12 @@ export function checkOperations<S, I, O>(
   const stepsMax = options.stepsMax ?? STEPS_PER_KEY_MAX_DEFAULT;
   const explain = options.explain ?? false;
   const n = ops.length;
-  for (let i = 1; i < n; i++) {
-    if (ops[i].call < ops[i - 1].call) {
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && ops[i].call < ops[i - 1].call) {
       throw new Error('checkOperations: ops must be sorted by call');
+    }
+    if (ops[i].return < ops[i].call) {
+      throw new Error(`checkOperations: op ${ops[i].id} returns before it is called`);
     }
   }
   const { next, prev, infoNext, infoPrev, rank, callsBefore } = buildEntries(
@@ -199,10 +218,36 @@ export function checkOperations<S, I, O>(
   );
   const completed = new Uint8Array(n);
   const overwrites = new Uint8Array(n);
+  const readOnly = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     completed[i] = ops[i].return === Infinity ? 0 : 1;
     overwrites[i] = model.overwrites(ops[i].input, ops[i].output) ? 1 : 0;
+    readOnly[i] = model.readOnly(ops[i].input, ops[i].output) ? 1 : 0;
   }
+  // Symmetry classes of info ops: within one, ops are used in call order only, so the ones
+  // linearized are always the first classUsed[k] of classMembers[k].
+  const classOf = new Int32Array(n).fill(-1);
+  const classMembers: number[][] = [];
+  {
+    const names = model.unknownEffectClasses(ops);
+    const ids = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const name = names[i];
+      if (completed[i] === 1 || name === null) continue;
+      let k = ids.get(name);
+      if (k === undefined) {
+        k = classMembers.length;
+        ids.set(name, k);
+        classMembers.push([]);
+      }
+      classOf[i] = k;
+      classMembers[k].push(i);
+    }
+  }
+  const classUsed = new Int32Array(classMembers.length);
+  const notNextInClass = (i: number): boolean =>
+    classOf[i] !== -1 && classMembers[classOf[i]][classUsed[classOf[i]]] !== i;
+
   const linearized = new Uint8Array(n);
   const zobrist = new Int32Array(n);
   for (let i = 0; i < n; i++) zobrist[i] = mix32(i + 0x9e3779b9);
@@ -226,8 +271,13 @@ export function checkOperations<S, I, O>(
     }
     return scratch;
   };
-  const allLinearized = (info: InfoNode | null): boolean => {
-    for (let node = info; node !== null; node = node.parent) {
+  // The current chain of linearized info ops by depth, so that a walk down another chain can
+  // stop where the two chains join.
+  const infoPath: (InfoNode | null)[] = [null];
+  const allLinearized = (other: InfoNode | null): boolean => {
+    const depth = info?.size ?? 0;
+    for (let node = other; node !== null; node = node.parent) {
+      if (node.size <= depth && infoPath[node.size] === node) return true;
       if (linearized[node.op] === 0) return false;
     }
     return true;
@@ -259,12 +309,15 @@ export function checkOperations<S, I, O>(
     const found = memo.get(key);
     if (found !== undefined) {
       if (Array.isArray(found)) {
-        for (const r of found) if (covers(r)) return null;
+        // Only the latest records: a check skipped costs pruning, never a wrong verdict.
+        for (let j = found.length - 1; j >= 0 && j >= found.length - BUCKET_SCAN_MAX; j--) {
+          if (covers(found[j])) return null;
+        }
       } else if (covers(found)) {
         return null;
       }
     }
-    const record: MemoRecord<S> = { completed: Int32Array.from(trySet), state, info };
+    const record: MemoRecord<S> = { completed: trySet.slice(), state, info };
     if (found === undefined) memo.set(key, record);
     else if (Array.isArray(found)) found.push(record);
     else memo.set(key, [found, record]);
@@ -303,7 +356,6 @@ export function checkOperations<S, I, O>(
     m: number;
     info: InfoNode | null;
     firstReturn: number;
-    firstCall: number;
     phase: number;
     /** Linearized without alternatives: backtracking past it gives up its configuration. */
     forced: boolean;
@@ -318,7 +370,6 @@ export function checkOperations<S, I, O>(
   // order only makes a valid history's linearization come sooner; both phases are complete.
   let pass1 = true;
   let entry = FIRST;
-  let firstCall = NIL;
   let firstReturn = NIL;
   let infoEntry = NIL;
   let phase = 0;
@@ -346,9 +397,13 @@ export function checkOperations<S, I, O>(
       m = mBefore;
       return false;
     }
-    frames.push({ entry: e, state, m: mBefore, info, firstReturn, firstCall, phase, forced });
+    frames.push({ entry: e, state, m: mBefore, info, firstReturn, phase, forced });
     state = nextState;
     info = nextInfo;
+    if (isInfo) {
+      infoPath[nextInfo!.size] = nextInfo;
+      if (classOf[i] !== -1) classUsed[classOf[i]]++;
+    }
     lift(e);
     pass1 = true;
     entry = FIRST;
@@ -358,17 +413,22 @@ export function checkOperations<S, I, O>(
     return true;
   };
 
-  /** Try the completed op of call entry `e` next. */
-  const tryCompleted = (e: number): void => {
-    const i = (e - 1) >> 1;
-    if (afterInfoRefused(i)) return;
-    const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
-    if (!fits) return;
-    // A completed op that fits and leaves the state as it is can go first: moved ahead of the
-    // ops that any linearization from here puts before it, it changes none of their states,
-    // and no real-time order forbids it (they all return after it is called).
-    const forced = model.equal(nextState, state);
-    if (!linearize(e, nextState, forced) && forced) giveUp();
+  /**
+   * Linearize a read-only completed candidate that fits, if there is one, without trying
+   * alternatives: moved ahead of the ops that any linearization from here puts before it, it
+   * changes none of their states, and no real-time order forbids that (they all return after it
+   * is called). If the memo refuses it, this configuration is given up.
+   */
+  const maybeForce = (): boolean => {
+    for (let e = next[HEAD]; (e & 1) === 1; e = next[e]) {
+      const i = (e - 1) >> 1;
+      if (readOnly[i] === 0 || afterInfoRefused(i)) continue;
+      const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
+      if (!fits) continue;
+      if (!linearize(e, nextState, true)) giveUp();
+      return true;
+    }
+    return false;
   };
 
   /** Leave this configuration untried further: the next iteration backtracks. */
@@ -383,13 +443,8 @@ export function checkOperations<S, I, O>(
     if (++steps > stepsMax) return { verdict: 'unknown', steps: steps - 1 };
     if (pass1) {
       if (entry === FIRST) {
-        // Try first the op whose return comes first: it must be linearized before that.
-        let r = next[HEAD];
-        while ((r & 1) === 1) r = next[r];
-        firstCall = r - 1;
         entry = next[HEAD];
-        tryCompleted(firstCall);
-        continue;
+        if (maybeForce()) continue;
       }
       const e = entry;
       if ((e & 1) === 0) {
@@ -400,14 +455,17 @@ export function checkOperations<S, I, O>(
         continue;
       }
       entry = next[e];
-      if (e !== firstCall) tryCompleted(e);
+      const i = (e - 1) >> 1;
+      if (readOnly[i] === 1 || afterInfoRefused(i)) continue; // tried by maybeForce
+      const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
+      if (fits) linearize(e, nextState, false);
       continue;
     }
     if (infoEntry !== NIL && rank[infoEntry] < rank[firstReturn]) {
       const e = infoEntry;
       infoEntry = infoNext[e];
       const i = (e - 1) >> 1;
-      if (afterInfoRefused(i)) continue;
+      if (afterInfoRefused(i) || notNextInClass(i)) continue;
       const nextState = model.step(state, ops[i].input, undefined)[1];
       const blocked = ops[(firstReturn - 2) >> 1];
       const enables = model.step(nextState, blocked.input, blocked.output)[0];
@@ -431,19 +489,18 @@ export function checkOperations<S, I, O>(
     m = frame.m;
     linearized[i] = 0;
     unlift(frame.entry);
+    if (classOf[i] !== -1) classUsed[classOf[i]]--;
     if (frame.forced) {
       hashCompleted ^= zobrist[i];
       giveUp();
     } else if (completed[i] === 1) {
       hashCompleted ^= zobrist[i];
       pass1 = true;
-      firstCall = frame.firstCall;
-      entry = frame.entry === firstCall ? next[HEAD] : next[frame.entry];
+      entry = next[frame.entry];
     } else {
       pass1 = false;
       firstReturn = frame.firstReturn;
       phase = frame.phase;
-      firstCall = frame.firstCall;
       infoEntry = infoNext[frame.entry];
     }
   }
@@ -494,7 +551,7 @@ function prefixAt<S, I, O>(
     if (op.return <= cutoff) {
       kept.push(op);
       cut.push(op);
-    } else if (!model.readOnly(op.input)) {
+    } else if (!model.readOnly(op.input, undefined)) {
       kept.push(op);
       cut.push({ ...op, output: undefined, return: Infinity });
     }
@@ -681,8 +738,8 @@ export function renderOperations(
   options: { cutoff?: number } = {},
 ): string[] {
   const cutoff = options.cutoff ?? Infinity;
-  const idWidth = Math.max(...ops.map((o) => String(o.id).length), 1);
-  const processWidth = Math.max(...ops.map((o) => o.process.length), 1);
+  const idWidth = ops.reduce((w, o) => Math.max(w, String(o.id).length), 1);
+  const processWidth = ops.reduce((w, o) => Math.max(w, o.process.length), 1);
   return ops.map((o) => {
     const span = `[${formatTime(o.call)}, ${formatTime(o.return)}]`;
     const head = `#${String(o.id).padEnd(idWidth)} ${o.process.padEnd(processWidth)} ${span}`;
@@ -699,7 +756,10 @@ export function renderOperations(
 /** A one-paragraph summary of a check result, for logs and CLI output. */
 export function formatCheckResult(result: CheckResult): string {
   if (result.ok === true) {
-    return `linearizable: ${result.operations} operations over ${result.keys} keys (${result.steps} search steps)`;
+    return (
+      `linearizable: ${result.operations} operations over ${result.keys} keys ` +
+      `(${result.steps} search steps)`
+    );
   }
   if (result.ok === 'unknown') return `linearizability unknown: ${result.reason}`;
   return result.message;

@@ -52,14 +52,25 @@ export interface Model<S, I, O> {
   equal(a: S, b: S): boolean;
   /** A 32-bit integer; equal states give equal hashes. */
   hash(state: S): number;
-  /** True when the operation never changes the state, so an unknown outcome can be dropped. */
-  readOnly(input: I): boolean;
+  /**
+   * True when step(state, input, output) leaves every state it accepts unchanged; `output` may
+   * be undefined (unknown). Such an op of unknown outcome is dropped, and a completed one that
+   * fits is linearized at once, without trying alternatives.
+   */
+  readOnly(input: I, output: O | undefined): boolean;
   /**
    * True when step(state, input, output) accepts every state and leaves one that does not
    * depend on it (a blind write); `output` may be undefined (unknown). The search never tries
    * such an op right after an op of unknown outcome, whose effect it would erase.
    */
   overwrites(input: I, output: O | undefined): boolean;
+  /**
+   * Symmetry classes among the ops of unknown outcome of one key's history (`ops`; output
+   * undefined when unknown): two with the same non-null class change every state alike, up to
+   * values no op of `ops` can tell apart. The search then uses the ops of a class in call order
+   * only. One entry per op; null leaves an op out (always, for ops with a known output).
+   */
+  unknownEffectClasses(ops: readonly { input: I; output: O | undefined }[]): (string | null)[];
   /** Validate a history event against the contract above; a string is the error. */
   parse(
     op: string,
@@ -250,7 +261,10 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
     },
     equal: (a, b) => a === b,
     hash: (state) => (state === null ? 0x9e3779b9 : hashString(state)),
-    readOnly: (input) => input.op === 'get',
+    readOnly: (input, output) =>
+      input.op === 'get' ||
+      (output?.op === 'cas' && !output.success) ||
+      (output?.op === 'remove' && output.existed === false),
     overwrites: (input, output) =>
       input.op === 'put' ||
       (input.op === 'remove' &&
@@ -274,6 +288,30 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
         case 'remove':
           return `${call} → ${output.existed === null ? 'ok' : output.existed ? 'existed' : 'was absent'}`;
       }
+    },
+    unknownEffectClasses(ops) {
+      // A content no get returned and no CAS expects cannot be told from another such one.
+      const read = new Set<string>();
+      const expected = new Set<string>();
+      for (const { input, output } of ops) {
+        if (output?.op === 'get' && output.found) read.add(output.content);
+        if (input.op === 'cas') expected.add(input.casMd5);
+      }
+      const shown = (content: string): string =>
+        read.has(content) || expected.has(md5Of(content)) ? JSON.stringify(content) : '(unseen)';
+      return ops.map(({ input, output }) => {
+        if (output !== undefined) return null;
+        switch (input.op) {
+          case 'put':
+            return `put ${shown(input.content)}`;
+          case 'cas':
+            return `cas ${input.casMd5} ${shown(input.content)}`;
+          case 'remove':
+            return 'remove';
+          case 'get':
+            return null;
+        }
+      });
     },
     describeState: describeContent,
   };
@@ -318,6 +356,11 @@ function registryState(instances: readonly string[]): RegistryState {
 
 const EMPTY_REGISTRY = registryState([]);
 
+/** A non-empty instance name without a line break (line breaks join the state's key). */
+function isInstance(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && !value.includes('\n');
+}
+
 function parseRegistry(
   op: string,
   value: unknown,
@@ -328,13 +371,13 @@ function parseRegistry(
   switch (op) {
     case 'register':
     case 'deregister':
-      if (typeof value !== 'string' || value === '') {
-        return `${op}: value must be the instance as a non-empty string 'ip:port', got ${show(value)}`;
+      if (!isInstance(value)) {
+        return `${op}: value must be the instance as a string 'ip:port', got ${show(value)}`;
       }
       return { input: { op, instance: value }, output: known ? { op } : undefined };
     case 'list': {
       if (!known) return { input: { op }, output: undefined };
-      if (!Array.isArray(result) || !result.every((i) => typeof i === 'string')) {
+      if (!Array.isArray(result) || !result.every(isInstance)) {
         return `list: result must be an array of instance strings, got ${show(result)}`;
       }
       const instances = [...(result as string[])].sort();
@@ -386,6 +429,10 @@ export function instanceRegistryModel(): Model<RegistryState, RegistryInput, Reg
       if (output.op === 'list') return `${call} → [${output.instances.join(', ')}]`;
       return `${call} → ok`;
     },
+    unknownEffectClasses: (ops) =>
+      ops.map(({ input, output }) =>
+        output !== undefined || input.op === 'list' ? null : `${input.op} ${input.instance}`,
+      ),
     describeState: (state) => `[${state.instances.join(', ')}]`,
   };
 }
