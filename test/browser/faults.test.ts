@@ -2,56 +2,12 @@
 // uncaught error, a full disk, hold mode, cluster and node pause, speed and skew, membership,
 // leadership transfer, snapshots, a failing state machine, scenario files, trace export and
 // import, and reset. Lesson timings; every wait is a bounded poll.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openPlayground,
-  startHarness,
-  waitFor,
-  type Harness,
-  type PlaygroundPage,
-} from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { agreedLeader, playgroundSuite, waitFor, type PlaygroundPage } from './harness.ts';
 
-let h: Harness;
-let open: PlaygroundPage[] = [];
+const { cluster, page } = playgroundSuite(3);
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(async () => {
-  for (const p of open) await p.page.close().catch(() => undefined);
-  open = [];
-});
-
-async function cluster(options: Record<string, unknown> = {}): Promise<PlaygroundPage> {
-  const p = await openPlayground(h);
-  open.push(p);
-  await p.page.evaluate(
-    (o) => window.playground.createCluster({ nodes: 3, timing: 'lesson', ...o }),
-    options,
-  );
-  return p;
-}
-
-function leader(p: PlaygroundPage, group = 'nacos_config'): Promise<string> {
-  return waitFor(
-    p.page,
-    `a leader of ${group} that every running node follows`,
-    async (g) => {
-      const s = await window.playground.status();
-      const up = Object.values(s.nodes).filter((n) => n.groups !== null && n.state === 'running');
-      const l = s.leaders[g];
-      if (l === null) throw new Error('no leader');
-      if (!up.every((n) => n.groups![g].leader === l)) throw new Error(`not all follow ${l}`);
-      return l;
-    },
-    group,
-  );
-}
+const leader = (p: PlaygroundPage, group = 'nacos_config') => agreedLeader(p, group);
 
 const publish = (dataId: string, content: string) => ({ type: 'publish', dataId, content });
 
@@ -364,8 +320,7 @@ describe('groups and membership', () => {
 
 describe('scenarios, traces and reset', () => {
   it('runs a scenario file and exports a trace that imports again', async () => {
-    const p = await openPlayground(h);
-    open.push(p);
+    const p = await page();
     const scenario = {
       name: 'browser-leader-crash',
       seed: 7,

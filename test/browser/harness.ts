@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
@@ -120,4 +121,68 @@ export async function waitFor<T, A>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * The setup every browser suite shares: one harness for the file, and the pages it opened
+ * closed after each test. `cluster()` opens the app and creates a lesson-timed cluster.
+ */
+export function playgroundSuite(defaultNodes: number): {
+  page(): Promise<PlaygroundPage>;
+  cluster(options?: Record<string, unknown>): Promise<PlaygroundPage>;
+} {
+  let h: Harness | undefined;
+  let open: PlaygroundPage[] = [];
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  afterEach(async () => {
+    for (const p of open) await p.page.close().catch(() => undefined);
+    open = [];
+  });
+  const page = async (): Promise<PlaygroundPage> => {
+    if (!h) throw new Error('the harness did not start');
+    const p = await openPlayground(h);
+    open.push(p);
+    return p;
+  };
+  return {
+    page,
+    async cluster(options = {}) {
+      const p = await page();
+      await p.page.evaluate((o) => window.playground.createCluster({ timing: 'lesson', ...o }), {
+        nodes: defaultNodes,
+        ...options,
+      });
+      return p;
+    },
+  };
+}
+
+/** Wait until every running node agrees on one leader of `group` in one term; returns it. */
+export function agreedLeader(
+  p: PlaygroundPage,
+  group = 'nacos_config',
+  timeoutMs = 30_000,
+): Promise<string> {
+  return waitFor(
+    p.page,
+    `one agreed leader of ${group}`,
+    async (g) => {
+      const s = await window.playground.status();
+      const up = Object.values(s.nodes).filter((n) => n.state === 'running' && n.groups);
+      const leaders = up.filter((n) => n.groups![g].role === 'leader');
+      if (leaders.length !== 1) throw new Error(`leaders: ${leaders.map((n) => n.id).join(',')}`);
+      const id = leaders[0].id;
+      const term = leaders[0].groups![g].term;
+      const agree = up.every((n) => n.groups![g].leader === id && n.groups![g].term === term);
+      if (!agree) throw new Error(`not every node follows ${id} in term ${term} yet`);
+      return id;
+    },
+    group,
+    timeoutMs,
+  );
 }

@@ -1,62 +1,13 @@
 // The browser runtime for real: one Web Worker per node, MessageChannels between them, IndexedDB
 // on disk, in headless Chromium, driven through window.playground with the fast lesson timings.
 // Every wait is a bounded poll; no assertion depends on how fast this machine is.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openPlayground,
-  startHarness,
-  waitFor,
-  type Harness,
-  type PlaygroundPage,
-} from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { agreedLeader, playgroundSuite, waitFor, type PlaygroundPage } from './harness.ts';
 
 const G = 'nacos_config';
-let h: Harness;
-let open: PlaygroundPage[] = [];
+const { cluster } = playgroundSuite(5);
 
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(async () => {
-  for (const p of open) await p.page.close().catch(() => undefined);
-  open = [];
-});
-
-async function cluster(options: Record<string, unknown> = {}): Promise<PlaygroundPage> {
-  const p = await openPlayground(h);
-  open.push(p);
-  await p.page.evaluate(
-    (o) => window.playground.createCluster({ nodes: 5, timing: 'lesson', ...o }),
-    options,
-  );
-  return p;
-}
-
-/** Wait until every running node agrees on one leader of `group`; returns it. */
-function stableLeader(p: PlaygroundPage, group = G, timeoutMs = 30_000): Promise<string> {
-  return waitFor(
-    p.page,
-    `one agreed leader of ${group}`,
-    async (g) => {
-      const s = await window.playground.status();
-      const up = Object.values(s.nodes).filter((n) => n.state === 'running' && n.groups);
-      const leaders = up.filter((n) => n.groups![g].role === 'leader');
-      if (leaders.length !== 1) throw new Error(`leaders: ${leaders.map((n) => n.id).join(',')}`);
-      const id = leaders[0].id;
-      const term = leaders[0].groups![g].term;
-      const agree = up.every((n) => n.groups![g].leader === id && n.groups![g].term === term);
-      if (!agree) throw new Error(`not every node follows ${id} in term ${term} yet`);
-      return id;
-    },
-    group,
-    timeoutMs,
-  );
-}
+const stableLeader = agreedLeader;
 
 /** Trace invariant: at most one leader per group per term. */
 async function checkElectionSafety(p: PlaygroundPage): Promise<void> {
