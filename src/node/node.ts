@@ -5,6 +5,7 @@
 // while it is in flight goes into the next one); messages of a Ready go out only after its
 // transaction is durable; committed entries are applied in log order before advance().
 import { Raft, cloneConf, type RaftBootstrap } from '../raft/raft.ts';
+import { allMembers } from '../raft/quorum.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type {
   ConfState,
@@ -141,6 +142,11 @@ interface GroupHost {
   lastSnapshotAtMs: number;
   /** Membership changes this node drives (self-add on join, removals), retried each second. */
   memberOps: MemberOp[];
+  /**
+   * Where to send the next membership request: the leader a refusing member named, or, after a
+   * refusal without one, the next member in turn (the leader we remember may be stale).
+   */
+  memberTarget: { hint: NodeId | null; distrustLeader: boolean; turn: number };
 }
 
 interface MemberOp {
@@ -238,6 +244,7 @@ export class RaftNode {
         snapshotToSave: null,
         lastSnapshotIndex: disk.snapshot?.meta.index ?? 0,
         lastSnapshotAtMs: 0,
+        memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
       });
     }
@@ -567,9 +574,10 @@ export class RaftNode {
       note(res.ok ? 'request' : 'refused', res.ok ? undefined : res.error);
       return;
     }
-    // Not leader: send the change to the leader we know, or (joining, knowing nobody yet) to
-    // each configured member in turn; a member that is not leader refuses and we try on.
-    const to = r.leader ?? this.cfg.members[op.attempt % Math.max(1, this.cfg.members.length)];
+    // Not leader: send the change to the leader a member named, else the one we know, else (as
+    // a joining node that knows nobody yet, like JRaft's CliService asking peers for the leader)
+    // to each member in turn; a member that is not leader refuses, naming the leader it knows.
+    const to = this.memberTargetOf(g);
     if (!to || to === this.id) {
       note('refused', errNoLeader(g.id));
       return;
@@ -770,11 +778,40 @@ export class RaftNode {
     this.submit(g, p, cmd);
   }
 
+  private memberTargetOf(g: GroupHost): NodeId | undefined {
+    const t = g.memberTarget;
+    if (t.hint !== null && t.hint !== this.id) return t.hint;
+    if (g.raft.leader !== null && !t.distrustLeader) return g.raft.leader;
+    const peers = [...new Set([...this.cfg.members, ...allMembers(g.raft.conf)])].filter(
+      (id) => id !== this.id,
+    );
+    return peers.length > 0 ? peers[t.turn++ % peers.length] : undefined;
+  }
+
+  /** A membership request was refused or lost: follow the hint, or stop trusting our leader. */
+  private memberRefused(g: GroupHost, hint: NodeId | null): void {
+    g.memberTarget.hint = hint;
+    g.memberTarget.distrustLeader = hint === null;
+  }
+
   /** The leader side of a membership request (CliService addPeer/removePeer). */
   private handleMemberForward(g: GroupHost, p: Pending): void {
     const r = g.raft;
-    if (r.role !== 'leader')
-      return this.answer(p, { ok: false, error: errNotLeaderReceiver(g.id) });
+    if (r.role !== 'leader') {
+      // Name the leader we know, so the requester finds it (CliService's getLeader).
+      const msg: ForwardResponse = {
+        type: 'ForwardResponse',
+        group: g.id,
+        from: this.id,
+        to: p.origin!,
+        term: r.term,
+        requestId: p.requestId,
+        reply: { ok: false, error: errNotLeaderReceiver(g.id) },
+        leaderHint: r.leader,
+      };
+      this.out.push({ type: 'send', msg });
+      return;
+    }
     const change = p.payload as { op: 'add' | 'remove'; peer: NodeId };
     if ((change.op !== 'add' && change.op !== 'remove') || typeof change.peer !== 'string') {
       return this.answer(p, { ok: false, error: 'invalid membership change' });
@@ -787,7 +824,12 @@ export class RaftNode {
     const f = this.forwards.get(m.requestId);
     if (!f) return; // Late or duplicate answer: the request already timed out.
     this.forwards.delete(m.requestId);
-    if (f.kind === 'member') return; // Progress is checked each second, not from the answer.
+    if (f.kind === 'member') {
+      // Progress is checked each second; an answer only tells where to ask next.
+      const g = this.groups.get(f.group);
+      if (g && !m.reply.ok) this.memberRefused(g, m.leaderHint ?? null);
+      return;
+    }
     this.trace({
       type: 'forward',
       group: m.group,
@@ -895,6 +937,10 @@ export class RaftNode {
       if (f.deadlineMs <= now) {
         this.forwards.delete(id);
         if (f.kind !== 'member') this.answer({ ...f, origin: null }, timeout(f));
+        else {
+          const g = this.groups.get(f.group);
+          if (g) this.memberRefused(g, null);
+        }
       }
     }
   }

@@ -80,6 +80,8 @@ export interface ForwardResponse {
   term: number;
   requestId: string;
   reply: ClientReply;
+  /** On a refused membership request: the leader the refusing member knows. */
+  leaderHint?: NodeId | null;
 }
 
 export type WireMessage = Message | ForwardRequest | ForwardResponse;

@@ -662,6 +662,10 @@ export class Raft {
 
   /** A message from a newer term. Returns false when it should be dropped. */
   private stepHigherTerm(m: Message): boolean {
+    // The transferee campaigning in a newer term means the handover worked (thesis §3.10).
+    if (this.leadTransferee !== null && m.from === this.leadTransferee) {
+      this.events.push({ type: 'transfer', target: m.from, outcome: 'done' });
+    }
     if (m.type === 'RequestVote') {
       // Pre-vote and lease (thesis §9.6, etcd's inLease): while we heard from a live leader within
       // the election timeout, a vote request is refused without touching our term, so a

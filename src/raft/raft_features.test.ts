@@ -110,6 +110,11 @@ describe('leadership transfer (thesis §3.10)', () => {
     expect(net.get('b').role).toBe('leader');
     expect(net.get('b').term).toBe(term + 1);
     expect(a.role).toBe('follower');
+    const outcomes = net.coreEvents
+      .get('a')!
+      .filter((e) => e.type === 'transfer')
+      .map((e) => (e as { outcome: string }).outcome);
+    expect(outcomes).toEqual(['start', 'done']);
     const timeoutNows = net.delivered.filter((m) => m.type === 'TimeoutNow');
     expect(timeoutNows.map((m) => m.to)).toEqual(['b']);
     const preVotes = net.delivered.filter(

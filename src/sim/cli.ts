@@ -8,17 +8,25 @@ import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceHeader } from '../trace/events.ts';
 import { parseScenarioText, nodeIds } from './scenario.ts';
 import { formatRunResult, formatViolation, runScenario } from './runner.ts';
-import { DEFAULT_RANDOM_OPTIONS, randomPlan, reproduceCommand, runRandom } from './random.ts';
-import type { RandomResult } from './random.ts';
+import {
+  DEFAULT_RANDOM_OPTIONS,
+  emptyCoverage,
+  randomPlan,
+  reproduceCommand,
+  runRandom,
+} from './random.ts';
+import type { RandomCoverage, RandomResult } from './random.ts';
 
 const USAGE = `usage:
   npm run sim -- --scenario FILE [--seed N] [--trace OUT.jsonl]
       run a scenario file; prints leaders by term, commit index per node, expectations,
       violations; exits 1 on any violation, failed expect or step error, 2 if the file is invalid
-  npm run sim -- --random --seeds A-B [--nodes N] [--trace OUT.jsonl]
-      run random fault schedules for seeds A..B (or one seed N), then heal and check liveness
-      and durability; --trace writes the trace of the first failing seed (or of the last seed
-      when none fails)`;
+  npm run sim -- --random --seeds A-B [--nodes N] [--no-check-joins] [--trace OUT.jsonl]
+      run random fault schedules for seeds A..B (or one seed N): network and process faults,
+      nodes added and removed, leadership transfers, snapshots (some seeds also snapshot every
+      few entries); then heal and check liveness and durability; prints what the runs exercised;
+      every added node must become a voter after healing (--no-check-joins skips that);
+      --trace writes the trace of the first failing seed (or of the last seed when none fails)`;
 
 interface Args {
   scenario?: string;
@@ -26,13 +34,14 @@ interface Args {
   seeds?: [number, number];
   seed?: number;
   nodes?: number;
+  checkJoins: boolean;
   trace?: string;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { random: false };
+  const args: Args = { random: false, checkJoins: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -56,6 +65,9 @@ function parseArgs(argv: string[]): Args {
       case '--nodes':
         args.nodes = parseInteger(value(), '--nodes');
         if (args.nodes < 1 || args.nodes > 9) throw new UsageError('--nodes must be 1..9');
+        break;
+      case '--no-check-joins':
+        args.checkJoins = false;
         break;
       case '--trace':
         args.trace = value();
@@ -130,8 +142,16 @@ function runRandomSeeds(args: Args): number {
   let violations = 0;
   let livenessFailures = 0;
   let firstFailure: number | null = null;
+  const coverage = emptyCoverage();
+  let compactingSeeds = 0;
+  const tally = (r: RandomResult): void => {
+    for (const key of Object.keys(coverage) as (keyof RandomCoverage)[]) {
+      coverage[key] += r.coverage[key];
+    }
+    if (r.snapshotIntervalEntries > 0) compactingSeeds++;
+  };
   for (let seed = first; seed <= last; seed++) {
-    const outcome = runOneSeed(seed, nodes);
+    const outcome = runOneSeed(seed, { nodes, checkJoins: args.checkJoins }, tally);
     if (outcome === 'violation') violations++;
     if (outcome === 'liveness') livenessFailures++;
     if (outcome !== 'ok' && firstFailure === null) firstFailure = seed;
@@ -144,24 +164,48 @@ function runRandomSeeds(args: Args): number {
       );
     }
   }
-  if (args.trace !== undefined) writeRandomTrace(args.trace, firstFailure ?? last, nodes);
+  if (args.trace !== undefined) {
+    writeRandomTrace(args.trace, firstFailure ?? last, { nodes, checkJoins: args.checkJoins });
+  }
+  const c = coverage;
+  console.log(
+    `exercised: ${c.added} nodes added, ${c.removed} removed, ${c.transfers} leadership ` +
+      `transfers, ${c.snapshots} snapshots on demand (${compactingSeeds} seeds also snapshot ` +
+      `every few entries), ${c.confEntries} joint/stable configuration entries committed, ` +
+      `${c.installSnapshots} InstallSnapshot messages`,
+  );
   console.log(`${total} seeds, ${violations} violations, ${livenessFailures} liveness failures`);
   return violations + livenessFailures === 0 ? 0 : 1;
 }
 
+/** The random options the command line sets. */
+interface SeedOptions {
+  nodes: number;
+  checkJoins: boolean;
+}
+
 /** Run one seed fast (no trace); on failure run it again keeping the last events, and report. */
-function runOneSeed(seed: number, nodes: number): 'ok' | 'violation' | 'liveness' {
+function runOneSeed(
+  seed: number,
+  opts: SeedOptions,
+  tally: (r: RandomResult) => void,
+): 'ok' | 'violation' | 'liveness' {
+  const { nodes, checkJoins } = opts;
   let result: RandomResult;
   try {
-    result = runRandom(seed, { nodes, recentEvents: 0 });
+    result = runRandom(seed, { ...opts, recentEvents: 0 });
+    tally(result);
   } catch (err) {
     console.log(`seed ${seed}: EXCEPTION ${(err as Error).stack ?? String(err)}`);
-    console.log(`  reproduce: ${reproduceCommand(seed, nodes)}`);
+    console.log(`  reproduce: ${reproduceCommand(seed, nodes, checkJoins)}`);
     return 'violation';
   }
   if (result.ok) return 'ok';
-  const again = result.violation !== null ? runRandom(seed, { nodes, recentEvents: 30 }) : result;
-  const where = `seed ${seed} (${again.profile} timing, ${again.faults} faults)`;
+  const again = result.violation !== null ? runRandom(seed, { ...opts, recentEvents: 30 }) : result;
+  const snap = again.snapshotIntervalEntries;
+  const where =
+    `seed ${seed} (${again.profile} timing, ${again.faults} faults` +
+    `${snap > 0 ? `, snapshot every ${snap} entries` : ''})`;
   if (again.violation !== null) {
     console.log(`${where}: invariant violated`);
     for (const line of formatViolation(again.violation)) console.log(`  ${line}`);
@@ -170,15 +214,16 @@ function runOneSeed(seed: number, nodes: number): 'ok' | 'violation' | 'liveness
   } else {
     console.log(`${where}: LIVENESS ${again.liveness}`);
   }
-  console.log(`  reproduce: ${reproduceCommand(seed, nodes)}`);
+  console.log(`  reproduce: ${reproduceCommand(seed, nodes, checkJoins)}`);
   return again.liveness !== null ? 'liveness' : 'violation';
 }
 
-function writeRandomTrace(path: string, seed: number, nodes: number): void {
+function writeRandomTrace(path: string, seed: number, opts: SeedOptions): void {
+  const { nodes } = opts;
   const recorder = new TraceRecorder();
-  const plan = randomPlan(seed, { nodes });
+  const plan = randomPlan(seed, opts);
   try {
-    runRandom(seed, { nodes, trace: recorder });
+    runRandom(seed, { ...opts, trace: recorder });
   } catch {
     // The exception was reported already; keep the events up to it.
   }

@@ -7,6 +7,15 @@
 // order until it resumes; every timer of a crashed incarnation is void (incarnation and tick
 // generation numbers), so a restarted node starts with nothing in flight but what is durable.
 // All randomness flows from one seed through fixed forks, so a run is a pure function of it.
+//
+// Membership. addNode starts a host with an empty disk and `join: true`: its bootstrap members are
+// the current members without itself, so it never campaigns on its own, and it adds itself to
+// every group, retrying each second (Nacos's registerSelfToCluster). removeNode asks a running
+// node, the group's leader when there is one, to remove the node from every group (retried up to
+// five times by that node). The removed node keeps running, as a non-voting bystander: the
+// leader no longer replicates to it and, once its log holds the change, it no longer campaigns.
+// (In Nacos it would be decommissioned; keeping it shows that a removed server cannot disrupt
+// the cluster.) It restarts without `join`, so it does not add itself back.
 import type { GroupId, NodeId } from '../raft/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type {
@@ -18,7 +27,7 @@ import type {
   PersistBatch,
   TimingConfig,
 } from '../node/types.ts';
-import { RaftNode } from '../node/node.ts';
+import { MEMBER_RETRY_MS, RaftNode } from '../node/node.ts';
 import type { GroupStatus } from '../node/node.ts';
 import { cloneDurableState, emptyDurableState } from '../node/storage.ts';
 import type { TraceBody, TraceEvent } from '../trace/events.ts';
@@ -53,6 +62,12 @@ export interface SimOptions {
   readOnly?: 'safe' | 'lease';
   maxInflight?: number;
   maxEntriesPerMsg?: number;
+  /** Every node snapshots each group after this many applied entries (0/undefined: never). */
+  snapshotIntervalEntries?: number;
+  /** Every node snapshots each group this often, in node-local ms (0/undefined: never). */
+  snapshotIntervalMs?: number;
+  /** How often (in processed events) the checker's per-index records are pruned. */
+  pruneEveryEvents?: number;
 }
 
 export type ClientOutcome = 'pending' | 'ok' | 'fail' | 'timeout' | 'lost';
@@ -90,14 +105,13 @@ export interface SimStats {
   events: number;
   ticks: number;
   persists: number;
+  /** InstallSnapshot messages sent (chunks). */
+  installSnapshots: number;
   network: NetworkStats;
 }
 
 /** A fault or action the simulator refuses in the cluster's current state (e.g. node down). */
 export class SimActionError extends Error {}
-
-/** Thrown by the hooks that wait for the core-completeness issue. */
-export class NotSupportedError extends SimActionError {}
 
 interface TickEvent extends Timed {
   kind: 'tick';
@@ -144,10 +158,23 @@ interface NodeHost {
   readonly seedRng: SeededRng;
   /** Client requests sent to this node and not yet settled. */
   readonly waiting: Set<ClientHandle>;
+  /** The member list the node boots with (its bootstrap configuration); never includes itself when joining. */
+  readonly bootMembers: NodeId[];
+  /** Added at run time: the node adds itself to every group when it starts. */
+  readonly joins: boolean;
+  /** Removed from the configuration by removeNode; it keeps running without voting. */
+  removed: boolean;
+  /**
+   * While its self-add may still be pending, node-local ms at which it was first seen a voter of
+   * every group (-1: not yet); removing it before its own retry loop saw that would be undone.
+   */
+  joinSeenMs: number;
+  joinPending: boolean;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 12_000;
 const DEFAULT_READ_TIMEOUT_MS = 7_000;
+const DEFAULT_PRUNE_EVERY_EVENTS = 4096;
 
 export class Simulator {
   readonly seed: number;
@@ -161,6 +188,7 @@ export class Simulator {
   private readonly opts: SimOptions;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly hosts = new Map<NodeId, NodeHost>();
+  /** The cluster's members as the simulator's harness sees them: initial, added, not removed. */
   private readonly members: NodeId[];
   private readonly rng: SeededRng;
   private readonly hostRng: SeededRng;
@@ -171,6 +199,8 @@ export class Simulator {
   /** Client handles by deadline (FIFO when timeouts are equal); one timer armed for the head. */
   private readonly timeouts: ClientHandle[] = [];
   private timeoutsHead = 0;
+  /** Handles in `timeouts` settled before their deadline (dropped in batches, see settle). */
+  private timeoutsSettled = 0;
   private timeoutArmedMs = Infinity;
 
   constructor(opts: SimOptions) {
@@ -189,9 +219,20 @@ export class Simulator {
       policy: opts.network,
       trace: this.tap,
     });
-    this.checker = opts.checkInvariants === false ? null : new InvariantChecker(opts.groups);
-    this.stats = { events: 0, ticks: 0, persists: 0, network: this.network.stats };
-    for (const id of opts.nodes) this.addHost(id, opts.initial?.[id]);
+    this.checker =
+      opts.checkInvariants === false
+        ? null
+        : new InvariantChecker(opts.groups, {
+            durable: (node, group, index, term) => this.durableHolds(node, group, index, term),
+          });
+    this.stats = {
+      events: 0,
+      ticks: 0,
+      persists: 0,
+      installSnapshots: 0,
+      network: this.network.stats,
+    };
+    for (const id of opts.nodes) this.addHost(id, opts.initial?.[id], [...opts.nodes], false);
   }
 
   /** The simulator's own generator for choices outside the nodes (e.g. `@follower` refs). */
@@ -199,8 +240,24 @@ export class Simulator {
     return this.rng;
   }
 
+  /** Every node the simulator hosts: initial, added and removed ones. */
   get nodeIds(): NodeId[] {
     return [...this.hosts.keys()];
+  }
+
+  /** The members as the harness sees them: initial and added nodes not removed since. */
+  get memberIds(): NodeId[] {
+    return [...this.members];
+  }
+
+  /** Was the node removed by removeNode (it keeps running, without voting)? */
+  isRemoved(id: NodeId): boolean {
+    return this.host(id).removed;
+  }
+
+  /** Was the node added at run time, and may its self-add still be pending? */
+  isJoining(id: NodeId): boolean {
+    return this.host(id).joinPending;
   }
 
   get tickMs(): number {
@@ -224,6 +281,7 @@ export class Simulator {
     this.nowMs = ev.timeMs;
     this.stats.events++;
     this.dispatch(ev);
+    if (this.checker !== null && this.stats.events % this.pruneEvery === 0) this.pruneChecker();
     return true;
   }
 
@@ -364,12 +422,68 @@ export class Simulator {
     this.record(id, { type: 'fault', fault: 'fail-apply', detail: { group } });
   }
 
-  addNode(_id: NodeId): void {
-    throw new NotSupportedError('add-node is not yet supported');
+  /**
+   * Start a new node `id` with an empty disk. Its bootstrap members are the current members
+   * (without itself): the harness's members and every member of the groups' configurations as
+   * their leaders see them (a removal that gave up leaves its node a member). It adds itself to
+   * every group, retrying each second until it is a member.
+   */
+  addNode(id: NodeId): void {
+    if (this.hosts.has(id)) throw new SimActionError(`add-node: node ${id} already exists`);
+    const current = [...this.members];
+    for (const g of this.groups) {
+      const conf = this.confOf(g);
+      if (conf === null) continue;
+      for (const m of [...conf.voters, ...conf.outgoing, ...conf.learners]) {
+        if (!current.includes(m)) current.push(m);
+      }
+    }
+    const host = this.addHost(id, undefined, current, true);
+    this.members.push(id);
+    this.record(id, { type: 'fault', fault: 'add-node', detail: { members: host.bootMembers } });
+    if (this.started) this.boot(host, 'node-start');
   }
 
-  removeNode(_id: NodeId): void {
-    throw new NotSupportedError('remove-node is not yet supported');
+  /**
+   * Remove `id` from every group: the group's leader (or, without one, another running member)
+   * is asked to make the change and retries it up to five times. The node keeps running.
+   */
+  removeNode(id: NodeId): void {
+    const host = this.host(id);
+    if (host.removed) throw new SimActionError(`remove-node: ${id} was already removed`);
+    if (host.joinPending) {
+      throw new SimActionError(
+        `remove-node: ${id} is still joining (its own retries would add it back)`,
+      );
+    }
+    const drivers: NodeId[] = [];
+    for (const g of this.groups) {
+      const driver = this.removalDriver(g, id);
+      if (driver === null) {
+        throw new SimActionError(`remove-node: no running member of ${g} to ask to remove ${id}`);
+      }
+      drivers.push(driver.id);
+    }
+    host.removed = true;
+    this.members.splice(this.members.indexOf(id), 1);
+    this.record(id, { type: 'fault', fault: 'remove-node', detail: { askedOf: drivers } });
+    this.groups.forEach((g, k) => {
+      const driver = this.host(drivers[k]);
+      if (driver.node === null || driver.paused) return;
+      this.execute(driver, driver.node.memberChange(g, 'remove', id));
+      this.check(driver);
+    });
+  }
+
+  /** Who drives the removal of `id` from `g`: its leader, else a running member other than `id`. */
+  private removalDriver(g: GroupId, id: NodeId): NodeHost | null {
+    const leader = this.leaderOf(g);
+    if (leader !== null && !this.host(leader).paused) return this.host(leader);
+    for (const m of this.members) {
+      const h = this.host(m);
+      if (m !== id && h.node !== null && !h.paused) return h;
+    }
+    return null;
   }
 
   /** Ask the group's current leader to hand leadership to `to` (TimeoutNow). */
@@ -385,8 +499,15 @@ export class Simulator {
     this.check(host);
   }
 
-  snapshot(_id: NodeId, _group: GroupId): void {
-    throw new NotSupportedError('snapshot is not yet supported');
+  /** The node snapshots `group` now and compacts its log behind the snapshot. */
+  snapshot(id: NodeId, group: GroupId): void {
+    const host = this.host(id);
+    if (host.node === null) throw new SimActionError(`snapshot: ${id} is down`);
+    if (host.paused) throw new SimActionError(`snapshot: ${id} is paused`);
+    if (!this.groups.includes(group)) throw new SimActionError(`snapshot: unknown group ${group}`);
+    this.record(id, { type: 'fault', fault: 'snapshot', detail: { group } });
+    this.execute(host, host.node.snapshotNow(group));
+    this.check(host);
   }
 
   // ---- clients -------------------------------------------------------------------------------
@@ -456,13 +577,34 @@ export class Simulator {
     return best;
   }
 
-  /** Running nodes whose role in `group` is follower. */
+  /** Running members of `group` (see isMember) whose role is follower. */
   followersOf(group: GroupId): NodeId[] {
     const out: NodeId[] = [];
     for (const host of this.hosts.values()) {
-      if (host.node?.status(group).role === 'follower') out.push(host.id);
+      if (host.node?.status(group).role === 'follower' && this.isMember(host.id, group)) {
+        out.push(host.id);
+      }
     }
     return out;
+  }
+
+  /**
+   * The configuration of `group` as its leader sees it, or null without a running leader.
+   * Voters, outgoing voters of a joint configuration, and learners.
+   */
+  confOf(group: GroupId): GroupStatus['conf'] | null {
+    const leader = this.leaderOf(group);
+    return leader === null ? null : this.status(leader, group)!.conf;
+  }
+
+  /**
+   * Is `id` a member (voter or learner) of `group`: in the leader's configuration, or without a
+   * leader, one of the harness's members (not removed)?
+   */
+  isMember(id: NodeId, group: GroupId): boolean {
+    const conf = this.confOf(group);
+    if (conf === null) return this.members.includes(id);
+    return conf.voters.includes(id) || conf.outgoing.includes(id) || conf.learners.includes(id);
   }
 
   /** Events still scheduled (for tests). */
@@ -477,7 +619,12 @@ export class Simulator {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private addHost(id: NodeId, initial: DurableState | undefined): NodeHost {
+  private addHost(
+    id: NodeId,
+    initial: DurableState | undefined,
+    bootMembers: NodeId[],
+    joins: boolean,
+  ): NodeHost {
     const durable = initial ? cloneDurableState(initial) : emptyDurableState([...this.groups]);
     const host: NodeHost = {
       id,
@@ -493,6 +640,11 @@ export class Simulator {
       disk: new SimDisk(durable, this.hostRng.fork(), this.opts.disk ?? DEFAULT_DISK_TIMING),
       seedRng: this.hostRng.fork(),
       waiting: new Set(),
+      bootMembers: bootMembers.filter((m) => !joins || m !== id),
+      joins,
+      removed: false,
+      joinSeenMs: -1,
+      joinPending: false,
     };
     this.hosts.set(id, host);
     return host;
@@ -508,7 +660,7 @@ export class Simulator {
     const o = this.opts;
     const cfg: NodeConfig = {
       id: host.id,
-      members: [...this.members],
+      members: [...host.bootMembers],
       groups: [...this.groups],
       timing: { ...o.timing },
       seed: host.seedRng.next32(),
@@ -516,6 +668,10 @@ export class Simulator {
     if (o.readOnly !== undefined) cfg.readOnly = o.readOnly;
     if (o.maxInflight !== undefined) cfg.maxInflight = o.maxInflight;
     if (o.maxEntriesPerMsg !== undefined) cfg.maxEntriesPerMsg = o.maxEntriesPerMsg;
+    if (o.snapshotIntervalEntries) cfg.snapshotIntervalEntries = o.snapshotIntervalEntries;
+    if (o.snapshotIntervalMs) cfg.snapshotIntervalMs = o.snapshotIntervalMs;
+    // A removed node does not add itself back when it restarts.
+    if (host.joins && !host.removed) cfg.join = true;
     return cfg;
   }
 
@@ -526,6 +682,8 @@ export class Simulator {
     node.traceEnabled = this.tap.enabled;
     host.node = node;
     host.view = this.groups.map((g) => node.raft(g));
+    host.joinPending = node.cfg.join === true;
+    host.joinSeenMs = -1;
     if (how === 'node-restart') {
       const st = node.status(this.groups[0]);
       this.record(host.id, { type: 'node-restart', term: st.term, lastIndex: st.lastIndex });
@@ -628,6 +786,11 @@ export class Simulator {
       const e = effects[k];
       switch (e.type) {
         case 'send':
+          if (this.checker !== null && e.msg.type === 'RequestVoteResponse') {
+            this.report(host, this.checker.onVote(host.id, host.view, e.msg));
+          } else if (e.msg.type === 'InstallSnapshot') {
+            this.stats.installSnapshots++;
+          }
           this.network.transmit(e.msg, this.nowMs);
           break;
         case 'persist':
@@ -658,9 +821,63 @@ export class Simulator {
   }
 
   private check(host: NodeHost): void {
+    if (host.joinPending) this.watchJoin(host);
     if (this.checker !== null && host.node !== null) {
       this.report(host, this.checker.afterEvent(host.id, host.view));
     }
+  }
+
+  /**
+   * A joining node's self-add is done once its own membership check (each second of its clock)
+   * sees it a voter of every group with a leader; until then removing it would be undone.
+   */
+  private watchJoin(host: NodeHost): void {
+    const node = host.node;
+    if (node === null) return;
+    const member = this.groups.every((g) => {
+      const st = node.status(g);
+      return (
+        st.conf.voters.includes(host.id) && st.conf.outgoing.length === 0 && st.leader !== null
+      );
+    });
+    if (!member) {
+      host.joinSeenMs = -1;
+    } else if (host.joinSeenMs < 0) {
+      host.joinSeenMs = node.nowMs;
+    } else if (node.nowMs - host.joinSeenMs > MEMBER_RETRY_MS + this.tickMs) {
+      host.joinPending = false;
+    }
+  }
+
+  /** Does node's disk hold (index, term) of the group, or a snapshot covering it? */
+  private durableHolds(id: NodeId, group: GroupId, index: number, term: number): boolean {
+    const d = this.hosts.get(id)?.disk.durable[group];
+    if (d === undefined) return false;
+    const snapIndex = d.snapshot?.meta.index ?? 0;
+    if (index < snapIndex) return true;
+    if (index === snapIndex) return d.snapshot!.meta.term === term;
+    return d.entries[index - snapIndex - 1]?.term === term;
+  }
+
+  private get pruneEvery(): number {
+    return this.opts.pruneEveryEvents ?? DEFAULT_PRUNE_EVERY_EVENTS;
+  }
+
+  /**
+   * Let the checker forget indexes below every member's snapshot point, in memory and on disk
+   * (the lower of the two): no log can hold them again. Removed nodes do not hold it back.
+   */
+  private pruneChecker(): void {
+    this.groups.forEach((g, k) => {
+      let low = Infinity;
+      for (const host of this.hosts.values()) {
+        if (host.removed) continue;
+        const diskSnap = host.disk.durable[g]?.snapshot?.meta.index ?? 0;
+        const memSnap = host.node === null ? diskSnap : host.view[k].log.firstIndex() - 1;
+        low = Math.min(low, diskSnap, memSnap);
+      }
+      if (low > 0 && low !== Infinity) this.checker!.prune(g, low);
+    });
   }
 
   private report(host: NodeHost, v: Violation | null): void {
@@ -728,6 +945,28 @@ export class Simulator {
     this.at(timeMs, () => this.fireTimeouts(timeMs));
   }
 
+  /**
+   * A handle settled before its deadline stays in `timeouts` until then; at a high write rate
+   * that is most of them, holding every payload for the whole timeout. Once settled ones are
+   * the larger part of the list, drop them all at once (amortized O(1) per settle).
+   */
+  private noteSettledEarly(): void {
+    const q = this.timeouts;
+    if (
+      ++this.timeoutsSettled <= 1024 ||
+      this.timeoutsSettled * 2 <= q.length - this.timeoutsHead
+    ) {
+      return;
+    }
+    let n = 0;
+    for (let i = this.timeoutsHead; i < q.length; i++) {
+      if (q[i].outcome === 'pending') q[n++] = q[i];
+    }
+    q.length = n;
+    this.timeoutsHead = 0;
+    this.timeoutsSettled = 0;
+  }
+
   private fireTimeouts(timeMs: number): void {
     if (timeMs !== this.timeoutArmedMs) return; // superseded by an earlier deadline
     this.timeoutArmedMs = Infinity;
@@ -749,6 +988,7 @@ export class Simulator {
 
   private settle(handle: ClientHandle, outcome: ClientOutcome, reply: ClientReply | null): void {
     if (handle.outcome !== 'pending') return;
+    if (outcome !== 'timeout') this.noteSettledEarly();
     handle.outcome = outcome;
     handle.reply = reply;
     handle.settledMs = this.nowMs;

@@ -1,24 +1,44 @@
 // Random fault schedules, in the manner of TigerBeetle's VOPR: one seed decides the whole run.
 // A safety phase plays typed faults (each with a weight and a duration range, some aimed at
 // the current leader) and random client writes, with the invariants checked after every event.
+// Besides network and process faults, the schedule changes the cluster: it adds nodes (up to
+// `maxNodes` hosts), removes members (never below `minVoters` voters), transfers leadership
+// (to any node: up to date, lagging, down, removed) and takes snapshots; some seeds also
+// snapshot every few entries, so lagging nodes catch up by InstallSnapshot.
 // A liveness phase then heals everything (network, crashed, paused and skewed nodes) and
-// requires, within a bound, a leader of every group and the acknowledgement of every write
-// issued after healing.
-// Finally every acknowledged write must be in the committed log, and no write reported as a
-// definite failure may be there.
-// Determinism: the plan (profile, faults, writes) is drawn from SeededRng(seed) alone and the
-// simulator is seeded with the same seed, so a seed reproduces its run exactly.
-import type { GroupId, NodeId } from '../raft/types.ts';
+// requires, within a bound, a leader of every group, the acknowledgement of every write issued
+// after healing, and every added node that was not removed a voter of every group. A removed
+// node keeps running but is not expected to serve.
+// Finally every acknowledged write must have been committed (the checker reports each index
+// the first time it commits, so compacted logs hide nothing), and no write reported as a
+// definite failure may have been.
+// Determinism: the plan (profile, snapshot interval, faults, writes) is drawn from
+// SeededRng(seed) alone, targets are resolved when a fault fires from numbers drawn in the plan
+// and the simulator's state, and the simulator is seeded with the same seed, so a seed
+// reproduces its run exactly.
+import type { ConfChange, Entry, GroupId, NodeId } from '../raft/types.ts';
 import { SeededRng } from '../raft/rand.ts';
-import { nodeIds } from './scenario.ts';
 import type { Scenario } from './scenario.ts';
+import { SimActionError } from './cluster.ts';
 import type { ClientHandle, SimViolation, Simulator } from './cluster.ts';
 import { entryOp, prepareRun, summarizeRun } from './runner.ts';
 import type { ClientSummary, RunContext } from './runner.ts';
 import type { TraceSink } from './network.ts';
+import { describeConf } from './invariants.ts';
 
 export type FaultKind =
-  'partition' | 'crash' | 'pause' | 'cut' | 'loss' | 'duplicate' | 'delay' | 'skew';
+  | 'partition'
+  | 'crash'
+  | 'pause'
+  | 'cut'
+  | 'loss'
+  | 'duplicate'
+  | 'delay'
+  | 'skew'
+  | 'add-node'
+  | 'remove-node'
+  | 'transfer-leader'
+  | 'snapshot';
 
 /** How often a kind of fault is drawn (relative weight) and how long it lasts. */
 export interface FaultSpec {
@@ -35,27 +55,40 @@ export const DEFAULT_FAULTS: Record<FaultKind, FaultSpec> = {
   duplicate: { weight: 1, durationMs: [2_000, 10_000] },
   delay: { weight: 1, durationMs: [2_000, 10_000] },
   skew: { weight: 1, durationMs: [5_000, 20_000] },
+  // Actions: instantaneous, nothing to undo.
+  'add-node': { weight: 1.5, durationMs: [0, 0] },
+  'remove-node': { weight: 1.5, durationMs: [0, 0] },
+  'transfer-leader': { weight: 2, durationMs: [0, 0] },
+  snapshot: { weight: 2, durationMs: [0, 0] },
 };
 
 /**
- * One fault: what, when, for how long. A node fault with `leaderOf` strikes whoever leads that
- * group when it starts (falling back to `node` when nobody does) and ends on that same node.
+ * One fault: what, when, for how long. Nodes are chosen when the fault starts, among the nodes
+ * the simulator hosts then (added ones included), by `pick` (a number in [0, 1) drawn in the
+ * plan) or, for a partition, by shuffling them with `split` as seed. A node fault with
+ * `leaderOf` strikes whoever leads that group when it starts (falling back to `pick` when nobody
+ * does) and ends on that same node.
  */
 export type Fault = { atMs: number; durationMs: number } & (
-  | { kind: 'partition'; sides: NodeId[][]; isolateLeaderOf: GroupId | null }
-  | { kind: 'crash' | 'pause'; node: NodeId; leaderOf: GroupId | null }
-  | { kind: 'cut'; from: NodeId; to: NodeId }
+  | { kind: 'partition'; split: number; isolateLeaderOf: GroupId | null }
+  | { kind: 'crash' | 'pause'; pick: number; leaderOf: GroupId | null }
+  | { kind: 'cut'; pick: number; pickTo: number }
   | { kind: 'loss'; drop: number }
   | { kind: 'duplicate'; duplicate: number }
   | { kind: 'delay'; delayMs: [number, number] }
-  | { kind: 'skew'; node: NodeId; leaderOf: GroupId | null; rate: number }
+  | { kind: 'skew'; pick: number; leaderOf: GroupId | null; rate: number }
+  | { kind: 'add-node' }
+  | { kind: 'remove-node'; pick: number; leaderOf: GroupId | null }
+  | { kind: 'transfer-leader'; group: GroupId; pick: number }
+  | { kind: 'snapshot'; group: GroupId; pick: number; leaderOf: GroupId | null }
 );
 
-/** A client write of the safety phase; `node` null means "the leader of the group now". */
+/** A client write of the safety phase; `pick` null means "the leader of the group now". */
 export interface PlannedWrite {
   atMs: number;
   group: GroupId;
-  node: NodeId | null;
+  /** Chooses among the nodes hosted when the write is issued. */
+  pick: number | null;
   op: Record<string, unknown>;
 }
 
@@ -63,6 +96,8 @@ export interface PlannedWrite {
 export interface RandomPlan {
   seed: number;
   profile: 'nacos' | 'lesson';
+  /** Every node snapshots each group after this many applied entries (0: only on demand). */
+  snapshotIntervalEntries: number;
   faults: Fault[];
   writes: PlannedWrite[];
 }
@@ -86,6 +121,18 @@ export interface RandomOptions {
   /** After healing: a leader within this bound, then each new write acknowledged within it. */
   livenessBoundMs: number;
   livenessWritesPerGroup: number;
+  /** add-node stops once the simulator hosts this many nodes (added and removed ones count). */
+  maxNodes: number;
+  /** remove-node never leaves a group with fewer voters than this. */
+  minVoters: number;
+  /** Snapshot intervals (in entries) to draw from per seed; 0 means snapshots on demand only. */
+  snapshotIntervals: number[];
+  /**
+   * Liveness also requires every added node (not removed) to be a voter of every group within
+   * twice the bound after healing. Off by default: a joining node that knows no live leader
+   * can stay out for good (see checkLiveness).
+   */
+  checkJoins: boolean;
 }
 
 export const DEFAULT_RANDOM_OPTIONS: RandomOptions = {
@@ -101,6 +148,10 @@ export const DEFAULT_RANDOM_OPTIONS: RandomOptions = {
   faults: DEFAULT_FAULTS,
   livenessBoundMs: 30_000,
   livenessWritesPerGroup: 5,
+  maxNodes: 9,
+  minVoters: 3,
+  snapshotIntervals: [0, 0, 10, 25, 100],
+  checkJoins: true,
 };
 
 export interface RandomResult {
@@ -113,6 +164,9 @@ export interface RandomResult {
   /** Acknowledged writes missing from the committed log, or failed writes found in it. */
   durability: string | null;
   faults: number;
+  snapshotIntervalEntries: number;
+  /** What the run did to the cluster, for coverage reports. */
+  coverage: RandomCoverage;
   /** Terms that had a leader, over all groups. */
   leaderTerms: number;
   clients: ClientSummary;
@@ -121,27 +175,45 @@ export interface RandomResult {
   ok: boolean;
 }
 
+/** How much of the membership, transfer and snapshot machinery a run exercised. */
+export interface RandomCoverage {
+  added: number;
+  removed: number;
+  transfers: number;
+  snapshots: number;
+  /** Configuration entries committed (joint and stable ones; each counted once per index). */
+  confEntries: number;
+  /** InstallSnapshot messages sent. */
+  installSnapshots: number;
+}
+
+export function emptyCoverage(): RandomCoverage {
+  return { added: 0, removed: 0, transfers: 0, snapshots: 0, confEntries: 0, installSnapshots: 0 };
+}
+
 /** The command that re-runs one seed. */
-export function reproduceCommand(seed: number, nodes: number): string {
+export function reproduceCommand(seed: number, nodes: number, checkJoins = true): string {
   const n = nodes === DEFAULT_RANDOM_OPTIONS.nodes ? '' : ` --nodes ${nodes}`;
-  return `npm run sim -- --random --seeds ${seed}-${seed}${n}`;
+  const j = checkJoins ? '' : ' --no-check-joins';
+  return `npm run sim -- --random --seeds ${seed}-${seed}${n}${j}`;
 }
 
 // ---- plan ------------------------------------------------------------------------------------
 
-/** Everything seed `seed` decides: timing profile, faults and writes. */
+/** Everything seed `seed` decides: timing profile, snapshot interval, faults and writes. */
 export function randomPlan(seed: number, options: Partial<RandomOptions> = {}): RandomPlan {
   const opts = { ...DEFAULT_RANDOM_OPTIONS, ...options };
   const rng = new SeededRng(seed);
   const profile = rng.pick(opts.profiles);
   const faults = randomFaults(rng.fork(), opts);
   const writes = randomWrites(rng.fork(), seed, opts);
-  return { seed, profile, faults, writes };
+  const snapshotIntervalEntries =
+    opts.snapshotIntervals.length === 0 ? 0 : rng.pick(opts.snapshotIntervals);
+  return { seed, profile, snapshotIntervalEntries, faults, writes };
 }
 
 /** Draw the fault schedule of the safety phase. */
 export function randomFaults(rng: SeededRng, opts: RandomOptions): Fault[] {
-  const ids = nodeIds(opts.nodes);
   const kinds = Object.keys(opts.faults) as FaultKind[];
   const faults: Fault[] = [];
   const mean = opts.meanFaultGapMs;
@@ -149,29 +221,22 @@ export function randomFaults(rng: SeededRng, opts: RandomOptions): Fault[] {
     const kind = pickWeighted(rng, kinds, (k) => opts.faults[k].weight);
     const [lo, hi] = opts.faults[kind].durationMs;
     const durationMs = rng.range(lo, hi);
-    faults.push({ atMs: t, durationMs, ...drawFault(rng, kind, ids, opts) } as Fault);
+    faults.push({ atMs: t, durationMs, ...drawFault(rng, kind, opts) } as Fault);
   }
   return faults;
 }
 
-function drawFault(
-  rng: SeededRng,
-  kind: FaultKind,
-  ids: NodeId[],
-  opts: RandomOptions,
-): Record<string, unknown> {
+function drawFault(rng: SeededRng, kind: FaultKind, opts: RandomOptions): Record<string, unknown> {
   const leaderOf = rng.chance(opts.leaderFaultShare) ? rng.pick(opts.groups) : null;
   switch (kind) {
     case 'partition':
-      return { kind, sides: randomSides(rng, ids), isolateLeaderOf: leaderOf };
+      return { kind, split: rng.next32(), isolateLeaderOf: leaderOf };
     case 'crash':
     case 'pause':
-      return { kind, node: rng.pick(ids), leaderOf };
-    case 'cut': {
-      const from = rng.pick(ids);
-      const others = ids.filter((id) => id !== from);
-      return { kind, from, to: others.length > 0 ? rng.pick(others) : from };
-    }
+    case 'remove-node':
+      return { kind, pick: rng.float(), leaderOf };
+    case 'cut':
+      return { kind, pick: rng.float(), pickTo: rng.float() };
     case 'loss':
       return { kind, drop: rng.range(5, 50) / 100 };
     case 'duplicate':
@@ -181,12 +246,18 @@ function drawFault(
       return { kind, delayMs: [min, min + rng.range(50, 800)] };
     }
     case 'skew':
-      return { kind, node: rng.pick(ids), leaderOf, rate: rng.range(50, 200) / 100 };
+      return { kind, pick: rng.float(), leaderOf, rate: rng.range(50, 200) / 100 };
+    case 'add-node':
+      return { kind };
+    case 'transfer-leader':
+      return { kind, group: rng.pick(opts.groups), pick: rng.float() };
+    case 'snapshot':
+      return { kind, group: rng.pick(opts.groups), pick: rng.float(), leaderOf };
   }
 }
 
 /** Shuffle the nodes and split them into two sides (sometimes three), each non-empty. */
-function randomSides(rng: SeededRng, ids: NodeId[]): NodeId[][] {
+export function randomSides(rng: SeededRng, ids: NodeId[]): NodeId[][] {
   const shuffled = [...ids];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
@@ -202,14 +273,13 @@ function randomSides(rng: SeededRng, ids: NodeId[]): NodeId[][] {
 
 /** Random client writes through the safety phase, each with a content unique in the run. */
 function randomWrites(rng: SeededRng, seed: number, opts: RandomOptions): PlannedWrite[] {
-  const ids = nodeIds(opts.nodes);
   const writes: PlannedWrite[] = [];
   let k = 0;
   const mean = opts.meanWriteGapMs;
   for (let t = gap(rng, mean); t < opts.faultPhaseMs; t += gap(rng, mean)) {
     const group = rng.pick(opts.groups);
-    const node = rng.chance(opts.leaderWriteShare) ? null : rng.pick(ids);
-    writes.push({ atMs: t, group, node, op: writeOp(rng.int(8), `s${seed}-w${k++}`) });
+    const pick = rng.chance(opts.leaderWriteShare) ? null : rng.float();
+    writes.push({ atMs: t, group, pick, op: writeOp(rng.int(8), `s${seed}-w${k++}`) });
   }
   return writes;
 }
@@ -242,6 +312,15 @@ export type RandomRunOptions = Partial<RandomOptions> & {
   recentEvents?: number;
 };
 
+/** What a random run keeps besides the scenario context. */
+interface RandomRun {
+  ctx: RunContext;
+  opts: RandomOptions;
+  coverage: RandomCoverage;
+  /** Per group, the contents of every committed write (as the checker first saw each commit). */
+  committed: Map<GroupId, Set<string>>;
+}
+
 /** Run seed `seed`: safety phase, then liveness, then the durability check. */
 export function runRandom(seed: number, options: RandomRunOptions = {}): RandomResult {
   const opts = { ...DEFAULT_RANDOM_OPTIONS, ...options };
@@ -250,16 +329,21 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
   const ctx = prepareRun(scenario, {
     trace: options.trace ?? null,
     recentEvents: options.recentEvents,
+    snapshotIntervalEntries: plan.snapshotIntervalEntries,
   });
   const sim = ctx.sim;
-  for (const f of plan.faults) scheduleFault(sim, f, opts);
+  const run: RandomRun = { ctx, opts, coverage: emptyCoverage(), committed: new Map() };
+  for (const g of sim.groups) run.committed.set(g, new Set());
+  sim.checker!.onCommitted = (g, _i, e) => noteCommitted(run, g, e);
+  for (const f of plan.faults) scheduleFault(run, f);
   for (const w of plan.writes) sim.at(w.atMs, () => issueWrite(ctx, w));
   sim.runUntil(opts.faultPhaseMs);
   let liveness: string | null = null;
   let durability: string | null = null;
   if (sim.violation === null) liveness = checkLiveness(ctx, opts);
-  if (sim.violation === null && liveness === null) durability = checkDurability(ctx);
+  if (sim.violation === null && liveness === null) durability = checkDurability(run);
   const summary = summarizeRun(ctx);
+  run.coverage.installSnapshots = sim.stats.installSnapshots;
   return {
     seed,
     profile: plan.profile,
@@ -267,6 +351,8 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     liveness,
     durability,
     faults: plan.faults.length,
+    snapshotIntervalEntries: plan.snapshotIntervalEntries,
+    coverage: run.coverage,
     leaderTerms: Object.values(summary.leadersByTerm).reduce((n, l) => n + l.length, 0),
     clients: summary.clients,
     endMs: sim.nowMs,
@@ -274,44 +360,70 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
   };
 }
 
+/** A committed entry: remember a write's content, count configuration entries. */
+function noteCommitted(run: RandomRun, g: GroupId, e: Entry | undefined): void {
+  if (e === undefined) return;
+  if (e.type === 'conf') {
+    if ((e.data as ConfChange).phase !== 'simple') run.coverage.confEntries++;
+    return;
+  }
+  const op = e.type === 'normal' ? (entryOp(e) as { content?: unknown } | undefined) : undefined;
+  if (typeof op?.content === 'string') run.committed.get(g)!.add(op.content);
+}
+
 function issueWrite(ctx: RunContext, w: PlannedWrite): void {
   const sim = ctx.sim;
-  const node = w.node ?? sim.leaderOf(w.group) ?? sim.random.pick(sim.nodeIds);
+  const node = (w.pick === null ? sim.leaderOf(w.group) : null) ?? pickNode(sim, w.pick ?? 0);
   ctx.handles.push(sim.write(node, w.group, w.op));
 }
 
+/** One of the nodes the simulator hosts now (removed and added ones included). */
+function pickNode(sim: Simulator, pick: number, among: NodeId[] = sim.nodeIds): NodeId {
+  return among[Math.min(among.length - 1, Math.floor(pick * among.length))];
+}
+
 /** Start the fault at its time and undo it after its duration (at most until the phase ends). */
-function scheduleFault(sim: Simulator, f: Fault, opts: RandomOptions): void {
-  const endMs = Math.min(f.atMs + f.durationMs, opts.faultPhaseMs);
+function scheduleFault(run: RandomRun, f: Fault): void {
+  const sim = run.ctx.sim;
+  const endMs = Math.min(f.atMs + f.durationMs, run.opts.faultPhaseMs);
   sim.at(f.atMs, () => {
-    const undo = startFault(sim, f, opts);
-    sim.at(endMs, undo);
+    const undo = startFault(run, f);
+    if (undo !== null) sim.at(endMs, undo);
   });
 }
 
-/** Inflict the fault now; returns what undoes it. */
-function startFault(sim: Simulator, f: Fault, opts: RandomOptions): () => void {
+/** Inflict the fault now; returns what undoes it (null for actions, which stay done). */
+function startFault(run: RandomRun, f: Fault): (() => void) | null {
+  const sim = run.ctx.sim;
+  const opts = run.opts;
   switch (f.kind) {
     case 'partition': {
       const leader = f.isolateLeaderOf === null ? null : sim.leaderOf(f.isolateLeaderOf);
       const sides =
-        leader === null ? f.sides : [[leader], sim.nodeIds.filter((id) => id !== leader)];
+        leader === null
+          ? randomSides(new SeededRng(f.split), sim.nodeIds)
+          : [[leader], sim.nodeIds.filter((id) => id !== leader)];
       sim.partition(sides);
       return () => sim.heal();
     }
     case 'crash': {
-      const node = target(sim, f.node, f.leaderOf);
+      const node = target(sim, f.pick, f.leaderOf);
       sim.crash(node);
       return () => sim.restart(node);
     }
     case 'pause': {
-      const node = target(sim, f.node, f.leaderOf);
+      const node = target(sim, f.pick, f.leaderOf);
       sim.pause(node);
       return () => sim.resume(node);
     }
-    case 'cut':
-      sim.cut(f.from, f.to);
-      return () => sim.link(f.from, f.to);
+    case 'cut': {
+      const from = pickNode(sim, f.pick);
+      const others = sim.nodeIds.filter((id) => id !== from);
+      if (others.length === 0) return null;
+      const to = pickNode(sim, f.pickTo, others);
+      sim.cut(from, to);
+      return () => sim.link(from, to);
+    }
     case 'loss':
       sim.setNetwork({ dropRatio: f.drop });
       return () => sim.setNetwork({ dropRatio: 0 });
@@ -324,15 +436,85 @@ function startFault(sim: Simulator, f: Fault, opts: RandomOptions): () => void {
       return () => sim.setNetwork({ delayMsMin, delayMsMax });
     }
     case 'skew': {
-      const node = target(sim, f.node, f.leaderOf);
+      const node = target(sim, f.pick, f.leaderOf);
       sim.skew(node, f.rate);
       return () => sim.skew(node, 1);
     }
+    case 'add-node':
+      return tryAction(() => addNode(run));
+    case 'remove-node':
+      return tryAction(() => removeNode(run, f.pick, f.leaderOf));
+    case 'transfer-leader':
+      return tryAction(() => transferLeader(run, f.group, f.pick));
+    case 'snapshot':
+      return tryAction(() => snapshot(run, f.group, f.pick, f.leaderOf));
   }
 }
 
-function target(sim: Simulator, node: NodeId, leaderOf: GroupId | null): NodeId {
-  return (leaderOf === null ? null : sim.leaderOf(leaderOf)) ?? node;
+/** Run an action that the cluster may refuse in its current state; refusals are not errors. */
+function tryAction(action: () => void): null {
+  try {
+    action();
+  } catch (err) {
+    if (!(err instanceof SimActionError)) throw err;
+  }
+  return null;
+}
+
+/** Start a node with the next free id, unless the simulator hosts `maxNodes` already. */
+function addNode(run: RandomRun): void {
+  const sim = run.ctx.sim;
+  if (sim.nodeIds.length >= run.opts.maxNodes) return;
+  let n = 1;
+  while (sim.nodeIds.includes(`n${n}`)) n++;
+  sim.addNode(`n${n}`);
+  run.coverage.added++;
+}
+
+/**
+ * Remove a member (the leader of `leaderOf`, or one chosen by `pick`) if every group has a
+ * leader, no group is in the middle of a change, and every group keeps `minVoters` voters.
+ * A node still joining is not removed (its own retries would add it back).
+ */
+function removeNode(run: RandomRun, pick: number, leaderOf: GroupId | null): void {
+  const sim = run.ctx.sim;
+  const candidates = sim.memberIds.filter((id) => !sim.isJoining(id));
+  if (candidates.length === 0) return;
+  const leader = leaderOf === null ? null : sim.leaderOf(leaderOf);
+  const node =
+    leader !== null && candidates.includes(leader) ? leader : pickNode(sim, pick, candidates);
+  if (sim.memberIds.length - 1 < run.opts.minVoters) return;
+  for (const g of sim.groups) {
+    const conf = sim.confOf(g);
+    if (conf === null || conf.outgoing.length > 0) return;
+    const left = conf.voters.filter((id) => id !== node).length;
+    if (left < run.opts.minVoters) return;
+  }
+  sim.removeNode(node);
+  run.coverage.removed++;
+}
+
+/** Ask the group's leader to hand over to any node (up to date or not, even down or removed). */
+function transferLeader(run: RandomRun, g: GroupId, pick: number): void {
+  const sim = run.ctx.sim;
+  const leader = sim.leaderOf(g);
+  if (leader === null || sim.isPaused(leader)) return;
+  const to = pickNode(sim, pick, sim.nodeIds);
+  sim.transferLeader(g, to);
+  run.coverage.transfers++;
+}
+
+/** Snapshot the group now on its leader (for `leaderOf`) or on a node chosen by `pick`. */
+function snapshot(run: RandomRun, g: GroupId, pick: number, leaderOf: GroupId | null): void {
+  const sim = run.ctx.sim;
+  const node = target(sim, pick, leaderOf === null ? null : g);
+  if (!sim.isUp(node) || sim.isPaused(node)) return;
+  sim.snapshot(node, g);
+  run.coverage.snapshots++;
+}
+
+function target(sim: Simulator, pick: number, leaderOf: GroupId | null): NodeId {
+  return (leaderOf === null ? null : sim.leaderOf(leaderOf)) ?? pickNode(sim, pick);
 }
 
 /** Undo every fault now. */
@@ -350,7 +532,11 @@ function healEverything(sim: Simulator, opts: RandomOptions): void {
 /**
  * After healing: every group elects a leader within the bound, and every write issued then is
  * acknowledged within the bound (a write refused because leadership moved is retried at the
- * new leader, as a Nacos client retries another server).
+ * new leader, as a Nacos client retries another server). With `checkJoins`, every node added
+ * during the run and not removed must also be a voter of every group by twice the bound; today
+ * a joining node sends its self-add only to the leader it last heard of, or else to the members
+ * it booted with, and a member that is not leader refuses without naming the leader, so a
+ * joiner whose leader is stale, or led by a node added after it, retries in vain.
  */
 function checkLiveness(ctx: RunContext, opts: RandomOptions): string | null {
   const sim = ctx.sim;
@@ -374,13 +560,33 @@ function checkLiveness(ctx: RunContext, opts: RandomOptions): string | null {
     }
   }
   const allDone = (): boolean => writes.every((w) => w.acked);
-  if (sim.runUntilTrue(allDone, deadlineMs) || sim.violation !== null) return null;
-  const late = writes.filter((w) => !w.acked);
-  return (
-    `${late.length} of ${writes.length} writes issued ${issuedMs - healedMs} ms after ` +
-    `healing were not acknowledged within ${bound} ms: ` +
-    late.map((w) => w.describe()).join('; ')
-  );
+  if (!sim.runUntilTrue(allDone, deadlineMs)) {
+    if (sim.violation !== null) return null;
+    const late = writes.filter((w) => !w.acked);
+    return (
+      `${late.length} of ${writes.length} writes issued ${issuedMs - healedMs} ms after ` +
+      `healing were not acknowledged within ${bound} ms: ` +
+      late.map((w) => w.describe()).join('; ')
+    );
+  }
+  if (!opts.checkJoins) return null;
+  const joined = (): boolean => pendingJoins(sim).length === 0;
+  if (sim.runUntilTrue(joined, healedMs + 2 * bound) || sim.violation !== null) return null;
+  return `added nodes not yet voters ${2 * bound} ms after healing: ${pendingJoins(sim).join('; ')}`;
+}
+
+/** Added nodes (not removed) that are not yet a voter of some group, as `n6 in nacos_config`. */
+function pendingJoins(sim: Simulator): string[] {
+  const out: string[] = [];
+  for (const id of sim.memberIds) {
+    for (const g of sim.groups) {
+      const conf = sim.confOf(g);
+      if (conf === null || !conf.voters.includes(id) || conf.outgoing.length > 0) {
+        out.push(`${id} in ${g} (${conf === null ? 'no leader' : describeConf(conf)})`);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -402,7 +608,8 @@ class LivenessWrite {
   send(): void {
     const sim = this.ctx.sim;
     if (this.acked || sim.nowMs >= this.deadlineMs) return;
-    const target = sim.leaderOf(this.group) ?? sim.nodeIds[this.attempts % sim.nodeIds.length];
+    const members = sim.memberIds;
+    const target = sim.leaderOf(this.group) ?? members[this.attempts % members.length];
     this.attempts++;
     const content = `s${sim.seed}-live-${this.group}-${this.k}-a${this.attempts}`;
     const h = sim.write(target, this.group, writeOp(this.k, content));
@@ -412,6 +619,9 @@ class LivenessWrite {
       if (h.outcome === 'ok') this.acked = true;
       else sim.at(sim.nowMs + 100, () => this.send());
     };
+    // A node may answer at once (e.g. a leader refusing while it transfers leadership), before
+    // the handler was attached.
+    if (h.outcome !== 'pending') h.onSettle(h);
   }
 
   describe(): string {
@@ -422,30 +632,21 @@ class LivenessWrite {
 }
 
 /**
- * Acknowledged writes are in the leader's committed log, and writes that failed definitely
- * are not (content strings are unique per run).
+ * Acknowledged writes were committed, and writes that failed definitely were not (content
+ * strings are unique per run). Commits are those the checker saw, index by index, so entries
+ * compacted into snapshots count too.
  */
-function checkDurability(ctx: RunContext): string | null {
+function checkDurability(run: RandomRun): string | null {
+  const { ctx } = run;
   const sim = ctx.sim;
   const problems: string[] = [];
   for (const g of sim.groups) {
-    const leader = sim.leaderOf(g);
-    if (leader === null) return `no leader of ${g} to check durability against`;
-    const node = sim.node(leader)!;
-    const log = node.log(g);
-    const commit = node.status(g).commit;
-    const committed = new Set<string>();
-    for (let i = log.firstIndex; i <= commit; i++) {
-      const e = log.entry(i);
-      const op = e === undefined ? undefined : (entryOp(e) as { content?: unknown } | undefined);
-      if (e?.type === 'normal' && typeof op?.content === 'string') committed.add(op.content);
-    }
-    const compacted = log.firstIndex > 1;
+    const committed = run.committed.get(g)!;
     for (const h of ctx.handles) {
       if (h.group !== g || h.kind !== 'write') continue;
       const content = String((h.payload as { content?: unknown }).content);
       const isIn = committed.has(content);
-      if (h.outcome === 'ok' && !isIn && !compacted) {
+      if (h.outcome === 'ok' && !isIn) {
         problems.push(
           `acknowledged write ${h.id} (${content}) at ${h.node} is not in the committed log of ${g}`,
         );

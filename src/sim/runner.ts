@@ -3,8 +3,12 @@
 // when the step fires, evaluates expectations, and sums the run up.
 // Ordering kept: steps fire in file order among steps of the same instant, before any event that
 // the run schedules later for that instant; a step that cannot run (no leader to resolve, an
-// action not supported yet) is recorded as a step error, never skipped silently.
-import type { Entry, GroupId, NodeId, Role } from '../raft/types.ts';
+// action the cluster refuses now) is recorded as a step error, never skipped silently.
+// Membership: expectations that compare nodes ('applied-equal', 'log-equal', 'term') look at the
+// running members of the group (its leader's configuration: voters and learners), so a removed
+// node, which keeps running without receiving entries, and a node still joining are left out;
+// 'committed' without a node counts a majority of the leader's voters.
+import type { ConfState, Entry, GroupId, NodeId, Role } from '../raft/types.ts';
 import type { DurableState, TimingConfig } from '../node/types.ts';
 import { LESSON_TIMING, NACOS_TIMING, writeCommand } from '../node/node.ts';
 import { emptyDurableState } from '../node/storage.ts';
@@ -16,6 +20,7 @@ import type { Action, ExpectStep, InitialNodeState, NodeRef, Scenario, Step } fr
 import { SimActionError, Simulator } from './cluster.ts';
 import type { ClientHandle, SimViolation } from './cluster.ts';
 import type { LinkPolicy, TraceSink } from './network.ts';
+import { describeConf } from './invariants.ts';
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -24,6 +29,10 @@ export interface RunOptions {
   trace?: TraceSink | null;
   recentEvents?: number;
   checkInvariants?: boolean;
+  /** Every node snapshots each group after this many applied entries (default: never). */
+  snapshotIntervalEntries?: number;
+  /** Every node snapshots each group this often, in node-local ms (default: never). */
+  snapshotIntervalMs?: number;
 }
 
 export interface ExpectOutcome {
@@ -53,6 +62,8 @@ export interface GroupSummary {
 export interface NodeSummary {
   up: boolean;
   paused: boolean;
+  /** Removed from the configuration (it keeps running without voting). */
+  removed: boolean;
   /** Live status per group, or for a crashed node what its disk holds (role 'follower'). */
   groups: Record<GroupId, GroupSummary>;
 }
@@ -77,6 +88,8 @@ export interface RunResult {
   stepErrors: StepError[];
   /** Per group, every term that had a leader, in term order. */
   leadersByTerm: Record<GroupId, { term: number; leader: NodeId }[]>;
+  /** Per group, the configuration as its leader sees it at the end (null without a leader). */
+  members: Record<GroupId, ConfState | null>;
   nodes: Record<NodeId, NodeSummary>;
   clients: ClientSummary;
   /** No violation, no failed expectation, no step error. */
@@ -152,6 +165,8 @@ export function buildSimulator(scenario: Scenario, opts: RunOptions = {}): Simul
     recentEvents: opts.recentEvents,
     checkInvariants: opts.checkInvariants,
     readOnly: c.raft?.readOnly,
+    snapshotIntervalEntries: opts.snapshotIntervalEntries,
+    snapshotIntervalMs: opts.snapshotIntervalMs,
   });
   return sim;
 }
@@ -204,8 +219,8 @@ export function runScenario(scenario: Scenario, opts: RunOptions = {}): Scenario
 
 /**
  * Execute one step now. A reference that names nobody now, or an action the cluster refuses
- * (not supported yet, node down), becomes a step error; any other exception is a bug and
- * propagates.
+ * (node down or paused, removing a node still joining), becomes a step error; any other
+ * exception is a bug and propagates.
  */
 export function runStep(ctx: RunContext, step: Step, i: number): void {
   try {
@@ -358,6 +373,11 @@ function runningNodes(sim: Simulator): NodeId[] {
   return sim.nodeIds.filter((id) => sim.isUp(id));
 }
 
+/** Running members of the group: in its leader's configuration (or not removed, without one). */
+function runningMembers(sim: Simulator, g: GroupId): NodeId[] {
+  return runningNodes(sim).filter((id) => sim.isMember(id, g));
+}
+
 function runningLeaders(sim: Simulator, g: GroupId): { id: NodeId; term: number }[] {
   const out: { id: NodeId; term: number }[] = [];
   for (const id of runningNodes(sim)) {
@@ -402,7 +422,7 @@ function expectRole(
 }
 
 function expectTerm(sim: Simulator, g: GroupId, term: number, id: NodeId | undefined): string {
-  const ids = id === undefined ? runningNodes(sim) : [id];
+  const ids = id === undefined ? runningMembers(sim, g) : [id];
   for (const n of ids) {
     const st = sim.status(n, g);
     if (st === null) fail(`expected ${n} in term ${term} of ${g}, but it is down`);
@@ -468,17 +488,17 @@ function expectCommitted(sim: Simulator, step: ExpectStep, id: NodeId | undefine
   return `entry ${index} of ${g} is committed on ${agree.join(', ')}`;
 }
 
-/** The group's voters as the leader (or else any running node) sees them. */
+/** The group's voters as the leader (or else any running member) sees them. */
 function voters(sim: Simulator, g: GroupId): NodeId[] {
   const leader = sim.leaderOf(g);
-  const seer = leader ?? runningNodes(sim)[0];
-  if (seer === undefined) return sim.nodeIds;
+  const seer = leader ?? runningMembers(sim, g)[0];
+  if (seer === undefined) return sim.memberIds;
   return sim.status(seer, g)!.conf.voters;
 }
 
 function expectAppliedEqual(sim: Simulator, g: GroupId, index: number | undefined): string {
-  const ids = runningNodes(sim);
-  if (ids.length === 0) fail(`no running node to compare`);
+  const ids = runningMembers(sim, g);
+  if (ids.length === 0) fail(`no running member of ${g} to compare`);
   let first: string | null = null;
   for (const id of ids) {
     const st = sim.status(id, g)!;
@@ -495,8 +515,8 @@ function expectAppliedEqual(sim: Simulator, g: GroupId, index: number | undefine
 }
 
 function expectLogEqual(sim: Simulator, g: GroupId, index: number | undefined): string {
-  const ids = runningNodes(sim);
-  if (ids.length === 0) fail(`no running node to compare`);
+  const ids = runningMembers(sim, g);
+  if (ids.length === 0) fail(`no running member of ${g} to compare`);
   const logs = ids.map((id) => ({ id, log: sim.node(id)!.log(g) }));
   const last = index ?? logs[0].log.lastIndex;
   for (const { id, log } of logs) {
@@ -545,6 +565,7 @@ export function summarizeRun(ctx: RunContext): RunResult {
     failedExpects,
     stepErrors: ctx.stepErrors,
     leadersByTerm: leadersByTerm(sim),
+    members: Object.fromEntries(sim.groups.map((g) => [g, sim.confOf(g)])),
     nodes: nodeSummaries(sim),
     clients: clientSummary(ctx.handles),
     ok: sim.violation === null && failedExpects.length === 0 && ctx.stepErrors.length === 0,
@@ -576,7 +597,7 @@ function nodeSummaries(sim: Simulator): Record<NodeId, NodeSummary> {
         groups[g] = { role: 'follower', term, commit, applied: 0, lastIndex };
       }
     }
-    out[id] = { up: sim.isUp(id), paused: sim.isPaused(id), groups };
+    out[id] = { up: sim.isUp(id), paused: sim.isPaused(id), removed: sim.isRemoved(id), groups };
   }
   return out;
 }
@@ -600,7 +621,7 @@ export function formatRunResult(r: RunResult): string {
     lines.push(`leaders of ${g} by term: ${list}`);
   }
   for (const [id, n] of Object.entries(r.nodes)) {
-    const state = !n.up ? 'down' : n.paused ? 'paused' : 'up';
+    const state = (!n.up ? 'down' : n.paused ? 'paused' : 'up') + (n.removed ? ' removed' : '');
     const groups = Object.entries(n.groups)
       .map(
         ([g, s]) =>
@@ -608,6 +629,9 @@ export function formatRunResult(r: RunResult): string {
       )
       .join('; ');
     lines.push(`  ${id} ${state.padEnd(6)} ${groups}`);
+  }
+  for (const [g, m] of Object.entries(r.members)) {
+    lines.push(`members of ${g}: ${m === null ? 'no leader' : describeConf(m)}`);
   }
   const c = r.clients;
   lines.push(

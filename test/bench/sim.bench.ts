@@ -1,8 +1,13 @@
 // Simulator throughput: a 5-node cluster commits 100,000 writes without faults, once without
 // trace recording and once with it. Prints simulated messages and committed writes per wall-clock
-// second and peak memory. Run with `npm run bench:sim` (tsx --expose-gc). A last, diagnostic
-// run stubs the config store's apply to show how much of the time the state machine takes.
-// BENCH_WRITES and BENCH_WINDOW change the write count and the number in flight.
+// second and peak memory. Run with `npm run bench:sim` (tsx --expose-gc). A diagnostic run stubs
+// the config store's apply to show how much of the time the state machine takes.
+// Memory: a last run commits 1,000,000 writes with every node snapshotting every 10,000 entries
+// (logs compacted behind), invariants checked, and reports the peak heap: the sampled peak of
+// heapUsed and the peak of the live heap after a full GC (the bounded part; goal < 200 MB),
+// with the invariant checker's per-index records at the end (pruned below the snapshots).
+// BENCH_WRITES and BENCH_WINDOW change the write count and the number in flight of the
+// throughput runs; BENCH_MEMORY_WRITES that of the memory run; BENCH_ONLY=memory runs it alone.
 // Ordering kept: a fixed window of writes is in flight at the leader; each settled write issues
 // the next, so the run is deterministic (seeded) and only wall-clock time varies.
 import { Simulator } from '../../src/sim/cluster.ts';
@@ -22,6 +27,10 @@ interface BenchConfig {
   checkInvariants: boolean;
   /** Diagnostic: replace the config store's apply by a constant, to show the state machine's share. */
   stubApply?: boolean;
+  /** Every node snapshots after this many applied entries. */
+  snapshotIntervalEntries?: number;
+  /** Run a full GC and sample the live heap after every this many settled writes. */
+  gcEveryWrites?: number;
 }
 
 interface BenchResult {
@@ -34,7 +43,12 @@ interface BenchResult {
   events: number;
   peakRssMb: number;
   peakHeapMb: number;
+  /** Peak of heapUsed right after a full GC (0 when not measured). */
+  peakLiveHeapMb: number;
   traceEvents: number;
+  /** The invariant checker's per-index records at the end, and the leader's log range. */
+  checkerRecords: number;
+  logRange: [number, number];
 }
 
 function gc(): void {
@@ -64,6 +78,7 @@ function runOnce(cfg: BenchConfig): BenchResult {
     trace: recorder,
     recentEvents: cfg.trace ? 30 : 0,
     checkInvariants: cfg.checkInvariants,
+    snapshotIntervalEntries: cfg.snapshotIntervalEntries,
   });
   sim.start();
   sim.runUntilTrue(() => sim.leaderOf(GROUP) !== null, 60_000);
@@ -76,15 +91,22 @@ function runOnce(cfg: BenchConfig): BenchResult {
   let failed = 0;
   let peakRss = 0;
   let peakHeap = 0;
+  let peakLive = 0;
   const sample = (): void => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   };
+  const sampleLive = (): void => {
+    gc();
+    peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
+  };
   const onSettle = (h: ClientHandle): void => {
     if (h.outcome === 'ok') committed++;
     else failed++;
-    if ((committed + failed) % 5000 === 0) sample();
+    const settled = committed + failed;
+    if (settled % 5000 === 0) sample();
+    if (cfg.gcEveryWrites !== undefined && settled % cfg.gcEveryWrites === 0) sampleLive();
     if (issued < cfg.writes) issue();
   };
   const issue = (): void => {
@@ -106,7 +128,9 @@ function runOnce(cfg: BenchConfig): BenchResult {
   sim.runUntilTrue(() => committed + failed === cfg.writes, sim.nowMs + 3_600_000);
   const wallMs = performance.now() - t0;
   sample();
+  if (cfg.gcEveryWrites !== undefined) sampleLive();
   if (sim.violation) throw new Error(`bench: violation ${JSON.stringify(sim.violation)}`);
+  const log = sim.node(leader)!.log(GROUP);
   return {
     label: cfg.label,
     wallMs,
@@ -117,7 +141,10 @@ function runOnce(cfg: BenchConfig): BenchResult {
     events: sim.stats.events - eventsBefore,
     peakRssMb: peakRss / 2 ** 20,
     peakHeapMb: peakHeap / 2 ** 20,
+    peakLiveHeapMb: peakLive / 2 ** 20,
     traceEvents: recorder?.size ?? 0,
+    checkerRecords: sim.checker?.recordCount(GROUP) ?? 0,
+    logRange: [log.firstIndex, log.lastIndex],
   };
 }
 
@@ -129,16 +156,28 @@ function print(r: BenchResult): void {
       `${perSec(r.messages).padStart(9)} msgs/s | ${perSec(r.committed).padStart(7)} writes/s | ` +
       `${perSec(r.events).padStart(9)} events/s | ` +
       `peak rss ${r.peakRssMb.toFixed(0)} MB, heap ${r.peakHeapMb.toFixed(0)} MB` +
+      (r.peakLiveHeapMb > 0 ? `, live heap after GC ${r.peakLiveHeapMb.toFixed(0)} MB` : '') +
       (r.traceEvents > 0 ? ` | ${r.traceEvents.toLocaleString('en-US')} trace events` : '') +
       (r.failed > 0 ? ` | ${r.failed} writes failed` : ''),
   );
 }
 
+/** The memory run's verdict: the numbers the 200 MB goal is about. */
+function printMemory(r: BenchResult): void {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  console.log(
+    `memory: ${fmt(r.committed)} writes committed; peak heap ${r.peakHeapMb.toFixed(0)} MB ` +
+      `(sampled heapUsed), peak live heap ${r.peakLiveHeapMb.toFixed(0)} MB after GC ` +
+      `(goal < 200 MB: ${r.peakHeapMb < 200 ? 'met' : 'NOT met'}); leader log holds ` +
+      `[${fmt(r.logRange[0])}, ${fmt(r.logRange[1])}]; invariant checker holds ` +
+      `${fmt(r.checkerRecords)} per-index records`,
+  );
+}
+
 const writes = Number(process.env.BENCH_WRITES ?? 100_000);
 const windowSize = Number(process.env.BENCH_WINDOW ?? 256);
-console.log(
-  `5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`,
-);
+const memoryWrites = Number(process.env.BENCH_MEMORY_WRITES ?? 1_000_000);
+const only = process.env.BENCH_ONLY;
 if (!(globalThis as { gc?: unknown }).gc)
   console.log('(run with --expose-gc for clean memory figures)');
 const runs: BenchConfig[] = [
@@ -172,4 +211,24 @@ const runs: BenchConfig[] = [
     stubApply: true,
   },
 ];
-for (const cfg of runs) print(runBench(cfg));
+if (only !== 'memory') {
+  console.log(
+    `5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`,
+  );
+  for (const cfg of runs) print(runBench(cfg));
+}
+console.log(
+  `5 nodes, ${memoryWrites.toLocaleString('en-US')} writes, ${windowSize} in flight, ` +
+    'snapshots every 10,000 entries, no faults',
+);
+const memory = runBench({
+  label: 'memory: snapshots, invariants checked',
+  writes: memoryWrites,
+  windowSize,
+  trace: false,
+  checkInvariants: true,
+  snapshotIntervalEntries: 10_000,
+  gcEveryWrites: 100_000,
+});
+print(memory);
+printMemory(memory);

@@ -93,17 +93,26 @@ describe('runScenario', () => {
     expect(leaders.at(-1)!.leader).not.toBe(crashed[0]);
   });
 
-  it('reports a reference that names nobody and an action not supported yet', () => {
+  it('reports a reference that names nobody and an action the cluster refuses', () => {
     const { result } = runScenario(
       scenario([
         { at: 0, do: 'crash', node: `@leader:${G}` },
+        { at: 50, do: 'crash', node: 'n1' },
         { at: 100, do: 'snapshot', node: 'n1', group: G },
+        { at: 100, do: 'add-node', node: 'n4' },
+        { at: 200, do: 'remove-node', node: 'n4' },
       ]),
     );
     expect(result.ok).toBe(false);
     expect(result.stepErrors).toEqual([
       { step: 0, at: 0, action: 'crash', message: `@leader:${G}: no running node leads ${G}` },
-      { step: 1, at: 100, action: 'snapshot', message: 'snapshot is not yet supported' },
+      { step: 2, at: 100, action: 'snapshot', message: 'snapshot: n1 is down' },
+      {
+        step: 4,
+        at: 200,
+        action: 'remove-node',
+        message: 'remove-node: n4 is still joining (its own retries would add it back)',
+      },
     ]);
   });
 
