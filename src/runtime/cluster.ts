@@ -8,6 +8,7 @@
 // `send` comes before its `recv` even though they reach the main thread in different batches.
 // A crash is worker.terminate() at once, with no cleanup: whatever the node had not made durable
 // or not yet reported is gone, as in a real crash.
+import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import { transfer, wrap, type Remote } from 'comlink';
 import { LESSON_TIMING, NACOS_TIMING } from '../node/node.ts';
 import {
@@ -559,8 +560,8 @@ export class Cluster {
 
   private async submit(id: NodeId, req: ClientRequest, payload: unknown): Promise<ClientReply> {
     const s = this.slot(id);
-    const history = this.traceOn ? historyOf(req, payload) : null;
-    if (history) this.record(id, { type: 'invoke', ...history });
+    const call = this.traceOn ? describeRequest(req.group, req.kind, payload) : null;
+    if (call) this.record(id, { type: 'invoke', ...call, process: req.id });
     let reply: ClientReply;
     const serving = s.state === 'running' || s.state === 'removing';
     if (s.inc === null || !s.inc.ready || !serving) {
@@ -572,10 +573,9 @@ export class Cluster {
         reply = { ok: false, error: errorText(err), indeterminate: true };
       }
     }
-    if (history) {
-      const definite = !reply.ok && !reply.indeterminate;
-      const type = reply.ok ? 'ok' : definite ? 'fail' : 'info';
-      this.record(id, { type, ...history, result: reply.ok ? reply.value : reply.error });
+    if (call) {
+      const { type, result } = describeOutcome(call, reply);
+      this.record(id, { type, ...call, process: req.id, result });
     }
     return reply;
   }
@@ -934,20 +934,6 @@ export function leaderIn(statuses: Map<NodeId, NodeStatus>, group: GroupId): Nod
 }
 
 /** A client history event's fields (as the simulator records them). */
-function historyOf(
-  req: ClientRequest,
-  payload: unknown,
-): { group: GroupId; process: string; op: string; key: string; value: unknown } {
-  const p = (payload ?? {}) as Record<string, unknown>;
-  return {
-    group: req.group,
-    process: req.id,
-    op: typeof p.type === 'string' ? p.type : req.kind,
-    key: typeof p.dataId === 'string' ? p.dataId : '',
-    value: p.content ?? null,
-  };
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -24,7 +24,9 @@ const USAGE = `usage:
   npm run sim -- --random --seeds A-B [--nodes N] [--no-check-joins] [--trace OUT.jsonl]
       run random fault schedules for seeds A..B (or one seed N): network and process faults,
       nodes added and removed, leadership transfers, snapshots (some seeds also snapshot every
-      few entries); then heal and check liveness and durability; prints what the runs exercised;
+      few entries), with clients running a mixed config/registry workload through every node;
+      then heal and check liveness, durability and that the client history is linearizable
+      (a history that is not counts as a violation); prints what the runs exercised;
       every added node must become a voter after healing (--no-check-joins skips that);
       --trace writes the trace of the first failing seed (or of the last seed when none fails)`;
 
@@ -144,7 +146,9 @@ function runRandomSeeds(args: Args): number {
   let firstFailure: number | null = null;
   const coverage = emptyCoverage();
   let compactingSeeds = 0;
+  let historyOps = 0;
   const tally = (r: RandomResult): void => {
+    historyOps += r.historyOps;
     for (const key of Object.keys(coverage) as (keyof RandomCoverage)[]) {
       coverage[key] += r.coverage[key];
     }
@@ -172,7 +176,8 @@ function runRandomSeeds(args: Args): number {
     `exercised: ${c.added} nodes added, ${c.removed} removed, ${c.transfers} leadership ` +
       `transfers, ${c.snapshots} snapshots on demand (${compactingSeeds} seeds also snapshot ` +
       `every few entries), ${c.confEntries} joint/stable configuration entries committed, ` +
-      `${c.installSnapshots} InstallSnapshot messages`,
+      `${c.installSnapshots} InstallSnapshot messages; ` +
+      `${historyOps} client operations checked for linearizability`,
   );
   console.log(`${total} seeds, ${violations} violations, ${livenessFailures} liveness failures`);
   return violations + livenessFailures === 0 ? 0 : 1;
@@ -211,6 +216,9 @@ function runOneSeed(
     for (const line of formatViolation(again.violation)) console.log(`  ${line}`);
   } else if (again.durability !== null) {
     console.log(`${where}: DURABILITY ${again.durability}`);
+  } else if (again.history !== null) {
+    console.log(`${where}: NOT LINEARIZABLE`);
+    for (const line of again.history.split('\n')) console.log(`  ${line}`);
   } else {
     console.log(`${where}: LIVENESS ${again.liveness}`);
   }

@@ -3,6 +3,7 @@
 // history goes to a HistoryLog for the linearizability checker. After an outcome-unknown (`info`)
 // answer a client continues under a new process name, as Jepsen does, since its previous
 // operation may still be in flight.
+import type { SeededRng } from '../raft/rand.ts';
 import type { NodeId } from '../raft/types.ts';
 import type { Simulator } from './cluster.ts';
 import { HistoryLog, type ClientOp, type Workload } from './workload.ts';
@@ -32,6 +33,8 @@ export interface ClientOptions {
   untilMs?: number;
   /** Keep per-operation latencies (the benchmark wants them). */
   keepLatencies?: boolean;
+  /** The clients' own random stream (default: forked from the simulator's). */
+  rng?: SeededRng;
 }
 
 export function startClients(
@@ -41,7 +44,7 @@ export function startClients(
 ): ClientDriver {
   const history = new HistoryLog();
   const stats: ClientStats = { ok: 0, fail: 0, info: 0, latenciesMs: [] };
-  const rng = sim.random.fork();
+  const rng = opts.rng ?? sim.random.fork();
   const thinkMsMax = opts.thinkMsMax ?? 50;
   let stopped = false;
   let inFlight = 0;
@@ -56,7 +59,7 @@ export function startClients(
     const node: NodeId = rng.pick(up);
     const process = `c${client}.${generation}`;
     const op: ClientOp = workload.next(process);
-    history.invoke(node, sim.nowMs, process, op);
+    const call = history.invoke(node, sim.nowMs, process, op);
     inFlight++;
     const handle =
       op.kind === 'write'
@@ -65,14 +68,15 @@ export function startClients(
     const done = (): void => {
       inFlight--;
       const reply = handle.outcome === 'ok' || handle.outcome === 'fail' ? handle.reply : null;
-      history.complete(node, sim.nowMs, process, op, reply);
-      const last = history.events[history.events.length - 1];
-      if (last.type === 'ok') {
+      const outcome = call ? history.complete(node, sim.nowMs, process, call, reply) : null;
+      if (call && outcome) workload.observe(process, call, outcome.type, outcome.result);
+      const type = outcome?.type ?? (reply?.ok ? 'ok' : 'fail');
+      if (type === 'ok') {
         stats.ok++;
         if (opts.keepLatencies) stats.latenciesMs.push(sim.nowMs - handle.invokedMs);
-      } else if (last.type === 'fail') stats.fail++;
+      } else if (type === 'fail') stats.fail++;
       else stats.info++;
-      const next = last.type === 'info' ? generation + 1 : generation;
+      const next = type === 'info' ? generation + 1 : generation;
       sim.at(sim.nowMs + 1 + rng.int(thinkMsMax), () => issue(client, next));
     };
     if (handle.outcome !== 'pending') done();

@@ -16,6 +16,7 @@
 // leader no longer replicates to it and, once its log holds the change, it no longer campaigns.
 // (In Nacos it would be decommissioned; keeping it shows that a removed server cannot disrupt
 // the cluster.) It restarts without `join`, so it does not add itself back.
+import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type {
@@ -910,7 +911,10 @@ export class Simulator {
       settledMs: -1,
       onSettle: null,
     };
-    if (this.tap.enabled) this.record(id, historyEvent('invoke', handle, undefined));
+    if (this.tap.enabled) {
+      const call = describeRequest(req.group, req.kind, payload);
+      if (call) this.record(id, { type: 'invoke', ...call, process: handle.id });
+    }
     if (host.node === null) {
       this.settle(handle, 'fail', { ok: false, error: `node ${id} is down` });
       return handle;
@@ -995,27 +999,15 @@ export class Simulator {
     this.pending.delete(handle.id);
     this.hosts.get(handle.node)?.waiting.delete(handle);
     if (this.tap.enabled) {
-      const definite = outcome === 'fail' && !(reply !== null && !reply.ok && reply.indeterminate);
-      const type = outcome === 'ok' ? 'ok' : definite ? 'fail' : 'info';
-      const result = reply === null ? outcome : reply.ok ? reply.value : reply.error;
-      this.record(handle.node, historyEvent(type, handle, result));
+      const call = describeRequest(handle.group, handle.kind, handle.payload);
+      if (call) {
+        const answered = outcome === 'ok' || outcome === 'fail' ? reply : null;
+        const { type, result } = describeOutcome(call, answered);
+        this.record(handle.node, { type, ...call, process: handle.id, result });
+      }
     }
     handle.onSettle?.(handle);
   }
-}
-
-/** A client history event (invoke/ok/fail/info) in the shape an external checker reads. */
-function historyEvent(
-  type: 'invoke' | 'ok' | 'fail' | 'info',
-  h: ClientHandle,
-  result: unknown,
-): TraceBody {
-  const p = (h.payload ?? {}) as Record<string, unknown>;
-  const op = typeof p.type === 'string' ? p.type : h.kind;
-  const key = typeof p.dataId === 'string' ? p.dataId : '';
-  const value = p.content ?? null;
-  const base = { group: h.group, process: h.id, op, key, value };
-  return type === 'invoke' ? { type, ...base } : { type, ...base, result };
 }
 
 /**

@@ -16,6 +16,10 @@
 // SeededRng(seed) alone, targets are resolved when a fault fires from numbers drawn in the plan
 // and the simulator's state, and the simulator is seeded with the same seed, so a seed
 // reproduces its run exactly.
+import { startClients } from './clients.ts';
+import { Workload } from './workload.ts';
+import { checkHistory } from '../trace/linearizability.ts';
+import { CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP, defaultModels } from '../trace/models.ts';
 import type { ConfChange, Entry, GroupId, NodeId } from '../raft/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { Scenario } from './scenario.ts';
@@ -133,11 +137,17 @@ export interface RandomOptions {
    * can stay out for good (see checkLiveness).
    */
   checkJoins: boolean;
+  /**
+   * Closed-loop clients driving a mixed config-store / instance-registry workload through
+   * every node during the fault phase; their history is checked for linearizability at the end
+   * (0 turns them off). Only the groups with a client model are driven.
+   */
+  clients: number;
 }
 
 export const DEFAULT_RANDOM_OPTIONS: RandomOptions = {
   nodes: 5,
-  groups: ['nacos_config'],
+  groups: ['nacos_config', 'naming_persistent_service_v2'],
   profiles: ['nacos', 'lesson'],
   faultPhaseMs: 60_000,
   meanFaultGapMs: 3_000,
@@ -152,7 +162,11 @@ export const DEFAULT_RANDOM_OPTIONS: RandomOptions = {
   minVoters: 3,
   snapshotIntervals: [0, 0, 10, 25, 100],
   checkJoins: true,
+  clients: 12,
 };
+
+/** Groups the simulated clients have a model for. */
+const CLIENT_GROUPS: readonly GroupId[] = [CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP];
 
 export interface RandomResult {
   seed: number;
@@ -163,6 +177,10 @@ export interface RandomResult {
   liveness: string | null;
   /** Acknowledged writes missing from the committed log, or failed writes found in it. */
   durability: string | null;
+  /** The client history is not linearizable (the smallest failing key's operations), or null. */
+  history: string | null;
+  /** Operations in the checked history, and the check's search steps. */
+  historyOps: number;
   faults: number;
   snapshotIntervalEntries: number;
   /** What the run did to the cluster, for coverage reports. */
@@ -279,13 +297,28 @@ function randomWrites(rng: SeededRng, seed: number, opts: RandomOptions): Planne
   for (let t = gap(rng, mean); t < opts.faultPhaseMs; t += gap(rng, mean)) {
     const group = rng.pick(opts.groups);
     const pick = rng.chance(opts.leaderWriteShare) ? null : rng.float();
-    writes.push({ atMs: t, group, pick, op: writeOp(rng.int(8), `s${seed}-w${k++}`) });
+    writes.push({ atMs: t, group, pick, op: writeOp(group, rng.int(8), `s${seed}-w${k++}`) });
   }
   return writes;
 }
 
-function writeOp(key: number, content: string): Record<string, unknown> {
-  return { type: 'publish', dataId: `key-${key}`, group: 'DEFAULT_GROUP', content };
+/**
+ * A write to `group` carrying `tag`, a string unique in the run, so the durability check can
+ * find it in the committed log: a config's content, or a registered instance's metadata.
+ */
+function writeOp(group: GroupId, key: number, tag: string): Record<string, unknown> {
+  if (group === INSTANCE_REGISTRY_GROUP) {
+    const instance = { ip: '10.9.0.1', port: 9000 + key, metadata: { tag } };
+    return { type: 'ADD', service: `key-${key}`, instance };
+  }
+  return { type: 'publish', dataId: `key-${key}`, group: 'DEFAULT_GROUP', content: tag };
+}
+
+/** The tag of a write made by writeOp, or undefined. */
+function writeTag(op: unknown): string | undefined {
+  const o = (op ?? {}) as { content?: unknown; instance?: { metadata?: { tag?: unknown } } };
+  const tag = o.content ?? o.instance?.metadata?.tag;
+  return typeof tag === 'string' ? tag : undefined;
 }
 
 // ---- run -------------------------------------------------------------------------------------
@@ -337,11 +370,32 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
   sim.checker!.onCommitted = (g, _i, e) => noteCommitted(run, g, e);
   for (const f of plan.faults) scheduleFault(run, f);
   for (const w of plan.writes) sim.at(w.atMs, () => issueWrite(ctx, w));
+  const clientGroups = opts.groups.filter((g) => CLIENT_GROUPS.includes(g));
+  const clients =
+    opts.clients > 0 && clientGroups.length > 0
+      ? startClients(
+          sim,
+          new Workload(new SeededRng(seed ^ 0x5eed), {
+            groups: clientGroups,
+            clients: opts.clients,
+          }),
+          { clients: opts.clients, untilMs: opts.faultPhaseMs, rng: new SeededRng(seed ^ 0xc11e) },
+        )
+      : null;
   sim.runUntil(opts.faultPhaseMs);
   let liveness: string | null = null;
   let durability: string | null = null;
   if (sim.violation === null) liveness = checkLiveness(ctx, opts);
   if (sim.violation === null && liveness === null) durability = checkDurability(run);
+  let history: string | null = null;
+  let historyOps = 0;
+  if (clients !== null && sim.violation === null) {
+    // Liveness ran long past the fault phase, so every client operation has completed.
+    const verdict = checkHistory(clients.history.events, defaultModels());
+    if (verdict.ok === true) historyOps = verdict.operations;
+    else if (verdict.ok === false) history = verdict.message;
+    else history = `history check inconclusive: ${verdict.reason}`;
+  }
   const summary = summarizeRun(ctx);
   run.coverage.installSnapshots = sim.stats.installSnapshots;
   return {
@@ -350,13 +404,15 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     violation: sim.violation,
     liveness,
     durability,
+    history,
+    historyOps,
     faults: plan.faults.length,
     snapshotIntervalEntries: plan.snapshotIntervalEntries,
     coverage: run.coverage,
     leaderTerms: Object.values(summary.leadersByTerm).reduce((n, l) => n + l.length, 0),
     clients: summary.clients,
     endMs: sim.nowMs,
-    ok: sim.violation === null && liveness === null && durability === null,
+    ok: sim.violation === null && liveness === null && durability === null && history === null,
   };
 }
 
@@ -367,8 +423,8 @@ function noteCommitted(run: RandomRun, g: GroupId, e: Entry | undefined): void {
     if ((e.data as ConfChange).phase !== 'simple') run.coverage.confEntries++;
     return;
   }
-  const op = e.type === 'normal' ? (entryOp(e) as { content?: unknown } | undefined) : undefined;
-  if (typeof op?.content === 'string') run.committed.get(g)!.add(op.content);
+  const tag = e.type === 'normal' ? writeTag(entryOp(e)) : undefined;
+  if (tag !== undefined) run.committed.get(g)!.add(tag);
 }
 
 function issueWrite(ctx: RunContext, w: PlannedWrite): void {
@@ -612,7 +668,7 @@ class LivenessWrite {
     const target = sim.leaderOf(this.group) ?? members[this.attempts % members.length];
     this.attempts++;
     const content = `s${sim.seed}-live-${this.group}-${this.k}-a${this.attempts}`;
-    const h = sim.write(target, this.group, writeOp(this.k, content));
+    const h = sim.write(target, this.group, writeOp(this.group, this.k, content));
     this.ctx.handles.push(h);
     this.last = h;
     h.onSettle = () => {
@@ -644,7 +700,7 @@ function checkDurability(run: RandomRun): string | null {
     const committed = run.committed.get(g)!;
     for (const h of ctx.handles) {
       if (h.group !== g || h.kind !== 'write') continue;
-      const content = String((h.payload as { content?: unknown }).content);
+      const content = String(writeTag(h.payload));
       const isIn = committed.has(content);
       if (h.outcome === 'ok' && !isIn) {
         problems.push(

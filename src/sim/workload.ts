@@ -1,14 +1,14 @@
-// Simulated clients and their history. A Workload draws client operations for the config store
-// and the instance registry from a seeded generator and records each one as the history events
-// the linearizability checker reads (src/trace/models.ts owns their shapes): `invoke` when the
-// client sends, then `ok` (took effect, with the answer), `fail` (certainly did not take effect)
-// or `info` (outcome unknown: a timeout, a crash, a write in flight when its leader changed).
-// Keys are spread so that about `clientsPerKeyMax` clients at most share one key, which keeps the
-// check tractable (Porcupine's search is exponential in the concurrency of one key).
+// Simulated clients' operations and their history. A Workload draws client operations for the
+// config store and the instance registry from a seeded generator; a HistoryLog records each as
+// the history events the linearizability checker reads, through the same mapping every host
+// uses (src/trace/clientHistory.ts). Keys are spread so that about `clientsPerKeyMax` clients
+// at most share one key, which keeps the check tractable (the search is exponential in the
+// concurrency of one key).
 import type { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { ClientReply } from '../node/types.ts';
 import type { TraceBody, TraceEvent } from '../trace/events.ts';
+import { describeOutcome, describeRequest, type HistoryCall } from '../trace/clientHistory.ts';
 import {
   CONFIG_STORE_GROUP,
   INSTANCE_REGISTRY_GROUP,
@@ -16,19 +16,11 @@ import {
   contentMd5,
 } from '../trace/models.ts';
 
-export type HistoryBody = Extract<TraceBody, { type: 'invoke' | 'ok' | 'fail' | 'info' }>;
-
-/** One client operation: what to send, and how its answer reads as history. */
+/** One client operation, as the node takes it. */
 export interface ClientOp {
   group: GroupId;
   kind: 'write' | 'read';
-  /** The write op or read query as the node takes it. */
   payload: unknown;
-  op: string;
-  key: string;
-  value: unknown;
-  /** The history `ok` result for a successful reply, or null when the reply means `fail`. */
-  result(value: unknown): { outcome: 'ok' | 'fail'; result: unknown };
 }
 
 export interface WorkloadOptions {
@@ -41,12 +33,6 @@ export interface WorkloadOptions {
   readRatio?: number;
 }
 
-interface ReplyValue {
-  success?: boolean;
-  data?: unknown;
-  errMsg?: string;
-}
-
 const SUPPORTED: readonly GroupId[] = [CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP];
 
 export class Workload {
@@ -54,7 +40,7 @@ export class Workload {
   readonly keysPerGroup: number;
   private readonly readRatio: number;
   private nextValue = 1;
-  /** The content each client last saw per config key, for CAS attempts. */
+  /** The content each client last saw per config key, for its CAS attempts. */
   private readonly seen = new Map<string, string | null>();
 
   constructor(
@@ -70,8 +56,7 @@ export class Workload {
     }
     this.groups = [...opts.groups];
     const perKey = opts.clientsPerKeyMax ?? 8;
-    // Clients pick keys uniformly; with keys ≥ clients / perKey × 2 the expected sharing per
-    // key stays well under the bound.
+    // Clients pick keys uniformly; twice the keys the bound needs keeps sharing well under it.
     this.keysPerGroup = Math.max(1, Math.ceil((2 * opts.clients) / (perKey * this.groups.length)));
     this.readRatio = opts.readRatio ?? 0.4;
   }
@@ -85,146 +70,74 @@ export class Workload {
       : this.registryOp(`svc-${k}`);
   }
 
+  /** Learn from an outcome what the client now knows (for later CAS attempts). */
+  observe(process: string, call: HistoryCall, type: string, result: unknown): void {
+    if (call.group !== CONFIG_STORE_GROUP || type !== 'ok') return;
+    const key = `${process}|${call.key}`;
+    const r = result as { found?: boolean; content?: string } | boolean | null;
+    if (call.op === 'get' && typeof r === 'object' && r !== null) {
+      this.seen.set(key, r.found ? r.content! : null);
+    } else if (call.op === 'put') this.seen.set(key, call.value as string);
+    else if (call.op === 'cas' && r === true) {
+      this.seen.set(key, (call.value as { content: string }).content);
+    } else if (call.op === 'remove') this.seen.set(key, null);
+  }
+
   private configOp(process: string, dataId: string): ClientOp {
-    const key = configKey(dataId);
+    const group = CONFIG_STORE_GROUP;
     if (this.rng.chance(this.readRatio)) {
-      return {
-        group: CONFIG_STORE_GROUP,
-        kind: 'read',
-        payload: { type: 'get', dataId },
-        op: 'get',
-        key,
-        value: null,
-        result: (v) => {
-          const d = (v as ReplyValue).data as { found: boolean; content?: string };
-          this.seen.set(`${process}|${key}`, d.found ? d.content! : null);
-          return {
-            outcome: 'ok',
-            result: d.found ? { found: true, content: d.content } : { found: false },
-          };
-        },
-      };
+      return { group, kind: 'read', payload: { type: 'get', dataId } };
     }
     const content = `v${this.nextValue++}`;
     const roll = this.rng.float();
     if (roll < 0.2) {
       // CAS on what this client last saw ('' expects the item absent).
-      const last = this.seen.get(`${process}|${key}`);
+      const last = this.seen.get(`${process}|${configKey(dataId)}`);
       const casMd5 = last === undefined || last === null ? '' : contentMd5(last);
-      return {
-        group: CONFIG_STORE_GROUP,
-        kind: 'write',
-        payload: { type: 'publish', dataId, content, casMd5 },
-        op: 'cas',
-        key,
-        value: { content, casMd5 },
-        // The leader answers a conflict normally with success=false: it took no effect.
-        result: (v) => ({ outcome: 'ok', result: (v as ReplyValue).success === true }),
-      };
+      return { group, kind: 'write', payload: { type: 'publish', dataId, content, casMd5 } };
     }
-    if (roll < 0.3) {
-      return {
-        group: CONFIG_STORE_GROUP,
-        kind: 'write',
-        payload: { type: 'remove', dataId },
-        op: 'remove',
-        key,
-        value: null,
-        result: (v) => ({ outcome: 'ok', result: (v as ReplyValue).data === true }),
-      };
-    }
-    return {
-      group: CONFIG_STORE_GROUP,
-      kind: 'write',
-      payload: { type: 'publish', dataId, content },
-      op: 'put',
-      key,
-      value: content,
-      result: () => ({ outcome: 'ok', result: null }),
-    };
+    if (roll < 0.3) return { group, kind: 'write', payload: { type: 'remove', dataId } };
+    return { group, kind: 'write', payload: { type: 'publish', dataId, content } };
   }
 
   private registryOp(service: string): ClientOp {
+    const group = INSTANCE_REGISTRY_GROUP;
     if (this.rng.chance(this.readRatio)) {
-      return {
-        group: INSTANCE_REGISTRY_GROUP,
-        kind: 'read',
-        payload: { type: 'instances', service },
-        op: 'list',
-        key: service,
-        value: null,
-        result: (v) => {
-          const list = (v as ReplyValue).data as { ip: string; port: number }[];
-          return { outcome: 'ok', result: list.map((i) => `${i.ip}:${i.port}`) };
-        },
-      };
+      return { group, kind: 'read', payload: { type: 'instances', service } };
     }
-    const port = 8000 + this.rng.int(4);
-    const instance = { ip: '10.0.0.1', port };
-    const register = this.rng.chance(0.6);
-    return {
-      group: INSTANCE_REGISTRY_GROUP,
-      kind: 'write',
-      payload: { type: register ? 'ADD' : 'DELETE', service, instance },
-      op: register ? 'register' : 'deregister',
-      key: service,
-      value: `${instance.ip}:${port}`,
-      result: () => ({ outcome: 'ok', result: null }),
-    };
+    const instance = { ip: '10.0.0.1', port: 8000 + this.rng.int(4) };
+    const type = this.rng.chance(0.6) ? 'ADD' : 'DELETE';
+    return { group, kind: 'write', payload: { type, service, instance } };
   }
 }
 
-/** The history outcome of a client reply. */
-export function historyOutcome(
-  op: ClientOp,
-  reply: ClientReply | null,
-): { type: 'ok' | 'fail' | 'info'; result: unknown } {
-  if (reply === null) return { type: 'info', result: 'no answer' };
-  if (!reply.ok) {
-    // A read that failed or timed out took no effect either way.
-    if (reply.indeterminate && op.kind === 'write') return { type: 'info', result: reply.error };
-    return { type: 'fail', result: reply.error };
-  }
-  const r = op.result(reply.value);
-  return { type: r.outcome, result: r.result };
-}
+type HistoryBody = Extract<TraceBody, { type: 'invoke' | 'ok' | 'fail' | 'info' }>;
 
 /** Collects history events with their own sequence numbers (independent of the full trace). */
 export class HistoryLog {
   readonly events: TraceEvent[] = [];
   private seq = 0;
 
-  record(node: NodeId, t: number, body: HistoryBody): void {
+  private record(node: NodeId, t: number, body: HistoryBody): void {
     this.events.push({ ...body, seq: this.seq++, t, node } as TraceEvent);
   }
 
-  invoke(node: NodeId, t: number, process: string, op: ClientOp): void {
-    this.record(node, t, {
-      type: 'invoke',
-      group: op.group,
-      process,
-      op: op.op,
-      key: op.key,
-      value: op.value,
-    });
+  /** Record the invocation; returns the call to complete later (null: not part of a history). */
+  invoke(node: NodeId, t: number, process: string, op: ClientOp): HistoryCall | null {
+    const call = describeRequest(op.group, op.kind, op.payload);
+    if (call) this.record(node, t, { type: 'invoke', ...call, process });
+    return call;
   }
 
   complete(
     node: NodeId,
     t: number,
     process: string,
-    op: ClientOp,
+    call: HistoryCall,
     reply: ClientReply | null,
-  ): void {
-    const { type, result } = historyOutcome(op, reply);
-    this.record(node, t, {
-      type,
-      group: op.group,
-      process,
-      op: op.op,
-      key: op.key,
-      value: op.value,
-      result,
-    });
+  ): { type: 'ok' | 'fail' | 'info'; result: unknown } {
+    const outcome = describeOutcome(call, reply);
+    this.record(node, t, { ...outcome, ...call, process });
+    return outcome;
   }
 }

@@ -1,0 +1,114 @@
+// How a client request and its reply read as history events (`invoke` then `ok`/`fail`/`info`),
+// in the shapes the linearizability models define (models.ts). Every host records client
+// histories through these two functions, so a trace from the simulator or from the browser can
+// be checked as it is. Groups without a model are recorded with the request's own type and a
+// best-effort key; the checker skips them.
+//
+// Outcomes: `ok` the operation took effect and answered; `fail` it certainly took no effect (a
+// refusal, a CAS conflict surfacing as an error when forwarded, a read that failed); `info` its
+// outcome is unknown (timeout, crash, a write in flight when its leader changed).
+import type { GroupId } from '../raft/types.ts';
+import {
+  CONFIG_DEFAULT_GROUP,
+  CONFIG_STORE_GROUP,
+  INSTANCE_REGISTRY_GROUP,
+  configKey,
+} from './models.ts';
+
+/** What an `invoke` event carries about the operation. */
+export interface HistoryCall {
+  group: GroupId;
+  op: string;
+  key: string;
+  value: unknown;
+}
+
+/** A client reply as the hosts see it (the node's ClientReply, or null for no answer). */
+export type HistoryReply =
+  { ok: true; value: unknown } | { ok: false; error: string; indeterminate?: boolean };
+
+type Rec = Record<string, unknown>;
+
+function rec(x: unknown): Rec {
+  return typeof x === 'object' && x !== null ? (x as Rec) : {};
+}
+
+function str(x: unknown, fallback = ''): string {
+  return typeof x === 'string' ? x : fallback;
+}
+
+/**
+ * The history call of a request, or null when the operation is not part of its group's history
+ * (the registry's CHANGE and `services` listing leave the instance set of a service unchanged
+ * and unobserved).
+ */
+export function describeRequest(
+  group: GroupId,
+  kind: 'write' | 'read',
+  payload: unknown,
+): HistoryCall | null {
+  const p = rec(payload);
+  const type = str(p.type, kind);
+  if (group === CONFIG_STORE_GROUP) {
+    const key = configKey(str(p.dataId), str(p.group, CONFIG_DEFAULT_GROUP), str(p.tenant));
+    if (kind === 'read') return { group, op: 'get', key, value: null };
+    if (type === 'remove') return { group, op: 'remove', key, value: null };
+    if (typeof p.casMd5 === 'string') {
+      return { group, op: 'cas', key, value: { content: p.content, casMd5: p.casMd5 } };
+    }
+    return { group, op: 'put', key, value: p.content };
+  }
+  if (group === INSTANCE_REGISTRY_GROUP) {
+    const key = str(p.service);
+    if (kind === 'read')
+      return type === 'instances' ? { group, op: 'list', key, value: null } : null;
+    const inst = rec(p.instance);
+    const value = `${str(inst.ip)}:${String(inst.port)}`;
+    if (type === 'ADD') return { group, op: 'register', key, value };
+    if (type === 'DELETE') return { group, op: 'deregister', key, value };
+    return null;
+  }
+  const key = str(p.dataId) || str(p.metadataId) || str(p.service);
+  return { group, op: type, key, value: p.content ?? null };
+}
+
+/** The completion event of a call: its type and the result the model reads. */
+export function describeOutcome(
+  call: HistoryCall,
+  reply: HistoryReply | null,
+): { type: 'ok' | 'fail' | 'info'; result: unknown } {
+  if (reply === null) return { type: 'info', result: 'no answer' };
+  const isRead = call.op === 'get' || call.op === 'list';
+  if (!reply.ok) {
+    // A read has no effect, so even an unknown outcome is a definite non-event for the history.
+    if (reply.indeterminate && !isRead) return { type: 'info', result: reply.error };
+    return { type: 'fail', result: reply.error };
+  }
+  const v = rec(reply.value);
+  const data = v.data;
+  if (call.group === CONFIG_STORE_GROUP) {
+    switch (call.op) {
+      case 'get': {
+        const d = rec(data);
+        return {
+          type: 'ok',
+          result: d.found === true ? { found: true, content: d.content } : { found: false },
+        };
+      }
+      case 'cas':
+        // The leader answers a conflict normally with success=false: it took no effect.
+        return { type: 'ok', result: v.success === true };
+      case 'remove':
+        return { type: 'ok', result: data === true };
+      default:
+        return { type: 'ok', result: data ?? null };
+    }
+  }
+  if (call.group === INSTANCE_REGISTRY_GROUP && call.op === 'list') {
+    const list = Array.isArray(data) ? (data as Rec[]) : [];
+    return { type: 'ok', result: list.map((i) => `${str(i.ip)}:${String(i.port)}`) };
+  }
+  // A processor's success=false took no effect.
+  if (v.success === false) return { type: 'fail', result: v.errMsg ?? 'success=false' };
+  return { type: 'ok', result: data ?? null };
+}
