@@ -653,14 +653,9 @@ export class RaftNode {
       this.enterError(g, e, err);
       return false;
     }
-    this.trace({
-      type: 'apply',
-      group: g.id,
-      index: e.index,
-      term: e.term,
-      op: cmd.op,
-      result,
-    });
+    if (this.traceEnabled) {
+      this.trace({ type: 'apply', group: g.id, index: e.index, term: e.term, op: cmd.op, result });
+    }
     if (waiting && waiting.term === e.term) this.answer(waiting, this.replyFrom(result, waiting));
     return true;
   }

@@ -33,7 +33,19 @@ export interface WorkloadOptions {
   readRatio?: number;
 }
 
-const SUPPORTED: readonly GroupId[] = [CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP];
+const SERVICE_METADATA_GROUP = 'naming_service_metadata';
+const INSTANCE_METADATA_GROUP = 'naming_instance_metadata';
+
+/**
+ * Groups the workload drives. The two metadata groups have no model in the checker: their
+ * operations load the cluster (a mixed workload over all four groups) but are not checked.
+ */
+const SUPPORTED: readonly GroupId[] = [
+  CONFIG_STORE_GROUP,
+  INSTANCE_REGISTRY_GROUP,
+  SERVICE_METADATA_GROUP,
+  INSTANCE_METADATA_GROUP,
+];
 
 export class Workload {
   readonly groups: GroupId[];
@@ -65,9 +77,14 @@ export class Workload {
   next(process: string): ClientOp {
     const group = this.rng.pick(this.groups);
     const k = this.rng.int(this.keysPerGroup);
-    return group === CONFIG_STORE_GROUP
-      ? this.configOp(process, `cfg-${k}`)
-      : this.registryOp(`svc-${k}`);
+    switch (group) {
+      case CONFIG_STORE_GROUP:
+        return this.configOp(process, `cfg-${k}`);
+      case INSTANCE_REGISTRY_GROUP:
+        return this.registryOp(`svc-${k}`);
+      default:
+        return this.metadataOp(group, `svc-${k}`);
+    }
   }
 
   /** Learn from an outcome what the client now knows (for later CAS attempts). */
@@ -98,6 +115,20 @@ export class Workload {
     }
     if (roll < 0.3) return { group, kind: 'write', payload: { type: 'remove', dataId } };
     return { group, kind: 'write', payload: { type: 'publish', dataId, content } };
+  }
+
+  private metadataOp(group: GroupId, service: string): ClientOp {
+    if (this.rng.chance(this.readRatio)) {
+      return { group, kind: 'read', payload: { type: 'get', service } };
+    }
+    if (group === SERVICE_METADATA_GROUP) {
+      // Persistent services, so the registry's instances may go into them.
+      const metadata = { ephemeral: false, protectThreshold: this.rng.int(10) / 10 };
+      return { group, kind: 'write', payload: { type: 'CHANGE', service, metadata } };
+    }
+    const metadataId = `10.0.0.1:${8000 + this.rng.int(4)}:DEFAULT`;
+    const metadata = { weight: 1 + this.rng.int(100) };
+    return { group, kind: 'write', payload: { type: 'CHANGE', service, metadataId, metadata } };
   }
 
   private registryOp(service: string): ClientOp {

@@ -7,7 +7,9 @@
 // heapUsed and the peak of the live heap after a full GC (the bounded part; goal < 200 MB),
 // with the invariant checker's per-index records at the end (pruned below the snapshots).
 // BENCH_WRITES and BENCH_WINDOW change the write count and the number in flight of the
-// throughput runs; BENCH_MEMORY_WRITES that of the memory run; BENCH_ONLY=memory runs it alone.
+// throughput runs; BENCH_MEMORY_WRITES that of the memory run; BENCH_ONLY=mixed|throughput|memory
+// runs one part alone. A first part drives a mixed workload of 64 clients over the four Nacos
+// groups and times the linearizability check (BENCH_MIXED_MS: simulated ms of load).
 // Ordering kept: a fixed window of writes is in flight at the leader; each settled write issues
 // the next, so the run is deterministic (seeded) and only wall-clock time varies.
 import { Simulator } from '../../src/sim/cluster.ts';
@@ -15,6 +17,10 @@ import type { ClientHandle } from '../../src/sim/cluster.ts';
 import { NACOS_TIMING } from '../../src/node/node.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { ConfigStore } from '../../src/cp/configStore.ts';
+import { startClients } from '../../src/sim/clients.ts';
+import { Workload } from '../../src/sim/workload.ts';
+import { checkHistory } from '../../src/trace/linearizability.ts';
+import { defaultModels } from '../../src/trace/models.ts';
 
 const GROUP = 'nacos_config';
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -174,6 +180,65 @@ function printMemory(r: BenchResult): void {
   );
 }
 
+/**
+ * The CP layer under a mixed workload: 5 nodes, all four Nacos groups, 64 closed-loop clients
+ * sending to any node (so writes are forwarded and reads go through ReadIndex), for
+ * `simulatedMs` of simulated time. Reports operations per wall-clock second, latency percentiles
+ * in simulated ms, and the linearizability check's wall time per 10,000 operations.
+ */
+function runMixed(simulatedMs: number): void {
+  gc();
+  const groups = [
+    'nacos_config',
+    'naming_persistent_service_v2',
+    'naming_service_metadata',
+    'naming_instance_metadata',
+  ];
+  const sim = new Simulator({
+    seed: 1,
+    nodes: NODES,
+    groups,
+    timing: NACOS_TIMING,
+    network: { delayMsMin: 1, delayMsMax: 5 },
+    trace: null,
+    recentEvents: 0,
+    checkInvariants: true,
+  });
+  sim.start();
+  sim.runUntilTrue(() => groups.every((g) => sim.leaderOf(g) !== null), 60_000);
+  sim.runFor(1000);
+  const clients = 64;
+  const workload = new Workload(sim.random.fork(), { groups, clients });
+  const t0 = performance.now();
+  const startMs = sim.nowMs;
+  const driver = startClients(sim, workload, {
+    clients,
+    untilMs: startMs + simulatedMs,
+    keepLatencies: true,
+    thinkMsMax: 5,
+  });
+  sim.runUntil(startMs + simulatedMs + 15_000);
+  const wallMs = performance.now() - t0;
+  if (sim.violation) throw new Error(`bench: violation ${JSON.stringify(sim.violation)}`);
+  const { ok, fail, info, latenciesMs } = driver.stats;
+  const done = ok + fail + info;
+  latenciesMs.sort((a, b) => a - b);
+  const pct = (p: number): number =>
+    latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))];
+  const c0 = performance.now();
+  const verdict = checkHistory(driver.history.events, defaultModels());
+  const checkMs = performance.now() - c0;
+  const checked = verdict.ok === true ? verdict.operations : 0;
+  console.log(
+    `mixed workload: ${done.toLocaleString('en-US')} operations (${ok} ok, ${fail} failed, ${info} unknown) ` +
+      `in ${(wallMs / 1000).toFixed(2)} s wall for ${(simulatedMs / 1000).toFixed(0)} s simulated | ` +
+      `${Math.round((done * 1000) / wallMs).toLocaleString('en-US')} ops/s | latency p50 ${pct(0.5)} ms, ` +
+      `p99 ${pct(0.99)} ms simulated | linearizability: ${verdict.ok === true ? 'linearizable' : 'NOT linearizable'}, ` +
+      `${checked.toLocaleString('en-US')} ops of the modelled groups checked in ${checkMs.toFixed(0)} ms ` +
+      `(${checked > 0 ? ((checkMs * 10_000) / checked).toFixed(0) : '-'} ms per 10,000 operations)`,
+  );
+}
+
 const writes = Number(process.env.BENCH_WRITES ?? 100_000);
 const windowSize = Number(process.env.BENCH_WINDOW ?? 256);
 const memoryWrites = Number(process.env.BENCH_MEMORY_WRITES ?? 1_000_000);
@@ -211,24 +276,31 @@ const runs: BenchConfig[] = [
     stubApply: true,
   },
 ];
-if (only !== 'memory') {
+if (only === undefined || only === 'mixed') {
+  runMixed(Number(process.env.BENCH_MIXED_MS ?? 60_000));
+}
+if (only === undefined || only === 'throughput') {
   console.log(
     `5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`,
   );
   for (const cfg of runs) print(runBench(cfg));
 }
-console.log(
-  `5 nodes, ${memoryWrites.toLocaleString('en-US')} writes, ${windowSize} in flight, ` +
-    'snapshots every 10,000 entries, no faults',
-);
-const memory = runBench({
-  label: 'memory: snapshots, invariants checked',
-  writes: memoryWrites,
-  windowSize,
-  trace: false,
-  checkInvariants: true,
-  snapshotIntervalEntries: 10_000,
-  gcEveryWrites: 100_000,
-});
-print(memory);
-printMemory(memory);
+if (only === undefined || only === 'memory') runMemory();
+
+function runMemory(): void {
+  console.log(
+    `5 nodes, ${memoryWrites.toLocaleString('en-US')} writes, ${windowSize} in flight, ` +
+      'snapshots every 10,000 entries, no faults',
+  );
+  const memory = runBench({
+    label: 'memory: snapshots, invariants checked',
+    writes: memoryWrites,
+    windowSize,
+    trace: false,
+    checkInvariants: true,
+    snapshotIntervalEntries: 10_000,
+    gcEveryWrites: 100_000,
+  });
+  print(memory);
+  printMemory(memory);
+}
