@@ -7,37 +7,21 @@
 // Ordering kept: steps fire in file order; a step that cannot run (no leader to resolve, node
 // down) is recorded as a step error and in the trace, never skipped silently.
 import type { DurableState, TimingConfig } from '../node/types.ts';
-import { emptyDurableState } from '../node/storage.ts';
-import type { LinkPolicy } from '../node/networkPolicy.ts';
 import { SeededRng } from '../raft/rand.ts';
-import type { Entry, GroupId, NodeId, Role } from '../raft/types.ts';
+import type { GroupId, NodeId, Role } from '../raft/types.ts';
 import { resolveNodeRefSyntax } from '../sim/scenario.ts';
-import type { ExpectStep, InitialNodeState, Scenario, Step } from '../sim/scenario.ts';
+import type { ExpectStep, Scenario, Step } from '../sim/scenario.ts';
 import {
-  Cluster,
-  ClusterError,
-  leaderIn,
-  sleep,
-  timingOf,
-  type ClusterOptions,
-} from './cluster.ts';
+  canonicalJson,
+  initialDurableState,
+  linkPolicy,
+  scenarioTiming,
+} from '../sim/scenarioSetup.ts';
+import type { ExpectOutcome, StepError } from '../sim/runner.ts';
+import { Cluster, ClusterError, leaderIn, sleep, type ClusterOptions } from './cluster.ts';
 import type { NodeStatus } from './workerApi.ts';
 
-export interface ExpectOutcome {
-  step: number;
-  at: number;
-  that: ExpectStep['that'];
-  group: GroupId;
-  passed: boolean;
-  detail: string;
-}
-
-export interface StepError {
-  step: number;
-  at: number;
-  action: Step['do'];
-  message: string;
-}
+export type { ExpectOutcome, StepError };
 
 export interface BrowserRunResult {
   name: string;
@@ -63,13 +47,7 @@ export interface BrowserRunOptions {
 export function clusterOptionsOf(scenario: Scenario): ClusterOptions {
   const c = scenario.cluster;
   const raft = c.raft ?? {};
-  const base = timingOf(raft.profile === 'lesson' ? 'lesson' : 'nacos');
-  const timing: TimingConfig = {
-    electionTimeoutMs: raft.electionTimeoutMs ?? base.electionTimeoutMs,
-    maxElectionDelayMs: raft.maxElectionDelayMs ?? base.maxElectionDelayMs,
-    tickMs: raft.tickMs ?? base.tickMs,
-    profile: raft.profile ?? base.profile,
-  };
+  const timing: TimingConfig = scenarioTiming(scenario);
   const initial: Record<NodeId, DurableState> = {};
   for (const [id, init] of Object.entries(scenario.initial ?? {})) {
     initial[id] = initialDurableState(c.groups, init);
@@ -79,49 +57,11 @@ export function clusterOptionsOf(scenario: Scenario): ClusterOptions {
     groups: [...c.groups],
     timing,
     seed: scenario.seed,
-    network: linkPolicyOf(c.network ?? {}),
+    network: linkPolicy(c.network ?? {}),
     initial,
     scenario: scenario.name,
     ...(raft.readOnly ? { readOnly: raft.readOnly } : {}),
   };
-}
-
-/** Scenario network settings as a (partial) link policy. */
-export function linkPolicyOf(n: {
-  delayMs?: [number, number];
-  drop?: number;
-  duplicate?: number;
-}): Partial<LinkPolicy> {
-  const p: Partial<LinkPolicy> = {};
-  if (n.delayMs !== undefined) [p.delayMsMin, p.delayMsMax] = n.delayMs;
-  if (n.drop !== undefined) p.dropRatio = n.drop;
-  if (n.duplicate !== undefined) p.duplicateRatio = n.duplicate;
-  return p;
-}
-
-/** Durable state from a scenario's `initial` section, as the simulator seeds it. */
-function initialDurableState(groups: readonly GroupId[], init: InitialNodeState): DurableState {
-  const state = emptyDurableState(groups);
-  const entries: Entry[] = init.log.map((term, k) => ({
-    index: k + 1,
-    term,
-    type: 'normal',
-    data: {
-      kind: 'write',
-      op: {
-        type: 'publish',
-        dataId: `initial-${k + 1}`,
-        group: 'DEFAULT_GROUP',
-        content: `term ${term}`,
-      },
-    },
-  }));
-  state[init.group] = {
-    hardState: { term: init.term, votedFor: init.votedFor, commit: init.commit },
-    entries,
-    snapshot: null,
-  };
-  return state;
 }
 
 class UnresolvedRef extends Error {}
@@ -267,7 +207,7 @@ async function executeStep(ctx: StepContext, step: Exclude<Step, ExpectStep>): P
     case 'network': {
       const from = step.from === undefined ? undefined : await ref(step.from);
       const to = step.to === undefined ? undefined : await ref(step.to);
-      return c.setNetwork(linkPolicyOf(step), from, to);
+      return c.setNetwork(linkPolicy(step), from, to);
     }
     case 'skew':
       return c.skew(await ref(step.node), step.rate);
@@ -496,16 +436,4 @@ async function expectLogEqual(
     }
   }
   return `logs of ${g} are identical up to ${last} on ${ids.join(', ')}`;
-}
-
-/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) => {
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
-    }) ?? 'undefined'
-  );
 }

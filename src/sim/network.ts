@@ -9,14 +9,10 @@ import type { SeededRng } from '../raft/rand.ts';
 import type { WireMessage } from '../node/types.ts';
 import type { MessageSummary, TraceBody, TraceEvent } from '../trace/events.ts';
 import type { Timed } from './eventQueue.ts';
+import type { LinkPolicy } from '../node/networkPolicy.ts';
 
-/** One direction of one link's behaviour. Ratios are probabilities in [0, 1]. */
-export interface LinkPolicy {
-  delayMsMin: number;
-  delayMsMax: number;
-  dropRatio: number;
-  duplicateRatio: number;
-}
+/** One direction of one link's behaviour: the same shape the browser's transport applies. */
+export type { LinkPolicy };
 
 export const DEFAULT_LINK_POLICY: LinkPolicy = {
   delayMsMin: 1,

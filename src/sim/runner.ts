@@ -8,18 +8,17 @@
 // running members of the group (its leader's configuration: voters and learners), so a removed
 // node, which keeps running without receiving entries, and a node still joining are left out;
 // 'committed' without a node counts a majority of the leader's voters.
+import { canonicalJson, initialDurableState, linkPolicy, scenarioTiming } from './scenarioSetup.ts';
 import type { ConfState, Entry, GroupId, NodeId, Role } from '../raft/types.ts';
-import type { DurableState, TimingConfig } from '../node/types.ts';
-import { LESSON_TIMING, NACOS_TIMING, writeCommand } from '../node/node.ts';
-import { emptyDurableState } from '../node/storage.ts';
+import type { DurableState } from '../node/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceHeader } from '../trace/events.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { nodeIds, resolveNodeRefSyntax } from './scenario.ts';
-import type { Action, ExpectStep, InitialNodeState, NodeRef, Scenario, Step } from './scenario.ts';
+import type { Action, ExpectStep, NodeRef, Scenario, Step } from './scenario.ts';
 import { SimActionError, Simulator } from './cluster.ts';
 import type { ClientHandle, SimViolation } from './cluster.ts';
-import type { LinkPolicy, TraceSink } from './network.ts';
+import type { TraceSink } from './network.ts';
 import { describeConf } from './invariants.ts';
 
 export interface RunOptions {
@@ -103,48 +102,6 @@ export interface RunContext {
   handles: ClientHandle[];
   expects: ExpectOutcome[];
   stepErrors: StepError[];
-}
-
-/** The Raft timing a scenario asks for: its profile's defaults, overridden field by field. */
-export function scenarioTiming(scenario: Scenario): TimingConfig {
-  const raft = scenario.cluster.raft ?? {};
-  const base = raft.profile === 'lesson' ? LESSON_TIMING : NACOS_TIMING;
-  return {
-    electionTimeoutMs: raft.electionTimeoutMs ?? base.electionTimeoutMs,
-    maxElectionDelayMs: raft.maxElectionDelayMs ?? base.maxElectionDelayMs,
-    tickMs: raft.tickMs ?? base.tickMs,
-    profile: raft.profile ?? base.profile,
-  };
-}
-
-/** The payload of a seeded log entry: a config publish naming its index and term. */
-export function initialEntryData(index: number, term: number): unknown {
-  return writeCommand({
-    type: 'publish',
-    dataId: `initial-${index}`,
-    group: 'DEFAULT_GROUP',
-    content: `term ${term}`,
-  });
-}
-
-/** Durable state from the scenario's `initial` section (one term per log entry). */
-export function initialDurableState(
-  groups: readonly GroupId[],
-  init: InitialNodeState,
-): DurableState {
-  const state = emptyDurableState(groups);
-  const entries: Entry[] = init.log.map((term, k) => ({
-    index: k + 1,
-    term,
-    type: 'normal',
-    data: initialEntryData(k + 1, term),
-  }));
-  state[init.group] = {
-    hardState: { term: init.term, votedFor: init.votedFor, commit: init.commit },
-    entries,
-    snapshot: null,
-  };
-  return state;
 }
 
 /** The simulator a scenario describes, not yet started. */
@@ -303,19 +260,6 @@ function executeStep(ctx: RunContext, step: Step, i: number): void {
     case 'expect':
       return recordExpect(ctx, step, i);
   }
-}
-
-/** Scenario network settings as a (partial) link policy. */
-export function linkPolicy(n: {
-  delayMs?: [number, number];
-  drop?: number;
-  duplicate?: number;
-}): Partial<LinkPolicy> {
-  const p: Partial<LinkPolicy> = {};
-  if (n.delayMs !== undefined) [p.delayMsMin, p.delayMsMax] = n.delayMs;
-  if (n.drop !== undefined) p.dropRatio = n.drop;
-  if (n.duplicate !== undefined) p.duplicateRatio = n.duplicate;
-  return p;
 }
 
 // ---- expectations ----------------------------------------------------------------------------
@@ -539,16 +483,6 @@ function expectLogEqual(sim: Simulator, g: GroupId, index: number | undefined): 
   return `logs of ${g} are identical up to ${last} on ${ids.join(', ')}`;
 }
 
-/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-    return sorted;
-  });
-}
-
 // ---- summary ---------------------------------------------------------------------------------
 
 /** The run's outcome as it stands now. */
@@ -664,3 +598,11 @@ export function formatViolation(v: SimViolation): string[] {
   for (const e of v.recent) lines.push(`    ${JSON.stringify(e)}`);
   return lines;
 }
+
+export {
+  canonicalJson,
+  initialDurableState,
+  initialEntryData,
+  linkPolicy,
+  scenarioTiming,
+} from './scenarioSetup.ts';

@@ -73,9 +73,8 @@ export interface PlaygroundPage {
   problems: string[];
 }
 
-/** Open the app without a default cluster, ready for window.playground commands. */
-export async function openPlayground(h: Harness): Promise<PlaygroundPage> {
-  const page = await h.context.newPage();
+/** Collect what went wrong on a page: page errors, console errors, failed requests, HTTP ≥ 400. */
+export function watchProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -84,6 +83,16 @@ export async function openPlayground(h: Harness): Promise<PlaygroundPage> {
   page.on('requestfailed', (request) =>
     problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
   );
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return problems;
+}
+
+/** Open the app without a default cluster, ready for window.playground commands. */
+export async function openPlayground(h: Harness): Promise<PlaygroundPage> {
+  const page = await h.context.newPage();
+  const problems = watchProblems(page);
   await page.goto(`${h.baseUrl}/?autostart=0`, { waitUntil: 'load' });
   await page.waitForFunction(() => typeof window.playground === 'object', null, {
     timeout: 30_000,
