@@ -869,9 +869,9 @@ export class Raft {
       return;
     }
     this.log.restoreSnapshot(m.meta.index, m.meta.term);
-    this.conf = cloneConf(m.meta.conf);
+    // The snapshot's configuration holds at its index; a conf entry we keep after it is newer.
     this.baseConf = cloneConf(m.meta.conf);
-    this.confIndex = Math.max(this.confIndex, m.meta.index);
+    this.recomputeConf();
     this.pendingSnapshot = { meta: m.meta, data: m.data };
     this.latestSnapshot = this.pendingSnapshot;
     this.send(resp(true));

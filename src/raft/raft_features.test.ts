@@ -313,6 +313,40 @@ describe('snapshots and compaction (§7)', () => {
     expect(c.log.committed).toBe(a.log.committed);
   });
 
+  it('an installed snapshot older than a kept conf entry does not roll the configuration back', () => {
+    // Seed 611 of the random simulator: joint C(old,new) at 2, C(new) at 4, then a snapshot at 3
+    // (whose configuration is still the joint one) arrives while entry 4 is kept.
+    const old = { voters: ['a', 'b', 'c'], outgoing: [], learners: [] };
+    const joint = { voters: ['a', 'b'], outgoing: ['a', 'b', 'c'], learners: [] };
+    const stable = { voters: ['a', 'b'], outgoing: [], learners: [] };
+    const entries = [
+      { index: 1, term: 1, type: 'noop' as const },
+      { index: 2, term: 1, type: 'conf' as const, data: { phase: 'joint', conf: joint } },
+      { index: 3, term: 1, type: 'normal' as const, data: 'x' },
+      { index: 4, term: 1, type: 'conf' as const, data: { phase: 'stable', conf: stable } },
+    ];
+    const b = newRaft('b', ['a', 'b', 'c'], {
+      boot: { hardState: { term: 1, votedFor: 'a', commit: 2 }, entries, conf: old },
+    });
+    expect(b.conf).toEqual(stable);
+    b.step({
+      type: 'InstallSnapshot',
+      group: 'g',
+      from: 'a',
+      to: 'b',
+      term: 1,
+      meta: { index: 3, term: 1, conf: joint },
+      chunk: 0,
+      chunks: 1,
+      data: {},
+      round: 1,
+    });
+    expect(b.log.snapshotIndex).toBe(3);
+    expect(b.log.lastIndex()).toBe(4);
+    expect(b.conf).toEqual(stable);
+    expect(b.confIndex).toBe(4);
+  });
+
   it('restart from snapshot plus the remaining log', () => {
     const entries = [
       { index: 6, term: 2, type: 'normal' as const, data: 'x' },
