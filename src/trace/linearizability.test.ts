@@ -899,24 +899,14 @@ const PROFILES = {
   'heavy faults': HEAVY_FAULTS,
 };
 
-function timeCheck(events: TraceEvent[]): { elapsedMs: number; result: CheckResult } {
-  const start = performance.now();
-  const result = checkHistory(events, defaultModels());
-  return { elapsedMs: performance.now() - start, result };
-}
-
-describe('benchmark', () => {
+// Large histories: the checker must decide them (no budget exhaustion) and accept them. Their
+// timing is reported by npm run bench:sim (mixed workload), not asserted here.
+describe('large histories', () => {
   const report = (what: string, events: TraceEvent[]): void => {
-    const ops = events.filter((e) => e.type === 'invoke').length;
-    const first = timeCheck(events);
-    expect(first.result.ok, first.result.ok === false ? first.result.message : '').toBe(true);
-    const warmMs = Math.min(timeCheck(events).elapsedMs, timeCheck(events).elapsedMs);
-    const steps = first.result.ok === true ? first.result.steps : 0;
-    console.log(
-      `linearizability, ${what}: ${ops} ops: first ${first.elapsedMs.toFixed(0)} ms, ` +
-        `warm ${warmMs.toFixed(0)} ms, ${steps} search steps`,
-    );
-    expect(first.elapsedMs).toBeLessThan(20_000);
+    const result = checkHistory(events, defaultModels());
+    expect(result.ok, result.ok === false ? result.message : '').toBe(true);
+    const steps = result.ok === true ? result.steps : 0;
+    console.log(`linearizability, ${what}: ${steps} search steps`);
   };
 
   for (const [name, faults] of Object.entries(PROFILES)) {
