@@ -1,8 +1,7 @@
 // The `nacos_config` processor: config items keyed by (dataId, group, tenant), each with its
 // content and md5. Publish, CAS publish (applies only when the stored md5 matches), remove;
 // get returns content and md5 or not-found. Deterministic: the same log gives the same store.
-import { md5 } from '@noble/hashes/legacy.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { md5 } from 'js-md5';
 import {
   asRecord,
   InvalidRequest,
@@ -34,7 +33,7 @@ const MD5_CACHE_GENERATION = 4096;
 export function md5Hex(text: string): string {
   let hex = md5Recent.get(text) ?? md5Older.get(text);
   if (hex !== undefined) return hex;
-  hex = bytesToHex(md5(utf8ToBytes(text)));
+  hex = md5(text);
   // Two generations instead of evicting one by one: deleting a Map's oldest entry repeatedly
   // leaves holes that make each next eviction slower.
   if (md5Recent.size >= MD5_CACHE_GENERATION) {

@@ -24,8 +24,7 @@
 // Invariant: a model is a pure function of its inputs. step() never mutates a state, accepts any
 // input with an unknown output (undefined, from an `info` event) and then applies the operation
 // as if it took effect, so an `info` op linearized last is the same as one that never ran.
-import { md5 } from '@noble/hashes/legacy.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { md5 } from 'js-md5';
 
 /** How a client operation ended, as the history records it. */
 export type Outcome = 'ok' | 'info' | 'fail';
@@ -157,7 +156,7 @@ export function configKey(dataId: string, group = CONFIG_DEFAULT_GROUP, tenant =
 
 /** The md5 the config store keeps for a content, in lowercase hex (what `casMd5` compares to). */
 export function contentMd5(content: string): string {
-  return bytesToHex(md5(utf8ToBytes(content)));
+  return md5(content);
 }
 
 function parseConfig(
