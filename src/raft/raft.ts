@@ -92,7 +92,7 @@ export class Raft {
   randomizedElectionTimeout = 0;
   /** Ticks since becoming leader; used for lastHeardTick bookkeeping. */
   private leaderTicks = 0;
-  /** Leader lease: ticks remaining during which a majority has recently acknowledged us. */
+  /** The leader's heartbeat round; followers echo it, and ReadIndex counts acks by it. */
   private round = 0;
 
   /** A membership change whose new voters are still catching up (leader only). */
@@ -106,8 +106,8 @@ export class Raft {
   leadTransferee: NodeId | null = null;
   private transferElapsed = 0;
 
+  /** Safe-mode reads waiting for a majority to acknowledge their heartbeat round. */
   private pendingReads: PendingRead[] = [];
-  /** Reads requested before this leader committed an entry of its term wait here (no). */
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
   private events: CoreEvent[] = [];
@@ -403,7 +403,7 @@ export class Raft {
     }
   }
 
-  /** The host restored the state machine to an installed snapshot; release reads waiting. */
+  /** Role and known leader: what the UI shows, not durable. */
   softState(): SoftState {
     return { leader: this.leader, role: this.role };
   }
