@@ -435,10 +435,31 @@ export class RaftNode {
         this.persisting = { token, groups: needDisk };
         const parts: PersistGroupBatch[] = needDisk.map((g) => this.persistPart(g));
         this.out.push({ type: 'persist', token, batch: { groups: parts } });
+        for (const g of needDisk) this.sendLeaderMessagesEarly(g);
         return;
       }
       if (immediate.length === 0) return;
     }
+  }
+
+  /**
+   * A leader's replication messages do not wait for its own disk (thesis §10.2.1): it may send
+   * AppendEntries while it writes the same entries, since it counts itself toward a commit only
+   * once they are durable (Raft.advance) and its term was made durable before it campaigned.
+   * Everything that promises something about this node's disk (votes, acknowledgements) still
+   * waits for the transaction.
+   */
+  private sendLeaderMessagesEarly(g: GroupHost): void {
+    const rd = g.ready;
+    if (!rd || g.raft.role !== 'leader' || rd.messages.length === 0) return;
+    const later: Ready['messages'] = [];
+    for (const m of rd.messages) {
+      const early =
+        m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'TimeoutNow';
+      if (early) this.out.push({ type: 'send', msg: m });
+      else later.push(m);
+    }
+    rd.messages = later;
   }
 
   /** What `g` writes in this transaction: its Ready's durable parts and any pending commit. */
