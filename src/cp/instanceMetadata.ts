@@ -20,6 +20,7 @@ import { MAX_WEIGHT } from './namingPersistent.ts';
 import {
   asRecord,
   InvalidRequest,
+  parseOrRefuse,
   requireString,
   type ApplyResult,
   type StateMachine,
@@ -131,14 +132,8 @@ export class InstanceMetadataStore implements StateMachine {
   private services = new Map<string, ServiceEntry>();
 
   apply(op: unknown): ApplyResult {
-    let o: InstanceMetadataOp;
-    try {
-      o = parseInstanceMetadataOp(op);
-    } catch (err) {
-      // Nacos catches whatever onApply throws and answers success=false with the message.
-      if (err instanceof InvalidRequest) return { success: false, errMsg: err.message };
-      throw err;
-    }
+    const o = parseOrRefuse(op, parseInstanceMetadataOp);
+    if (!('type' in o)) return o;
     const service: ServiceKey = { namespace: o.namespace, group: o.group, name: o.name };
     const key = serviceKeyOf(service);
     if (o.type === 'DELETE') {

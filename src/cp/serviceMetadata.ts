@@ -11,6 +11,7 @@
 import {
   asRecord,
   InvalidRequest,
+  parseOrRefuse,
   requireString,
   type ApplyResult,
   type StateMachine,
@@ -249,14 +250,8 @@ export class ServiceMetadataStore implements StateMachine {
   private entries = new Map<string, ServiceMetadataEntry>();
 
   apply(op: unknown): ApplyResult {
-    let o: ServiceMetadataOp;
-    try {
-      o = parseServiceMetadataOp(op);
-    } catch (err) {
-      // Nacos catches whatever onApply throws and answers success=false with the message.
-      if (err instanceof InvalidRequest) return { success: false, errMsg: err.message };
-      throw err;
-    }
+    const o = parseOrRefuse(op, parseServiceMetadataOp);
+    if (!('type' in o)) return o;
     const k: ServiceKey = { namespace: o.namespace, group: o.group, name: o.name };
     const key = serviceKeyOf(k);
     const current = this.entries.get(key);

@@ -37,3 +37,16 @@ export function asRecord(x: unknown, what: string): Record<string, unknown> {
   }
   return x as Record<string, unknown>;
 }
+
+/**
+ * Parse an op at apply time the way Nacos's onApply does: whatever the parse refuses is answered
+ * success=false with its message (the op was committed; it just takes no effect).
+ */
+export function parseOrRefuse<T>(op: unknown, parse: (op: unknown) => T): T | ApplyResult {
+  try {
+    return parse(op);
+  } catch (err) {
+    if (err instanceof InvalidRequest) return { success: false, errMsg: err.message };
+    throw err;
+  }
+}
