@@ -138,7 +138,7 @@ export function viewText(view: ClusterView, groups: readonly GroupId[]): string 
       const text =
         s === undefined
           ? '-'
-          : `${s.role.padEnd(13)} term ${String(s.term).padStart(3)}  commit ${String(s.commit).padStart(5)}${s.errMsg ? `  ERROR ${s.errMsg}` : ''}`;
+          : `${s.role.padEnd(14)} term ${String(s.term).padStart(3)}  commit ${String(s.commit).padStart(5)}${s.errMsg ? `  ERROR ${s.errMsg}` : ''}`;
       lines.push(
         `${id.padEnd(3)} ${g.padEnd(30)} ${n.state === 'up' ? text : '-'}${flags}${paused}`,
       );
