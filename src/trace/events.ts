@@ -11,6 +11,20 @@ export interface TraceHeader {
   seed: number | null;
   scenario: string | null;
   cluster: { nodes: NodeId[]; groups: GroupId[]; [key: string]: unknown };
+  /**
+   * Events the host recorded but no longer holds (its in-memory trace is bounded): the file
+   * starts after them, so a reader knows the history is a suffix.
+   */
+  dropped?: TraceDropped;
+  /** Remarks for a reader, e.g. "events with seq 0–399,999 dropped (memory bound)". */
+  notes?: string[];
+}
+
+/** The events a bounded trace dropped: seq firstSeq..lastSeq, `events` of them. */
+export interface TraceDropped {
+  events: number;
+  firstSeq: number;
+  lastSeq: number;
 }
 
 /** A message as the trace shows it: no payload, just what a reader needs. */

@@ -228,13 +228,50 @@ describe('importTrace', () => {
     ]);
   });
 
-  it('caps the errors it lists', () => {
+  it('stops reading at the error cap and says where', () => {
     const lines = [headerLine];
     for (let i = 0; i < 50; i++) lines.push('{bad');
     const errors = errorsOf(lines.join('\n'));
     expect(errors).toHaveLength(MAX_IMPORT_ERRORS + 1);
     expect(errors[0]).toMatch(/^line 2: invalid JSON/);
-    expect(errors.at(-1)).toBe(`and ${50 - MAX_IMPORT_ERRORS} more errors`);
+    expect(errors.at(-1)).toMatch(
+      new RegExp(`^stopped after ${MAX_IMPORT_ERRORS} errors at line ${MAX_IMPORT_ERRORS + 1};`),
+    );
+  });
+
+  it('does not look at the lines after the error cap', () => {
+    // Progress reports how far the importer read: with the cap reached early in a long file of
+    // bad lines, it must stop there rather than parse every line (a 70 MB file froze the page).
+    const bad = '{bad\n'.repeat(200_000);
+    const seen: number[] = [];
+    const r = importTrace(headerLine + '\n' + bad, {
+      onProgress: (done) => seen.push(done),
+      progressEvery: 1000,
+    });
+    expect(r.ok).toBe(false);
+    const total = headerLine.length + 1 + bad.length;
+    expect(seen.length).toBeGreaterThan(0);
+    expect(Math.max(...seen)).toBeLessThan(total / 100);
+  });
+
+  it('reports progress up to the whole text on a good file', () => {
+    const text = exportTrace(header, allEvents());
+    const seen: [number, number][] = [];
+    const r = importTrace(text, { onProgress: (d, t) => seen.push([d, t]), progressEvery: 100 });
+    expect(r.ok).toBe(true);
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.at(-1)).toEqual([text.length, text.length]);
+    for (let i = 1; i < seen.length; i++) expect(seen[i][0]).toBeGreaterThanOrEqual(seen[i - 1][0]);
+  });
+
+  it('reads a header that says which events a bounded trace dropped', () => {
+    const h: TraceHeader = {
+      ...header,
+      dropped: { events: 10, firstSeq: 0, lastSeq: 9 },
+      notes: ['events with seq 0–9 were dropped'],
+    };
+    const r = importTrace(exportTrace(h, allEvents()));
+    expect(r.ok && r.header).toEqual(h);
   });
 
   it('never throws', () => {

@@ -12,11 +12,25 @@ import {
   userFileParseOptions,
 } from './schema.ts';
 
-/** How many errors importTrace lists before summing up the rest. */
+/**
+ * How many errors importTrace collects before it stops reading: a file that is this wrong is
+ * not the trace the user meant, and checking its remaining lines (possibly millions) would only
+ * keep the page busy.
+ */
 export const MAX_IMPORT_ERRORS = 20;
 
 export type ImportResult =
   { ok: true; header: TraceHeader; events: TraceEvent[] } | { ok: false; errors: string[] };
+
+/** Progress of an import: characters read so far, of the whole text. */
+export type ImportProgress = (done: number, total: number) => void;
+
+export interface ImportOptions {
+  /** Called about every `progressEvery` characters, and once at the end. */
+  onProgress?: ImportProgress;
+  /** Characters between progress calls; default 1 MB. */
+  progressEvery?: number;
+}
 
 /** The trace as JSON Lines: the header, then one event per line, each line ending in "\n". */
 export function exportTrace(header: TraceHeader, events: readonly TraceEvent[]): string {
@@ -29,23 +43,20 @@ export function exportTrace(header: TraceHeader, events: readonly TraceEvent[]):
 const headerOptions = userFileParseOptions();
 const eventOptions = userFileParseOptions({ type: 'event type' });
 
-/** Collects errors, keeping the first MAX_IMPORT_ERRORS and counting the rest. */
+/** Collects errors, up to MAX_IMPORT_ERRORS (a line may give several). */
 class ErrorList {
   readonly shown: string[] = [];
-  more = 0;
 
   add(line: number, message: string): void {
     if (this.shown.length < MAX_IMPORT_ERRORS) this.shown.push(`line ${line}: ${message}`);
-    else this.more++;
   }
 
   get count(): number {
-    return this.shown.length + this.more;
+    return this.shown.length;
   }
 
-  result(): string[] {
-    if (this.more === 0) return this.shown;
-    return [...this.shown, `and ${this.more} more error${this.more === 1 ? '' : 's'}`];
+  get full(): boolean {
+    return this.shown.length >= MAX_IMPORT_ERRORS;
   }
 }
 
@@ -82,25 +93,37 @@ function checkHeader(value: unknown, line: number, errors: ErrorList): TraceHead
 /**
  * Read a trace exported by exportTrace. Line numbers in errors count every physical line, blank
  * ones included, as an editor shows them. Checks each event against the schema and that `seq`
- * strictly increases. Never throws.
+ * strictly increases. Stops at MAX_IMPORT_ERRORS errors, saying where. Never throws.
  */
-export function importTrace(text: string): ImportResult {
+export function importTrace(text: string, options: ImportOptions = {}): ImportResult {
   const errors = new ErrorList();
   if (typeof text !== 'string') {
     return { ok: false, errors: ['line 1: expected text, got ' + typeof text] };
   }
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const lines = body.split('\n');
+  const total = text.length;
+  const every = options.progressEvery ?? 1_000_000;
+  let nextProgress = every;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let header: TraceHeader | null = null;
   let sawHeaderLine = false;
   const events: TraceEvent[] = [];
   let lastSeq = -1;
   let lastSeqLine = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
+  let lineNo = 0;
+  // Walk the lines with indexOf rather than split: a large file is never copied into an array
+  // of millions of strings before the first error is found.
+  while (pos <= total && !errors.full) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = total;
+    lineNo++;
+    const raw = text.slice(pos, end);
+    pos = end + 1;
+    if (options.onProgress && pos >= nextProgress) {
+      nextProgress = pos + every;
+      options.onProgress(Math.min(pos, total), total);
+    }
     const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (content.trim() === '') continue;
-    const lineNo = i + 1;
     const json = parseJson(content);
     if (!sawHeaderLine) {
       sawHeaderLine = true;
@@ -136,8 +159,19 @@ export function importTrace(text: string): ImportResult {
     }
     if (errors.count === 0) events.push(event);
   }
+  options.onProgress?.(errors.full ? Math.min(pos, total) : total, total);
   if (!sawHeaderLine)
     return { ok: false, errors: [`line 1: empty file, expected a ${TRACE_FORMAT} header`] };
-  if (errors.count > 0 || header === null) return { ok: false, errors: errors.result() };
+  if (errors.full && pos < total) {
+    return {
+      ok: false,
+      errors: [
+        ...errors.shown,
+        `stopped after ${MAX_IMPORT_ERRORS} errors at line ${lineNo}; the rest of the file ` +
+          `(${total - pos} more characters) was not checked`,
+      ],
+    };
+  }
+  if (errors.count > 0 || header === null) return { ok: false, errors: errors.shown };
   return { ok: true, header, events };
 }

@@ -87,4 +87,66 @@ describe('TraceRecorder', () => {
     expect(r.size).toBe(1_000_000);
     expect(r.events()[999_999].seq).toBe(999_999);
   });
+
+  it('records a request without a value as null, so its export imports (a malformed write)', () => {
+    const r = new TraceRecorder();
+    const call = { group: 'nacos_config', process: 'c1', op: 'put', key: 'a@@DEFAULT_GROUP@@' };
+    // describeRequest gives `value: content`, undefined when the write has no content.
+    r.record('n1', 0, { type: 'invoke', ...call, value: undefined });
+    r.record('n1', 1, { type: 'fail', ...call, value: undefined, result: undefined });
+    r.record('n1', 2, { type: 'node-crash', reason: undefined });
+    r.record('n1', 3, {
+      type: 'apply',
+      group: 'nacos_config',
+      index: 1,
+      term: 1,
+      op: undefined,
+      result: 1,
+    });
+    const imported = importTrace(r.toJsonl(header));
+    if (!imported.ok) throw new Error(imported.errors.join('\n'));
+    expect(imported.events.map((e) => e.type)).toEqual(['invoke', 'fail', 'node-crash', 'apply']);
+    expect(imported.events[0]).toMatchObject({ value: null });
+    expect(imported.events[1]).toMatchObject({ value: null, result: null });
+    expect('reason' in imported.events[2]).toBe(false);
+    expect(imported.events).toEqual(r.events());
+  });
+
+  it('keeps at most `limit` events, the most recent, and the export says what was dropped', () => {
+    const r = new TraceRecorder({ limit: 1000 });
+    for (let i = 0; i < 5000; i++) r.record('n1', i, { type: 'narrate', text: `${i}` });
+    expect(r.size).toBeLessThanOrEqual(1000);
+    expect(r.size).toBeGreaterThanOrEqual(900);
+    const events = r.events();
+    expect(events.at(-1)!.seq).toBe(4999);
+    const first = events[0].seq;
+    // Contiguous: the kept events are exactly the most recent ones.
+    events.forEach((e, i) => expect(e.seq).toBe(first + i));
+    expect(r.dropped).toEqual({ events: first, firstSeq: 0, lastSeq: first - 1 });
+    const imported = importTrace(r.toJsonl(header));
+    if (!imported.ok) throw new Error(imported.errors.join('\n'));
+    expect(imported.header.dropped).toEqual(r.dropped);
+    expect(imported.header.notes?.[0]).toMatch(
+      new RegExp(`^events with seq 0–${(first - 1).toLocaleString('en-US')} \\(`),
+    );
+    expect(imported.events).toEqual(events);
+  });
+
+  it('holds a bounded number of events however many are recorded', () => {
+    const r = new TraceRecorder({ limit: 10_000 });
+    const body = { type: 'commit', group: 'nacos_config', index: 1 } as const;
+    let max = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      r.record('n1', i, body);
+      if (r.size > max) max = r.size;
+    }
+    expect(max).toBe(10_000);
+    expect(r.dropped!.events + r.size).toBe(1_000_000);
+    expect(new TraceRecorder().dropped).toBeNull();
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    expect(() => new TraceRecorder({ limit: 0 })).toThrow(/limit must be an integer >= 1, got 0/);
+    expect(() => new TraceRecorder({ limit: 2.5 })).toThrow(/got 2.5/);
+  });
 });

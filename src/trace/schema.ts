@@ -200,6 +200,13 @@ export const traceHeaderSchema = z.strictObject(
       { nodes: nodeList, groups: z.array(group, { error: expecting('array of groups') }) },
       { error: objectError('object') },
     ),
+    dropped: z
+      .strictObject(
+        { events: int0, firstSeq: int0, lastSeq: int0 },
+        { error: objectError('object') },
+      )
+      .optional(),
+    notes: z.array(str, { error: expecting('array of strings') }).optional(),
   },
   { error: objectError('object') },
 );
