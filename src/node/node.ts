@@ -117,8 +117,15 @@ interface GroupHost {
   proposals: Map<number, Pending>;
   /** Reads awaiting their ReadState, by ctx. */
   reads: Map<string, Pending>;
-  /** Reads with a read index, waiting for apply to reach it. */
+  /** Reads with a read index, waiting for the state machine to reach it. */
   readyReads: { index: number; p: Pending }[];
+  /**
+   * The last index the state machine `sm` really includes. Raft's applied index runs ahead of it
+   * while an installed snapshot waits for the disk (restoring moves applied to the snapshot's
+   * index at once, the state machine loads it only once it is durable), so reads are served
+   * against this index, never against Raft's.
+   */
+  smIndex: number;
   failNextApply: boolean;
   /** The metadata last reported (Nacos overwrites values; we report changes only). */
   lastMeta: {
@@ -235,6 +242,7 @@ export class RaftNode {
         proposals: new Map(),
         reads: new Map(),
         readyReads: [],
+        smIndex: disk.snapshot?.meta.index ?? 0,
         failNextApply: false,
         lastMeta: null,
         ready: null,
@@ -501,6 +509,7 @@ export class RaftNode {
     if (rd.snapshot) {
       try {
         g.sm.restore(rd.snapshot.data);
+        g.smIndex = rd.snapshot.meta.index;
         this.trace({
           type: 'snapshot',
           group: g.id,
@@ -520,6 +529,7 @@ export class RaftNode {
           applied = e.index - 1;
           break;
         }
+        g.smIndex = e.index;
       }
     }
     for (const rs of rd.readStates) this.onReadState(g, rs.ctx, rs.index, rs.error);
@@ -547,7 +557,8 @@ export class RaftNode {
     g.lastSnapshotAtMs = this.nowMs;
     const r = g.raft;
     const index = r.log.applied;
-    if (r.errored || index <= r.log.snapshotIndex) return;
+    // The state machine must hold exactly `index` (not so while an installed snapshot waits).
+    if (r.errored || index <= r.log.snapshotIndex || g.smIndex !== index) return;
     const snap: Snapshot = {
       meta: { index, term: r.log.term(index)!, conf: r.confAt(index) },
       data: g.sm.snapshot(),
@@ -891,7 +902,8 @@ export class RaftNode {
 
   private serveReadyReads(g: GroupHost): void {
     if (g.readyReads.length === 0) return;
-    const applied = g.raft.log.applied;
+    // What the state machine holds, not Raft's applied index (see GroupHost.smIndex).
+    const applied = g.smIndex;
     const keep: { index: number; p: Pending }[] = [];
     for (const r of g.readyReads) {
       if (r.index <= applied) this.answer(r.p, this.replyFrom(g.sm.query(r.p.payload), r.p));

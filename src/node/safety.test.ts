@@ -1,0 +1,182 @@
+// Safety of the node against orderings that a real network and disk produce: a snapshot installed
+// while a disk write is in flight, a snapshot that does not match the log, a ReadIndex answer
+// from before a crash, and a duplicated Forward. Each test drives one node by hand (messages in,
+// persist completions in the order chosen) so the dangerous interleaving happens every time.
+import { describe, expect, it } from 'vitest';
+import { createProcessor } from '../cp/processors.ts';
+import type { Entry, Message } from '../raft/types.ts';
+import { applyPersistBatch, cloneDurableState, emptyDurableState } from './storage.ts';
+import { LESSON_TIMING, RaftNode, writeCommand } from './node.ts';
+import type { ClientReply, DurableState, Effect, WireMessage } from './types.ts';
+
+const G = 'nacos_config';
+const VOTERS = { voters: ['n1', 'n2', 'n3'], outgoing: [], learners: [] };
+
+const publish = (content: string, dataId = 'k') => ({
+  type: 'publish',
+  dataId,
+  group: 'DEFAULT_GROUP',
+  content,
+});
+const get = (dataId = 'k') => ({ type: 'get', dataId, group: 'DEFAULT_GROUP' });
+
+function write(index: number, term: number, content: string, dataId = 'k'): Entry {
+  return { index, term, type: 'normal', data: writeCommand(publish(content, dataId)) };
+}
+
+/** A node with a disk that the test completes by hand, in the order it chooses. */
+class Harness {
+  node: RaftNode;
+  disk: DurableState;
+  effects: Effect[] = [];
+  /** Persist tokens issued and not yet completed, oldest first. */
+  inFlight: { token: number; effect: Extract<Effect, { type: 'persist' }> }[] = [];
+
+  constructor(
+    readonly id = 'n1',
+    disk: DurableState = emptyDurableState([G]),
+  ) {
+    this.disk = disk;
+    this.node = this.boot();
+  }
+
+  private boot(): RaftNode {
+    const n = new RaftNode(
+      { id: this.id, members: ['n1', 'n2', 'n3'], groups: [G], timing: LESSON_TIMING, seed: 7 },
+      cloneDurableState(this.disk),
+    );
+    this.take(n.start());
+    return n;
+  }
+
+  take(effects: Effect[]): Effect[] {
+    for (const e of effects)
+      if (e.type === 'persist') this.inFlight.push({ token: e.token, effect: e });
+    this.effects.push(...effects);
+    return effects;
+  }
+
+  /** Complete the oldest write: it becomes durable, then the node hears of it. */
+  completeOne(): Effect[] {
+    const w = this.inFlight.shift();
+    if (!w) throw new Error('no write in flight');
+    applyPersistBatch(this.disk, w.effect.batch);
+    return this.take(this.node.persisted(w.token));
+  }
+
+  /** Complete every write, including those the completions cause. */
+  settle(): void {
+    while (this.inFlight.length > 0) this.completeOne();
+  }
+
+  receive(m: WireMessage): Effect[] {
+    return this.take(this.node.receive(m));
+  }
+
+  /** The process dies: writes in flight are lost; it starts again from its disk. */
+  crashAndRestart(): void {
+    this.inFlight = [];
+    this.effects = [];
+    this.node = this.boot();
+  }
+
+  sent<T extends WireMessage['type']>(type: T): Extract<WireMessage, { type: T }>[] {
+    const out: Extract<WireMessage, { type: T }>[] = [];
+    for (const e of this.effects) {
+      if (e.type === 'send' && e.msg.type === type)
+        out.push(e.msg as Extract<WireMessage, { type: T }>);
+    }
+    return out;
+  }
+
+  replies(requestId: string): ClientReply[] {
+    const out: ClientReply[] = [];
+    for (const e of this.effects)
+      if (e.type === 'reply' && e.requestId === requestId) out.push(e.reply);
+    return out;
+  }
+}
+
+function append(
+  to: string,
+  term: number,
+  prev: number,
+  prevTerm: number,
+  entries: Entry[],
+  commit: number,
+): Message {
+  return {
+    type: 'AppendEntries',
+    group: G,
+    from: 'n2',
+    to,
+    term,
+    prevLogIndex: prev,
+    prevLogTerm: prevTerm,
+    entries,
+    leaderCommit: commit,
+    round: 1,
+  };
+}
+
+function installSnapshot(
+  to: string,
+  term: number,
+  index: number,
+  snapTerm: number,
+  data: unknown,
+): Message {
+  return {
+    type: 'InstallSnapshot',
+    group: G,
+    from: 'n2',
+    to,
+    term,
+    meta: { index, term: snapTerm, conf: VOTERS },
+    chunk: 0,
+    chunks: 1,
+    data,
+    round: 2,
+  };
+}
+
+/** The config store's snapshot data after these publishes. */
+function configData(...contents: [string, string][]): unknown {
+  const sm = createProcessor(G);
+  for (const [dataId, content] of contents) sm.apply(publish(content, dataId));
+  return sm.snapshot();
+}
+
+function readIndexAnswer(to: string, term: number, ctx: string, index: number): Message {
+  return { type: 'ReadIndexResponse', group: G, from: 'n2', to, term, ctx, index };
+}
+
+describe('a follower serving ReadIndex reads during a snapshot install', () => {
+  it('does not answer from the old state machine while the snapshot waits for the disk', () => {
+    const h = new Harness();
+    h.settle();
+    // n1 follows n2 in term 2 and has applied k=v1 at index 1.
+    h.receive(append('n1', 2, 0, 0, [write(1, 2, 'v1')], 1));
+    h.settle();
+    expect(h.node.status(G).applied).toBe(1);
+    // A read at n1: its ReadIndex goes to the leader, which answers with read index 5.
+    h.take(h.node.request({ kind: 'read', id: 'r1', group: G, query: get() }));
+    const [ri] = h.sent('ReadIndex');
+    expect(ri).toBeDefined();
+    h.receive(readIndexAnswer('n1', 2, ri.ctx, 5));
+    expect(h.replies('r1')).toEqual([]);
+    // A write is in flight on n1's disk (entry 2) when the leader installs a snapshot at 5
+    // (it had compacted its log), holding k=v5.
+    h.receive(append('n1', 2, 1, 2, [write(2, 2, 'x', 'other')], 1));
+    expect(h.inFlight).toHaveLength(1);
+    h.receive(installSnapshot('n1', 2, 5, 2, configData(['k', 'v5'])));
+    // The write in flight completes first: the state machine still holds v1, so the read
+    // (index 5) must not be served now.
+    h.completeOne();
+    expect(h.replies('r1')).toEqual([]);
+    // Once the snapshot is durable and loaded, the read sees v5.
+    h.settle();
+    const [reply] = h.replies('r1');
+    expect(reply).toMatchObject({ ok: true, value: { data: { found: true, content: 'v5' } } });
+  });
+});
