@@ -48,8 +48,15 @@ export class Progress {
   pendingSnapshot = 0;
   /** Leader tick at which the pending snapshot was sent (to retry a lost one). */
   snapshotSentTick = 0;
-  /** Leader tick at which we last heard from this peer (check-quorum). */
-  lastHeardTick = 0;
+  /**
+   * The leader tick on which the leader SENT the last message this peer answered, or -1 before
+   * any answer (SOFAJRaft's Replicator.lastRpcSendTimestamp). The leader lease and check-quorum
+   * count from it, never from when the answer arrived: an answer that took long to come back
+   * says nothing about what the peer has done since it was sent.
+   */
+  ackedSendTick = -1;
+  /** The leader tick on which this peer's progress was created: check-quorum's grace start. */
+  aliveSinceTick = 0;
   /** The highest broadcast round this peer acknowledged (ReadIndex). */
   ackedRound = 0;
   readonly inflights: Inflights;

@@ -4,6 +4,7 @@
 // except the injected generator. Roles swap step and tick functions (becomeFollower sets
 // step = stepFollower). Ordering kept: every message in a Ready depends on that Ready's
 // persistence, so hosts send only after the batch is durable.
+import { leaseTicks } from './lease.ts';
 import { RaftLog } from './log.ts';
 import { Progress } from './progress.ts';
 import { allMembers, allVoters, committedIndex, isVoter, voteResult } from './quorum.ts';
@@ -90,10 +91,27 @@ export class Raft {
   private heartbeatElapsed = 0;
   private checkQuorumElapsed = 0;
   randomizedElectionTimeout = 0;
-  /** Ticks since becoming leader; used for lastHeardTick bookkeeping. */
+  /** Ticks since becoming leader: the leader's clock for the lease and check-quorum. */
   private leaderTicks = 0;
   /** The leader's heartbeat round; followers echo it, and ReadIndex counts acks by it. */
   private round = 0;
+  /**
+   * The leader tick on which each round began, as (first round, tick) pairs in order, for this
+   * term only. Every message carries the round in force when it was sent, so the tick a round
+   * began is a lower bound of the send tick of any message that carries it: an answer echoing
+   * round r proves the peer was with us no earlier than roundStart(r). That is the per-follower
+   * send-time bookkeeping SOFAJRaft keeps in Replicator.lastRpcSendTimestamp.
+   */
+  private roundTicks: { round: number; tick: number }[] = [];
+  /** Set once this leader sent TimeoutNow in its term: the lease is void for the rest of it. */
+  private sentTimeoutNow = false;
+  /**
+   * A node restarted with a term > 0 may have acknowledged a leader just before it went down,
+   * and that leader may still hold a lease counted on that acknowledgement. It therefore refuses
+   * votes for its first election timeout as if it had heard from a leader (thesis §6.4.1).
+   * Only in lease mode: with safe reads nothing relies on it, and it would slow recovery.
+   */
+  private bootQuiet: boolean;
 
   /** A membership change whose new voters are still catching up (leader only). */
   confChange: {
@@ -148,6 +166,7 @@ export class Raft {
     this.prevSoft = { leader: null, role: 'follower' };
     this.stepFn = this.stepFollower;
     this.tickFn = this.tickElection;
+    this.bootQuiet = this.term > 0 && cfg.readOnly === 'lease';
     this.becomeFollower(this.term, null);
   }
 
@@ -207,7 +226,7 @@ export class Raft {
     for (const id of newcomers) {
       if (!this.prs.has(id)) {
         const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
-        pr.lastHeardTick = this.leaderTicks;
+        pr.aliveSinceTick = this.leaderTicks;
         this.prs.set(id, pr);
       }
     }
@@ -470,6 +489,8 @@ export class Raft {
       self.becomeReplicate();
     }
     this.noteRole(from);
+    // A fresh round for the new term, so that nothing it sends carries a round of an older term.
+    this.startRound();
     // §5.4.2 / §8: a new leader commits an entry of its own term before anything earlier
     // counts as committed by it; this no-op also lets ReadIndex serve (thesis §6.4).
     this.appendEntry({ index: this.log.lastIndex() + 1, term: this.term, type: 'noop' });
@@ -485,6 +506,8 @@ export class Raft {
     this.heartbeatElapsed = 0;
     this.checkQuorumElapsed = 0;
     this.leaderTicks = 0;
+    this.roundTicks = [];
+    this.sentTimeoutNow = false;
     this.resetRandomizedElectionTimeout();
     this.abortTransfer(false);
     this.confChange = null;
@@ -524,6 +547,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTicks) this.bootQuiet = false;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.campaign(false);
@@ -535,8 +559,6 @@ export class Raft {
     this.heartbeatElapsed++;
     this.checkQuorumElapsed++;
     this.leaderTicks++;
-    const self = this.prs.get(this.id);
-    if (self) self.lastHeardTick = this.leaderTicks;
 
     // Check-quorum, every half election timeout.
     if (this.checkQuorumElapsed >= Math.max(1, Math.floor(this.cfg.electionTicks / 2))) {
@@ -577,29 +599,76 @@ export class Raft {
     }
   }
 
-  /** Has a majority (joint-aware) been heard from within the last election timeout? */
+  /**
+   * Check-quorum: has a majority (joint-aware) answered a message we sent within the last
+   * election timeout? As in SOFAJRaft's NodeImpl.checkDeadNodes0, a peer is alive by the SEND
+   * time of the last message it answered, so answers that crawl back over a slow link do not
+   * keep a leader in office that its followers stopped hearing long ago.
+   */
   private quorumActive(): boolean {
     const now = this.leaderTicks;
     const horizon = this.cfg.electionTicks;
     const heard = (id: NodeId): number => {
       if (id === this.id) return 1;
       const pr = this.prs.get(id);
-      // A new leader's peers start as heard at its first tick: one full timeout of grace.
-      return pr && now - pr.lastHeardTick < horizon ? 1 : 0;
+      // A new leader's peers (and a newcomer) start as alive: one full timeout of grace.
+      return pr && now - Math.max(pr.ackedSendTick, pr.aliveSinceTick) < horizon ? 1 : 0;
     };
     return committedIndex(this.conf, heard) >= 1;
   }
 
-  /** Leader lease (thesis §6.4.1): a majority acknowledged us within 90 % of the timeout. */
-  private leaseValid(): boolean {
+  /**
+   * Leader lease (thesis §6.4.1; lease.ts has the derivation): a majority (joint-aware)
+   * answered messages we sent fewer than leaseTicks(electionTicks) ticks ago, so none of them
+   * will vote for another leader before the lease ends, on clocks within the drift bound. Void
+   * for the rest of the term once we sent TimeoutNow: its target campaigns at once and voters
+   * skip their lease check for it.
+   */
+  leaseValid(): boolean {
+    if (this.role !== 'leader' || this.sentTimeoutNow || this.leadTransferee !== null) return false;
     const now = this.leaderTicks;
-    const lease = Math.floor(this.cfg.electionTicks * 0.9);
+    const lease = leaseTicks(this.cfg.electionTicks);
     const fresh = (id: NodeId): number => {
       if (id === this.id) return 1;
       const pr = this.prs.get(id);
-      return pr && pr.lastHeardTick > 0 && now - pr.lastHeardTick < lease ? 1 : 0;
+      return pr && pr.ackedSendTick >= 0 && now - pr.ackedSendTick < lease ? 1 : 0;
     };
     return committedIndex(this.conf, fresh) >= 1;
+  }
+
+  /** Begin a new round (heartbeat broadcast or leadership confirmation) on this tick. */
+  private startRound(): void {
+    this.round++;
+    const last = this.roundTicks[this.roundTicks.length - 1];
+    if (!last || last.tick !== this.leaderTicks) {
+      this.roundTicks.push({ round: this.round, tick: this.leaderTicks });
+    }
+    // Rounds that began more than two election timeouts ago earn neither lease nor liveness;
+    // keep the oldest pair that still bounds later rounds.
+    const horizon = this.leaderTicks - 2 * this.cfg.electionTicks;
+    let drop = 0;
+    while (drop + 1 < this.roundTicks.length && this.roundTicks[drop + 1].tick < horizon) drop++;
+    if (drop > 0) this.roundTicks.splice(0, drop);
+  }
+
+  /**
+   * The earliest leader tick on which a message carrying `round` can have been sent in this
+   * term, or -1 when the round is not one of ours (older, pruned, or from the future).
+   */
+  private roundSentTick(round: number): number {
+    if (round > this.round) return -1;
+    for (let i = this.roundTicks.length - 1; i >= 0; i--) {
+      if (this.roundTicks[i].round <= round) return this.roundTicks[i].tick;
+    }
+    return -1;
+  }
+
+  /** A peer answered a message that carried `round`: it was with us at that round's start. */
+  private noteAnswer(id: NodeId, round: number): void {
+    const pr = this.prs.get(id);
+    if (!pr) return;
+    const sent = this.roundSentTick(round);
+    if (sent > pr.ackedSendTick) pr.ackedSendTick = sent;
   }
 
   // ───────────────────────────── elections ─────────────────────────────
@@ -670,7 +739,11 @@ export class Raft {
       // Pre-vote and lease (thesis §9.6, etcd's inLease): while we heard from a live leader within
       // the election timeout, a vote request is refused without touching our term, so a
       // disruptive node cannot depose a healthy leader.
-      const inLease = this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
+      // The wait counts from when we last heard from the leader on our own clock; the leader's
+      // lease, counted from when it sent that message, is shorter by the drift margin
+      // (lease.ts). A restarted node keeps the same wait (bootQuiet).
+      const inLease =
+        (this.leader !== null || this.bootQuiet) && this.electionElapsed < this.cfg.electionTicks;
       if (!m.transfer && inLease) {
         this.respondVote(m, false);
         return false;
@@ -898,8 +971,8 @@ export class Raft {
   private handleAppendResponse(m: AppendEntriesResponse): void {
     const pr = this.prs.get(m.from);
     if (!pr) return;
-    pr.lastHeardTick = this.leaderTicks;
-    if (m.round > pr.ackedRound) {
+    this.noteAnswer(m.from, m.round);
+    if (m.round > pr.ackedRound && m.round <= this.round) {
       pr.ackedRound = m.round;
       this.releaseReads();
     }
@@ -935,8 +1008,8 @@ export class Raft {
   private handleSnapshotResponse(m: InstallSnapshotResponse): void {
     const pr = this.prs.get(m.from);
     if (!pr) return;
-    pr.lastHeardTick = this.leaderTicks;
-    if (m.round > pr.ackedRound) {
+    this.noteAnswer(m.from, m.round);
+    if (m.round > pr.ackedRound && m.round <= this.round) {
       pr.ackedRound = m.round;
       this.releaseReads();
     }
@@ -1012,7 +1085,7 @@ export class Raft {
         for (const id of allMembers(this.conf)) {
           if (!this.prs.has(id)) {
             const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
-            pr.lastHeardTick = this.leaderTicks;
+            pr.aliveSinceTick = this.leaderTicks;
             this.prs.set(id, pr);
           }
         }
@@ -1112,7 +1185,7 @@ export class Raft {
    * disturb the pipeline; they carry commit up to what the follower is known to hold.
    */
   private broadcastHeartbeat(): void {
-    this.round++;
+    this.startRound();
     for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
       const prevIndex = pr.match;
@@ -1134,6 +1207,7 @@ export class Raft {
   }
 
   private sendTimeoutNow(to: NodeId): void {
+    this.sentTimeoutNow = true;
     this.send({ type: 'TimeoutNow', group: this.group, from: this.id, to, term: this.term });
   }
 

@@ -713,7 +713,8 @@ describe('§5.3 log replication', () => {
         prevLogTerm: 1,
         entries: wents,
         leaderCommit: li,
-        round: 0,
+        // A new leader starts a round of its own for its term.
+        round: 1,
       })),
     );
     expect(rd.committed).toEqual([]);
