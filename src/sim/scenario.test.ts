@@ -11,6 +11,7 @@ import {
   stepSchemas,
 } from './scenario.ts';
 import type { Scenario } from './scenario.ts';
+import { LIMITS, MAX_TICKS_PER_NODE } from './limits.ts';
 
 /** The example of DESIGN.md §3. */
 function example(): Record<string, unknown> {
@@ -67,6 +68,13 @@ function scenarioOf(input: unknown): Scenario {
 
 const ACTION_LIST = ACTIONS.join(', ');
 
+/** A config write and read the processors accept. */
+const PUBLISH = { type: 'publish', dataId: 'a', content: 'v' };
+const GET = { type: 'get', dataId: 'a' };
+
+/** Why a cluster is limited to nine nodes, as the errors say it (limits.ts). */
+const NODES_WHY = LIMITS.nodes.why;
+
 describe('valid scenarios', () => {
   it('accepts the DESIGN.md example unchanged', () => {
     const s = scenarioOf(example());
@@ -84,8 +92,8 @@ describe('valid scenarios', () => {
   it('accepts one step of every action', () => {
     const g = 'nacos_config';
     const steps = [
-      { at: 0, do: 'write', node: 'n1', group: g, op: { type: 'publish' } },
-      { at: 0, do: 'read', node: '@follower:nacos_config', group: g, query: { dataId: 'a' } },
+      { at: 0, do: 'write', node: 'n1', group: g, op: PUBLISH },
+      { at: 0, do: 'read', node: '@follower:nacos_config', group: g, query: GET },
       { at: 1, do: 'crash', node: 'n1' },
       { at: 2, do: 'restart', node: 'n1' },
       { at: 3, do: 'pause', node: 'n2' },
@@ -206,13 +214,13 @@ describe('errors name the exact path', () => {
       'name: missing, expected a non-empty string',
       'cluster: missing, expected object',
       'steps: missing, expected array of steps',
-      'durationMs: missing, expected number > 0',
+      'durationMs: missing, expected number > 0 and <= 3600000',
     ]);
   });
 
   it('checks cluster.nodes range', () => {
     expect(errorsOf(withSteps([], { cluster: { nodes: 12 } }))).toEqual([
-      'cluster.nodes: expected integer 1..9, got 12',
+      `cluster.nodes: expected integer 1..9, got 12: ${NODES_WHY}`,
     ]);
     expect(errorsOf(withSteps([], { cluster: { nodes: 0 } }))).toEqual([
       'cluster.nodes: expected integer 1..9, got 0',
@@ -228,17 +236,17 @@ describe('errors name the exact path', () => {
   it('checks cluster settings', () => {
     const cluster = {
       nodes: 3,
-      groups: ['a', 'a'],
+      groups: ['nacos_config', 'nacos_config'],
       raft: { electionTimeoutMs: 0, profile: 'fast', readOnly: 'lease' },
       network: { delayMs: [60, 20], drop: 1.5, duplicate: -1 },
     };
     expect(errorsOf(withSteps([], { cluster }))).toEqual([
-      'cluster.raft.electionTimeoutMs: expected number > 0, got 0',
+      'cluster.raft.electionTimeoutMs: expected number > 0 and <= 60000, got 0',
       'cluster.raft.profile: unknown profile "fast" (expected one of nacos, lesson)',
       'cluster.network.delayMs: expected [min, max] with 0 <= min <= max, got [60,20]',
       'cluster.network.drop: expected number 0..1, got 1.5',
       'cluster.network.duplicate: expected number 0..1, got -1',
-      'cluster.groups[1]: duplicate group "a"',
+      'cluster.groups[1]: duplicate group "nacos_config"',
     ]);
   });
 
@@ -275,7 +283,7 @@ describe('errors name the exact path', () => {
       { at: 0, do: 'heal' },
       { at: 0, do: 'heal' },
       { at: 1, do: 'crash', node: 'n1', colour: 'red' },
-      { at: 2, do: 'write', nod: 'n1', node: 'n1', group: 'nacos_config', op: {} },
+      { at: 2, do: 'write', nod: 'n1', node: 'n1', group: 'nacos_config', op: PUBLISH },
     ];
     expect(errorsOf(withSteps(steps))).toEqual([
       'steps[2].colour: unknown field',
@@ -389,7 +397,7 @@ describe('errors name the exact path', () => {
       'steps[0].at: expected number >= 0, got -1',
       'steps[1].at: expected number >= 0, got "abc"',
       'steps[2].op: expected object, got "publish"',
-      'steps[3].rate: expected number > 0, got 0',
+      `steps[3].rate: expected number 0.01..100, got 0: ${LIMITS.skewRate.whyMin}`,
       'steps[4].drop: expected number 0..1, got 2',
       'steps[5].sides: expected at least one side, got []',
       'steps[6].sides[0]: expected a non-empty array of nodes, got []',
@@ -482,10 +490,10 @@ describe('errors name the exact path', () => {
     expect(errorsOf(input)).toEqual([
       'name: expected a non-empty string, got ""',
       'seed: expected integer 0..4294967295, got -1',
-      'cluster.nodes: expected integer 1..9, got 12',
+      `cluster.nodes: expected integer 1..9, got 12: ${NODES_WHY}`,
       `steps[0].do: unknown action "crsh" (expected one of ${ACTION_LIST})`,
       'steps[1].colour: unknown field',
-      'durationMs: expected number > 0, got 0',
+      'durationMs: expected number > 0 and <= 3600000, got 0',
     ]);
   });
 
@@ -494,6 +502,147 @@ describe('errors name the exact path', () => {
       expect(() => parseScenario(input)).not.toThrow();
       expect(parseScenario(input).ok).toBe(false);
     }
+  });
+});
+
+describe('requests, groups and node counts are checked up front (issue 8, item 19)', () => {
+  const groups = ['nacos_config', 'naming_persistent_service_v2'];
+
+  it('rejects a cluster group no processor serves, naming the known ones', () => {
+    expect(errorsOf(withSteps([], { cluster: { nodes: 3, groups: ['bogus'] } }))).toEqual([
+      'cluster.groups[0]: unknown group "bogus" (expected one of nacos_config, ' +
+        'naming_persistent_service_v2, naming_service_metadata, naming_instance_metadata)',
+    ]);
+  });
+
+  it("checks a write's op and a read's query with the processors' own checks, by field", () => {
+    const instance = { ip: '10.0.0.1', port: -70000 };
+    const steps = [
+      { at: 1, do: 'write', node: 'n1', group: groups[0], op: { type: 'publish', content: 'x' } },
+      {
+        at: 1,
+        do: 'write',
+        node: 'n1',
+        group: groups[1],
+        op: { type: 'ADD', service: 's', instance },
+      },
+      { at: 1, do: 'write', node: 'n1', group: groups[0], op: { type: 'explode', dataId: 'a' } },
+      { at: 1, do: 'read', node: 'n1', group: groups[0], query: { type: 'list' } },
+      { at: 1, do: 'write', node: 'n1', group: groups[1], op: { type: 'ADD', service: 's' } },
+    ];
+    expect(errorsOf(withSteps(steps, { cluster: { nodes: 3, groups } }))).toEqual([
+      'steps[0].op.dataId: publish: field "dataId" must be a non-empty string',
+      'steps[1].op.instance.port: ADD: instance: field "port" must be an integer in [0, 65535]',
+      'steps[2].op.type: unsupport operation : explode',
+      'steps[3].query.type: unsupport operation : list',
+      'steps[4].op.instance: ADD: field "instance" is required',
+    ]);
+  });
+
+  it('accepts the requests the processors accept', () => {
+    const instance = { ip: '10.0.0.1', port: 8080 };
+    const steps = [
+      { at: 1, do: 'write', node: 'n1', group: groups[0], op: PUBLISH },
+      {
+        at: 1,
+        do: 'write',
+        node: 'n1',
+        group: groups[1],
+        op: { type: 'ADD', service: 's', instance },
+      },
+      { at: 1, do: 'read', node: 'n1', group: groups[0], query: GET },
+      { at: 1, do: 'read', node: 'n1', group: groups[1], query: { type: 'services' } },
+    ];
+    expect(parseScenario(withSteps(steps, { cluster: { nodes: 3, groups } })).ok).toBe(true);
+  });
+
+  it('says a number too large for JSON is not finite, instead of "got null"', () => {
+    const text =
+      '{"name":"t","cluster":{"nodes":3},"steps":[{"at":1e400,"do":"heal"}],"durationMs":1e400}';
+    const r = parseScenarioText(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([
+      'steps[0].at: expected number >= 0, got Infinity, which is not a finite number',
+      'durationMs: expected number > 0 and <= 3600000, got Infinity, which is not a finite number',
+    ]);
+    expect(r.errors.join('\n')).not.toContain('null');
+  });
+
+  it('counts add-node steps against the nine-node limit', () => {
+    const steps = [
+      { at: 1, do: 'add-node' },
+      { at: 2, do: 'remove-node', node: 'n8' },
+      { at: 3, do: 'add-node', node: 'n12' },
+    ];
+    expect(errorsOf(withSteps(steps, { cluster: { nodes: 8 } }))).toEqual([
+      'steps[2]: add-node would start node 10 of a cluster limited to 9 ' +
+        '(cluster.nodes plus the add-node steps before it)',
+    ]);
+    expect(parseScenario(withSteps(steps.slice(0, 2), { cluster: { nodes: 8 } })).ok).toBe(true);
+  });
+});
+
+describe('numbers that would make a run endless or meaningless are refused (issue 8, item 20)', () => {
+  it('bounds skew rates, ticks, durations, delays and timeouts, saying why', () => {
+    const input = withSteps(
+      [
+        { at: 1, do: 'skew', node: 'n1', rate: 1e300 },
+        { at: 1, do: 'skew', node: 'n1', rate: 0.001 },
+        { at: 1, do: 'network', delayMs: [0, 1e12] },
+      ],
+      {
+        cluster: { nodes: 3, raft: { tickMs: 1e-9, electionTimeoutMs: 1e9 } },
+        durationMs: 1e15,
+      },
+    );
+    expect(errorsOf(input)).toEqual([
+      `cluster.raft.electionTimeoutMs: expected number > 0 and <= 60000, got 1000000000: ${LIMITS.electionTimeoutMs.why}`,
+      `cluster.raft.tickMs: expected number 1..1000, got 1e-9: ${LIMITS.tickMs.whyMin}`,
+      `steps[0].rate: expected number 0.01..100, got 1e+300: ${LIMITS.skewRate.why}`,
+      `steps[1].rate: expected number 0.01..100, got 0.001: ${LIMITS.skewRate.whyMin}`,
+      `steps[2].delayMs[1]: expected number 0..60000, got 1000000000000: ${LIMITS.delayMs.why}`,
+      `durationMs: expected number > 0 and <= 3600000, got 1000000000000000: ${LIMITS.durationMs.why}`,
+    ]);
+  });
+
+  it('refuses a seed the 32-bit generator would fold onto a smaller one', () => {
+    expect(errorsOf(withSteps([], { seed: 2 ** 32 }))).toEqual([
+      `seed: expected integer 0..4294967295, got 4294967296: ${LIMITS.seed.why}`,
+    ]);
+  });
+
+  it('refuses integers too large to be exact', () => {
+    const steps = [{ at: 1, do: 'expect', that: 'committed', group: 'nacos_config', index: 1e20 }];
+    expect(errorsOf(withSteps(steps))).toEqual([
+      'steps[0].index: expected integer >= 0, got 100000000000000000000: ' +
+        'integers beyond 2^53 - 1 lose precision',
+    ]);
+  });
+
+  it('needs at least two ticks per election timeout', () => {
+    const cluster = {
+      nodes: 3,
+      raft: { profile: 'lesson', tickMs: 1000, electionTimeoutMs: 1500 },
+    };
+    expect(errorsOf(withSteps([], { cluster }))).toEqual([
+      'cluster.raft.tickMs: a tick of 1000 ms is more than half the election timeout (1500 ms): ' +
+        'the election timer counts whole ticks, so it needs at least two',
+    ]);
+    // Nacos raises the timeout to 5 s, so the same tick is fine there.
+    const nacos = { nodes: 3, raft: { profile: 'nacos', tickMs: 1000, electionTimeoutMs: 1500 } };
+    expect(parseScenario(withSteps([], { cluster: nacos })).ok).toBe(true);
+  });
+
+  it('caps the ticks a node takes over the run, counting the fastest skewed clock', () => {
+    const cluster = { nodes: 3, raft: { tickMs: 1 } };
+    expect(parseScenario(withSteps([], { cluster, durationMs: 3_600_000 })).ok).toBe(true);
+    const fast = [{ at: 1, do: 'skew', node: 'n2', rate: 50 }];
+    expect(errorsOf(withSteps(fast, { cluster, durationMs: 3_600_000 }))).toEqual([
+      `durationMs: 3600000 ms at a tick of 1 ms with a clock 50× fast (steps[0].rate) is ` +
+        `180000000 ticks per node, more than ${MAX_TICKS_PER_NODE}: the run would take far too ` +
+        'long; shorten durationMs or raise cluster.raft.tickMs',
+    ]);
   });
 });
 

@@ -6,6 +6,11 @@
 import { z } from 'zod';
 import type { GroupId, NodeId, Role } from '../raft/types.ts';
 import type { PathError } from '../trace/schema.ts';
+import { InvalidRequest } from '../cp/stateMachine.ts';
+import { KNOWN_GROUPS, validateOp, validateQuery } from '../cp/processors.ts';
+import { LESSON_TIMING, NACOS_TIMING, NACOS_MIN_ELECTION_TIMEOUT_MS } from '../node/node.ts';
+import type { Bound } from './limits.ts';
+import { checkBound, LIMITS, MAX_NODES, MAX_SAFE_INTEGER, MAX_TICKS_PER_NODE } from './limits.ts';
 import {
   expecting,
   formatPath,
@@ -360,25 +365,59 @@ interface NumberSpec {
   /** min is exclusive (value > min). */
   above?: boolean;
   max?: number;
+  /** Why the maximum is what it is (from limits.ts), told to whoever exceeds it. */
+  why?: string;
+  /** Why the minimum is what it is, when there is more to say than the range. */
+  whyMin?: string;
+}
+
+/** A number schema for a bound of limits.ts. */
+function bounded(b: Bound) {
+  return numberSchema({
+    int: b.integer,
+    min: b.min,
+    above: b.minExclusive,
+    max: b.max,
+    why: b.why,
+    whyMin: b.whyMin,
+  });
 }
 
 function numberSchema(spec: NumberSpec) {
   const kind = spec.int ? 'integer' : 'number';
   let what = kind;
-  if (spec.min !== undefined && spec.max !== undefined) what = `${kind} ${spec.min}..${spec.max}`;
-  else if (spec.min !== undefined) what = `${kind} ${spec.above ? '>' : '>='} ${spec.min}`;
-  const error = expecting(what);
+  if (spec.min !== undefined && spec.max !== undefined) {
+    what = spec.above
+      ? `${kind} > ${spec.min} and <= ${spec.max}`
+      : `${kind} ${spec.min}..${spec.max}`;
+  } else if (spec.min !== undefined) what = `${kind} ${spec.above ? '>' : '>='} ${spec.min}`;
+  const wrong = expecting(what);
+  // JSON.parse turns 1e400 into Infinity, which JSON.stringify would print as null: name it.
+  const error = (iss: { input?: unknown }): string => {
+    const v = iss.input;
+    if (typeof v !== 'number') return wrong(iss);
+    if (!Number.isFinite(v))
+      return `expected ${what}, got ${String(v)}, which is not a finite number`;
+    // zod's int() also refuses integers too large to be exact.
+    if (spec.int && Math.abs(v) > MAX_SAFE_INTEGER) {
+      return `${wrong(iss)}: integers beyond 2^53 - 1 lose precision`;
+    }
+    return wrong(iss);
+  };
+  const because = (why: string | undefined) => (iss: { input?: unknown }) =>
+    why === undefined ? error(iss) : `${error(iss)}: ${why}`;
   let schema = z.number({ error });
   if (spec.int) schema = schema.int({ error });
   if (spec.min !== undefined) {
+    const error = because(spec.whyMin);
     schema = spec.above ? schema.gt(spec.min, { error }) : schema.gte(spec.min, { error });
   }
-  if (spec.max !== undefined) schema = schema.lte(spec.max, { error });
+  if (spec.max !== undefined) schema = schema.lte(spec.max, { error: because(spec.why) });
   return schema;
 }
 
 const ms = numberSchema({ min: 0 });
-const positiveMs = numberSchema({ min: 0, above: true });
+const delayMs = bounded(LIMITS.delayMs);
 const probability = numberSchema({ min: 0, max: 1 });
 const index = numberSchema({ int: true, min: 0 });
 const termNumber = numberSchema({ int: true, min: 0 });
@@ -405,16 +444,16 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T, noun: 
 
 const delayRangeError = expecting('[min, max] with 0 <= min <= max');
 const delayRange = z
-  .tuple([ms, ms], { error: delayRangeError })
+  .tuple([delayMs, delayMs], { error: delayRangeError })
   .refine(([min, max]) => min <= max, { error: delayRangeError });
 
 const payload = z.record(z.string(), z.unknown(), { error: objectError('object') });
 
 const raftSchema = z.strictObject(
   {
-    electionTimeoutMs: positiveMs.optional(),
-    maxElectionDelayMs: ms.optional(),
-    tickMs: positiveMs.optional(),
+    electionTimeoutMs: bounded(LIMITS.electionTimeoutMs).optional(),
+    maxElectionDelayMs: bounded(LIMITS.maxElectionDelayMs).optional(),
+    tickMs: bounded(LIMITS.tickMs).optional(),
     profile: oneOf(['nacos', 'lesson'], 'profile').optional(),
     readOnly: oneOf(['safe', 'lease'], 'readOnly mode').optional(),
   },
@@ -429,7 +468,7 @@ const networkSettings = {
 
 const clusterSchema = z.strictObject(
   {
-    nodes: numberSchema({ int: true, min: 1, max: 9 }),
+    nodes: bounded(LIMITS.nodes),
     groups: z
       .array(groupId, { error: expecting('array of group names') })
       .min(1, { error: expecting('at least one group') })
@@ -488,7 +527,7 @@ export const stepSchemas = {
     from: nodeRef.optional(),
     to: nodeRef.optional(),
   }),
-  skew: step('skew', { node: nodeRef, rate: numberSchema({ min: 0, above: true }) }),
+  skew: step('skew', { node: nodeRef, rate: bounded(LIMITS.skewRate) }),
   'add-node': step('add-node', { node: nodeId.optional() }),
   'remove-node': step('remove-node', nodeOnly),
   'transfer-leader': step('transfer-leader', { group: groupId, to: nodeRef }),
@@ -519,11 +558,11 @@ export const scenarioSchema = z.strictObject(
   {
     name: nonEmptyText,
     description: text.optional(),
-    seed: numberSchema({ int: true, min: 0, max: 0xffffffff }).default(1),
+    seed: bounded(LIMITS.seed).default(1),
     cluster: clusterSchema,
     initial: z.record(z.string(), initialNodeSchema, { error: objectError('object') }).optional(),
     steps: z.array(stepSchema, { error: expecting('array of steps') }),
-    durationMs: positiveMs,
+    durationMs: bounded(LIMITS.durationMs),
   },
   { error: objectError('a scenario object') },
 );
@@ -556,6 +595,30 @@ function isObj(v: unknown): v is Obj {
 
 function isNum(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Whether `v` is a number within `b` (a value that is not is the schema's error to report). */
+function validNumber(v: unknown, b: Bound): boolean {
+  return isNum(v) && checkBound(v, b) === null;
+}
+
+/**
+ * The field a processor's request error names, as a path inside the op or query. The checks
+ * in src/cp word their errors `<operation>: [<object>: ]field "<name>" …` (stateMachine.ts
+ * requireString, namingPersistent.ts parseInstance), or `unsupport operation : X` for the type;
+ * a message of another shape points at the op as a whole.
+ */
+export function requestErrorPath(message: string): string[] {
+  if (/^unsupport(ed)? operation/i.test(message)) return ['type'];
+  const m = /field "([^"]+)"/.exec(message);
+  if (m === null) return [];
+  const objects = message
+    .slice(0, m.index)
+    .split(':')
+    .map((part) => part.trim())
+    .slice(1)
+    .filter((part) => /^[A-Za-z_][\w]*$/.test(part));
+  return [...objects, ...m[1].split('.')];
 }
 
 /** Fields of each action that hold one node reference. */
@@ -602,10 +665,7 @@ class CrossChecker {
   constructor(readonly input: Obj) {
     const cluster = isObj(input.cluster) ? input.cluster : {};
     const nodes = cluster.nodes;
-    this.known =
-      Number.isInteger(nodes) && (nodes as number) >= 1 && (nodes as number) <= 9
-        ? new Set(nodeIds(nodes as number))
-        : null;
+    this.known = validNumber(nodes, LIMITS.nodes) ? new Set(nodeIds(nodes as number)) : null;
     const groups = cluster.groups === undefined ? ['nacos_config'] : cluster.groups;
     this.groups =
       Array.isArray(groups) && groups.every((g) => typeof g === 'string') ? groups : null;
@@ -617,6 +677,7 @@ class CrossChecker {
 
   run(): void {
     this.checkGroups();
+    this.checkTiming();
     this.checkInitial();
     this.checkSteps();
   }
@@ -624,9 +685,87 @@ class CrossChecker {
   checkGroups(): void {
     if (!this.groups) return;
     this.groups.forEach((g, i) => {
-      if (this.groups!.indexOf(g) < i)
+      if (this.groups!.indexOf(g) < i) {
         this.error(['cluster', 'groups', i], `duplicate group "${g}"`);
+      } else if (g !== '' && !KNOWN_GROUPS.includes(g)) {
+        // Every group is one of Nacos's CP processors (processors.ts); a node cannot run
+        // a group it has no state machine for.
+        this.error(
+          ['cluster', 'groups', i],
+          `unknown group "${g}" (expected one of ${KNOWN_GROUPS.join(', ')})`,
+        );
+      }
     });
+  }
+
+  /**
+   * Check a write's operation or a read's query with the processor's own request checks
+   * (processors.ts), the ones the node runs before it proposes, so a request the node would
+   * refuse is an error in the file, not a failed request found later in the trace.
+   */
+  checkRequest(path: Path, group: unknown, kind: 'op' | 'query', payload: unknown): void {
+    if (typeof group !== 'string' || !this.groups?.includes(group)) return;
+    if (!KNOWN_GROUPS.includes(group) || !isObj(payload)) return;
+    try {
+      if (kind === 'op') validateOp(group, payload);
+      else validateQuery(group, payload);
+    } catch (err) {
+      if (!(err instanceof InvalidRequest)) throw err;
+      this.error([...path, kind, ...requestErrorPath(err.message)], err.message);
+    }
+  }
+
+  /**
+   * The scenario's timing: at least two ticks per election timeout (the election timer counts
+   * whole ticks), and a bounded number of ticks per node for the whole run, counting the
+   * fastest clock a skew step sets (limits.ts, MAX_TICKS_PER_NODE).
+   */
+  checkTiming(): void {
+    const cluster = isObj(this.input.cluster) ? this.input.cluster : {};
+    const raft = isObj(cluster.raft) ? cluster.raft : {};
+    const base = raft.profile === 'lesson' ? LESSON_TIMING : NACOS_TIMING;
+    const tickOk = raft.tickMs === undefined || validNumber(raft.tickMs, LIMITS.tickMs);
+    const timeoutOk =
+      raft.electionTimeoutMs === undefined ||
+      validNumber(raft.electionTimeoutMs, LIMITS.electionTimeoutMs);
+    if (!tickOk || !timeoutOk) return;
+    const tickMs = (raft.tickMs as number | undefined) ?? base.tickMs;
+    const asked = (raft.electionTimeoutMs as number | undefined) ?? base.electionTimeoutMs;
+    const profile = raft.profile ?? base.profile;
+    // Nacos raises a timeout below 5 s to 5 s (node.ts toTicks); the lesson profile keeps it.
+    const timeout = profile === 'nacos' ? Math.max(asked, NACOS_MIN_ELECTION_TIMEOUT_MS) : asked;
+    if (tickMs * 2 > timeout) {
+      this.error(
+        ['cluster', 'raft', 'tickMs'],
+        `a tick of ${tickMs} ms is more than half the election timeout (${timeout} ms): ` +
+          'the election timer counts whole ticks, so it needs at least two',
+      );
+      return;
+    }
+    const duration = this.input.durationMs;
+    if (!validNumber(duration, LIMITS.durationMs)) return;
+    let fastest = 1;
+    let fastestAt: Path | null = null;
+    const steps = Array.isArray(this.input.steps) ? this.input.steps : [];
+    steps.forEach((s, i) => {
+      if (isObj(s) && s.do === 'skew' && validNumber(s.rate, LIMITS.skewRate)) {
+        if ((s.rate as number) > fastest) {
+          fastest = s.rate as number;
+          fastestAt = ['steps', i, 'rate'];
+        }
+      }
+    });
+    const ticks = Math.ceil(((duration as number) / tickMs) * fastest);
+    if (ticks > MAX_TICKS_PER_NODE) {
+      const skew =
+        fastestAt === null ? '' : ` with a clock ${fastest}× fast (${pathText(fastestAt)})`;
+      this.error(
+        ['durationMs'],
+        `${duration as number} ms at a tick of ${tickMs} ms${skew} is ${ticks} ticks per node, ` +
+          `more than ${MAX_TICKS_PER_NODE}: the run would take far too long; shorten durationMs ` +
+          'or raise cluster.raft.tickMs',
+      );
+    }
   }
 
   groupList(): string {
@@ -730,6 +869,12 @@ class CrossChecker {
     for (const field of NODE_REF_FIELDS[action]) this.checkNodeRef([...path, field], s[field]);
     if (GROUP_ACTIONS.has(action)) this.checkGroup([...path, 'group'], s.group);
     switch (action) {
+      case 'write':
+        this.checkRequest(path, s.group, 'op', s.op);
+        break;
+      case 'read':
+        this.checkRequest(path, s.group, 'query', s.query);
+        break;
       case 'partition':
         this.checkPartition(path, s.sides);
         break;
@@ -774,6 +919,16 @@ class CrossChecker {
 
   checkAddNode(path: Path, node: unknown, i: number): void {
     if (!this.known) return;
+    // Every node added counts, even one removed later: a removed node keeps running (Nacos
+    // leaves the process up), so it still takes one of the cluster's places.
+    if (this.known.size >= MAX_NODES) {
+      this.error(
+        path,
+        `add-node would start node ${this.known.size + 1} of a cluster limited to ${MAX_NODES} ` +
+          `(cluster.nodes plus the add-node steps before it)`,
+      );
+      return;
+    }
     if (node === undefined) {
       let n = 1;
       while (this.known.has(`n${n}`)) n++;
