@@ -104,6 +104,16 @@ describe('nacos_config', () => {
     expect(() =>
       validateConfigOp({ type: 'publish', dataId: 'x', content: '', casMd5: 1 }),
     ).toThrow('publish: field "casMd5" must be a string');
+    // A number is refused, not turned into the tenant "5" (issue 8); '' is the public one.
+    expect(() =>
+      validateConfigOp({ type: 'publish', dataId: 'x', content: 'v', tenant: 5 }),
+    ).toThrow('publish: field "tenant" must be a string');
+    expect(() =>
+      validateConfigOp({ type: 'publish', dataId: 'x', content: 'v', tenant: '' }),
+    ).not.toThrow();
+    expect(() => new ConfigStore().query({ type: 'get', dataId: 'x', tenant: 5 })).toThrow(
+      'get: field "tenant" must be a string',
+    );
     expect(() => validateQuery(CONFIG_GROUP, { type: 'get' })).toThrow(
       'get: field "dataId" must be a non-empty string',
     );

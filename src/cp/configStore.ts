@@ -57,7 +57,12 @@ interface ConfigKey {
 function parseKey(r: Record<string, unknown>, what: string): ConfigKey {
   const dataId = requireString(r, 'dataId', what);
   const group = r.group === undefined ? DEFAULT_GROUP : requireString(r, 'group', what);
-  const tenant = r.tenant === undefined ? '' : String(r.tenant);
+  // Nacos's tenant (namespace) is a string, '' for the public one; a number is refused rather
+  // than coerced to a string (ConfigRequest.tenant is a String).
+  if (r.tenant !== undefined && typeof r.tenant !== 'string') {
+    throw new InvalidRequest(`${what}: field "tenant" must be a string`);
+  }
+  const tenant = r.tenant ?? '';
   return { dataId, group, tenant };
 }
 
