@@ -28,7 +28,12 @@ import type {
   PersistBatch,
   TimingConfig,
 } from '../node/types.ts';
-import { MEMBER_RETRY_MS, RaftNode } from '../node/node.ts';
+import { MEMBER_RETRY_MS, RaftNode, toTicks } from '../node/node.ts';
+import { LEASE_MAX_CLOCK_DRIFT, isClockRateWithinLeaseBound } from '../raft/lease.ts';
+import type { Role } from '../raft/types.ts';
+import { canonicalJson } from './scenarioSetup.ts';
+import { hashString } from '../trace/models.ts';
+import { HealthTracker } from './health.ts';
 import type { GroupStatus } from '../node/node.ts';
 import { cloneDurableState, emptyDurableState } from '../node/storage.ts';
 import type { TraceBody, TraceEvent } from '../trace/events.ts';
@@ -69,6 +74,16 @@ export interface SimOptions {
   snapshotIntervalMs?: number;
   /** How often (in processed events) the checker's per-index records are pruned. */
   pruneEveryEvents?: number;
+  /**
+   * With the invariants: flag a healthy, connected leader deposed by an election (see
+   * checkDisruption). Default true.
+   */
+  checkDisruption?: boolean;
+  /**
+   * With the invariants: compare every node's state machine, after every apply, with the state
+   * the first node to apply that index had (see checkStateMachines). Default true.
+   */
+  compareStateMachines?: boolean;
 }
 
 export type ClientOutcome = 'pending' | 'ok' | 'fail' | 'timeout' | 'lost';
@@ -171,6 +186,12 @@ interface NodeHost {
    */
   joinSeenMs: number;
   joinPending: boolean;
+  /** Per group (in the simulator's order), the role at the last check. */
+  roles: Role[];
+  /** Per group, since when (simulated ms) the node has led, or -1. */
+  leaderSinceMs: number[];
+  /** Per group, the applied index at the last state-machine comparison. */
+  comparedApplied: number[];
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 12_000;
@@ -203,6 +224,17 @@ export class Simulator {
   /** Handles in `timeouts` settled before their deadline (dropped in batches, see settle). */
   private timeoutsSettled = 0;
   private timeoutArmedMs = Infinity;
+  /**
+   * Every time a node's clock was set outside the lease's drift bound in this run: lease reads
+   * may be stale from then on (the checks report that as the lease's limit, not a bug).
+   */
+  readonly clockOutsideBound: { node: NodeId; rate: number; atMs: number }[] = [];
+  /** When nodes and links were last unhealthy (for the disruption check). */
+  readonly health: HealthTracker;
+  /** How long a leader and a majority must have been healthy and connected to count as such. */
+  readonly healthyWindowMs: number;
+  /** Per group: applied index → digest of the state machine there, and who applied it first. */
+  private readonly smDigests: Map<number, { digest: string; node: NodeId }>[];
 
   constructor(opts: SimOptions) {
     this.opts = opts;
@@ -224,6 +256,7 @@ export class Simulator {
       opts.checkInvariants === false
         ? null
         : new InvariantChecker(opts.groups, {
+            termOrigin: true,
             durable: (node, group, index, term) => this.durableHolds(node, group, index, term),
           });
     this.stats = {
@@ -233,6 +266,16 @@ export class Simulator {
       installSnapshots: 0,
       network: this.network.stats,
     };
+    const base = this.network.policy('', '');
+    this.health = new HealthTracker(Math.max(base.delayMsMax, 50));
+    const ticks = toTicks(opts.timing);
+    // A follower refuses pre-votes while it heard from its leader within an election timeout
+    // (thesis §9.6). Twice that timeout, plus the slowest healthy round trip, gives every member
+    // of the majority time to hear the leader, and the leader time to have sent its first
+    // heartbeats, before the check holds anyone to it.
+    this.healthyWindowMs =
+      2 * ticks.electionTicks * opts.timing.tickMs + 2 * this.health.cleanDelayMsMax;
+    this.smDigests = opts.groups.map(() => new Map());
     for (const id of opts.nodes) this.addHost(id, opts.initial?.[id], [...opts.nodes], false);
   }
 
@@ -340,6 +383,7 @@ export class Simulator {
     host.held = [];
     const lostWrites = host.disk.crash();
     this.checker?.onCrash(id);
+    this.noteNodeHealth(host);
     this.record(id, { type: 'node-crash' });
     this.record(id, { type: 'fault', fault: 'crash', detail: { lostWrites } });
     for (const handle of [...host.waiting]) this.settle(handle, 'lost', null);
@@ -359,6 +403,7 @@ export class Simulator {
     if (host.node === null || host.paused) return;
     host.paused = true;
     host.tickGen++;
+    this.noteNodeHealth(host);
     this.record(id, { type: 'fault', fault: 'pause' });
   }
 
@@ -367,6 +412,7 @@ export class Simulator {
     const host = this.host(id);
     if (host.node === null || !host.paused) return;
     host.paused = false;
+    this.noteNodeHealth(host);
     this.record(id, { type: 'fault', fault: 'resume', detail: { held: host.held.length } });
     const held = host.held;
     host.held = [];
@@ -382,18 +428,26 @@ export class Simulator {
     if (!(rate > 0)) throw new Error(`skew: rate must be > 0, got ${rate}`);
     const host = this.host(id);
     host.rate = rate;
+    this.noteNodeHealth(host);
     this.record(id, { type: 'fault', fault: 'skew', detail: { rate } });
+    // Say in the trace whether this clock stays inside the drift the leader lease tolerates
+    // (src/raft/lease.ts): outside it a lease read may be stale, which is the lease's limit.
+    const withinLeaseBound = isClockRateWithinLeaseBound(rate);
+    if (!withinLeaseBound) this.clockOutsideBound.push({ node: id, rate, atMs: this.nowMs });
+    this.record(id, { type: 'clock', rate, withinLeaseBound, maxDrift: LEASE_MAX_CLOCK_DRIFT });
     if (host.node !== null && !host.paused) this.startTicks(host, 0);
   }
 
   partition(sides: NodeId[][]): void {
     for (const side of sides) side.forEach((id) => this.host(id));
     this.network.partition(sides);
+    this.noteNetworkHealth();
     this.record(null, { type: 'fault', fault: 'partition', detail: { sides } });
   }
 
   heal(): void {
     this.network.heal();
+    this.noteNetworkHealth();
     this.record(null, { type: 'fault', fault: 'heal' });
   }
 
@@ -401,17 +455,20 @@ export class Simulator {
     this.host(from);
     this.host(to);
     this.network.cut(from, to);
+    this.noteNetworkHealth();
     this.record(null, { type: 'fault', fault: 'cut', detail: { from, to } });
   }
 
   link(from: NodeId, to: NodeId): void {
     this.network.link(from, to);
+    this.noteNetworkHealth();
     this.record(null, { type: 'fault', fault: 'link', detail: { from, to } });
   }
 
   /** Change delay/loss/duplication on every link, or on the direction from → to. */
   setNetwork(change: Partial<LinkPolicy>, from?: NodeId, to?: NodeId): void {
     this.network.setPolicy(change, from, to);
+    this.noteNetworkHealth();
     this.record(null, { type: 'fault', fault: 'network', detail: { ...change, from, to } });
   }
 
@@ -613,6 +670,17 @@ export class Simulator {
     return this.queue.size;
   }
 
+  /**
+   * Called after a node took a message in (for schedules that react to one, e.g. crash a node
+   * right after it installs a snapshot).
+   */
+  onReceived: ((node: NodeId, msg: DeliveryEvent['msg']) => void) | null = null;
+
+  /** Client requests sent to the node and not yet settled. */
+  waitingOn(id: NodeId): ClientHandle[] {
+    return [...this.host(id).waiting];
+  }
+
   /** The last trace events recorded (up to `recentEvents`). */
   recentEvents(): TraceEvent[] {
     return this.tap.recent();
@@ -646,6 +714,9 @@ export class Simulator {
       removed: false,
       joinSeenMs: -1,
       joinPending: false,
+      roles: this.groups.map(() => 'follower'),
+      leaderSinceMs: this.groups.map(() => -1),
+      comparedApplied: this.groups.map(() => 0),
     };
     this.hosts.set(id, host);
     return host;
@@ -685,6 +756,11 @@ export class Simulator {
     host.view = this.groups.map((g) => node.raft(g));
     host.joinPending = node.cfg.join === true;
     host.joinSeenMs = -1;
+    host.roles = this.groups.map(() => 'follower');
+    host.leaderSinceMs = this.groups.map(() => -1);
+    host.comparedApplied = this.groups.map((g) => node.raft(g).log.applied);
+    this.noteNodeHealth(host);
+    if (how === 'node-start') this.noteNetworkHealth();
     if (how === 'node-restart') {
       const st = node.status(this.groups[0]);
       this.record(host.id, { type: 'node-restart', term: st.term, lastIndex: st.lastIndex });
@@ -753,6 +829,7 @@ export class Simulator {
     this.network.recordRecv(ev, this.nowMs);
     this.execute(host, host.node!.receive(ev.msg));
     this.check(host);
+    this.onReceived?.(host.id, ev.msg);
   }
 
   private onPersisted(ev: PersistedEvent): void {
@@ -825,6 +902,131 @@ export class Simulator {
     if (host.joinPending) this.watchJoin(host);
     if (this.checker !== null && host.node !== null) {
       this.report(host, this.checker.afterEvent(host.id, host.view));
+      if (this.violation === null) this.checkRoles(host);
+      if (this.violation === null && this.opts.compareStateMachines !== false) {
+        this.checkStateMachines(host);
+      }
+    }
+  }
+
+  /** Is the node healthy now: up, running, its clock inside the lease's drift bound? */
+  private noteNodeHealth(host: NodeHost): void {
+    const healthy = host.node !== null && !host.paused && isClockRateWithinLeaseBound(host.rate);
+    this.health.node(host.id, healthy, this.nowMs);
+  }
+
+  private noteNetworkHealth(): void {
+    const net = this.network;
+    const state = (from: NodeId, to: NodeId) => ({
+      blocked: net.isBlocked(from, to),
+      policy: net.policy(from, to),
+    });
+    this.health.network([...this.hosts.keys()], state, this.nowMs);
+  }
+
+  /** Track leadership spells and run the disruption check on every new (pre-voted) candidacy. */
+  private checkRoles(host: NodeHost): void {
+    for (let k = 0; k < this.groups.length; k++) {
+      const gv = host.view[k];
+      const was = host.roles[k];
+      if (gv.role === was) continue;
+      host.roles[k] = gv.role;
+      host.leaderSinceMs[k] = gv.role === 'leader' ? this.nowMs : -1;
+      // A candidacy straight from follower is a leadership transfer (TimeoutNow, thesis §3.10),
+      // which deposes the leader on purpose; one after a won pre-vote must not depose a healthy one.
+      if (
+        was === 'pre-candidate' &&
+        gv.role === 'candidate' &&
+        this.opts.checkDisruption !== false
+      ) {
+        const v = this.checkDisruption(host, k, gv.term);
+        if (v !== null) return this.report(host, v);
+      }
+    }
+  }
+
+  /**
+   * A healthy, connected leader is never deposed (thesis §9.6, pre-vote with the leader lease;
+   * §6.2 check-quorum). Candidate `host` just won a pre-vote for term `term` of group k. That is
+   * a violation when a running leader L of a lower term
+   * - has led for the whole window (healthyWindowMs: twice the election timeout plus the
+   *   slowest healthy round trip), with no configuration change in flight, and the candidate
+   *   has the same voters;
+   * - and a majority of its voters (L included, the candidate not) have, for the whole window,
+   *   been up, running, with clocks inside the lease bound, linked to L both ways without
+   *   partition, cut, loss or delay beyond the healthy bound, and are still in L's term.
+   * Each member of that majority then heard L within its election timeout, so it refuses
+   * pre-votes, and no majority of pre-votes can exist: the candidacy shows a follower that
+   * granted one while it had a live leader. Loss, delays, crashes, pauses, skew and
+   * partitions anywhere near L's majority exempt the election, so legitimate elections under
+   * faults are never flagged.
+   */
+  private checkDisruption(host: NodeHost, k: number, term: number): Violation | null {
+    const g = this.groups[k];
+    const since = this.nowMs - this.healthyWindowMs;
+    for (const lh of this.hosts.values()) {
+      if (lh === host || lh.node === null || lh.paused) continue;
+      const lv = lh.view[k];
+      if (lv.role !== 'leader' || lv.term >= term) continue;
+      if (lh.leaderSinceMs[k] < 0 || lh.leaderSinceMs[k] > since) continue;
+      const conf = lv.conf;
+      const mine = host.view[k].conf;
+      if (conf.outgoing.length > 0 || mine.outgoing.length > 0) continue;
+      if (!sameMembers(conf.voters, mine.voters)) continue;
+      if (!this.health.nodeHealthySince(lh.id, since)) continue;
+      const majority: NodeId[] = [];
+      for (const v of conf.voters) {
+        if (v === host.id) continue;
+        const vh = this.hosts.get(v);
+        if (vh === undefined || vh.node === null || vh.paused) continue;
+        if (vh.view[k].term !== lv.term) continue;
+        if (!this.health.nodeHealthySince(v, since)) continue;
+        if (v !== lh.id && !this.health.linkHealthySince(lh.id, v, since)) continue;
+        majority.push(v);
+      }
+      if (majority.length * 2 <= conf.voters.length) continue;
+      const detail =
+        `${host.id} won a pre-vote and campaigns in term ${term} of ${g} while ${lh.id} leads ` +
+        `term ${lv.term}, healthy and connected to ${majority.join(', ')} (a majority of ` +
+        `${conf.voters.join(', ')}) for the last ${this.healthyWindowMs} ms`;
+      return { invariant: 'disruption', group: g, node: host.id, detail };
+    }
+    return null;
+  }
+
+  /**
+   * §5.4.3 state machine safety, on the state itself: after every apply, the node's state
+   * machine must equal the state any other node had at the same applied index (the digest of
+   * the first node to get there is kept; the per-index records are pruned with the checker's).
+   * A node right at a snapshot point is skipped: the snapshot's state loads when its disk
+   * write completes, and the next apply compares it.
+   */
+  private checkStateMachines(host: NodeHost): void {
+    const node = host.node!;
+    for (let k = 0; k < this.groups.length; k++) {
+      const log = host.view[k].log;
+      const applied = log.applied;
+      if (applied === host.comparedApplied[k]) continue;
+      host.comparedApplied[k] = applied;
+      if (applied < log.firstIndex()) continue;
+      const g = this.groups[k];
+      const json = canonicalJson(node.appliedState(g));
+      const digest = `${hashString(json).toString(16)}.${hashString(json, 0x9747b28c).toString(16)}`;
+      const seen = this.smDigests[k].get(applied);
+      if (seen === undefined) {
+        this.smDigests[k].set(applied, { digest, node: host.id });
+      } else if (seen.digest !== digest) {
+        const detail =
+          `${host.id}'s state machine of ${g} at applied index ${applied} differs from ` +
+          `${seen.node}'s at the same index (digest ${digest} vs ${seen.digest}); ${host.id} ` +
+          `has ${clip(json)}`;
+        return this.report(host, {
+          invariant: 'state-machine-divergence',
+          group: g,
+          node: host.id,
+          detail,
+        });
+      }
     }
   }
 
@@ -877,7 +1079,11 @@ export class Simulator {
         const memSnap = host.node === null ? diskSnap : host.view[k].log.firstIndex() - 1;
         low = Math.min(low, diskSnap, memSnap);
       }
-      if (low > 0 && low !== Infinity) this.checker!.prune(g, low);
+      if (low > 0 && low !== Infinity) {
+        this.checker!.prune(g, low);
+        const digests = this.smDigests[k];
+        for (const i of digests.keys()) if (i < low) digests.delete(i);
+      }
     });
   }
 
@@ -1008,6 +1214,14 @@ export class Simulator {
     }
     handle.onSettle?.(handle);
   }
+}
+
+function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 /**

@@ -47,7 +47,11 @@ export type InvariantName =
   | 'commit-monotonic'
   | 'conf-change-in-flight'
   | 'learner-vote'
-  | 'joint-quorum';
+  | 'joint-quorum'
+  | 'term-origin'
+  | 'double-vote'
+  | 'disruption'
+  | 'state-machine-divergence';
 
 export interface Violation {
   invariant: InvariantName;
@@ -98,6 +102,12 @@ export type DurableLookup = (node: NodeId, group: GroupId, index: number, term: 
 
 export interface CheckerOptions {
   durable?: DurableLookup;
+  /**
+   * Check that every term a node holds was reached by some node campaigning in it (see
+   * checkTermOrigin). Off by default for hand-built views that set terms directly; the
+   * simulator turns it on.
+   */
+  termOrigin?: boolean;
 }
 
 /** What the checker remembers of one group on one node, for one incarnation. */
@@ -165,6 +175,10 @@ class GroupRegistry {
   readonly committed = new IndexWindow<CommitRecord>();
   /** Granted votes (not pre-votes): term → candidate → voters. */
   readonly votes = new Map<number, Map<NodeId, Set<NodeId>>>();
+  /** Granted votes (not pre-votes) by voter, over every incarnation: voter → term → candidate. */
+  readonly votedFor = new Map<NodeId, Map<number, NodeId>>();
+  /** Terms some node campaigned in (was candidate or leader of), or held on its first start. */
+  readonly campaignTerms = new Set<number>([0]);
   globalCommit = 0;
 }
 
@@ -173,6 +187,9 @@ export class InvariantChecker {
   private readonly groupIndex = new Map<GroupId, number>();
   private readonly tracks = new Map<NodeId, NodeTrack[]>();
   private readonly durable: DurableLookup | null;
+  private readonly termOrigin: boolean;
+  /** Nodes started at least once (their first start may bring a seeded term). */
+  private readonly startedOnce = new Set<NodeId>();
   /** Called once per index, the first time any node counts it committed (with its entry when known). */
   onCommitted: ((group: GroupId, index: number, entry: Entry | undefined) => void) | null = null;
 
@@ -183,6 +200,7 @@ export class InvariantChecker {
     this.registries = groups.map(() => new GroupRegistry());
     groups.forEach((g, k) => this.groupIndex.set(g, k));
     this.durable = opts.durable ?? null;
+    this.termOrigin = opts.termOrigin ?? false;
   }
 
   /** Leaders seen per term, for summaries. */
@@ -223,6 +241,14 @@ export class InvariantChecker {
    */
   onStart(id: NodeId, view: NodeView): Violation | null {
     this.onCrash(id);
+    if (!this.startedOnce.has(id)) {
+      // A term on a first start was seeded (a scenario's initial state): it has no campaign to
+      // show for itself. A restart's term was checked when the node first held it.
+      this.startedOnce.add(id);
+      for (let k = 0; k < this.groups.length; k++) {
+        this.registries[k].campaignTerms.add(view[k].term);
+      }
+    }
     for (let k = 0; k < this.groups.length; k++) {
       const log = view[k].log;
       const v = this.checkAppended(id, k, log, log.firstIndex(), log.lastIndex());
@@ -272,6 +298,18 @@ export class InvariantChecker {
     }
     if (vote.preVote) return null;
     const reg = this.registries[k];
+    // §5.2: one vote per term, across crashes too (votedFor is durable, Figure 2).
+    let mine = reg.votedFor.get(id);
+    if (mine === undefined) {
+      mine = new Map();
+      reg.votedFor.set(id, mine);
+    }
+    const before = mine.get(vote.term);
+    if (before !== undefined && before !== vote.to) {
+      const detail = `${id} granted its vote of term ${vote.term} in ${vote.group} to ${before} and then to ${vote.to}`;
+      return this.violation('double-vote', k, id, detail);
+    }
+    mine.set(vote.term, vote.to);
     let byCandidate = reg.votes.get(vote.term);
     if (byCandidate === undefined) {
       byCandidate = new Map();
@@ -325,6 +363,7 @@ export class InvariantChecker {
     const { committed, applied } = gv.log;
     const first = gv.log.firstIndex();
     if (gv.role !== tr.role || gv.term !== tr.term) v = this.checkRole(id, k, gv);
+    if (v === null && gv.term !== tr.term && this.termOrigin) v = this.checkTermOrigin(id, k, gv);
     if (v === null && first !== tr.first) v = this.checkSnapshotPoint(id, k, gv);
     if (v === null && committed !== tr.commit) v = this.checkCommit(id, k, gv, tr);
     if (v === null && applied !== tr.applied) v = this.checkApplied(id, k, gv, tr);
@@ -372,6 +411,24 @@ export class InvariantChecker {
     const got = [id, ...(granted ?? [])].join(', ');
     const detail = `${id} became leader of ${this.groups[k]} in term ${gv.term} with votes of ${got} only, no majority of ${short} (${describeConf(gv.conf)})`;
     return this.violation('joint-quorum', k, id, detail);
+  }
+
+  /**
+   * A term only exists because some node campaigned in it: a node's term rises by becoming
+   * candidate (§5.2) or by adopting a term it saw in a message, which its sender held. A term
+   * that no node ever campaigned in was made up, e.g. by a receiver raising its term on a
+   * pre-vote request (thesis §9.6: a pre-vote must not change the receiver's term), which
+   * deposes healthy leaders for nothing.
+   */
+  private checkTermOrigin(id: NodeId, k: number, gv: GroupView): Violation | null {
+    const terms = this.registries[k].campaignTerms;
+    if (gv.role === 'candidate' || gv.role === 'leader') {
+      terms.add(gv.term);
+      return null;
+    }
+    if (terms.has(gv.term)) return null;
+    const detail = `${id} is ${gv.role} of ${this.groups[k]} in term ${gv.term}, a term no node campaigned in`;
+    return this.violation('term-origin', k, id, detail);
   }
 
   /** A leader must hold every entry in [lo, hi] committed in a term lower than its own. */

@@ -102,6 +102,12 @@ export type TraceBody =
       errMsg: string | null;
     }
   | { type: 'fault'; fault: string; detail?: unknown }
+  /**
+   * The node's clock now runs at `rate` times real speed. `withinLeaseBound` says whether that
+   * stays inside the clock drift a leader lease tolerates (|rate − 1| ≤ maxDrift, see
+   * src/raft/lease.ts); outside it a lease read may be stale, as documented, not a bug.
+   */
+  | { type: 'clock'; rate: number; withinLeaseBound: boolean; maxDrift: number }
   | { type: 'narrate'; text: string }
   | { type: 'invoke'; group: GroupId; process: string; op: string; key: string; value: unknown }
   | {

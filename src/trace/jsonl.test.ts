@@ -59,6 +59,7 @@ function allEvents(): TraceEvent[] {
     },
     { type: 'metadata', group: g, leader: 'n1', term: 2, members: ['n1', 'n2'], errMsg: null },
     { type: 'fault', fault: 'partition', detail: { sides: [['n1'], ['n2', 'n3']] } },
+    { type: 'clock', rate: 1.5, withinLeaseBound: false, maxDrift: 0.1 },
     { type: 'narrate', text: 'hello' },
     { type: 'invoke', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1' },
     { type: 'ok', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1', result: null },

@@ -296,6 +296,11 @@ export const traceEventSchemas = {
     errMsg: z.string({ error: expecting('string or null') }).nullable(),
   }),
   fault: event('fault', { fault: str, detail: z.unknown().optional() }),
+  clock: event('clock', {
+    rate: z.number({ error: expecting('number') }).positive({ error: expecting('rate > 0') }),
+    withinLeaseBound: z.boolean({ error: expecting('boolean') }),
+    maxDrift: z.number({ error: expecting('number') }).nonnegative({ error: expecting('≥ 0') }),
+  }),
   narrate: event('narrate', { text: str }),
   invoke: event('invoke', history),
   ok: event('ok', { ...history, result: z.unknown() }),
