@@ -1,14 +1,17 @@
 // A benchmark worker with no Raft in it: it measures this browser's raw ceilings for
-// test/bench/browser.bench.ts. It replays a sequence of storage transactions (the batch sizes a
-// Raft node produced) through the same IndexedDB adapter, and answers pings on a MessagePort
-// for the worker-to-worker round trip. Plain postMessage protocol: { id, cmd, args } in,
-// { id, result } or { id, error } out.
+// test/bench/browser.bench.ts through the same IndexedDB adapter the nodes use:
+//   - replay: a given sequence of transaction sizes, one after another (the one-put strict
+//     transaction of the latency floor);
+//   - burst: transactions of a fixed size (256 entries) back to back for a given time, the raw
+//     throughput ceiling when N of these workers run at once, each into its own database;
+// and it answers pings on a MessagePort for the worker-to-worker round trip. Plain postMessage
+// protocol: { id, cmd, args } in, { id, result } or { id, error } out.
 import { IdbStorage, type Durability } from '../src/runtime/idbStorage.ts';
 import type { Entry } from '../src/raft/types.ts';
 
 interface Request {
   id: number;
-  cmd: 'replay' | 'connect' | 'ping' | 'echo';
+  cmd: 'replay' | 'burst' | 'rawBurst' | 'connect' | 'ping' | 'echo';
   args: unknown[];
 }
 
@@ -66,6 +69,111 @@ async function replay(
   return { ms, transactions: sizes.length, entries, txMs };
 }
 
+/**
+ * Write strict transactions of `perTx` entries back to back (one in flight, as a node does)
+ * until `durationMs` has passed, into this worker's own fresh database. The database is opened
+ * before `startAtMs` (a wall time shared by every worker of the run), so all workers write over
+ * the same window and the cost of opening is not counted.
+ */
+async function burst(
+  clusterId: string,
+  nodeId: string,
+  perTx: number,
+  payloadBytes: number,
+  startAtMs: number,
+  durationMs: number,
+  durability: Durability,
+): Promise<{ ms: number; transactions: number; entries: number }> {
+  const storage = await IdbStorage.open(clusterId, nodeId, { durability });
+  await storage.load([GROUP]);
+  let next = 1;
+  const makeBatch = (): Entry[] => {
+    const batch: Entry[] = [];
+    for (let k = 0; k < perTx; k++) batch.push(entryAt(next++, payloadBytes));
+    return batch;
+  };
+  const wait = startAtMs - (performance.timeOrigin + performance.now());
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  let transactions = 0;
+  const started = performance.now();
+  while (performance.now() - started < durationMs) {
+    const batch = makeBatch();
+    await storage.write({
+      groups: [
+        {
+          group: GROUP,
+          hardState: { term: 1, votedFor: 'n1', commit: next - 1 },
+          entries: batch,
+          snapshot: null,
+        },
+      ],
+    });
+    transactions++;
+  }
+  const ms = performance.now() - started;
+  storage.close();
+  return { ms, transactions, entries: transactions * perTx };
+}
+
+/**
+ * The same as burst, on raw IndexedDB (one segment put and one hard-state put per transaction,
+ * the adapter's layout), with the database in its own storage bucket when `bucket` is set
+ * (navigator.storageBuckets, where the browser has it): a bucket has its own backing store.
+ */
+async function rawBurst(
+  name: string,
+  bucket: boolean,
+  perTx: number,
+  payloadBytes: number,
+  startAtMs: number,
+  durationMs: number,
+): Promise<{ ms: number; transactions: number; entries: number }> {
+  const nav = navigator as unknown as {
+    storageBuckets?: { open(n: string, o: object): Promise<{ indexedDB: IDBFactory }> };
+  };
+  let factory: IDBFactory = indexedDB;
+  if (bucket) {
+    if (nav.storageBuckets === undefined) throw new Error('no navigator.storageBuckets');
+    factory = (
+      await nav.storageBuckets.open(name.replace(/[^a-z0-9_-]/g, '-'), { durability: 'strict' })
+    ).indexedDB;
+  }
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = factory.open(name, 1);
+    req.onupgradeneeded = () => {
+      req.result.createObjectStore('segments');
+      req.result.createObjectStore('hard');
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('open failed'));
+  });
+  let next = 1;
+  const wait = startAtMs - (performance.timeOrigin + performance.now());
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  let transactions = 0;
+  const started = performance.now();
+  while (performance.now() - started < durationMs) {
+    const batch: Entry[] = [];
+    const first = next;
+    for (let k = 0; k < perTx; k++) batch.push(entryAt(next++, payloadBytes));
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction(['segments', 'hard'], 'readwrite', { durability: 'strict' });
+      tx.objectStore('segments').put(batch, first);
+      tx.objectStore('hard').put({ term: 1, votedFor: 'n1', commit: next - 1 }, 'g');
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error ?? new Error('aborted'));
+    });
+    transactions++;
+  }
+  const ms = performance.now() - started;
+  db.close();
+  await new Promise((r) => {
+    const req = factory.deleteDatabase(name);
+    req.onsuccess = req.onerror = req.onblocked = () => r(null);
+  });
+  return { ms, transactions, entries: transactions * perTx };
+}
+
 /** Sequential round trips to the peer; returns each in ms. */
 async function ping(count: number): Promise<number[]> {
   const port = peer;
@@ -95,6 +203,35 @@ self.onmessage = async (ev: MessageEvent<Request>) => {
         Durability,
       ];
       result = await replay(clusterId, nodeId, sizes, payloadBytes, durability);
+    } else if (cmd === 'burst') {
+      const [clusterId, nodeId, perTx, payloadBytes, startAtMs, durationMs, durability] = args as [
+        string,
+        string,
+        number,
+        number,
+        number,
+        number,
+        Durability,
+      ];
+      result = await burst(
+        clusterId,
+        nodeId,
+        perTx,
+        payloadBytes,
+        startAtMs,
+        durationMs,
+        durability,
+      );
+    } else if (cmd === 'rawBurst') {
+      const [name, bucket, perTx, payloadBytes, startAtMs, durationMs] = args as [
+        string,
+        boolean,
+        number,
+        number,
+        number,
+        number,
+      ];
+      result = await rawBurst(name, bucket, perTx, payloadBytes, startAtMs, durationMs);
     } else if (cmd === 'connect') {
       peer = args[0] as MessagePort;
     } else if (cmd === 'echo') {
