@@ -34,7 +34,9 @@ import type { GroupId, NodeId } from '../raft/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceBody, TraceEvent, TraceHeader } from '../trace/events.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
+import type { TraceDropped } from '../trace/events.ts';
 import { checkSpeed, RateClock, wallNowMs, type ClockState } from './clock.ts';
+import { DEFAULT_TRACE_LIMIT, MAX_NODES, NODE_ID_RE } from './clusterOptions.ts';
 import {
   deleteClusterDatabases,
   deleteNodeDatabase,
@@ -51,7 +53,7 @@ import type {
   WorkerInit,
 } from './workerApi.ts';
 
-export const MAX_NODES = 9;
+export { MAX_NODES };
 /** Events are held this long (wall ms) before release, so batches from all workers can merge. */
 export const MERGE_WINDOW_MS = 120;
 const MERGE_INTERVAL_MS = 50;
@@ -92,6 +94,11 @@ export interface ClusterOptions {
   traceMessages?: boolean;
   /** Keep the merged trace in memory for export (default true). */
   keepTrace?: boolean;
+  /**
+   * Keep at most this many events in memory (the most recent); default DEFAULT_TRACE_LIMIT.
+   * Older events are dropped, and the page and the export's header say which.
+   */
+  traceLimit?: number;
   readOnly?: 'safe' | 'lease';
   snapshotIntervalEntries?: number;
   snapshotIntervalMs?: number;
@@ -101,6 +108,12 @@ export interface ClusterOptions {
   initial?: Record<NodeId, DurableState>;
   /** The scenario this cluster runs, for the trace header. */
   scenario?: string | null;
+  /**
+   * Resume a cluster from the databases it left (after a page reload): these nodes start on
+   * their databases, recovering what they made durable; nothing is seeded or deleted, not even
+   * when the start fails. Set by Playground.resumeCluster.
+   */
+  resume?: { nodeIds: NodeId[] };
 }
 
 /** A batch of merged events, in seq order. */
@@ -175,9 +188,12 @@ export class Cluster {
   private releaseLock: () => void = () => undefined;
 
   private constructor(opts: ClusterOptions) {
-    const n = opts.nodes ?? 5;
+    const n = opts.resume?.nodeIds.length ?? opts.nodes ?? 5;
     if (!(Number.isInteger(n) && n >= 1 && n <= MAX_NODES)) {
       throw new ClusterError(`a cluster has 1 to ${MAX_NODES} nodes, got ${n}`);
+    }
+    if (opts.resume && !opts.resume.nodeIds.every((id) => NODE_ID_RE.test(id))) {
+      throw new ClusterError(`resume: not node ids: ${opts.resume.nodeIds.join(', ')}`);
     }
     this.options = { ...opts };
     this.clusterId = opts.clusterId ?? randomId();
@@ -191,8 +207,14 @@ export class Cluster {
     this.clock = new RateClock(0, this.speedNow);
     this.policy = initialNetworkPolicy(opts.network ?? {});
     this.traceOn = opts.trace ?? true;
-    this.recorder = new TraceRecorder({ enabled: this.traceOn, keep: opts.keepTrace ?? true });
-    const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+    this.recorder = new TraceRecorder({
+      enabled: this.traceOn,
+      keep: opts.keepTrace ?? true,
+      limit: opts.traceLimit ?? DEFAULT_TRACE_LIMIT,
+    });
+    const ids = opts.resume
+      ? [...opts.resume.nodeIds]
+      : Array.from({ length: n }, (_, i) => `n${i + 1}`);
     for (const id of ids) {
       this.slots.set(id, {
         id,
@@ -202,7 +224,7 @@ export class Cluster {
         skew: 1,
         members: ids,
         join: false,
-        initial: opts.initial?.[id] ?? null,
+        initial: opts.resume ? null : (opts.initial?.[id] ?? null),
         inc: null,
         incarnations: 0,
       });
@@ -217,8 +239,9 @@ export class Cluster {
     try {
       await Promise.all([...c.slots.values()].map((s) => c.boot(s, 'start')));
     } catch (err) {
-      // Leave nothing running behind a cluster that could not start.
-      await c.destroy({ deleteData: true }).catch(() => undefined);
+      // Leave nothing running behind a cluster that could not start; a resumed cluster's
+      // databases are the user's durable state and stay for another try.
+      await c.destroy({ deleteData: !opts.resume }).catch(() => undefined);
       throw err;
     }
     return c;
@@ -475,6 +498,8 @@ export class Cluster {
   }
 
   link(from: NodeId, to: NodeId): void {
+    this.slot(from);
+    this.slot(to);
     this.setPolicy(restoreLink(this.policy, from, to), { fault: 'link', detail: { from, to } });
   }
 
@@ -621,6 +646,16 @@ export class Cluster {
     return () => this.listeners.delete(listener);
   }
 
+  /** Whether this cluster was resumed from the databases a previous page left. */
+  get resumed(): boolean {
+    return this.options.resume !== undefined;
+  }
+
+  /** What the in-memory trace's bound dropped so far (null: nothing). */
+  get droppedEvents(): TraceDropped | null {
+    return this.recorder.dropped;
+  }
+
   /** The merged trace so far (after releasing every held-back event). */
   events(): readonly TraceEvent[] {
     this.merge(true);
@@ -640,6 +675,7 @@ export class Cluster {
         clusterId: this.clusterId,
         durability: this.durability,
         runtime: 'browser',
+        ...(this.resumed ? { resumed: true } : {}),
       },
     };
   }

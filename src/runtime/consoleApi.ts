@@ -1,16 +1,24 @@
 // `window.playground`: the console API that scripts the running app from the browser console
 // and from browser tests (DESIGN.md §3; documented in the README's "Console API" section).
-// Every command works on the current cluster; creating or resetting a cluster replaces it, and
-// those two are serialized so a script can call them back to back. Node arguments take an id
-// ("n2") or a reference resolved when the command runs ("@leader:nacos_config",
-// "@follower:nacos_config"). Errors are thrown with a message naming what was wrong.
-import { initialNetworkPolicy, type LinkPolicy } from '../node/networkPolicy.ts';
+// Every command works on the current cluster; creating, resuming or resetting a cluster replaces
+// it, and those are serialized so a script can call them back to back. Node arguments of the
+// commands that return promises take an id ("n2") or a reference resolved when the command runs
+// ("@leader:nacos_config", "@follower:nacos_config"); the synchronous network commands take ids.
+// Invariant: every command checks all its arguments (types, ranges, known nodes and groups,
+// nothing coerced) before it acts, so a refused command changes nothing; errors are thrown with
+// a message naming the command, the argument and what was wrong.
+// Durability across reloads: the page remembers its cluster (id and options) in localStorage;
+// after a reload the cluster's databases are still there and resumeCluster() starts its nodes on
+// them, as a restart of every node (the point of keeping Raft's state in IndexedDB).
+import { proxy, wrap } from 'comlink';
+import { initialNetworkPolicy, NetworkPolicyError } from '../node/networkPolicy.ts';
 import type { ClientReply } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import { parseScenario, parseScenarioText } from '../sim/scenario.ts';
 import type { TraceEvent } from '../trace/events.ts';
-import { importTrace, type ImportResult } from '../trace/jsonl.ts';
+import { importTrace, type ImportProgress, type ImportResult } from '../trace/jsonl.ts';
+import { describeValue } from '../trace/schema.ts';
 import {
   Cluster,
   ClusterError,
@@ -19,9 +27,26 @@ import {
   type ClusterOptions,
   type NodeInfo,
 } from './cluster.ts';
-import { collectStaleClusters } from './idbStorage.ts';
+import {
+  checkBoolean,
+  checkGroup,
+  checkNodeRef,
+  checkNoArgs,
+  checkNumber,
+  checkOneOf,
+  checkPayload,
+  ConsoleArgError,
+  MAX_SPEED,
+  MIN_SPEED,
+  NODE_ID_RE,
+  parseClusterOptions,
+  parseNetworkSettings,
+  type ValidClusterOptions,
+} from './clusterOptions.ts';
+import { clusterLockName, collectStaleClusters, databaseName } from './idbStorage.ts';
 import { resolveRef, runScenarioInBrowser, type BrowserRunResult } from './scenarioRunner.ts';
 import type { HeldMessage, LogView } from './workerApi.ts';
+import type { TraceImportApi } from '../../workers/traceImport.worker.ts';
 
 /** Network settings as the console and scenario files name them. */
 export interface NetworkSettings {
@@ -47,6 +72,8 @@ export interface NodeSummary extends NodeInfo {
 
 export interface PlaygroundStatus {
   clusterId: string;
+  /** Started from the databases a previous page left (resumeCluster). */
+  resumed: boolean;
   speed: number;
   paused: boolean;
   timing: string;
@@ -55,14 +82,48 @@ export interface PlaygroundStatus {
   nodes: Record<NodeId, NodeSummary>;
   /** The leader of each group (null when none is running). */
   leaders: Record<GroupId, NodeId | null>;
+  /** Events the bounded in-memory trace dropped (null: none). */
+  traceDropped: { events: number; firstSeq: number; lastSeq: number } | null;
+}
+
+/** A cluster whose databases a previous page left, which resumeCluster() can start again. */
+export interface ResumeOffer {
+  clusterId: string;
+  /** The nodes that have a database. */
+  nodes: NodeId[];
+  groups: GroupId[];
+  /** The options it was created with (clusterId aside). */
+  options: ValidClusterOptions;
+  /** When it was last saved (wall ms). */
+  savedAtMs: number;
+}
+
+/** What importTrace answers. */
+export interface ImportSummary {
+  ok: boolean;
+  events: number;
+  errors: string[];
+}
+
+/** The localStorage key of the cluster this browser ran last. */
+export const SAVED_CLUSTER_KEY = 'raft-playground/last-cluster';
+/** Texts at least this long are parsed in a worker, off the page's thread. */
+export const WORKER_IMPORT_CHARS = 512 * 1024;
+
+interface SavedCluster {
+  clusterId: string;
+  options: ValidClusterOptions;
+  nodes: NodeId[];
+  savedAtMs: number;
 }
 
 const HELP = `window.playground — script the Raft cluster (each node is a Web Worker).
   await playground.createCluster({ nodes: 5, timing: 'lesson' })   'nacos' (default) or 'lesson'
+  await playground.resumeCluster()           start the last cluster again from its databases
   await playground.status()                  roles, terms, commit indexes per node and group
   await playground.write('n2', 'nacos_config', { type: 'publish', dataId: 'a', content: 'v1' })
   await playground.read('@leader:nacos_config', 'nacos_config', { type: 'get', dataId: 'a' })
-  playground.crash('@leader:nacos_config'); await playground.restart('n1')
+  await playground.crash('@leader:nacos_config'); await playground.restart('n1')
   await playground.pause('n3'); await playground.resume('n3')     pause() alone freezes everything
   playground.speed(0.5)                      0.01× to 10×
   playground.durability('relaxed')           'strict' (default: flushed to disk) or 'relaxed'
@@ -71,20 +132,80 @@ const HELP = `window.playground — script the Raft cluster (each node is a Web 
   playground.network({ delayMs: [20, 60], drop: 0.1, duplicate: 0 }, from?, to?)
   playground.hold(true); await playground.held(); await playground.release()
   await playground.skew('n2', 1.5); await playground.addNode(); await playground.removeNode('n5')
-  await playground.transferLeader('nacos_config', 'n3'); await playground.snapshot('n1', 'nacos_config')
-  await playground.failApply('n2', 'nacos_config')
+  await playground.transferLeader('nacos_config', '@follower:nacos_config')
+  await playground.snapshot('n1', 'nacos_config'); await playground.failApply('n2', 'nacos_config')
   await playground.runScenario(jsonOrText)   a scenario file (README: Scenario files)
-  playground.exportTrace(); playground.downloadTrace(); playground.importTrace(text)
+  playground.exportTrace(); playground.downloadTrace(); await playground.importTrace(textOrFile)
   await playground.reset()                   delete the cluster's databases and start anew`;
+
+/** Reject with the error `fn` throws, so every async command fails as a rejected promise. */
+function attempt<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The nodes of `clusterId` that have a database in this browser, in id order. */
+async function databasesOf(clusterId: string): Promise<NodeId[]> {
+  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return [];
+  const prefix = databaseName(clusterId, '');
+  const ids: NodeId[] = [];
+  for (const info of await indexedDB.databases()) {
+    const rest = info.name?.startsWith(prefix) ? info.name.slice(prefix.length) : null;
+    if (rest !== null && NODE_ID_RE.test(rest)) ids.push(rest);
+  }
+  return ids.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
+/** Whether some page (this one included) holds the cluster's Web Lock, i.e. runs it. */
+async function lockHeld(clusterId: string): Promise<boolean> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (locks === undefined) return false;
+  const q = await locks.query();
+  const name = clusterLockName(clusterId);
+  return [...(q.held ?? []), ...(q.pending ?? [])].some((l) => l.name === name);
+}
+
+function readSaved(): SavedCluster | null {
+  if (typeof localStorage === 'undefined') return null;
+  try {
+    const raw = localStorage.getItem(SAVED_CLUSTER_KEY);
+    if (raw === null) return null;
+    const v = JSON.parse(raw) as Partial<SavedCluster>;
+    if (typeof v.clusterId !== 'string' || !Array.isArray(v.nodes)) return null;
+    // What was saved is checked again: another version of the app may have written it.
+    const options = parseClusterOptions(v.options ?? {}, 'saved cluster');
+    return {
+      clusterId: v.clusterId,
+      options,
+      nodes: v.nodes.filter((x): x is string => typeof x === 'string'),
+      savedAtMs: typeof v.savedAtMs === 'number' ? v.savedAtMs : 0,
+    };
+  } catch {
+    return null;
+  }
+}
 
 export class Playground {
   private current: Cluster | null = null;
-  private options: ClusterOptions = {};
+  private options: ValidClusterOptions = {};
   private serial: Promise<unknown> = Promise.resolve();
   private readonly changeListeners = new Set<(c: Cluster | null) => void>();
   private readonly rng = new SeededRng(1);
-  /** The last trace imported with importTrace, if it was valid. */
+  /** The Web Lock this page holds on a resumable cluster while it offers it. */
+  private guard: { clusterId: string; release: () => Promise<void> } | null = null;
+  private importWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceImportApi>> } | null =
+    null;
+  /** The last trace imported with importTrace that was valid (a bad file never replaces it). */
   imported: ImportResult | null = null;
+  /** The cluster a previous page left, offered for resuming (set by offerResume). */
+  resumeOffer: ResumeOffer | null = null;
 
   /** The current cluster (null before createCluster or after destroy). */
   get cluster(): Cluster | null {
@@ -96,7 +217,10 @@ export class Playground {
     return HELP;
   }
 
-  /** Be told when the cluster is replaced (create, reset, destroy, runScenario). */
+  /**
+   * Be told when the cluster is replaced (create, resume, reset, destroy, runScenario) or the
+   * resume offer changes.
+   */
   onClusterChange(listener: (c: Cluster | null) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
@@ -104,27 +228,218 @@ export class Playground {
 
   // ───────────────────────────── cluster ─────────────────────────────
 
-  /** Replace the current cluster (its databases are deleted) by a new one. */
-  createCluster(options: ClusterOptions = {}): Promise<PlaygroundStatus> {
-    return this.exclusive(async () => {
-      await this.teardown(true);
-      this.options = { ...options };
-      // Best effort: a database some stray connection keeps open must not hold up the start.
-      await Promise.race([collectStaleClusters().catch(() => undefined), sleep(3000)]);
-      this.install(await Cluster.create(this.options));
-      return this.status();
+  /**
+   * Replace the current cluster (its databases are deleted) by a new one. Every option is
+   * checked first: a refused call leaves the running cluster as it was.
+   */
+  createCluster(options?: unknown, ...rest: unknown[]): Promise<PlaygroundStatus> {
+    return attempt(() => {
+      checkNoArgs('createCluster (one options object)', rest);
+      const opts = parseClusterOptions(options);
+      // The network settings as the cluster will build them, so their errors come now too.
+      try {
+        initialNetworkPolicy(opts.network ?? {});
+      } catch (err) {
+        if (err instanceof NetworkPolicyError) {
+          throw new ConsoleArgError(`createCluster: network: ${err.message}`);
+        }
+        throw err;
+      }
+      return this.exclusive(async () => {
+        if (opts.clusterId !== undefined && opts.clusterId !== this.current?.clusterId) {
+          await this.checkIdFree(opts.clusterId);
+        }
+        // The user chose a new cluster over the one a previous page left: let it be collected.
+        await this.dropGuard();
+        await this.teardown(true);
+        // Best effort: a database some stray connection keeps open must not hold up the start.
+        await Promise.race([collectStaleClusters().catch(() => undefined), sleep(3000)]);
+        const c = await Cluster.create(opts);
+        this.options = opts;
+        this.install(c);
+        return this.status();
+      });
     });
   }
 
+  /** Refuse a cluster id that another page runs or whose databases are on disk. */
+  private async checkIdFree(clusterId: string): Promise<void> {
+    if (this.guard?.clusterId !== clusterId && (await lockHeld(clusterId))) {
+      throw new ConsoleArgError(
+        `createCluster: clusterId: cluster ${clusterId} is running in another tab or window; ` +
+          `choose another id (or leave clusterId out for a fresh one)`,
+      );
+    }
+    const dbs = await databasesOf(clusterId);
+    if (dbs.length > 0) {
+      throw new ConsoleArgError(
+        `createCluster: clusterId: cluster ${clusterId} has databases on disk ` +
+          `(${dbs.join(', ')}); resume it with playground.resumeCluster('${clusterId}') ` +
+          `rather than overwrite it, or choose another id`,
+      );
+    }
+  }
+
   /** Delete the cluster's databases and start a new cluster with the same options. */
-  reset(): Promise<PlaygroundStatus> {
-    const { clusterId: _old, ...options } = this.options;
-    return this.createCluster(options);
+  reset(...args: unknown[]): Promise<PlaygroundStatus> {
+    return attempt(() => {
+      checkNoArgs('reset', args);
+      const { clusterId: _old, ...options } = this.options;
+      return this.createCluster(options);
+    });
   }
 
   /** Stop the cluster; with deleteData (default true) its databases are deleted. */
-  destroy(deleteData = true): Promise<void> {
-    return this.exclusive(() => this.teardown(deleteData));
+  destroy(deleteData: unknown = true): Promise<void> {
+    return attempt(() => {
+      const del = checkBoolean('destroy: deleteData', deleteData);
+      return this.exclusive(async () => {
+        const id = this.current?.clusterId;
+        await this.teardown(del);
+        if (del && id !== undefined && readSaved()?.clusterId === id) this.forgetSaved();
+      });
+    });
+  }
+
+  /**
+   * The cluster a previous page (or destroy(false)) left, if its databases are still in this
+   * browser and no page runs it; null otherwise. With an id, that cluster.
+   */
+  async resumable(clusterId?: unknown): Promise<ResumeOffer | null> {
+    if (clusterId !== undefined && (typeof clusterId !== 'string' || clusterId === '')) {
+      throw new ConsoleArgError(
+        `resumable: expected a cluster id, got ${describeValue(clusterId)}`,
+      );
+    }
+    const saved = readSaved();
+    const id = clusterId ?? saved?.clusterId;
+    if (id === undefined || id === this.current?.clusterId) return null;
+    if (this.guard?.clusterId !== id && (await lockHeld(id))) return null;
+    const nodes = await databasesOf(id);
+    if (nodes.length === 0) return null;
+    const options = saved?.clusterId === id ? saved.options : {};
+    return {
+      clusterId: id,
+      nodes,
+      groups: options.groups ?? ['nacos_config'],
+      options,
+      savedAtMs: saved?.clusterId === id ? saved.savedAtMs : 0,
+    };
+  }
+
+  /**
+   * On page load: if the last cluster can be resumed, hold its lock (so no page collects its
+   * databases as stale meanwhile) and return the offer; the page shows it.
+   */
+  async offerResume(): Promise<ResumeOffer | null> {
+    const saved = readSaved();
+    if (saved === null || this.current !== null) return null;
+    const held = await this.holdGuard(saved.clusterId);
+    if (!held) return null;
+    const offer = await this.resumable(saved.clusterId);
+    if (offer === null) await this.dropGuard();
+    // A cluster started meanwhile (a script was quicker) makes the offer moot.
+    if (this.current !== null) return null;
+    this.resumeOffer = offer;
+    this.notify();
+    return offer;
+  }
+
+  /**
+   * Start the last cluster (or `clusterId`) again from its databases: each node recovers its
+   * term, vote, log, configuration and snapshot, as after a crash of every node. The running
+   * cluster, if any, is replaced.
+   */
+  resumeCluster(clusterId?: unknown, ...rest: unknown[]): Promise<PlaygroundStatus> {
+    return attempt(() => {
+      checkNoArgs('resumeCluster (one cluster id)', rest);
+      if (clusterId !== undefined && (typeof clusterId !== 'string' || clusterId === '')) {
+        throw new ConsoleArgError(
+          `resumeCluster: expected a cluster id, got ${describeValue(clusterId)}`,
+        );
+      }
+      return this.exclusive(async () => {
+        const id = clusterId ?? readSaved()?.clusterId;
+        if (id !== undefined && id === this.current?.clusterId) {
+          throw new ConsoleArgError(`resumeCluster: cluster ${id} is already running here`);
+        }
+        const offer = await this.resumable(id);
+        if (offer === null) {
+          throw new ConsoleArgError(
+            id === undefined
+              ? 'resumeCluster: no cluster to resume: this browser has not run one yet'
+              : `resumeCluster: cluster ${id} cannot be resumed: its databases are gone or ` +
+                  `another tab runs it`,
+          );
+        }
+        await this.teardown(true);
+        await this.dropGuard();
+        const c = await Cluster.create({
+          ...offer.options,
+          clusterId: offer.clusterId,
+          resume: { nodeIds: offer.nodes },
+        });
+        this.options = { ...offer.options, clusterId: offer.clusterId };
+        this.install(c);
+        return this.status();
+      });
+    });
+  }
+
+  /** Take the cluster's lock (waiting a little for a page being unloaded to let it go). */
+  private async holdGuard(clusterId: string): Promise<boolean> {
+    if (this.guard?.clusterId === clusterId) return true;
+    await this.dropGuard();
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    if (locks === undefined) return true;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let settle!: (held: boolean) => void;
+    const got = new Promise<boolean>((r) => (settle = r));
+    const done = locks
+      .request(clusterLockName(clusterId), { signal: AbortSignal.timeout(3000) }, () => {
+        settle(true);
+        return released;
+      })
+      .catch(() => settle(false));
+    const held = await got;
+    if (held) {
+      this.guard = {
+        clusterId,
+        release: async () => {
+          release();
+          await done;
+        },
+      };
+    }
+    return held;
+  }
+
+  private async dropGuard(): Promise<void> {
+    const g = this.guard;
+    this.guard = null;
+    if (g !== null) await g.release();
+  }
+
+  private save(): void {
+    const c = this.current;
+    if (c === null || typeof localStorage === 'undefined') return;
+    const { clusterId: _id, ...options } = this.options;
+    const saved: SavedCluster = {
+      clusterId: c.clusterId,
+      options,
+      nodes: c.memberIds(),
+      savedAtMs: Date.now(),
+    };
+    try {
+      localStorage.setItem(SAVED_CLUSTER_KEY, JSON.stringify(saved));
+    } catch (err) {
+      console.warn('could not remember the cluster for a reload:', errorText(err));
+    }
+  }
+
+  private forgetSaved(): void {
+    if (typeof localStorage !== 'undefined') localStorage.removeItem(SAVED_CLUSTER_KEY);
   }
 
   private async teardown(deleteData: boolean): Promise<void> {
@@ -136,6 +451,8 @@ export class Playground {
 
   private install(c: Cluster): void {
     this.current = c;
+    this.resumeOffer = null;
+    this.save();
     this.notify();
   }
 
@@ -156,11 +473,29 @@ export class Playground {
     return this.current;
   }
 
-  private async ref(node: string): Promise<NodeId> {
-    return resolveRef(this.c(), this.rng, node);
+  /** Check a node argument (id or reference) of `command` and resolve it. */
+  private async node(command: string, node: unknown, what = 'node'): Promise<NodeId> {
+    const c = this.c();
+    const ref = checkNodeRef(`${command}: ${what}`, node, c.nodeIds(), c.groups);
+    try {
+      return await resolveRef(c, this.rng, ref);
+    } catch (err) {
+      throw new ClusterError(`${command}: ${what}: ${errorText(err)}`);
+    }
   }
 
-  async status(): Promise<PlaygroundStatus> {
+  /** A node id argument of a synchronous command (no reference: it cannot wait for status). */
+  private nodeId(command: string, node: unknown, what: string): NodeId {
+    const c = this.c();
+    return checkNodeRef(`${command}: ${what}`, node, c.nodeIds(), c.groups, false);
+  }
+
+  private group(command: string, group: unknown): GroupId {
+    return checkGroup(`${command}: group`, group, this.c().groups);
+  }
+
+  async status(...args: unknown[]): Promise<PlaygroundStatus> {
+    checkNoArgs('status', args);
     const c = this.c();
     const statuses = await c.statuses();
     const nodes: Record<NodeId, NodeSummary> = {};
@@ -199,6 +534,7 @@ export class Playground {
     }
     return {
       clusterId: c.clusterId,
+      resumed: c.resumed,
       speed: c.speed,
       paused: c.paused,
       timing: `${c.timing.profile} (election timeout ${c.timing.electionTimeoutMs} ms, tick ${c.timing.tickMs} ms)`,
@@ -206,166 +542,215 @@ export class Playground {
       network: c.network(),
       nodes,
       leaders,
+      traceDropped: c.droppedEvents,
     };
   }
 
-  nodes(): NodeInfo[] {
+  nodes(...args: unknown[]): NodeInfo[] {
+    checkNoArgs('nodes', args);
     return this.c().nodes();
   }
 
-  async leader(group: GroupId = 'nacos_config'): Promise<NodeId | null> {
-    return this.c().leaderOf(group);
+  async leader(group: unknown = 'nacos_config'): Promise<NodeId | null> {
+    return this.c().leaderOf(this.group('leader', group));
   }
 
   // ───────────────────────────── faults ─────────────────────────────
 
-  async crash(node: string): Promise<NodeId> {
-    const id = await this.ref(node);
+  async crash(node: unknown): Promise<NodeId> {
+    const id = await this.node('crash', node);
     this.c().crash(id);
     return id;
   }
 
-  async restart(node: string): Promise<NodeId> {
-    const id = await this.ref(node);
+  async restart(node: unknown): Promise<NodeId> {
+    const id = await this.node('restart', node);
     await this.c().restart(id);
     return id;
   }
 
   /** Pause one node (SIGSTOP), or with no argument the whole cluster (ticks and deliveries). */
-  async pause(node?: string): Promise<void> {
+  async pause(node?: unknown): Promise<void> {
     if (node === undefined) return this.c().pause();
-    await this.c().pauseNode(await this.ref(node));
+    await this.c().pauseNode(await this.node('pause', node));
   }
 
-  async resume(node?: string): Promise<void> {
+  async resume(node?: unknown): Promise<void> {
     if (node === undefined) return this.c().resume();
-    await this.c().resumeNode(await this.ref(node));
+    await this.c().resumeNode(await this.node('resume', node));
   }
 
   /** Get, or set (0.01 to 10), the cluster's speed. */
-  speed(speed?: number): number {
-    if (speed !== undefined) this.c().setSpeed(speed);
+  speed(speed?: unknown): number {
+    if (speed !== undefined) {
+      this.c().setSpeed(checkNumber('speed', speed, MIN_SPEED, MAX_SPEED));
+    }
     return this.c().speed;
   }
 
   /** Get, or set ('strict' or 'relaxed'), how writes reach the disk. */
-  durability(mode?: 'strict' | 'relaxed'): string {
-    if (mode !== undefined) this.c().setDurability(mode);
+  durability(mode?: unknown): string {
+    if (mode !== undefined) {
+      this.c().setDurability(checkOneOf('durability', mode, ['strict', 'relaxed'] as const));
+    }
     return this.c().durability;
   }
 
-  async skew(node: string, rate: number): Promise<void> {
-    await this.c().skew(await this.ref(node), rate);
+  async skew(node: unknown, rate: unknown): Promise<void> {
+    const r = checkNumber('skew: rate', rate, 0, 100, { above: true });
+    await this.c().skew(await this.node('skew', node), r);
   }
 
   /** partition(['n1','n2'], ['n3','n4','n5']) or partition([['n1','n2'], ['n3']]). */
-  partition(...sides: (NodeId[] | NodeId[][])[]): void {
-    const list = (
-      sides.length === 1 && Array.isArray(sides[0][0]) ? sides[0] : sides
-    ) as NodeId[][];
-    if (!list.every((s) => Array.isArray(s) && s.every((x) => typeof x === 'string'))) {
-      throw new ClusterError(
-        'partition: give sides as arrays of node ids, e.g. ["n1","n2"], ["n3"]',
-      );
-    }
-    this.c().partition(list);
+  partition(...sides: unknown[]): void {
+    const list =
+      sides.length === 1 && Array.isArray(sides[0]) && Array.isArray(sides[0][0])
+        ? (sides[0] as unknown[])
+        : sides;
+    const usage = 'sides as arrays of node ids, e.g. ["n1","n2"], ["n3"]';
+    if (list.length === 0) throw new ConsoleArgError(`partition: give ${usage}`);
+    const seen = new Map<NodeId, number>();
+    const out: NodeId[][] = list.map((side, i) => {
+      if (!Array.isArray(side) || side.length === 0) {
+        throw new ConsoleArgError(
+          `partition: side ${i + 1}: expected a non-empty array of node ids, got ${describeValue(side)} (give ${usage})`,
+        );
+      }
+      return side.map((x, j) => {
+        const id = this.nodeId('partition', x, `side ${i + 1}[${j}]`);
+        const other = seen.get(id);
+        if (other !== undefined) {
+          throw new ConsoleArgError(
+            `partition: ${id} is on side ${other + 1} and side ${i + 1}; a node is on one side`,
+          );
+        }
+        seen.set(id, i);
+        return id;
+      });
+    });
+    this.c().partition(out);
   }
 
-  heal(): void {
+  heal(...args: unknown[]): void {
+    checkNoArgs('heal', args);
     this.c().heal();
   }
 
-  cut(from: NodeId, to: NodeId): void {
-    this.c().cut(from, to);
+  cut(from: unknown, to: unknown): void {
+    const f = this.nodeId('cut', from, 'from');
+    this.c().cut(f, this.nodeId('cut', to, 'to'));
   }
 
-  link(from: NodeId, to: NodeId): void {
-    this.c().link(from, to);
+  link(from: unknown, to: unknown): void {
+    const f = this.nodeId('link', from, 'from');
+    this.c().link(f, this.nodeId('link', to, 'to'));
   }
 
   /** Delay range, loss and duplication on every link, or on the direction from → to. */
-  network(settings: NetworkSettings & Partial<LinkPolicy>, from?: NodeId, to?: NodeId): void {
-    const known = new Set([
-      'delayMs',
-      'drop',
-      'duplicate',
-      'delayMsMin',
-      'delayMsMax',
-      'dropRatio',
-      'duplicateRatio',
-    ]);
-    for (const k of Object.keys(settings)) {
-      if (!known.has(k)) {
-        throw new ClusterError(`network: unknown setting "${k}" (use delayMs, drop, duplicate)`);
-      }
+  network(settings: unknown, from?: unknown, to?: unknown): void {
+    const change = parseNetworkSettings(settings);
+    if ((from === undefined) !== (to === undefined)) {
+      throw new ConsoleArgError('network: give both from and to for one link, or neither');
     }
-    const change: Partial<LinkPolicy> = {};
-    if (settings.delayMs !== undefined) [change.delayMsMin, change.delayMsMax] = settings.delayMs;
-    if (settings.delayMsMin !== undefined) change.delayMsMin = settings.delayMsMin;
-    if (settings.delayMsMax !== undefined) change.delayMsMax = settings.delayMsMax;
-    const drop = settings.drop ?? settings.dropRatio;
-    if (drop !== undefined) change.dropRatio = drop;
-    const dup = settings.duplicate ?? settings.duplicateRatio;
-    if (dup !== undefined) change.duplicateRatio = dup;
-    this.c().setNetwork(change, from, to);
+    const f = from === undefined ? undefined : this.nodeId('network', from, 'from');
+    const t = to === undefined ? undefined : this.nodeId('network', to, 'to');
+    try {
+      this.c().setNetwork(change, f, t);
+    } catch (err) {
+      if (err instanceof NetworkPolicyError) throw new ConsoleArgError(err.message);
+      throw err;
+    }
   }
 
   /** Hold mode: messages wait until released one by one (off releases them all). */
-  hold(on = true): void {
-    this.c().setHold(on);
+  hold(on: unknown = true): void {
+    this.c().setHold(checkBoolean('hold', on));
   }
 
-  held(): Promise<HeldMessage[]> {
-    return this.c().held();
+  held(...args: unknown[]): Promise<HeldMessage[]> {
+    return attempt(() => {
+      checkNoArgs('held', args);
+      return this.c().held();
+    });
   }
 
   /** Deliver one held message (the oldest by default). */
-  release(msgId?: number): Promise<HeldMessage | null> {
-    return this.c().release(msgId, false);
+  release(msgId?: unknown): Promise<HeldMessage | null> {
+    return attempt(() => {
+      const id =
+        msgId === undefined
+          ? undefined
+          : checkNumber('release: msgId', msgId, 0, Number.MAX_SAFE_INTEGER, { int: true });
+      return this.c().release(id, false);
+    });
   }
 
   /** Throw away one held message. */
-  discard(msgId: number): Promise<HeldMessage | null> {
-    return this.c().release(msgId, true);
+  discard(msgId: unknown): Promise<HeldMessage | null> {
+    return attempt(() => {
+      const id = checkNumber('discard: msgId', msgId, 0, Number.MAX_SAFE_INTEGER, { int: true });
+      return this.c().release(id, true);
+    });
   }
 
-  addNode(id?: NodeId): Promise<NodeId> {
-    return this.c().addNode(id);
+  addNode(id?: unknown): Promise<NodeId> {
+    return attempt(async () => {
+      if (id !== undefined && (typeof id !== 'string' || !NODE_ID_RE.test(id))) {
+        throw new ConsoleArgError(
+          `addNode: expected a new node id like "n6" (or nothing), got ${describeValue(id)}`,
+        );
+      }
+      const added = await this.c().addNode(id);
+      this.save();
+      return added;
+    });
   }
 
-  async removeNode(node: string): Promise<void> {
-    await this.c().removeNode(await this.ref(node));
+  async removeNode(node: unknown): Promise<void> {
+    await this.c().removeNode(await this.node('removeNode', node));
+    this.save();
   }
 
-  transferLeader(group: GroupId, to: NodeId): Promise<void> {
-    return this.c().transferLeader(group, to);
+  async transferLeader(group: unknown, to: unknown): Promise<NodeId> {
+    const g = this.group('transferLeader', group);
+    const id = await this.node('transferLeader', to, 'to');
+    await this.c().transferLeader(g, id);
+    return id;
   }
 
-  async snapshot(node: string, group: GroupId = 'nacos_config'): Promise<void> {
-    await this.c().snapshot(await this.ref(node), group);
+  async snapshot(node: unknown, group: unknown = 'nacos_config'): Promise<void> {
+    const g = this.group('snapshot', group);
+    await this.c().snapshot(await this.node('snapshot', node), g);
   }
 
-  async failApply(node: string, group: GroupId = 'nacos_config'): Promise<void> {
-    await this.c().failApply(await this.ref(node), group);
+  async failApply(node: unknown, group: unknown = 'nacos_config'): Promise<void> {
+    const g = this.group('failApply', group);
+    await this.c().failApply(await this.node('failApply', node), g);
   }
 
   // ───────────────────────────── clients ─────────────────────────────
 
   /** A write at a node, with any group's operation; resolves with the reply. */
-  async write(node: string, group: GroupId, op: unknown): Promise<ClientReply> {
-    return this.c().write(await this.ref(node), group, op);
+  async write(node: unknown, group: unknown, op: unknown): Promise<ClientReply> {
+    const g = this.group('write', group);
+    const payload = checkPayload('write: op', op);
+    return this.c().write(await this.node('write', node), g, payload);
   }
 
-  async read(node: string, group: GroupId, query: unknown): Promise<ClientReply> {
-    return this.c().read(await this.ref(node), group, query);
+  async read(node: unknown, group: unknown, query: unknown): Promise<ClientReply> {
+    const g = this.group('read', group);
+    const payload = checkPayload('read: query', query);
+    return this.c().read(await this.node('read', node), g, payload);
   }
 
-  async log(node: string, group: GroupId = 'nacos_config'): Promise<LogView> {
-    return this.c().log(await this.ref(node), group);
+  async log(node: unknown, group: unknown = 'nacos_config'): Promise<LogView> {
+    const g = this.group('log', group);
+    return this.c().log(await this.node('log', node), g);
   }
 
-  async appliedState(node: string, group: GroupId = 'nacos_config'): Promise<unknown> {
-    return this.c().appliedState(await this.ref(node), group);
+  async appliedState(node: unknown, group: unknown = 'nacos_config'): Promise<unknown> {
+    const g = this.group('appliedState', group);
+    return this.c().appliedState(await this.node('appliedState', node), g);
   }
 
   // ───────────────────────────── scenarios and traces ─────────────────────────────
@@ -374,7 +759,13 @@ export class Playground {
    * Run a scenario file (parsed JSON or its text) on a new cluster, which replaces the current
    * one and stays up afterwards for inspection. Resolves when the scenario's duration is over.
    */
-  runScenario(file: unknown, options: Partial<ClusterOptions> = {}): Promise<BrowserRunResult> {
+  runScenario(file: unknown, options?: unknown): Promise<BrowserRunResult> {
+    let overrides: Partial<ClusterOptions>;
+    try {
+      overrides = parseClusterOptions(options, 'runScenario: options');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const parsed = typeof file === 'string' ? parseScenarioText(file) : parseScenario(file);
     if (!parsed.ok) {
       return Promise.reject(
@@ -384,11 +775,13 @@ export class Playground {
     let started!: () => void;
     const clusterUp = new Promise<void>((resolve) => (started = resolve));
     const run = this.exclusive(async () => {
+      await this.dropGuard();
       await this.teardown(true);
       const p = runScenarioInBrowser(parsed.scenario, {
-        cluster: options,
+        cluster: overrides,
         onCluster: (c) => {
-          this.options = { ...c.options };
+          const { initial: _i, scenario: _s, resume: _r, ...rest } = c.options;
+          this.options = { ...(rest as ValidClusterOptions), clusterId: c.clusterId };
           this.install(c);
           started();
         },
@@ -401,12 +794,18 @@ export class Playground {
   }
 
   /** The merged trace so far as JSON Lines. */
-  exportTrace(): string {
+  exportTrace(...args: unknown[]): string {
+    checkNoArgs('exportTrace', args);
     return this.c().exportTrace();
   }
 
   /** Save the trace as a .jsonl file (a browser download). */
-  downloadTrace(filename = 'raft-playground-trace.jsonl'): void {
+  downloadTrace(filename: unknown = 'raft-playground-trace.jsonl'): void {
+    if (typeof filename !== 'string' || filename.trim() === '') {
+      throw new ConsoleArgError(
+        `downloadTrace: expected a file name, got ${describeValue(filename)}`,
+      );
+    }
     const blob = new Blob([this.exportTrace()], { type: 'application/x-ndjson' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
@@ -415,35 +814,110 @@ export class Playground {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
-  /** Validate and load a trace file's text; kept as `imported` for inspection. */
-  importTrace(text: string): { ok: boolean; events: number; errors: string[] } {
-    const r = importTrace(text);
-    this.imported = r;
-    return r.ok
-      ? { ok: true, events: r.events.length, errors: [] }
-      : { ok: false, events: 0, errors: r.errors };
+  /**
+   * Validate and load a trace file (its text, or a File/Blob from a file picker). Large files
+   * are parsed in a worker, off the page's thread, with progress; reading stops at the 20th
+   * error. A valid trace is kept as `imported`; a bad one changes nothing.
+   */
+  importTrace(
+    input: unknown,
+    options: { onProgress?: ImportProgress } = {},
+  ): Promise<ImportSummary> {
+    return attempt(async () => {
+      const isBlob = typeof Blob !== 'undefined' && input instanceof Blob;
+      if (typeof input !== 'string' && !isBlob) {
+        throw new ConsoleArgError(
+          `importTrace: expected the trace's text or a File, got ${describeValue(input)}`,
+        );
+      }
+      if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+        throw new ConsoleArgError('importTrace: onProgress must be a function');
+      }
+      const size = typeof input === 'string' ? input.length : (input as Blob).size;
+      let r: ImportResult;
+      if (size >= WORKER_IMPORT_CHARS && typeof Worker !== 'undefined') {
+        r = await this.importInWorker(input as string | Blob, options.onProgress);
+      } else {
+        const text = typeof input === 'string' ? input : await (input as Blob).text();
+        r = importTrace(text, { onProgress: options.onProgress });
+      }
+      if (r.ok) this.imported = r;
+      return r.ok
+        ? { ok: true, events: r.events.length, errors: [] }
+        : { ok: false, events: 0, errors: r.errors };
+    });
+  }
+
+  private async importInWorker(
+    input: string | Blob,
+    onProgress: ImportProgress | undefined,
+  ): Promise<ImportResult> {
+    if (this.importWorker === null) {
+      const worker = new Worker(new URL('../../workers/traceImport.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'trace import',
+      });
+      this.importWorker = { worker, api: wrap<TraceImportApi>(worker) };
+    }
+    const { worker, api } = this.importWorker;
+    const died = new Promise<never>((_, reject) =>
+      worker.addEventListener(
+        'error',
+        (ev) => {
+          ev.preventDefault();
+          reject(new ClusterError(`importTrace: the import worker failed: ${ev.message}`));
+        },
+        { once: true },
+      ),
+    );
+    died.catch(() => undefined);
+    try {
+      return await Promise.race([
+        api.importTrace(input, onProgress ? proxy(onProgress) : undefined),
+        died,
+      ]);
+    } catch (err) {
+      worker.terminate();
+      this.importWorker = null;
+      throw err;
+    }
   }
 
   /** The merged trace events so far. */
-  trace(): readonly TraceEvent[] {
+  trace(...args: unknown[]): readonly TraceEvent[] {
+    checkNoArgs('trace', args);
     return this.c().events();
   }
 
   /** Receive the merged event stream in batches; returns the unsubscribe function. */
-  events(listener: ClusterListener): () => void {
-    return this.c().subscribe(listener);
+  events(listener: unknown): () => void {
+    if (typeof listener !== 'function') {
+      throw new ConsoleArgError(
+        `events: expected a function called with each batch of events, got ${describeValue(listener)}`,
+      );
+    }
+    return this.c().subscribe(listener as ClusterListener);
   }
 
   /** Test hooks: faults no user action produces. */
   readonly debug = {
     /** Make `from` post raw data on its port to `to` (a malformed message). */
     injectFrame: (from: NodeId, to: NodeId, data: unknown): Promise<void> =>
-      this.c().injectFrame(from, to, data),
+      attempt(() =>
+        this.c().injectFrame(
+          this.nodeId('injectFrame', from, 'from'),
+          this.nodeId('injectFrame', to, 'to'),
+          data,
+        ),
+      ),
     /** The node's next storage write fails as if the disk were full. */
-    failNextWrite: (node: NodeId): Promise<void> => this.c().failNextWrite(node),
+    failNextWrite: (node: NodeId): Promise<void> =>
+      attempt(() => this.c().failNextWrite(this.nodeId('failNextWrite', node, 'node'))),
     /** The node's worker throws an uncaught error. */
     throwInWorker: (node: NodeId, message = 'injected uncaught error'): Promise<void> =>
-      this.c().throwInWorker(node, message),
+      attempt(() =>
+        this.c().throwInWorker(this.nodeId('throwInWorker', node, 'node'), String(message)),
+      ),
     /** The default network settings, for reference. */
     defaultNetwork: () => initialNetworkPolicy().link,
   };

@@ -1,24 +1,44 @@
 // The page shell. Until the visual cluster lands, it says plainly what exists: a cluster of Web
 // Workers runs in this page, scripted from the console (window.playground), and the #sim-state
-// region shows its live state as plain text, rebuilt from the merged event stream only.
-import { useEffect, useState } from 'react';
+// region shows its live state as plain text, rebuilt from the merged event stream only. Around
+// it: the offer to resume the cluster a previous page left (its databases survive a reload),
+// the trace's memory bound and what it dropped, and importing a trace file with progress.
+import { useEffect, useState, type ChangeEvent } from 'react';
 import type { Cluster } from '../runtime/cluster.ts';
-import type { Playground } from '../runtime/consoleApi.ts';
+import type { Playground, ResumeOffer } from '../runtime/consoleApi.ts';
 import { emptyView, foldEvents, viewText } from '../runtime/eventView.ts';
+import { droppedNote } from '../trace/recorder.ts';
+
+/** The current cluster and resume offer, kept in step with the playground. */
+function usePlayground(playground: Playground | null): {
+  cluster: Cluster | null;
+  offer: ResumeOffer | null;
+} {
+  const [state, setState] = useState({
+    cluster: playground?.cluster ?? null,
+    offer: playground?.resumeOffer ?? null,
+  });
+  useEffect(
+    () =>
+      playground?.onClusterChange((cluster) =>
+        setState({ cluster, offer: playground.resumeOffer }),
+      ),
+    [playground],
+  );
+  return state;
+}
 
 /** Each node's role, term and commit index per group, as plain text, from the event stream. */
-function LiveStatus({ playground }: { playground: Playground | null }) {
-  const [cluster, setCluster] = useState<Cluster | null>(playground?.cluster ?? null);
+function LiveStatus({ cluster }: { cluster: Cluster | null }) {
   const [text, setText] = useState('');
-
-  useEffect(() => playground?.onClusterChange(setCluster), [playground]);
 
   useEffect(() => {
     if (cluster === null) return;
     const view = emptyView();
     const render = (): void => {
       const head =
-        `cluster ${cluster.clusterId} · ${cluster.timing.profile} timing · ` +
+        `cluster ${cluster.clusterId}${cluster.resumed ? ' (resumed from disk)' : ''} · ` +
+        `${cluster.timing.profile} timing · ` +
         `speed ${cluster.speed}× · t = ${(view.t / 1000).toFixed(1)} s` +
         (cluster.paused ? ' · PAUSED' : '');
       setText(`${head}\n\n${viewText(view, cluster.groups)}`);
@@ -37,8 +57,107 @@ function LiveStatus({ playground }: { playground: Playground | null }) {
   return <>{text}</>;
 }
 
+/** "Resume cluster X (n nodes, from disk)" or a fresh one, after a reload. */
+function ResumePanel({ playground, offer }: { playground: Playground; offer: ResumeOffer }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = (fn: () => Promise<unknown>): void => {
+    setBusy(true);
+    setError(null);
+    fn()
+      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))
+      .finally(() => setBusy(false));
+  };
+  const n = offer.nodes.length;
+  return (
+    <section className="resume-offer" aria-labelledby="resume-title">
+      <h2 id="resume-title">A cluster is still on disk</h2>
+      <p>
+        Cluster <code>{offer.clusterId}</code> ({n} node{n === 1 ? '' : 's'}:{' '}
+        {offer.nodes.join(', ')}; {offer.groups.join(', ')}) left its IndexedDB databases in this
+        browser. Resuming starts every node on its database: each recovers its term, vote, log and
+        snapshot, as after a crash. In the console: <code>playground.resumeCluster()</code>.
+      </p>
+      <p className="resume-actions">
+        <button
+          id="resume-cluster"
+          type="button"
+          disabled={busy}
+          onClick={() => run(() => playground.resumeCluster(offer.clusterId))}
+        >
+          Resume cluster {offer.clusterId} ({n} node{n === 1 ? '' : 's'}, from disk)
+        </button>{' '}
+        <button
+          id="fresh-cluster"
+          type="button"
+          disabled={busy}
+          onClick={() => run(() => playground.createCluster())}
+        >
+          Start a fresh cluster (deletes it)
+        </button>
+      </p>
+      {error !== null && <p className="resume-error">{error}</p>}
+    </section>
+  );
+}
+
+/** The trace's bound and what it dropped, refreshed as events arrive. */
+function TraceBound({ cluster }: { cluster: Cluster | null }) {
+  const [note, setNote] = useState<string | null>(null);
+  useEffect(() => {
+    if (cluster === null) return;
+    const update = (): void => {
+      const d = cluster.droppedEvents;
+      setNote(d === null ? null : droppedNote(d));
+    };
+    update();
+    return cluster.subscribe(update);
+  }, [cluster]);
+  if (cluster === null) return null;
+  return (
+    <p id="trace-dropped" className="trace-note">
+      {note ??
+        'The trace holds every event so far (the most recent ones are kept when it is full).'}
+    </p>
+  );
+}
+
+/** Import a trace file: parsed in a worker, with progress; a bad file changes nothing. */
+function TraceImport({ playground }: { playground: Playground }) {
+  const [status, setStatus] = useState<string>('');
+  const onFile = (ev: ChangeEvent<HTMLInputElement>): void => {
+    const file = ev.target.files?.[0];
+    if (file === undefined) return;
+    setStatus(`reading ${file.name}…`);
+    playground
+      .importTrace(file, {
+        onProgress: (done, total) =>
+          setStatus(`reading ${file.name}: ${Math.floor((done / Math.max(1, total)) * 100)} %`),
+      })
+      .then((r) =>
+        setStatus(
+          r.ok
+            ? `${file.name}: ${r.events} events imported (playground.imported)`
+            : `${file.name} was not imported:\n${r.errors.join('\n')}`,
+        ),
+      )
+      .catch((err: unknown) => setStatus(err instanceof Error ? err.message : String(err)));
+  };
+  return (
+    <div className="trace-import">
+      <label>
+        Import a trace file (.jsonl): <input id="trace-file" type="file" onChange={onFile} />
+      </label>
+      <pre id="trace-import-status" className="trace-note">
+        {status}
+      </pre>
+    </div>
+  );
+}
+
 /** The whole page: an honest header, the live state region, and how to drive it. */
 export function App({ playground = null }: { playground?: Playground | null }) {
+  const { cluster, offer } = usePlayground(playground);
   return (
     <div className="app">
       <header className="app-header">
@@ -50,11 +169,21 @@ export function App({ playground = null }: { playground?: Playground | null }) {
       </header>
 
       <main className="app-main">
+        {playground !== null && offer !== null && cluster === null && (
+          <ResumePanel playground={playground} offer={offer} />
+        )}
+
         <section aria-labelledby="sim-state-title">
           <h2 id="sim-state-title">Cluster state</h2>
           <div id="sim-state" className="sim-state" aria-live="off">
-            <LiveStatus playground={playground} />
+            <LiveStatus cluster={cluster} />
           </div>
+        </section>
+
+        <section aria-labelledby="trace-title">
+          <h2 id="trace-title">Trace</h2>
+          <TraceBound cluster={cluster} />
+          {playground !== null && <TraceImport playground={playground} />}
         </section>
 
         <section aria-labelledby="today-title">
