@@ -479,7 +479,18 @@ export class RaftNode {
     const hardState = rd?.hardState ?? g.unsavedHard;
     g.unsavedHard = null;
     if (hardState) g.savedHard = hardState;
-    const part = { group: g.id, hardState, entries: rd?.entries ?? [], snapshot };
+    const part: PersistGroupBatch = {
+      group: g.id,
+      hardState,
+      entries: rd?.entries ?? [],
+      snapshot,
+    };
+    // The disk holds what memory calls stable, and beyond it at most entries this batch's
+    // `entries` replace. An installed snapshot that did not match the log leaves memory with
+    // nothing stable after the snapshot (RaftLog.restoreSnapshot): then the disk must drop its
+    // entries after the snapshot too, in this same write, or a restart revives entries (even
+    // configuration entries) that are not the leader's and breaks log matching.
+    if (snapshot && g.raft.log.stableIndex <= snapshot.meta.index) part.discardLog = true;
     g.persisted = part;
     return part;
   }

@@ -180,3 +180,45 @@ describe('a follower serving ReadIndex reads during a snapshot install', () => {
     expect(reply).toMatchObject({ ok: true, value: { data: { found: true, content: 'v5' } } });
   });
 });
+
+describe('an InstallSnapshot that does not match the log', () => {
+  it('discards the stored entries after it in the same write, so a restart does not revive them', () => {
+    const h = new Harness();
+    h.settle();
+    // n1 holds entries 1..3 of term 2 (3 is a configuration entry), only 1 committed.
+    const conf: Entry = {
+      index: 3,
+      term: 2,
+      type: 'conf',
+      data: { phase: 'simple', conf: { voters: ['n1', 'n2'], outgoing: [], learners: [] } },
+    };
+    h.receive(append('n1', 2, 0, 0, [write(1, 2, 'v1'), write(2, 2, 'v2'), conf], 1));
+    h.settle();
+    expect(h.disk[G].entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    // The leader of term 3 installs a snapshot at 2 whose term (3) differs from ours: the
+    // entries after it are not the leader's (Raft §7: the follower discards its entire log).
+    h.receive(installSnapshot('n1', 3, 2, 3, configData(['k', 'w2'])));
+    h.settle();
+    expect(h.node.status(G).lastIndex).toBe(2);
+    expect(h.disk[G].snapshot?.meta.index).toBe(2);
+    expect(h.disk[G].entries).toEqual([]);
+    h.crashAndRestart();
+    h.settle();
+    const st = h.node.status(G);
+    expect(st.lastIndex).toBe(2);
+    expect(st.conf.voters).toEqual(['n1', 'n2', 'n3']);
+  });
+
+  it('keeps the stored entries after a snapshot that matches the log', () => {
+    const h = new Harness();
+    h.settle();
+    h.receive(append('n1', 2, 0, 0, [write(1, 2, 'v1'), write(2, 2, 'v2'), write(3, 2, 'v3')], 1));
+    h.settle();
+    h.receive(installSnapshot('n1', 2, 2, 2, configData(['k', 'v2'])));
+    h.settle();
+    expect(h.disk[G].entries.map((e) => e.index)).toEqual([3]);
+    h.crashAndRestart();
+    h.settle();
+    expect(h.node.status(G).lastIndex).toBe(3);
+  });
+});

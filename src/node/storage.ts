@@ -14,14 +14,21 @@ export function emptyDurableState(groups: readonly GroupId[]): DurableState {
   return s;
 }
 
-/** Apply one batch in place: snapshot first, then entries (replacing the suffix), then hard state. */
+/**
+ * Apply one batch in place: snapshot first (dropping the stored log after it with `discardLog`),
+ * then entries (replacing the suffix), then hard state.
+ */
 export function applyPersistBatch(state: DurableState, batch: PersistBatch): void {
   for (const part of batch.groups) {
+    if (part.discardLog && !part.snapshot) {
+      throw new Error(`persist ${part.group}: discardLog is only valid with a snapshot`);
+    }
     const g = (state[part.group] ??= emptyGroupState());
     if (part.snapshot) {
       const snapIndex = part.snapshot.meta.index;
       g.snapshot = part.snapshot;
-      g.entries = g.entries.filter((e) => e.index > snapIndex);
+      // A snapshot that does not match the log replaces all of it (Raft §7), on disk as in memory.
+      g.entries = part.discardLog ? [] : g.entries.filter((e) => e.index > snapIndex);
       if (g.entries.length > 0 && g.entries[0].index !== snapIndex + 1) g.entries = [];
     }
     if (part.entries.length > 0) {

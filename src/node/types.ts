@@ -52,6 +52,13 @@ export interface PersistGroupBatch {
   /** Replace every stored entry with index ≥ entries[0].index by these. */
   entries: Entry[];
   snapshot: Snapshot | null;
+  /**
+   * With `snapshot`: drop every stored entry after it, in this same transaction. Set when the
+   * snapshot does not continue the stored log (an InstallSnapshot that did not match: the
+   * follower discards its entire log, Raft §7); without it, stored entries that follow the
+   * snapshot's index are kept. Entries of this batch are written after the drop.
+   */
+  discardLog?: boolean;
 }
 
 /** One transaction: everything the node's groups produced since the last one (group commit). */

@@ -171,6 +171,40 @@ describe('IdbStorage', () => {
     s.close();
   });
 
+  it('drops the stored entries after an installed snapshot that does not match (discardLog)', async () => {
+    const id = newCluster();
+    const s = await fresh('n1', id);
+    // Entries 1..5 of term 1, 4 a configuration entry; a leader of term 2 then installs a
+    // snapshot at 3 whose term differs: the stored entries after it are not the leader's.
+    await s.write({
+      groups: [
+        {
+          group: G1,
+          hardState: { term: 1, votedFor: 'n2', commit: 1 },
+          entries: [entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1, 'conf'), entry(5, 1)],
+          snapshot: null,
+        },
+      ],
+    });
+    const snap: Snapshot = { meta: { index: 3, term: 2, conf: conf(['n1', 'n2']) }, data: 3 };
+    await s.write({
+      groups: [{ group: G1, hardState: null, entries: [], snapshot: snap, discardLog: true }],
+    });
+    s.close();
+    // A restart (a new connection) reads back the snapshot and nothing after it.
+    const again = await IdbStorage.open(id, 'n1');
+    const { durable } = await again.load([G1]);
+    expect(durable[G1].snapshot).toEqual(snap);
+    expect(durable[G1].entries).toEqual([]);
+    // And the log continues from the snapshot.
+    await again.write({
+      groups: [{ group: G1, hardState: null, entries: [entry(4, 2)], snapshot: null }],
+    });
+    const { durable: after } = await again.load([G1]);
+    expect(after[G1].entries).toEqual([entry(4, 2)]);
+    again.close();
+  });
+
   it('deletes segments a snapshot or a later batch supersedes entirely', async () => {
     const s = await fresh();
     const write = (entries: Entry[], snapshot: Snapshot | null = null) =>
@@ -334,7 +368,10 @@ function randomBatch(rng: SeededRng, model: DurableState): PersistBatch {
       const index =
         rng.chance(0.5) && last > base ? rng.range(base + 1, last) : last + rng.range(1, 5);
       part.snapshot = { meta: { index, term, conf: conf(['n1', 'n2']) }, data: { at: index } };
-      after = index < last ? { base: index, last } : { base: index, last: index };
+      // An installed snapshot that does not match the log drops the stored entries after it.
+      if (index < last && rng.chance(0.3)) part.discardLog = true;
+      after =
+        index < last && !part.discardLog ? { base: index, last } : { base: index, last: index };
     }
     if (rng.chance(0.8)) {
       const from =

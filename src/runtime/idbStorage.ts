@@ -433,11 +433,15 @@ export class IdbStorage {
         tailLast: null,
         added: null,
       };
+      if (part.discardLog && !part.snapshot) {
+        throw new Error(`group ${group}: discardLog is only valid with a snapshot`);
+      }
       if (part.snapshot) {
         const snap = part.snapshot;
         const s = snap.meta.index;
-        // Entries after the snapshot survive only if they continue it (applyPersistBatch).
-        const keepsTail = s >= c.snapIndex && s < c.lastIndex;
+        // Entries after the snapshot survive only if they continue it and the batch does not
+        // discard them (an installed snapshot that did not match the log; applyPersistBatch).
+        const keepsTail = !part.discardLog && s >= c.snapIndex && s < c.lastIndex;
         if (keepsTail) {
           while (c.dropHead < segs.length && segs[c.dropHead].last <= s) c.dropHead++;
           if (c.dropHead < segs.length) c.headFirst = Math.max(segs[c.dropHead].first, s + 1);

@@ -54,6 +54,56 @@ describe('SimDisk', () => {
     expect(loaded.g.hardState).toEqual({ term: 1, votedFor: 'n1', commit: 0 });
   });
 
+  it('drops the entries after a snapshot that does not match the log, in the same write', () => {
+    const disk = new SimDisk(emptyDurableState(['g']), new SeededRng(1));
+    disk.write(1, batch(1, 4), 0);
+    disk.complete(1);
+    const snapshot = {
+      meta: { index: 2, term: 3, conf: { voters: ['n1'], outgoing: [], learners: [] } },
+      data: null,
+    };
+    disk.write(
+      2,
+      { groups: [{ group: 'g', hardState: null, entries: [], snapshot, discardLog: true }] },
+      0,
+    );
+    disk.complete(2);
+    disk.crash();
+    const loaded = disk.load();
+    expect(loaded.g.snapshot?.meta.index).toBe(2);
+    expect(loaded.g.entries).toEqual([]);
+    // Without discardLog a snapshot inside the log keeps the entries that continue it.
+    const keep = new SimDisk(emptyDurableState(['g']), new SeededRng(1));
+    keep.write(1, batch(1, 4), 0);
+    keep.complete(1);
+    keep.write(
+      2,
+      {
+        groups: [
+          {
+            group: 'g',
+            hardState: null,
+            entries: [],
+            snapshot: { ...snapshot, meta: { ...snapshot.meta, term: 1 } },
+          },
+        ],
+      },
+      0,
+    );
+    keep.complete(2);
+    expect(keep.load().g.entries.map((e) => e.index)).toEqual([3, 4]);
+  });
+
+  it('refuses discardLog without a snapshot', () => {
+    const disk = new SimDisk(emptyDurableState(['g']), new SeededRng(1));
+    disk.write(
+      1,
+      { groups: [{ group: 'g', hardState: null, entries: [], snapshot: null, discardLog: true }] },
+      0,
+    );
+    expect(() => disk.complete(1)).toThrow(/discardLog is only valid with a snapshot/);
+  });
+
   it('hands a restarting node a copy it cannot alias', () => {
     const disk = new SimDisk(emptyDurableState(['g']), new SeededRng(1));
     disk.write(1, batch(1, 1), 0);
