@@ -179,6 +179,7 @@ export class Raft {
   /** Feed one message from a peer. */
   step(m: Message): void {
     if (this.errored) return; // SOFAJRaft refuses Raft messages in STATE_ERROR.
+    if (this.refuseVoteAsLearner(m)) return;
     if (m.term > this.term) {
       if (!this.stepHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -190,6 +191,19 @@ export class Raft {
       return;
     }
     this.stepFn(m);
+  }
+
+  /**
+   * A learner never votes (issue 8, item 6b). In SOFAJRaft learners are outside the peer list
+   * that elections ask and count (Configuration.listPeers; learners are listLearners), so they
+   * never see a vote request; here a candidate with a stale configuration may still ask one.
+   * It is refused with our own term, which we keep: a learner takes no part in elections, and a
+   * refusal in a lower term is simply dropped by the candidate.
+   */
+  private refuseVoteAsLearner(m: Message): boolean {
+    if (m.type !== 'RequestVote' || !this.conf.learners.includes(this.id)) return false;
+    this.respondVote(m, false);
+    return true;
   }
 
   /** Append a client command (leader only). The index commits when a majority stores it. */
@@ -319,20 +333,31 @@ export class Raft {
     const wasLeader = this.role === 'leader';
     if (wasLeader) {
       // Hand leadership to the most up-to-date voter so the group recovers quickly.
-      let best: NodeId | null = null;
-      let bestMatch = -1;
-      for (const [id, pr] of this.prs) {
-        if (id !== this.id && isVoter(this.conf, id) && pr.match > bestMatch) {
-          best = id;
-          bestMatch = pr.match;
-        }
-      }
+      const best = this.mostUpToDateVoter();
       if (best) this.sendTimeoutNow(best);
     }
     this.becomeFollower(this.term, null);
     this.errored = message;
     this.events.push({ type: 'step-down', reason: `state machine error: ${message}` });
     this.pendingReads = [];
+  }
+
+  /**
+   * The voter (other than us) whose log is known to match ours furthest (SOFAJRaft's
+   * ReplicatorGroup.findTheNextCandidate), or null when there is none. Ties go to the first in
+   * configuration order, so the choice is deterministic.
+   */
+  private mostUpToDateVoter(): NodeId | null {
+    let best: NodeId | null = null;
+    let bestMatch = -1;
+    for (const id of allVoters(this.conf)) {
+      const pr = this.prs.get(id);
+      if (id !== this.id && pr && pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    return best;
   }
 
   /** The configuration in force at `index` (for snapshot metadata). */
@@ -900,7 +925,11 @@ export class Raft {
       );
       return;
     }
-    this.applyConfEntries(m.entries);
+    // The configuration is the latest conf entry of the whole log (thesis §4.1), never one
+    // recomputed from the message: a late duplicate carries entries we already hold, followed
+    // in our log by newer conf entries. Only entries past the last conf entry we know, up to
+    // what this message made match, can change it (truncations were handled above).
+    this.applyConfEntries(m.entries.filter((e) => e.index > this.confIndex && e.index <= lastNew));
     if (this.log.commitTo(Math.min(m.leaderCommit, lastNew))) {
       this.events.push({ type: 'commit', index: this.log.committed });
     }
@@ -1036,6 +1065,10 @@ export class Raft {
     this.log.commitTo(mci);
     this.events.push({ type: 'commit', index: mci });
     this.onCommitAdvanced();
+    // A leader whose removal just committed has stepped down: it hands over with TimeoutNow
+    // and says nothing more in its old term (a follower must not send AppendEntries; the new
+    // leader's first commit carries C(new)'s commitment to everyone).
+    if (this.role !== 'leader') return true;
     for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, true);
     return true;
   }
@@ -1057,8 +1090,13 @@ export class Raft {
       this.confDoneIndex = this.confIndex;
       this.confEvent('done', this.conf, this.confIndex);
     }
-    // A leader that is no longer a voter steps down once its removal commits (§6).
+    // A leader that is no longer a voter steps down once its removal commits (§6). As
+    // SOFAJRaft's NodeImpl.stepDown with wakeupCandidate does, it first sends TimeoutNow to the
+    // most up-to-date voter of the new configuration, so the group elects a leader at once
+    // instead of waiting an election timeout with nobody in charge.
     if (this.confIndex <= this.log.committed && !isVoter(this.conf, this.id)) {
+      const next = this.mostUpToDateVoter();
+      if (next !== null) this.sendTimeoutNow(next);
       this.events.push({ type: 'step-down', reason: 'removed from the configuration' });
       this.becomeFollower(this.term, null);
       return;
