@@ -16,7 +16,8 @@ function freshNode(): RaftNode {
     },
     null,
   );
-  n.start();
+  // The first transaction records the node's boot number; let it complete.
+  settle(n, n.start());
   return n;
 }
 

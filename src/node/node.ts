@@ -126,6 +126,13 @@ interface GroupHost {
    * against this index, never against Raft's.
    */
   smIndex: number;
+  /**
+   * This life's boot number for the group: one more than the disk held. It is written by the
+   * node's first transaction, before any ReadIndex request can leave (messages of a Ready go
+   * out only once its transaction is durable), so no two lives that sent requests share it.
+   */
+  incarnation: number;
+  incarnationToSave: boolean;
   failNextApply: boolean;
   /** The metadata last reported (Nacos overwrites values; we report changes only). */
   lastMeta: {
@@ -243,6 +250,8 @@ export class RaftNode {
         reads: new Map(),
         readyReads: [],
         smIndex: disk.snapshot?.meta.index ?? 0,
+        incarnation: (disk.incarnation ?? 0) + 1,
+        incarnationToSave: true,
         failNextApply: false,
         lastMeta: null,
         ready: null,
@@ -434,7 +443,7 @@ export class RaftNode {
           if (!hardNeedsDisk) g.unsavedHard = rd.hardState;
         }
         const disk = rd !== null && (hardNeedsDisk || rd.entries.length > 0 || rd.snapshot);
-        if (disk || g.snapshotToSave) needDisk.push(g);
+        if (disk || g.snapshotToSave || g.incarnationToSave) needDisk.push(g);
         else if (rd) immediate.push(g);
       }
       for (const g of immediate) this.completeReady(g);
@@ -491,6 +500,10 @@ export class RaftNode {
     // entries after the snapshot too, in this same write, or a restart revives entries (even
     // configuration entries) that are not the leader's and breaks log matching.
     if (snapshot && g.raft.log.stableIndex <= snapshot.meta.index) part.discardLog = true;
+    if (g.incarnationToSave) {
+      part.incarnation = g.incarnation;
+      g.incarnationToSave = false;
+    }
     g.persisted = part;
     return part;
   }
@@ -513,7 +526,7 @@ export class RaftNode {
       });
     }
     const rd = g.ready;
-    if (!rd) return; // The transaction only saved a local snapshot.
+    if (!rd) return; // The transaction only saved a local snapshot or the boot number.
     g.ready = null;
     for (const m of rd.messages) this.out.push({ type: 'send', msg: m });
     let applied = Infinity;
@@ -626,7 +639,9 @@ export class RaftNode {
       return;
     }
     note('request');
-    const requestId = `${this.id}:member:${this.nextRequest++}`;
+    // The boot number keeps ids of a restarted node apart from its earlier life's, which the
+    // leader may still hold as already seen (seenForwards).
+    const requestId = `${this.id}:${g.incarnation}:member:${this.nextRequest++}`;
     this.forwards.set(requestId, {
       requestId,
       group: g.id,
@@ -891,7 +906,11 @@ export class RaftNode {
       throw err;
     }
     if (g.raft.errored) return this.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
-    const ctx = `${this.id}:${this.nextCtx++}`;
+    // Unique across restarts (the boot number) and terms: the leader's answer to a request of an
+    // earlier life, or of an earlier term, must never be taken for this read's. An answer to a
+    // read index asked before a write was acknowledged would serve a read that started after
+    // the acknowledgement from a state without the write.
+    const ctx = `${this.id}:${g.incarnation}:${g.raft.term}:${this.nextCtx++}`;
     g.reads.set(ctx, p);
     g.raft.readIndex(ctx);
   }

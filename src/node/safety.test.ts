@@ -4,7 +4,7 @@
 // persist completions in the order chosen) so the dangerous interleaving happens every time.
 import { describe, expect, it } from 'vitest';
 import { createProcessor } from '../cp/processors.ts';
-import type { Entry, Message } from '../raft/types.ts';
+import type { AppendEntries, Entry, Message } from '../raft/types.ts';
 import { applyPersistBatch, cloneDurableState, emptyDurableState } from './storage.ts';
 import { LESSON_TIMING, RaftNode, writeCommand } from './node.ts';
 import type { ClientReply, DurableState, Effect, WireMessage } from './types.ts';
@@ -104,7 +104,7 @@ function append(
   prevTerm: number,
   entries: Entry[],
   commit: number,
-): Message {
+): AppendEntries {
   return {
     type: 'AppendEntries',
     group: G,
@@ -220,5 +220,58 @@ describe('an InstallSnapshot that does not match the log', () => {
     h.crashAndRestart();
     h.settle();
     expect(h.node.status(G).lastIndex).toBe(3);
+  });
+});
+
+describe('ReadIndex contexts across a restart', () => {
+  it('an answer to a read sent before a crash is not taken for a read after it', () => {
+    const h = new Harness();
+    h.settle();
+    h.receive(append('n1', 2, 0, 0, [write(1, 2, 'v1')], 1));
+    h.settle();
+    // A read at follower n1 is in flight when n1 crashes.
+    h.take(h.node.request({ kind: 'read', id: 'r1', group: G, query: get() }));
+    const [lost] = h.sent('ReadIndex');
+    expect(lost).toBeDefined();
+    h.crashAndRestart();
+    h.settle();
+    // n1 is back and follows n2 again; meanwhile the leader committed v2 at index 2 (a write
+    // acknowledged by the others), which n1 has not heard of yet.
+    h.receive({ ...append('n1', 2, 1, 2, [], 1), heartbeat: true });
+    h.settle();
+    h.take(h.node.request({ kind: 'read', id: 'r2', group: G, query: get() }));
+    h.settle();
+    const [fresh] = h.sent('ReadIndex');
+    expect(fresh).toBeDefined();
+    expect(fresh.ctx).not.toBe(lost.ctx);
+    // The leader's late answer to the lost read (read index 1, from before v2) arrives now.
+    h.receive(readIndexAnswer('n1', 2, lost.ctx, 1));
+    h.settle();
+    expect(h.replies('r2')).toEqual([]);
+    // The answer to the new read carries index 2: n1 serves it once it has applied v2.
+    h.receive(readIndexAnswer('n1', 2, fresh.ctx, 2));
+    h.receive(append('n1', 2, 1, 2, [write(2, 2, 'v2')], 2));
+    h.settle();
+    expect(h.replies('r2')).toMatchObject([
+      { ok: true, value: { data: { found: true, content: 'v2' } } },
+    ]);
+  });
+
+  it('the boot number is durable before any ReadIndex leaves, and grows with every start', () => {
+    const h = new Harness();
+    // The first write of a node records its boot number; nothing was sent before it.
+    expect(h.inFlight).toHaveLength(1);
+    expect(h.inFlight[0].effect.batch.groups[0].incarnation).toBe(1);
+    h.settle();
+    expect(h.disk[G].incarnation).toBe(1);
+    // A crash before the boot write completes reuses the number: no read of that life left.
+    h.crashAndRestart();
+    expect(h.inFlight[0].effect.batch.groups[0].incarnation).toBe(2);
+    h.crashAndRestart();
+    expect(h.inFlight[0].effect.batch.groups[0].incarnation).toBe(2);
+    h.settle();
+    h.crashAndRestart();
+    h.settle();
+    expect(h.disk[G].incarnation).toBe(3);
   });
 });

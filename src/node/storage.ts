@@ -20,6 +20,10 @@ export function emptyDurableState(groups: readonly GroupId[]): DurableState {
  */
 export function applyPersistBatch(state: DurableState, batch: PersistBatch): void {
   for (const part of batch.groups) {
+    const inc = part.incarnation;
+    if (inc !== undefined && !(Number.isSafeInteger(inc) && inc > 0)) {
+      throw new Error(`persist ${part.group}: incarnation must be a positive integer, got ${inc}`);
+    }
     if (part.discardLog && !part.snapshot) {
       throw new Error(`persist ${part.group}: discardLog is only valid with a snapshot`);
     }
@@ -44,6 +48,7 @@ export function applyPersistBatch(state: DurableState, batch: PersistBatch): voi
       for (const e of part.entries) g.entries.push(e);
     }
     if (part.hardState) g.hardState = { ...part.hardState };
+    if (part.incarnation !== undefined) g.incarnation = part.incarnation;
   }
 }
 

@@ -42,6 +42,13 @@ export interface DurableGroupState {
   /** Entries after the snapshot, contiguous. */
   entries: Entry[];
   snapshot: Snapshot | null;
+  /**
+   * How many times the node started with this group (its boot number, bumped and written at
+   * every start; absent on a disk that never recorded one). It makes the node's ReadIndex
+   * contexts unique across restarts, so an answer to a request of an earlier life never matches
+   * a read of this one.
+   */
+  incarnation?: number;
 }
 
 export type DurableState = Record<GroupId, DurableGroupState>;
@@ -59,6 +66,8 @@ export interface PersistGroupBatch {
    * snapshot's index are kept. Entries of this batch are written after the drop.
    */
   discardLog?: boolean;
+  /** The node's new boot number for this group, written by the first batch of each start. */
+  incarnation?: number;
 }
 
 /** One transaction: everything the node's groups produced since the last one (group commit). */

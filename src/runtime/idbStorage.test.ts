@@ -205,6 +205,29 @@ describe('IdbStorage', () => {
     again.close();
   });
 
+  it("stores a group's boot number and reads it back after a restart", async () => {
+    const id = newCluster();
+    const s = await fresh('n1', id);
+    expect((await s.load([G1])).durable[G1].incarnation).toBeUndefined();
+    await s.write({
+      groups: [{ group: G1, hardState: null, entries: [], snapshot: null, incarnation: 3 }],
+    });
+    // Later batches without it leave it alone.
+    await s.write({
+      groups: [{ group: G1, hardState: null, entries: [entry(1, 1)], snapshot: null }],
+    });
+    s.close();
+    const again = await IdbStorage.open(id, 'n1');
+    const { durable } = await again.load([G1]);
+    expect(durable[G1].incarnation).toBe(3);
+    await expect(
+      again.write({
+        groups: [{ group: G1, hardState: null, entries: [], snapshot: null, incarnation: 0 }],
+      }),
+    ).rejects.toThrow(/incarnation must be a positive integer, got 0/);
+    again.close();
+  });
+
   it('deletes segments a snapshot or a later batch supersedes entirely', async () => {
     const s = await fresh();
     const write = (entries: Entry[], snapshot: Snapshot | null = null) =>
@@ -384,6 +407,7 @@ function randomBatch(rng: SeededRng, model: DurableState): PersistBatch {
     }
     if (rng.chance(0.6))
       part.hardState = { term, votedFor: rng.chance(0.5) ? 'n2' : null, commit: after.base };
+    if (rng.chance(0.1)) part.incarnation = (g.incarnation ?? 0) + 1;
     groups.push(part);
   }
   return { groups };

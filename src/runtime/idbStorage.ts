@@ -29,7 +29,10 @@ export const SCHEMA_VERSION = 1;
  * A layout change gets a new name (e.g. entries_v2) and a migration that moves the data over.
  */
 export const STORES = {
-  /** 'node' → NodeRecord. */
+  /**
+   * 'node' → NodeRecord; 'incarnation/<group>' → number, the node's boot number for the group
+   * (DurableGroupState.incarnation; absent in databases written before it existed).
+   */
   meta: 'meta_v1',
   /** [group, first index] → Entry[]: the consecutive entries one batch wrote (a segment). */
   segments: 'segments_v1',
@@ -153,6 +156,11 @@ export interface Loaded {
   durable: DurableState;
 }
 
+/** The meta store's key of a group's boot number. */
+function incarnationKey(group: GroupId): string {
+  return `incarnation/${group}`;
+}
+
 /** A range of keys [group, lo] .. [group, hi] in the stores keyed by [group, index]. */
 function groupRange(group: GroupId, lo: number, hi: number): IDBKeyRange {
   return IDBKeyRange.bound([group, lo], [group, hi]);
@@ -250,6 +258,8 @@ export class IdbStorage {
         const g = emptyGroupState();
         const hs = (await tx.objectStore(STORES.hardState).get(group)) as HardState | undefined;
         if (hs) g.hardState = hs;
+        const inc: unknown = await tx.objectStore(STORES.meta).get(incarnationKey(group));
+        if (typeof inc === 'number') g.incarnation = inc;
         g.snapshot =
           ((await tx.objectStore(STORES.snapshots).get(group)) as Snapshot | undefined) ?? null;
         const range = groupRange(group, 0, Infinity);
@@ -514,6 +524,14 @@ export class IdbStorage {
           }
         });
         c.lastIndex = last;
+      }
+      if (part.incarnation !== undefined) {
+        const inc = part.incarnation;
+        if (!(Number.isSafeInteger(inc) && inc > 0)) {
+          throw new Error(`group ${group}: incarnation must be a positive integer, got ${inc}`);
+        }
+        stores.add(STORES.meta);
+        ops.push((tx) => tx.objectStore(STORES.meta).put(inc, incarnationKey(group)));
       }
       if (part.hardState) {
         const hs = { ...part.hardState };

@@ -64,3 +64,39 @@ describe('an InstallSnapshot that does not match the log, then a restart', () =>
     expect(sim.violation).toBeNull();
   });
 });
+
+const get = (dataId = 'app.yaml') => ({ type: 'get', dataId, group: 'DEFAULT_GROUP' });
+const FAST = { delayMsMin: 5, delayMsMax: 20 };
+
+describe('a ReadIndex answer from before a restart', () => {
+  it('is not taken for a read of the restarted node', () => {
+    const { sim, leader } = startCluster(3, 21);
+    writeAcked(sim, publish('v1'));
+    const n1 = sim.followersOf(G)[0];
+    waitFor(
+      sim,
+      'n1 to apply v1',
+      () => sim.status(n1, G)!.applied === sim.status(leader, G)!.applied,
+    );
+    // The leader's answer to n1's read travels slowly (1.2 s).
+    sim.setNetwork({ delayMsMin: 1200, delayMsMax: 1200 }, leader, n1);
+    const lost = sim.read(n1, G, get());
+    sim.runFor(100);
+    sim.setNetwork(FAST, leader, n1);
+    // n1 crashes with the read in flight and comes back at once.
+    sim.crash(n1);
+    expect(lost.outcome).toBe('lost');
+    sim.restart(n1);
+    waitFor(sim, 'n1 to follow the leader', () => sim.status(n1, G)!.leader === leader, 1000);
+    // Then v2 is acknowledged; n1 hears of it only in 1.5 s (its link from the leader is slow).
+    sim.setNetwork({ delayMsMin: 1500, delayMsMax: 1500 }, leader, n1);
+    writeAcked(sim, publish('v2'));
+    // A new read at n1 starts after the acknowledgement: it must see v2, whatever the late
+    // answer to the lost read (sent before v2) says.
+    const read = sim.read(n1, G, get());
+    waitFor(sim, 'the read to settle', () => read.outcome !== 'pending', 6000);
+    expect(read.outcome).toBe('ok');
+    expect(read.reply).toMatchObject({ ok: true, value: { data: { found: true, content: 'v2' } } });
+    expect(sim.violation).toBeNull();
+  });
+});
