@@ -17,7 +17,8 @@ import {
   linkPolicy,
   scenarioTiming,
 } from '../sim/scenarioSetup.ts';
-import type { ExpectOutcome, StepError } from '../sim/runner.ts';
+import type { ClientSummary, ExpectOutcome, StepError } from '../sim/runner.ts';
+import { outcomeType, type HistoryReply } from '../trace/clientHistory.ts';
 import { Cluster, ClusterError, leaderIn, sleep, type ClusterOptions } from './cluster.ts';
 import type { NodeStatus } from './workerApi.ts';
 
@@ -31,7 +32,8 @@ export interface BrowserRunResult {
   expects: ExpectOutcome[];
   failedExpects: ExpectOutcome[];
   stepErrors: StepError[];
-  clients: { issued: number; ok: number; failed: number; indeterminate: number };
+  /** Requests by outcome as the trace's history records them (ok / fail / info), see runner.ts. */
+  clients: ClientSummary;
   /** No failed expectation and no step error. */
   ok: boolean;
 }
@@ -78,14 +80,16 @@ export async function runScenarioInBrowser(
   const expects: ExpectOutcome[] = [];
   const stepErrors: StepError[] = [];
   const clients: Promise<void>[] = [];
-  const counts = { issued: 0, ok: 0, failed: 0, indeterminate: 0 };
-  const track = (p: Promise<{ ok: boolean; indeterminate?: boolean }>): void => {
+  const counts: ClientSummary = { issued: 0, ok: 0, failed: 0, unknown: 0 };
+  const track: StepContext['track'] = (group, kind, payload, p) => {
     counts.issued++;
     clients.push(
-      p.then((r) => {
-        if (r.ok) counts.ok++;
-        else if (r.indeterminate) counts.indeterminate++;
-        else counts.failed++;
+      p.then((reply) => {
+        // The same mapping the cluster's trace uses for this reply (cluster.ts submit).
+        const type = outcomeType(group, kind, payload, reply);
+        if (type === 'ok') counts.ok++;
+        else if (type === 'fail') counts.failed++;
+        else counts.unknown++;
       }),
     );
   };
@@ -120,7 +124,8 @@ export async function runScenarioInBrowser(
   }
   await waitUntil(cluster, scenario.durationMs);
   const failedExpects = expects.filter((e) => !e.passed);
-  counts.indeterminate += counts.issued - counts.ok - counts.failed - counts.indeterminate;
+  // Requests still waiting at the end have no outcome yet: unknown.
+  counts.unknown += counts.issued - counts.ok - counts.failed - counts.unknown;
   const result: BrowserRunResult = {
     name: scenario.name,
     seed: scenario.seed,
@@ -148,7 +153,12 @@ async function waitUntil(cluster: Cluster, atMs: number): Promise<void> {
 interface StepContext {
   cluster: Cluster;
   rng: SeededRng;
-  track: (p: Promise<{ ok: boolean; indeterminate?: boolean }>) => void;
+  track: (
+    group: GroupId,
+    kind: 'write' | 'read',
+    payload: unknown,
+    reply: Promise<HistoryReply>,
+  ) => void;
 }
 
 /** The node a reference names now. */
@@ -180,10 +190,15 @@ async function executeStep(ctx: StepContext, step: Exclude<Step, ExpectStep>): P
   const ref = (r: string): Promise<NodeId> => resolveRef(c, ctx.rng, r);
   switch (step.do) {
     case 'write':
-      ctx.track(c.write(await ref(step.node), step.group, step.op));
+      ctx.track(step.group, 'write', step.op, c.write(await ref(step.node), step.group, step.op));
       return;
     case 'read':
-      ctx.track(c.read(await ref(step.node), step.group, step.query));
+      ctx.track(
+        step.group,
+        'read',
+        step.query,
+        c.read(await ref(step.node), step.group, step.query),
+      );
       return;
     case 'crash':
       return c.crash(await ref(step.node));

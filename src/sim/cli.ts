@@ -1,8 +1,11 @@
 // The simulator's command line (`npm run sim -- …`): run a scenario file, or random fault
 // schedules over a range of seeds. The only file of src/sim that touches the world (arguments,
 // files, the wall clock, the exit code). Exit codes: 0 all passed; 1 a violation, failed
-// expectation, step error, liveness or durability failure; 2 bad arguments or an invalid scenario.
-import { readFileSync, writeFileSync } from 'node:fs';
+// expectation, step error, liveness or durability failure; 2 bad arguments, an invalid scenario
+// or an output path that cannot be written. Every flag and path is checked before anything runs,
+// so a run never ends in an error it could have reported at the start.
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceHeader } from '../trace/events.ts';
@@ -16,6 +19,7 @@ import {
   runRandom,
 } from './random.ts';
 import type { RandomCoverage, RandomResult } from './random.ts';
+import { checkBound, LIMITS } from './limits.ts';
 
 const USAGE = `usage:
   npm run sim -- --scenario FILE [--seed N] [--trace OUT.jsonl]
@@ -28,7 +32,8 @@ const USAGE = `usage:
       then heal and check liveness, durability and that the client history is linearizable
       (a history that is not counts as a violation); prints what the runs exercised;
       every added node must become a voter after healing (--no-check-joins skips that);
-      --trace writes the trace of the first failing seed (or of the last seed when none fails)`;
+      --trace writes the trace of the first failing seed (or of the last seed when none fails)
+  seeds are 0..${LIMITS.seed.max}, at most ${LIMITS.seedsPerRun.max} per run; --nodes is ${LIMITS.nodes.min}..${LIMITS.nodes.max}`;
 
 interface Args {
   scenario?: string;
@@ -62,11 +67,11 @@ function parseArgs(argv: string[]): Args {
         args.seeds = parseSeeds(value());
         break;
       case '--seed':
-        args.seed = parseInteger(value(), '--seed');
+        args.seed = parseSeed(value(), '--seed');
         break;
       case '--nodes':
         args.nodes = parseInteger(value(), '--nodes');
-        if (args.nodes < 1 || args.nodes > 9) throw new UsageError('--nodes must be 1..9');
+        refuseOutside(args.nodes, LIMITS.nodes, '--nodes');
         break;
       case '--no-check-joins':
         args.checkJoins = false;
@@ -86,6 +91,22 @@ function parseArgs(argv: string[]): Args {
   if (args.random === (args.scenario !== undefined)) {
     throw new UsageError('give exactly one of --scenario FILE or --random');
   }
+  if (args.random && args.seeds !== undefined && args.seed !== undefined) {
+    throw new UsageError('give one of --seeds A-B or --seed N, not both');
+  }
+  if (!args.random) {
+    for (const [flag, given] of [
+      ['--seeds', args.seeds !== undefined],
+      ['--nodes', args.nodes !== undefined],
+      ['--no-check-joins', !args.checkJoins],
+    ] as const) {
+      if (given) throw new UsageError(`${flag} applies to --random runs only`);
+    }
+  }
+  if (args.trace !== undefined) {
+    const why = unwritable(args.trace);
+    if (why !== null) throw new UsageError(`--trace ${args.trace}: ${why}`);
+  }
   return args;
 }
 
@@ -95,13 +116,58 @@ function parseInteger(text: string, what: string): number {
   return Number(text);
 }
 
+/** Refuse a number outside its bound (limits.ts), saying which bound and why. */
+function refuseOutside(value: number, bound: (typeof LIMITS)[keyof typeof LIMITS], what: string) {
+  const why = checkBound(value, bound);
+  if (why !== null) throw new UsageError(`${what}: ${why}`);
+}
+
+/**
+ * A seed as the generator takes it. The digits are checked before Number() so that a seed of
+ * twenty digits is refused rather than rounded (99999999999999999999 becomes 1e20, and a loop
+ * `seed++` from there never moves).
+ */
+function parseSeed(text: string, what: string): number {
+  const seed = parseInteger(text, what);
+  refuseOutside(seed, LIMITS.seed, what);
+  return seed;
+}
+
 function parseSeeds(text: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
   if (m === null) throw new UsageError(`--seeds: expected A-B or N, got "${text}"`);
-  const a = Number(m[1]);
-  const b = m[2] === undefined ? a : Number(m[2]);
+  const a = parseSeed(m[1], '--seeds');
+  const b = m[2] === undefined ? a : parseSeed(m[2], '--seeds');
   if (b < a) throw new UsageError(`--seeds: ${b} is before ${a}`);
+  refuseOutside(b - a + 1, LIMITS.seedsPerRun, '--seeds: the number of seeds');
   return [a, b];
+}
+
+/**
+ * Why a file cannot be written at `path`, or null when it can: an existing file must be a
+ * writable regular file, a new one needs an existing writable directory. Checked before the run
+ * so a long run never ends in a failed write (nothing is created or truncated here).
+ */
+function unwritable(path: string): string | null {
+  const target = resolve(path);
+  try {
+    if (statSync(target).isDirectory()) return 'is a directory';
+    accessSync(target, constants.W_OK);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code !== 'ENOENT') return `cannot write it (${e.code ?? e.message})`;
+  }
+  const dir = dirname(target);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return `directory ${dir} does not exist`;
+    return `cannot write in ${dir} (${e.code ?? e.message})`;
+  }
 }
 
 // ---- scenario mode ---------------------------------------------------------------------------
@@ -124,13 +190,20 @@ function runScenarioFile(args: Args): number {
   const recorder = args.trace === undefined ? null : new TraceRecorder();
   const { result, header } = runScenario(scenario, { seed, trace: recorder });
   console.log(formatRunResult(result));
-  if (recorder !== null) writeTrace(args.trace!, recorder, header);
-  return result.ok ? 0 : 1;
+  const written = recorder === null || writeTrace(args.trace!, recorder, header);
+  return result.ok && written ? 0 : 1;
 }
 
-function writeTrace(path: string, recorder: TraceRecorder, header: TraceHeader): void {
-  writeFileSync(path, recorder.toJsonl(header));
+/** Write the trace; a failure checking could not foresee (a full disk) is reported, not thrown. */
+function writeTrace(path: string, recorder: TraceRecorder, header: TraceHeader): boolean {
+  try {
+    writeFileSync(path, recorder.toJsonl(header));
+  } catch (err) {
+    console.error(`trace: cannot write ${path}: ${(err as Error).message}`);
+    return false;
+  }
   console.log(`trace: ${recorder.size} events written to ${path}`);
+  return true;
 }
 
 // ---- random mode -----------------------------------------------------------------------------
@@ -168,8 +241,10 @@ function runRandomSeeds(args: Args): number {
       );
     }
   }
+  let written = true;
   if (args.trace !== undefined) {
-    writeRandomTrace(args.trace, firstFailure ?? last, { nodes, checkJoins: args.checkJoins });
+    const seed = firstFailure ?? last;
+    written = writeRandomTrace(args.trace, seed, { nodes, checkJoins: args.checkJoins });
   }
   const c = coverage;
   console.log(
@@ -180,7 +255,7 @@ function runRandomSeeds(args: Args): number {
       `${historyOps} client operations checked for linearizability`,
   );
   console.log(`${total} seeds, ${violations} violations, ${livenessFailures} liveness failures`);
-  return violations + livenessFailures === 0 ? 0 : 1;
+  return violations + livenessFailures === 0 && written ? 0 : 1;
 }
 
 /** The random options the command line sets. */
@@ -226,7 +301,7 @@ function runOneSeed(
   return again.liveness !== null ? 'liveness' : 'violation';
 }
 
-function writeRandomTrace(path: string, seed: number, opts: SeedOptions): void {
+function writeRandomTrace(path: string, seed: number, opts: SeedOptions): boolean {
   const { nodes } = opts;
   const recorder = new TraceRecorder();
   const plan = randomPlan(seed, opts);
@@ -246,7 +321,7 @@ function writeRandomTrace(path: string, seed: number, opts: SeedOptions): void {
       profile: plan.profile,
     },
   };
-  writeTrace(path, recorder, header);
+  return writeTrace(path, recorder, header);
 }
 
 function main(argv: string[]): number {

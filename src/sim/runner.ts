@@ -20,6 +20,7 @@ import { SimActionError, Simulator } from './cluster.ts';
 import type { ClientHandle, SimViolation } from './cluster.ts';
 import type { TraceSink } from './network.ts';
 import { describeConf } from './invariants.ts';
+import { outcomeType } from '../trace/clientHistory.ts';
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -67,12 +68,17 @@ export interface NodeSummary {
   groups: Record<GroupId, GroupSummary>;
 }
 
+/**
+ * Client requests by outcome, counted as the trace's history records them (clientHistory.ts
+ * outcomeType): `ok`, `failed` (certainly took no effect: `fail`) and `unknown` (`info`: timed
+ * out, lost with a crashed node, still waiting at the end, or answered with an outcome the node
+ * could not know, such as its own 10 s write timeout).
+ */
 export interface ClientSummary {
   issued: number;
   ok: number;
   failed: number;
-  /** Timed out, lost with a crashed node, or still waiting at the end. */
-  indeterminate: number;
+  unknown: number;
 }
 
 export interface RunResult {
@@ -537,11 +543,14 @@ function nodeSummaries(sim: Simulator): Record<NodeId, NodeSummary> {
 }
 
 function clientSummary(handles: ClientHandle[]): ClientSummary {
-  const s: ClientSummary = { issued: handles.length, ok: 0, failed: 0, indeterminate: 0 };
+  const s: ClientSummary = { issued: handles.length, ok: 0, failed: 0, unknown: 0 };
   for (const h of handles) {
-    if (h.outcome === 'ok') s.ok++;
-    else if (h.outcome === 'fail') s.failed++;
-    else s.indeterminate++;
+    // As the simulator records it (cluster.ts settle): only a reply the node sent counts.
+    const reply = h.outcome === 'ok' || h.outcome === 'fail' ? h.reply : null;
+    const type = outcomeType(h.group, h.kind, h.payload, reply);
+    if (type === 'ok') s.ok++;
+    else if (type === 'fail') s.failed++;
+    else s.unknown++;
   }
   return s;
 }
@@ -568,9 +577,7 @@ export function formatRunResult(r: RunResult): string {
     lines.push(`members of ${g}: ${m === null ? 'no leader' : describeConf(m)}`);
   }
   const c = r.clients;
-  lines.push(
-    `clients: ${c.issued} requests, ${c.ok} ok, ${c.failed} failed, ${c.indeterminate} indeterminate`,
-  );
+  lines.push(`clients: ${c.issued} requests, ${c.ok} ok, ${c.failed} failed, ${c.unknown} unknown`);
   for (const e of r.expects) {
     lines.push(
       `expect ${e.passed ? 'PASS' : 'FAIL'} steps[${e.step}] at ${e.at} ms ${e.that}: ${e.detail}`,

@@ -112,3 +112,23 @@ export function describeOutcome(
   if (v.success === false) return { type: 'fail', result: v.errMsg ?? 'success=false' };
   return { type: 'ok', result: data ?? null };
 }
+
+/**
+ * The history outcome of any request, including those describeRequest leaves out of the history
+ * (their outcome reads as a read's or a processor write's would). Hosts count their client
+ * summaries with it, so a summary's ok / failed / unknown are the trace's ok / fail / info.
+ */
+export function outcomeType(
+  group: GroupId,
+  kind: 'write' | 'read',
+  payload: unknown,
+  reply: HistoryReply | null,
+): 'ok' | 'fail' | 'info' {
+  const call = describeRequest(group, kind, payload) ?? {
+    group,
+    op: kind === 'read' ? 'get' : str(rec(payload).type, kind),
+    key: '',
+    value: null,
+  };
+  return describeOutcome(call, reply).type;
+}

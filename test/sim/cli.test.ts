@@ -8,12 +8,31 @@ import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 
-function sim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+interface SimRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI; a run that outlives `timeoutMs` is killed and has code null (a hang fails fast). */
+function simWithin(timeoutMs: number, ...args: string[]): SimRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: timeoutMs,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function sim(...args: string[]): SimRun {
+  return simWithin(60_000, ...args);
+}
+
+/** An input error: exit 2 with a message and no stack trace, and nothing run. */
+function expectRefused(r: SimRun, message: RegExp): void {
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stdout).toBe('');
 }
 
 function scenarioFile(name: string, scenario: unknown): string {
@@ -73,5 +92,103 @@ describe('sim CLI', () => {
   it('rejects bad arguments with exit 2', () => {
     expect(sim('--random', '--seeds', '5-1').code).toBe(2);
     expect(sim('--what').code).toBe(2);
+  });
+
+  it('refuses numbers that would make a scenario run endless, before running it', () => {
+    // Each of these used to livelock the simulator or run without end: a clock at 1e300 times
+    // speed or a 1e-9 ms tick never lets virtual time advance; 1e15 ms never finishes.
+    const cases: [unknown, RegExp][] = [
+      [
+        { ...base, steps: [{ at: 10, do: 'skew', node: 'n1', rate: 1e300 }] },
+        /^steps\[0\]\.rate: expected number 0\.01\.\.100, got 1e\+300/m,
+      ],
+      [
+        { ...base, cluster: { nodes: 3, raft: { tickMs: 1e-9 } }, steps: [] },
+        /^cluster\.raft\.tickMs: expected number 1\.\.1000, got 1e-9/m,
+      ],
+      [
+        { ...base, steps: [], durationMs: 1e15 },
+        /^durationMs: expected number > 0 and <= 3600000/m,
+      ],
+    ];
+    cases.forEach(([scenario, message], i) => {
+      const r = simWithin(30_000, '--scenario', scenarioFile(`endless${i}.json`, scenario));
+      expectRefused(r, message);
+    });
+  });
+
+  it('refuses seeds the generator cannot tell apart and sweeps that would never end', () => {
+    const file = scenarioFile('seeded.json', { ...base, steps: [] });
+    // 99999999999999999999 is 1e20 as a number: `seed++` never moved and the run never ended.
+    expectRefused(
+      simWithin(30_000, '--random', '--seeds', '99999999999999999999'),
+      /^--seeds: 100000000000000000000 is above 0\.\.4294967295: the seeded generator keeps 32 bits/m,
+    );
+    // 2^32 used to run as seed 0 while the summary printed 4294967296.
+    expectRefused(
+      simWithin(30_000, '--random', '--seed', '4294967296'),
+      /^--seed: 4294967296 is above/m,
+    );
+    expectRefused(
+      simWithin(30_000, '--scenario', file, '--seed', '4294967296'),
+      /^--seed: 4294967296 is above/m,
+    );
+    expectRefused(
+      simWithin(30_000, '--random', '--seeds', '0-4294967295'),
+      /^--seeds: the number of seeds: 4294967296 is above 1\.\.100000/m,
+    );
+    expectRefused(simWithin(30_000, '--random', '--nodes', '10'), /^--nodes: 10 is above 1\.\.9/m);
+    expectRefused(
+      simWithin(30_000, '--scenario', file, '--nodes', '3'),
+      /--nodes applies to --random/,
+    );
+  });
+
+  it('checks that the trace can be written before running', () => {
+    const file = scenarioFile('passing.json', { ...base, steps: [] });
+    const missing = join(dir, 'no-such-dir', 'out.jsonl');
+    expectRefused(
+      simWithin(30_000, '--scenario', file, '--trace', missing),
+      /^--trace .*out\.jsonl: directory .*no-such-dir does not exist$/m,
+    );
+    expectRefused(simWithin(30_000, '--random', '--trace', dir), /^--trace .*: is a directory$/m);
+  });
+
+  it('counts ok, failed and unknown outcomes as the trace records them', () => {
+    // n? leads alone behind a partition: its two writes time out after 10 s (outcome unknown,
+    // `info` in the trace), while writes and reads elsewhere fail at once for want of a leader.
+    const trace = join(dir, 'outcomes.jsonl');
+    const publish = (dataId: string) => ({ type: 'publish', dataId, content: '1' });
+    const leader = '@leader:nacos_config';
+    const file = scenarioFile('outcomes.json', {
+      ...base,
+      steps: [
+        { at: 3000, do: 'partition', sides: [[leader]] },
+        { at: 3100, do: 'write', node: leader, group: 'nacos_config', op: publish('a') },
+        { at: 3100, do: 'write', node: leader, group: 'nacos_config', op: publish('b') },
+        { at: 4000, do: 'write', node: 'n1', group: 'nacos_config', op: publish('c') },
+        {
+          at: 4000,
+          do: 'read',
+          node: 'n2',
+          group: 'nacos_config',
+          query: { type: 'get', dataId: 'c' },
+        },
+        { at: 19_000, do: 'heal' },
+        { at: 21_000, do: 'write', node: leader, group: 'nacos_config', op: publish('d') },
+      ],
+      durationMs: 24_000,
+    });
+    const r = sim('--scenario', file, '--trace', trace);
+    expect(r.stderr).toBe('');
+    const counts = { ok: 0, fail: 0, info: 0 };
+    for (const line of readFileSync(trace, 'utf8').trim().split('\n').slice(1)) {
+      const e = JSON.parse(line) as { type: string };
+      if (e.type === 'ok' || e.type === 'fail' || e.type === 'info') counts[e.type]++;
+    }
+    expect(counts.info).toBeGreaterThan(0);
+    expect(r.stdout).toContain(
+      `clients: 5 requests, ${counts.ok} ok, ${counts.fail} failed, ${counts.info} unknown`,
+    );
   });
 });
