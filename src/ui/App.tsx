@@ -18,13 +18,15 @@ function usePlayground(playground: Playground | null): {
     cluster: playground?.cluster ?? null,
     offer: playground?.resumeOffer ?? null,
   });
-  useEffect(
-    () =>
-      playground?.onClusterChange((cluster) =>
-        setState({ cluster, offer: playground.resumeOffer }),
-      ),
-    [playground],
-  );
+  useEffect(() => {
+    if (playground === null) return;
+    const off = playground.onClusterChange((cluster) =>
+      setState({ cluster, offer: playground.resumeOffer }),
+    );
+    // A change between the first render and this subscription would otherwise be missed.
+    setState({ cluster: playground.cluster, offer: playground.resumeOffer });
+    return off;
+  }, [playground]);
   return state;
 }
 
