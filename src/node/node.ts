@@ -764,7 +764,12 @@ export class RaftNode {
   /** Propose on the leader, or forward once to the leader we know (JRaftServer.commit). */
   private submit(g: GroupHost, p: Pending, cmd: Command): void {
     const r = g.raft;
-    if (r.errored) return this.answer(p, { ok: false, error: ERR_IS_NOT_LEADER });
+    // A forwarded write refused for this node's state (not for its content) has an unknown
+    // outcome: the network may duplicate a Forward, and another copy may have been proposed by
+    // this node before it crashed or stopped leading (seenForwards does not survive a crash).
+    // Only the requester's own refusals, before anything was sent, are certain failures.
+    const unsure = p.origin !== null && p.kind === 'write' ? { indeterminate: true } : {};
+    if (r.errored) return this.answer(p, { ok: false, error: ERR_IS_NOT_LEADER, ...unsure });
     if (r.role === 'leader') {
       const res = r.propose(cmd);
       if (!res.ok) return this.answer(p, { ok: false, error: res.error });
@@ -774,7 +779,7 @@ export class RaftNode {
     }
     if (p.origin !== null) {
       // A forwarded request never travels twice.
-      return this.answer(p, { ok: false, error: errNotLeaderReceiver(g.id) });
+      return this.answer(p, { ok: false, error: errNotLeaderReceiver(g.id), ...unsure });
     }
     if (r.leader === null) return this.answer(p, { ok: false, error: errNoLeader(g.id) });
     this.forward(g, p, cmd, r.leader);
@@ -827,6 +832,13 @@ export class RaftNode {
     } catch (err) {
       if (err instanceof InvalidRequest) return this.answer(p, { ok: false, error: err.message });
       throw err;
+    }
+    if (m.kind === 'write' && g.raft.role === 'leader' && m.term !== g.raft.term) {
+      // A leader proposes only Forwards sent in its own term. A copy from an earlier term may
+      // have been proposed already by this node, leader then in an earlier life (a restarted
+      // node leads again only in a new term), so proposing it again could apply it twice; and
+      // whether it was is unknown here.
+      return this.answer(p, { ok: false, error: errNotLeaderReceiver(g.id), indeterminate: true });
     }
     this.submit(g, p, cmd);
   }

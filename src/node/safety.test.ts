@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createProcessor } from '../cp/processors.ts';
 import type { AppendEntries, Entry, Message } from '../raft/types.ts';
 import { applyPersistBatch, cloneDurableState, emptyDurableState } from './storage.ts';
-import { LESSON_TIMING, RaftNode, writeCommand } from './node.ts';
+import { LESSON_TIMING, RaftNode, errNotLeaderReceiver, writeCommand } from './node.ts';
 import type { ClientReply, DurableState, Effect, WireMessage } from './types.ts';
 
 const G = 'nacos_config';
@@ -273,5 +273,104 @@ describe('ReadIndex contexts across a restart', () => {
     h.crashAndRestart();
     h.settle();
     expect(h.disk[G].incarnation).toBe(3);
+  });
+});
+
+/** Make n1 the leader of term 1 by hand: tick until it campaigns, grant its (pre-)votes. */
+function electN1(h: Harness): void {
+  h.settle();
+  for (let i = 0; i < 200 && h.node.status(G).role !== 'leader'; i++) {
+    h.effects = [];
+    h.take(h.node.tick());
+    h.settle();
+    const answered = new Set<unknown>();
+    for (let rv = h.sent('RequestVote').find((m) => !answered.has(m)); rv;) {
+      answered.add(rv);
+      h.receive({
+        type: 'RequestVoteResponse',
+        group: G,
+        from: rv.to,
+        to: 'n1',
+        term: rv.term,
+        preVote: rv.preVote,
+        granted: true,
+      });
+      h.settle();
+      rv = h.sent('RequestVote').find((m) => !answered.has(m));
+    }
+  }
+  expect(h.node.status(G).role).toBe('leader');
+  // Commit the leader's no-op with n2's acknowledgement.
+  const last = h.node.status(G).lastIndex;
+  h.receive({
+    type: 'AppendEntriesResponse',
+    group: G,
+    from: 'n2',
+    to: 'n1',
+    term: h.node.status(G).term,
+    success: true,
+    index: last,
+    hintIndex: 0,
+    hintTerm: 0,
+    round: 1,
+  });
+  h.settle();
+  expect(h.node.status(G).commit).toBe(last);
+}
+
+describe('a duplicated Forward', () => {
+  it('is answered "outcome unknown" by a node that is no longer leader, since a copy may be in its log', () => {
+    const h = new Harness();
+    electN1(h);
+    const term = h.node.status(G).term;
+    const forward: WireMessage = {
+      type: 'Forward',
+      group: G,
+      from: 'n3',
+      to: 'n1',
+      term,
+      requestId: 'c1',
+      kind: 'write',
+      payload: publish('w'),
+    };
+    // The first copy reaches the leader and is proposed (and written to its disk).
+    h.receive(forward);
+    h.settle();
+    const index = h.node.status(G).lastIndex;
+    expect(h.node.log(G).entry(index)?.data).toEqual(writeCommand(publish('w')));
+    // The leader crashes and restarts as a follower; the network's second copy arrives now.
+    h.crashAndRestart();
+    h.settle();
+    expect(h.node.status(G).role).not.toBe('leader');
+    h.receive(forward);
+    const answers = h.sent('ForwardResponse').filter((m) => m.requestId === 'c1');
+    expect(answers).toHaveLength(1);
+    // The write is in the log and may still commit: the refusal must not be a definite failure.
+    expect(answers[0].reply).toEqual({
+      ok: false,
+      error: errNotLeaderReceiver(G),
+      indeterminate: true,
+    });
+  });
+
+  it('a copy for an earlier term is not proposed by a later leader (it may have been already)', () => {
+    const h = new Harness();
+    electN1(h);
+    const term = h.node.status(G).term;
+    const before = h.node.status(G).lastIndex;
+    h.receive({
+      type: 'Forward',
+      group: G,
+      from: 'n3',
+      to: 'n1',
+      term: term - 1,
+      requestId: 'c2',
+      kind: 'write',
+      payload: publish('w'),
+    });
+    h.settle();
+    expect(h.node.status(G).lastIndex).toBe(before);
+    const [answer] = h.sent('ForwardResponse').filter((m) => m.requestId === 'c2');
+    expect(answer.reply).toMatchObject({ ok: false, indeterminate: true });
   });
 });

@@ -100,3 +100,34 @@ describe('a ReadIndex answer from before a restart', () => {
     expect(sim.violation).toBeNull();
   });
 });
+
+describe('a duplicated Forward while leadership changes', () => {
+  it('is not reported as a definite failure when one copy was proposed', () => {
+    const { sim, leader } = startCluster(3, 31);
+    const f = sim.followersOf(G)[0];
+    // Every Forward from f to the leader is duplicated, the copies far apart.
+    sim.setNetwork({ duplicateRatio: 1, delayMsMin: 5, delayMsMax: 1500 }, f, leader);
+    const before = sim.status(leader, G)!.lastIndex;
+    const h = sim.write(f, G, publish('dup', 'dup.yaml'));
+    waitFor(sim, 'the first copy to be proposed', () => sim.status(leader, G)!.lastIndex > before);
+    sim.runFor(30);
+    // The leader restarts (a follower now, its memory of seen Forwards gone); the second copy
+    // finds a node that is not leader.
+    sim.crash(leader);
+    sim.restart(leader);
+    sim.setNetwork({ duplicateRatio: 0, delayMsMin: 5, delayMsMax: 20 }, f, leader);
+    waitFor(sim, 'the write to settle', () => h.outcome !== 'pending', 15_000);
+    // The proposed copy commits under the next leader.
+    waitFor(sim, 'a leader', () => sim.leaderOf(G) !== null);
+    const read = sim.read(sim.leaderOf(G)!, G, get('dup.yaml'));
+    waitFor(sim, 'the read', () => read.outcome !== 'pending');
+    expect(read.reply).toMatchObject({
+      ok: true,
+      value: { data: { found: true, content: 'dup' } },
+    });
+    // The client got the second copy's refusal: it must say the outcome is unknown (the
+    // history records it as `info`), not that the write certainly failed.
+    expect(h.reply).toMatchObject({ ok: false, indeterminate: true });
+    expect(sim.violation).toBeNull();
+  });
+});
