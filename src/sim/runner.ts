@@ -33,6 +33,8 @@ export interface RunOptions {
   snapshotIntervalEntries?: number;
   /** Every node snapshots each group this often, in node-local ms (default: never). */
   snapshotIntervalMs?: number;
+  /** AppendEntries carry at most this many entries (default: the node's). */
+  maxEntriesPerMsg?: number;
 }
 
 export interface ExpectOutcome {
@@ -130,6 +132,7 @@ export function buildSimulator(scenario: Scenario, opts: RunOptions = {}): Simul
     readOnly: c.raft?.readOnly,
     snapshotIntervalEntries: opts.snapshotIntervalEntries,
     snapshotIntervalMs: opts.snapshotIntervalMs,
+    maxEntriesPerMsg: opts.maxEntriesPerMsg,
   });
   return sim;
 }
