@@ -139,7 +139,7 @@ describe('time and the network', () => {
     expect(after.nodes).toEqual(before.nodes);
     await p.page.evaluate(() => window.playground.resume());
     await expect(p.page.evaluate(() => window.playground.speed(50))).rejects.toThrow(
-      /between 0.01 and 10/,
+      /speed: expected a number from 0.01 to 10, got 50/,
     );
     expect(await p.page.evaluate(() => window.playground.speed(4))).toBe(4);
     await waitFor(
@@ -372,14 +372,22 @@ describe('scenarios, traces and reset', () => {
     const p = await cluster();
     await leader(p);
     const first = await p.page.evaluate(() => window.playground.cluster!.clusterId);
+    // The databases of cluster `id`, in the default bucket or in the nodes' own buckets.
     const dbs = (id: string) =>
-      p.page.evaluate(
-        async (c) =>
-          (await indexedDB.databases())
-            .map((d) => d.name ?? '')
-            .filter((n) => n.startsWith(`raft-playground/${c}/`)),
-        id,
-      );
+      p.page.evaluate(async (c) => {
+        type Buckets = {
+          keys(): Promise<string[]>;
+          open(n: string): Promise<{ indexedDB: IDBFactory }>;
+        };
+        const buckets = (navigator as unknown as { storageBuckets?: Buckets }).storageBuckets;
+        const factories = [indexedDB];
+        for (const key of (await buckets?.keys()) ?? []) {
+          factories.push((await buckets!.open(key)).indexedDB);
+        }
+        const names: string[] = [];
+        for (const f of factories) for (const d of await f.databases()) names.push(d.name ?? '');
+        return names.filter((n) => n.startsWith(`raft-playground/${c}/`));
+      }, id);
     expect((await dbs(first)).sort()).toEqual([
       `raft-playground/${first}/n1`,
       `raft-playground/${first}/n2`,

@@ -250,7 +250,8 @@ describe('a 5-node cluster of workers', () => {
     expect(missing).toBe('none');
     await checkElectionSafety(p);
     expect(p.problems).toEqual([]);
-  });
+    // Its waits (a stable leader, convergence) alone may take 60 s each on a loaded machine.
+  }, 180_000);
 
   it('a minority partition cannot commit, and everything converges after heal', async () => {
     const p = await cluster();
