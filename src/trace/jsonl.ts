@@ -1,7 +1,9 @@
 // Trace files as JSON Lines (DESIGN.md §3): export, and import with validation.
 // Invariant: exportTrace writes the header on the first line and one event per line after it;
 // importTrace accepts exactly what exportTrace writes (plus a BOM, CRLF line ends and blank
-// lines), and otherwise returns errors naming the line and the field, never throwing.
+// lines), and otherwise returns errors naming the line and the field, never throwing. It stops
+// reading at the MAX_IMPORT_ERRORS-th error, so a huge wrong file costs no more than its start;
+// it is pure, so the page runs it in a worker (workers/traceImport.worker.ts) for large files.
 import type { TraceEvent, TraceHeader } from './events.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from './events.ts';
 import {
