@@ -4,8 +4,16 @@
 // expectation, step error, liveness or durability failure; 2 bad arguments, an invalid scenario
 // or an output path that cannot be written. Every flag and path is checked before anything runs,
 // so a run never ends in an error it could have reported at the start.
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceHeader } from '../trace/events.ts';
@@ -35,7 +43,7 @@ const USAGE = `usage:
       --trace writes the trace of the first failing seed (or of the last seed when none fails)
   seeds are 0..${LIMITS.seed.max}, at most ${LIMITS.seedsPerRun.max} per run; --nodes is ${LIMITS.nodes.min}..${LIMITS.nodes.max}`;
 
-interface Args {
+export interface Args {
   scenario?: string;
   random: boolean;
   seeds?: [number, number];
@@ -45,9 +53,10 @@ interface Args {
   trace?: string;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Args {
+/** The command line's flags, every one checked; throws UsageError naming the first bad one. */
+export function parseArgs(argv: string[]): Args {
   const args: Args = { random: false, checkJoins: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -156,6 +165,7 @@ function unwritable(path: string): string | null {
     return null;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOTDIR') return 'a part of the path before the file name is not a directory';
     if (e.code !== 'ENOENT') return `cannot write it (${e.code ?? e.message})`;
   }
   const dir = dirname(target);
@@ -337,4 +347,15 @@ function main(argv: string[]): number {
   return args.random ? runRandomSeeds(args) : runScenarioFile(args);
 }
 
-process.exitCode = main(process.argv.slice(2));
+/** Whether this module is the program being run (not imported, as the tests import parseArgs). */
+function isProgram(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) process.exitCode = main(process.argv.slice(2));
