@@ -43,7 +43,7 @@ import {
   parseNetworkSettings,
   type ValidClusterOptions,
 } from './clusterOptions.ts';
-import { clusterLockName, collectStaleClusters, databaseName } from './idbStorage.ts';
+import { clusterLockName, clusterNodeIds, collectStaleClusters } from './idbStorage.ts';
 import { resolveRef, runScenarioInBrowser, type BrowserRunResult } from './scenarioRunner.ts';
 import type { HeldMessage, LogView } from './workerApi.ts';
 import type { TraceImportApi } from '../../workers/traceImport.worker.ts';
@@ -153,14 +153,8 @@ function errorText(err: unknown): string {
 
 /** The nodes of `clusterId` that have a database in this browser, in id order. */
 async function databasesOf(clusterId: string): Promise<NodeId[]> {
-  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return [];
-  const prefix = databaseName(clusterId, '');
-  const ids: NodeId[] = [];
-  for (const info of await indexedDB.databases()) {
-    const rest = info.name?.startsWith(prefix) ? info.name.slice(prefix.length) : null;
-    if (rest !== null && NODE_ID_RE.test(rest)) ids.push(rest);
-  }
-  return ids.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  // In the default bucket or in the nodes' own storage buckets (idbStorage.ts).
+  return (await clusterNodeIds(clusterId)).filter((id) => NODE_ID_RE.test(id));
 }
 
 /** Whether some page (this one included) holds the cluster's Web Lock, i.e. runs it. */
