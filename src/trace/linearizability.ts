@@ -4,15 +4,17 @@
 // search walks it from the head, linearizes a call whose operation the model accepts (lifting
 // the call and its return out of the list), and backtracks when it meets a return it has not
 // linearized. Keys are independent (P-compositionality), so each (group, key) is checked on
-// its own. Beyond Porcupine, ops of unknown outcome (`info`) wait in a list of their own and
-// are tried only when the completed ops cannot go on without them, a read-only op that fits is
-// linearized without alternatives, and a configuration is skipped when an explored one with
+// its own. Beyond Porcupine, ops of unknown outcome (`info`) wait in lists of their own and
+// are tried only when the completed ops cannot go on without them, and then only one per
+// symmetry class and only those that can change the state; a read-only op that fits is
+// linearized without alternatives; and a configuration is skipped when an explored one with
 // fewer ops of unknown outcome covers it (see checkOperations for why each is sound).
 //
 // Invariants: deterministic (no clock; the budget counts search steps, so the same history
 // always gets the same verdict); a verdict 'ok' or 'not-linearizable' is exact, only an
-// exhausted budget gives 'unknown'; the operations reported for a violation are the shortest
-// prefix of the smallest failing key that still fails.
+// exhausted budget gives 'undecided', which is no verdict (never a violation); the operations
+// reported for a violation are the shortest prefix of the smallest failing key that still
+// fails.
 import type { HistoryError, HistoryTime, KeyHistory, Operation } from './history.ts';
 import { collectHistories, formatHistoryErrors } from './history.ts';
 import type { AnyModel, Model } from './models.ts';
@@ -21,7 +23,10 @@ import type { TraceEvent } from './events.ts';
 export interface CheckOptions {
   /** Which clock orders calls and returns; default 'seq', the trace's total order. */
   time?: HistoryTime;
-  /** Search steps allowed per key before giving up with 'unknown'. Default 2,000,000. */
+  /**
+   * Search steps allowed per key before giving up with 'undecided'. Default stepsMaxFor(the
+   * key's operations): 2,000,000, or 200 per operation for longer keys.
+   */
   stepsPerKeyMax?: number;
   /** Shrink a failing key to its shortest failing prefix (default true). */
   minimize?: boolean;
@@ -51,7 +56,16 @@ export type CheckResult =
       message: string;
     }
   | { ok: false; kind: 'invalid-history'; errors: HistoryError[]; message: string }
-  | { ok: 'unknown'; group: string; key: string; steps: number; reason: string };
+  | {
+      /** The budget ran out before a verdict: neither linearizable nor a violation. */
+      ok: 'undecided';
+      /** The first key left undecided, and how many keys were. */
+      group: string;
+      key: string;
+      undecidedKeys: number;
+      steps: number;
+      reason: string;
+    };
 
 /**
  * Why a key failed: the longest linearizable prefix found and what could not follow it.
@@ -71,9 +85,21 @@ export interface Explanation {
 export type SearchVerdict =
   | { verdict: 'ok'; steps: number }
   | { verdict: 'fail'; steps: number; explanation: Explanation | null }
-  | { verdict: 'unknown'; steps: number };
+  | { verdict: 'undecided'; steps: number };
 
+/** The search budget of a key: this many steps at least, more for long keys (see stepsMaxFor). */
 export const STEPS_PER_KEY_MAX_DEFAULT = 2_000_000;
+/** Steps allowed per operation of a key beyond STEPS_PER_KEY_MAX_DEFAULT. */
+export const STEPS_PER_OPERATION_DEFAULT = 200;
+
+/**
+ * The default budget of a key of `operations` operations. A linearizable history costs about
+ * (concurrency + classes of unknown outcome) steps per operation, so a fixed budget would give
+ * up on long keys that are easy; the floor leaves room for short keys that are hard.
+ */
+export function stepsMaxFor(operations: number): number {
+  return Math.max(STEPS_PER_KEY_MAX_DEFAULT, STEPS_PER_OPERATION_DEFAULT * operations);
+}
 
 /**
  * How many of the records sharing a memo key a new configuration is compared with, newest
@@ -112,17 +138,15 @@ interface MemoRecord<S> {
 }
 
 /**
- * One key's calls and returns as linked lists in arrays; op i has call entry 2i+1 and return
- * entry 2i+2, entry 0 heads both lists. The main list holds the calls and returns of completed
- * ops in time order, as Porcupine's does. The calls of info ops (return at infinity) sit in a
- * list of their own, so the search can try them only after every completed candidate.
+ * One key's calls and returns of completed ops as a linked list in arrays, as Porcupine's: op i
+ * has call entry 2i+1 and return entry 2i+2, entry 0 heads the list, entries in time order. The
+ * ops of unknown outcome (return at infinity) are not in it: the search keeps them apart (see
+ * checkOperations), so that they cost nothing while the completed ops can go on without them.
  */
 interface Entries {
   next: Int32Array;
   prev: Int32Array;
-  infoNext: Int32Array;
-  infoPrev: Int32Array;
-  /** Position of each entry in time order (0 for the head and info returns). */
+  /** Position in time order of every call entry and of the return entries of completed ops. */
   rank: Int32Array;
   /** For a completed op i: how many calls (of any op) sort before its return. */
   callsBefore: Int32Array;
@@ -140,43 +164,155 @@ function buildEntries(calls: readonly number[], returns: readonly number[]): Ent
   // Calls before returns at equal times (touching intervals count as concurrent), then by op.
   order.sort((a, b) => timeOf(a) - timeOf(b) || (b & 1) - (a & 1) || a - b);
   const size = 2 * n + 1;
-  const lists = {
-    next: new Int32Array(size).fill(NIL),
-    prev: new Int32Array(size).fill(NIL),
-    infoNext: new Int32Array(size).fill(NIL),
-    infoPrev: new Int32Array(size).fill(NIL),
-    rank: new Int32Array(size),
-    callsBefore: new Int32Array(n),
-  };
+  const next = new Int32Array(size).fill(NIL);
+  const prev = new Int32Array(size).fill(NIL);
+  const rank = new Int32Array(size);
+  const callsBefore = new Int32Array(n);
   let last = HEAD;
-  let infoLast = HEAD;
   let callsSeen = 0;
-  order.forEach((e, position) => {
-    lists.rank[e] = position + 1;
+  for (let position = 0; position < order.length; position++) {
+    const e = order[position];
+    rank[e] = position + 1;
     const isCall = (e & 1) === 1;
     const op = isCall ? (e - 1) >> 1 : (e - 2) >> 1;
     if (isCall) callsSeen++;
-    else lists.callsBefore[op] = callsSeen;
-    if (returns[op] === Infinity) {
-      lists.infoNext[infoLast] = e;
-      lists.infoPrev[e] = infoLast;
-      infoLast = e;
-    } else {
-      lists.next[last] = e;
-      lists.prev[e] = last;
-      last = e;
-    }
-  });
-  return lists;
+    else callsBefore[op] = callsSeen;
+    if (returns[op] === Infinity) continue;
+    next[last] = e;
+    prev[e] = last;
+    last = e;
+  }
+  return { next, prev, rank, callsBefore };
 }
 
 /**
- * Search for a linearization of one key's operations. Porcupine's walk over the main list,
- * with three changes, each sound by the same argument below:
- * - Ops of unknown outcome (info) are tried only after every completed candidate, first those
- *   after which the op of the first pending return fits. One left out can always be linearized
- *   last (any state accepts an unknown output), so the search succeeds as soon as every
- *   completed op is linearized.
+ * The ops of unknown outcome the search may try, in circular linked lists of op indices sorted
+ * by call, one sentinel per list at index n + list. Of each symmetry class only its next unused
+ * member is listed (a class's ops are used in call order). List 0 holds the ops that may change
+ * any state; list l > 0 the ops whose Model.effectGuard is the l-th guard, which change only
+ * states of that guard. A blocked search so walks list 0 and the list of its state's guard, and
+ * never meets the many ops that cannot change its state: without the lists, every op of unknown
+ * outcome called so far was a candidate at every block, and the steps grew with the operations
+ * times the ops of unknown outcome.
+ */
+interface InfoLists {
+  next: Int32Array;
+  prev: Int32Array;
+  /** Per op of unknown outcome: its class; -1 for completed ops. */
+  classOf: Int32Array;
+  /** Per class: its ops in call order, the list holding it, how many are linearized. */
+  members: number[][];
+  listOf: Int32Array;
+  used: Int32Array;
+  /** Guard → list (1..); list 0 is the unguarded one. */
+  listByGuard: Map<string, number>;
+}
+
+function buildInfoLists<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  completed: Uint8Array,
+): InfoLists {
+  const n = ops.length;
+  const names = model.unknownEffectClasses(ops);
+  const classOf = new Int32Array(n).fill(-1);
+  const members: number[][] = [];
+  const lists: number[] = [];
+  const listByGuard = new Map<string, number>();
+  const classByName = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    if (completed[i] === 1) continue;
+    const guard = model.effectGuard(ops[i].input);
+    let list = 0;
+    if (guard !== null) {
+      list = listByGuard.get(guard) ?? listByGuard.size + 1;
+      listByGuard.set(guard, list);
+    }
+    // Two ops of one class change every state alike, so they share a guard too; the list in the
+    // name keeps a model that says otherwise from breaking the lists.
+    const name = names[i] === null ? null : `${list}\u0000${names[i]}`;
+    let k = name === null ? undefined : classByName.get(name);
+    if (k === undefined) {
+      k = members.length;
+      members.push([]);
+      lists.push(list);
+      if (name !== null) classByName.set(name, k);
+    }
+    classOf[i] = k;
+    members[k].push(i);
+  }
+  const size = n + listByGuard.size + 1;
+  const next = new Int32Array(size);
+  const prev = new Int32Array(size);
+  for (let l = n; l < size; l++) {
+    next[l] = l;
+    prev[l] = l;
+  }
+  // Classes are numbered in the call order of their first ops: appending keeps lists sorted.
+  for (let k = 0; k < members.length; k++) {
+    const i = members[k][0];
+    const sentinel = n + lists[k];
+    const last = prev[sentinel];
+    next[last] = i;
+    prev[i] = last;
+    next[i] = sentinel;
+    prev[sentinel] = i;
+  }
+  return {
+    next,
+    prev,
+    classOf,
+    members,
+    listOf: Int32Array.from(lists),
+    used: new Int32Array(members.length),
+    listByGuard,
+  };
+}
+
+/** Take op i (listed) out of its list and list its class's next op in its place in call order. */
+function liftInfo(x: InfoLists, n: number, i: number): void {
+  const { next, prev } = x;
+  next[prev[i]] = next[i];
+  prev[next[i]] = prev[i];
+  const k = x.classOf[i];
+  const used = ++x.used[k];
+  if (used === x.members[k].length) return;
+  const j = x.members[k][used];
+  const sentinel = n + x.listOf[k];
+  let q = next[prev[i]];
+  while (q !== sentinel && q < j) q = next[q];
+  const p = prev[q];
+  next[p] = j;
+  prev[j] = p;
+  next[j] = q;
+  prev[q] = j;
+}
+
+/** Undo liftInfo(i); lifts are undone in the reverse order, so i's links are still valid. */
+function unliftInfo(x: InfoLists, i: number): void {
+  const { next, prev } = x;
+  const k = x.classOf[i];
+  const used = x.used[k]--;
+  if (used < x.members[k].length) {
+    const j = x.members[k][used];
+    next[prev[j]] = next[j];
+    prev[next[j]] = prev[j];
+  }
+  next[prev[i]] = i;
+  prev[next[i]] = i;
+}
+
+/**
+ * Search for a linearization of one key's operations: Porcupine's walk over the calls and
+ * returns of the completed ops (lifting an op that fits out of the list, backtracking on a
+ * return not linearized), with four changes, each sound by the argument below:
+ * - Ops of unknown outcome (info; return at infinity) are tried only when the completed ops
+ *   cannot go on without them (the first pending return's op cannot be linearized next), first
+ *   those after which that op fits. One left out can always be linearized last (any state
+ *   accepts an unknown output), so the search succeeds as soon as every completed op is
+ *   linearized. Of those, only the next unused op of each symmetry class is tried
+ *   (Model.unknownEffectClasses), and only those that change the state (see InfoLists): a
+ *   configuration with one more op that changed nothing is covered by the one without it.
  * - A completed read-only op (Model.readOnly) that fits is linearized at once, without
  *   alternatives: moved ahead of the ops that any linearization from here puts before it, it
  *   changes none of their states, and no real-time order forbids that (they all return after
@@ -193,6 +329,10 @@ function buildEntries(calls: readonly number[], returns: readonly number[]): Ent
  * entered, or is covered by an entered one that can be completed with no larger measure: a
  * contradiction.
  *
+ * Cost: a step is one candidate looked at. With the completed ops' concurrency c and the
+ * classes of unknown outcome that can change a state u, a linearizable history costs about
+ * (c + u) steps per op; nothing is allocated per step but the memo's records.
+ *
  * `ops` must be sorted by call (as collectHistories leaves them). With `explain`, a failure
  * also says which prefix got furthest and what could not follow it.
  */
@@ -201,7 +341,7 @@ export function checkOperations<S, I, O>(
   ops: readonly Operation<I, O>[],
   options: { stepsMax?: number; explain?: boolean } = {},
 ): SearchVerdict {
-  const stepsMax = options.stepsMax ?? STEPS_PER_KEY_MAX_DEFAULT;
+  const stepsMax = options.stepsMax ?? stepsMaxFor(ops.length);
   const explain = options.explain ?? false;
   const n = ops.length;
   for (let i = 0; i < n; i++) {
@@ -212,10 +352,13 @@ export function checkOperations<S, I, O>(
       throw new Error(`checkOperations: op ${ops[i].id} returns before it is called`);
     }
   }
-  const { next, prev, infoNext, infoPrev, rank, callsBefore } = buildEntries(
-    ops.map((o) => o.call),
-    ops.map((o) => o.return),
-  );
+  const calls = new Array<number>(n);
+  const returns = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    calls[i] = ops[i].call;
+    returns[i] = ops[i].return;
+  }
+  const { next, prev, rank, callsBefore } = buildEntries(calls, returns);
   const completed = new Uint8Array(n);
   const overwrites = new Uint8Array(n);
   const readOnly = new Uint8Array(n);
@@ -224,29 +367,12 @@ export function checkOperations<S, I, O>(
     overwrites[i] = model.overwrites(ops[i].input, ops[i].output) ? 1 : 0;
     readOnly[i] = model.readOnly(ops[i].input, ops[i].output) ? 1 : 0;
   }
-  // Symmetry classes of info ops: within one, ops are used in call order only, so the ones
-  // linearized are always the first classUsed[k] of classMembers[k].
-  const classOf = new Int32Array(n).fill(-1);
-  const classMembers: number[][] = [];
-  {
-    const names = model.unknownEffectClasses(ops);
-    const ids = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const name = names[i];
-      if (completed[i] === 1 || name === null) continue;
-      let k = ids.get(name);
-      if (k === undefined) {
-        k = classMembers.length;
-        ids.set(name, k);
-        classMembers.push([]);
-      }
-      classOf[i] = k;
-      classMembers[k].push(i);
-    }
-  }
-  const classUsed = new Int32Array(classMembers.length);
-  const notNextInClass = (i: number): boolean =>
-    classOf[i] !== -1 && classMembers[classOf[i]][classUsed[classOf[i]]] !== i;
+  const infoLists = buildInfoLists(model, ops, completed);
+  const infoNext = infoLists.next;
+  const guarded = infoLists.listByGuard.size > 0;
+  /** The list of the ops of unknown outcome that may change `s` beside list 0, or -1. */
+  const guardListOf = (s: S): number =>
+    guarded ? (infoLists.listByGuard.get(model.guard(s)) ?? -1) : -1;
 
   const linearized = new Uint8Array(n);
   const zobrist = new Int32Array(n);
@@ -300,8 +426,8 @@ export function checkOperations<S, I, O>(
     if ((r.info?.size ?? 0) > tryInfoSize || !model.equal(r.state, tryState)) return false;
     return allLinearized(r.info);
   };
-  /** Enter the configuration (linearized ops, state); null if an entered one covers it. */
-  const remember = (state: S, info: InfoNode | null): MemoRecord<S> | null => {
+  /** Enter the configuration (linearized ops, state); false if an entered one covers it. */
+  const remember = (state: S, info: InfoNode | null): boolean => {
     const key = (hashCompleted ^ Math.imul(model.hash(state), 0x9e3779b1)) & 0x3fffffff;
     trySet = compactCompleted();
     tryState = state;
@@ -311,25 +437,20 @@ export function checkOperations<S, I, O>(
       if (Array.isArray(found)) {
         // Only the latest records: a check skipped costs pruning, never a wrong verdict.
         for (let j = found.length - 1; j >= 0 && j >= found.length - BUCKET_SCAN_MAX; j--) {
-          if (covers(found[j])) return null;
+          if (covers(found[j])) return false;
         }
       } else if (covers(found)) {
-        return null;
+        return false;
       }
     }
     const record: MemoRecord<S> = { completed: trySet.slice(), state, info };
     if (found === undefined) memo.set(key, record);
     else if (Array.isArray(found)) found.push(record);
     else memo.set(key, [found, record]);
-    return record;
+    return true;
   };
 
   const lift = (e: number): void => {
-    if (completed[(e - 1) >> 1] === 0) {
-      infoNext[infoPrev[e]] = infoNext[e];
-      if (infoNext[e] !== NIL) infoPrev[infoNext[e]] = infoPrev[e];
-      return;
-    }
     const ret = e + 1;
     next[prev[e]] = next[e];
     prev[next[e]] = prev[e]; // a call is never last: its return follows it
@@ -337,11 +458,6 @@ export function checkOperations<S, I, O>(
     if (next[ret] !== NIL) prev[next[ret]] = prev[ret];
   };
   const unlift = (e: number): void => {
-    if (completed[(e - 1) >> 1] === 0) {
-      infoNext[infoPrev[e]] = e;
-      if (infoNext[e] !== NIL) infoPrev[infoNext[e]] = e;
-      return;
-    }
     const ret = e + 1;
     next[prev[ret]] = ret;
     if (next[ret] !== NIL) prev[next[ret]] = ret;
@@ -349,40 +465,45 @@ export function checkOperations<S, I, O>(
     prev[next[e]] = e;
   };
 
-  // The search stack: per linearized op, its call entry and what to restore on backtracking.
-  const frames: {
-    entry: number;
-    state: S;
-    m: number;
-    info: InfoNode | null;
-    firstReturn: number;
-    phase: number;
-    /** Linearized without alternatives: backtracking past it gives up its configuration. */
-    forced: boolean;
-  }[] = [];
+  // The search stack, one frame per linearized op, as parallel arrays (nothing allocated per
+  // step): the op, and what to restore when backtracking past it.
+  const frameOp = new Int32Array(n);
+  /** The op of the first return in the configuration the frame's op was linearized from. */
+  const frameFirst = new Int32Array(n);
+  const frameM = new Int32Array(n);
+  const frameFirstReturn = new Int32Array(n);
+  /** Pass-2 cursor: phase * 2 + segment. */
+  const frameCursor = new Int8Array(n);
+  const frameGuardList = new Int32Array(n);
+  /** Linearized without alternatives: backtracking past it gives up its configuration. */
+  const frameForced = new Uint8Array(n);
+  const frameState: S[] = new Array<S>(n);
+  const frameInfo: (InfoNode | null)[] = new Array<InfoNode | null>(n);
+  let depth = 0;
   let deepest: { prefix: number[]; state: S } | null = null;
 
   let state = model.init();
   let info: InfoNode | null = null;
   // Pass 1 walks the main list from `entry` over completed calls up to the first return. Pass
-  // 2 then walks the info list from `infoEntry` over info calls made before that return, twice:
-  // phase 0 tries the info ops after which the first return's op fits, phase 1 the others. The
-  // order only makes a valid history's linearization come sooner; both phases are complete.
+  // 2 then walks the info lists (segment 0: list 0; segment 1: the list of the state's guard)
+  // over the ops called before that return, twice: phase 0 tries the ops after which the first
+  // return's op fits, phase 1 the others. The order only makes a valid history's
+  // linearization come sooner; both phases are complete.
   let pass1 = true;
   let entry = FIRST;
+  let first = NIL;
   let firstReturn = NIL;
-  let infoEntry = NIL;
   let phase = 0;
+  let segment = 0;
+  let guardList = -1;
+  let candidate = NIL;
 
   /** No overwriting op right after an info op (see the header). */
   const afterInfoRefused = (i: number): boolean =>
-    overwrites[i] === 1 &&
-    frames.length > 0 &&
-    completed[(frames[frames.length - 1].entry - 1) >> 1] === 0;
+    overwrites[i] === 1 && depth > 0 && completed[frameOp[depth - 1]] === 0;
 
-  /** Linearize the op of call entry `e` next, reaching `nextState`, if the memo allows it. */
-  const linearize = (e: number, nextState: S, forced: boolean): boolean => {
-    const i = (e - 1) >> 1;
+  /** Linearize op i next, reaching `nextState`, if the memo allows it. */
+  const linearize = (i: number, nextState: S, forced: boolean): boolean => {
     const isInfo = completed[i] === 0;
     const mBefore = m;
     const nextInfo = isInfo ? { op: i, parent: info, size: (info?.size ?? 0) + 1 } : info;
@@ -391,24 +512,34 @@ export function checkOperations<S, I, O>(
       hashCompleted ^= zobrist[i];
       if (i === m) advanceM();
     }
-    if (remember(nextState, nextInfo) === null) {
+    if (!remember(nextState, nextInfo)) {
       linearized[i] = 0;
       if (!isInfo) hashCompleted ^= zobrist[i];
       m = mBefore;
       return false;
     }
-    frames.push({ entry: e, state, m: mBefore, info, firstReturn, phase, forced });
+    frameOp[depth] = i;
+    frameFirst[depth] = first;
+    frameM[depth] = mBefore;
+    frameFirstReturn[depth] = firstReturn;
+    frameCursor[depth] = phase * 2 + segment;
+    frameGuardList[depth] = guardList;
+    frameForced[depth] = forced ? 1 : 0;
+    frameState[depth] = state;
+    frameInfo[depth] = info;
+    depth++;
     state = nextState;
     info = nextInfo;
     if (isInfo) {
       infoPath[nextInfo!.size] = nextInfo;
-      if (classOf[i] !== -1) classUsed[classOf[i]]++;
+      liftInfo(infoLists, n, i);
+    } else {
+      lift(2 * i + 1);
     }
-    lift(e);
     pass1 = true;
     entry = FIRST;
-    if (explain && (deepest === null || frames.length > deepest.prefix.length)) {
-      deepest = { prefix: frames.map((f) => (f.entry - 1) >> 1), state };
+    if (explain && (deepest === null || depth > deepest.prefix.length)) {
+      deepest = { prefix: Array.from(frameOp.subarray(0, depth)), state };
     }
     return true;
   };
@@ -425,7 +556,7 @@ export function checkOperations<S, I, O>(
       if (readOnly[i] === 0 || afterInfoRefused(i)) continue;
       const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
       if (!fits) continue;
-      if (!linearize(e, nextState, true)) giveUp();
+      if (!linearize(i, nextState, true)) giveUp();
       return true;
     }
     return false;
@@ -435,74 +566,104 @@ export function checkOperations<S, I, O>(
   const giveUp = (): void => {
     pass1 = false;
     phase = 1;
-    infoEntry = NIL;
+    segment = 1;
+    guardList = -1;
+    candidate = infoLists.next.length; // no list's sentinel: ends the walk at once
   };
+  const sentinelOf = (seg: number): number => (seg === 0 ? n : n + guardList);
 
   let steps = 0;
   while (next[HEAD] !== NIL) {
-    if (++steps > stepsMax) return { verdict: 'unknown', steps: steps - 1 };
+    if (++steps > stepsMax) return { verdict: 'undecided', steps: steps - 1 };
     if (pass1) {
       if (entry === FIRST) {
         entry = next[HEAD];
         if (maybeForce()) continue;
+        // Try the op of the first return before the others (in call order): it must come
+        // before every op called after it returns, and a real history's order is closer to
+        // the order of the returns than to that of the calls (a write takes effect when it
+        // commits, late in its interval). Only the order changes; every candidate is tried.
+        let r = entry;
+        while ((r & 1) === 1) r = next[r];
+        first = (r - 2) >> 1;
+        if (readOnly[first] === 0 && !afterInfoRefused(first)) {
+          const [fits, nextState] = model.step(state, ops[first].input, ops[first].output);
+          if (fits && linearize(first, nextState, false)) continue;
+        }
       }
       const e = entry;
       if ((e & 1) === 0) {
         pass1 = false;
         firstReturn = e;
-        infoEntry = infoNext[HEAD];
         phase = 0;
+        segment = 0;
+        guardList = guardListOf(state);
+        candidate = infoNext[n];
         continue;
       }
       entry = next[e];
       const i = (e - 1) >> 1;
+      if (i === first) continue; // tried first
       if (readOnly[i] === 1 || afterInfoRefused(i)) continue; // tried by maybeForce
       const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
-      if (fits) linearize(e, nextState, false);
+      if (fits) linearize(i, nextState, false);
       continue;
     }
-    if (infoEntry !== NIL && rank[infoEntry] < rank[firstReturn]) {
-      const e = infoEntry;
-      infoEntry = infoNext[e];
-      const i = (e - 1) >> 1;
-      if (afterInfoRefused(i) || notNextInClass(i)) continue;
-      const nextState = model.step(state, ops[i].input, undefined)[1];
+    const c = candidate;
+    if (c < n && rank[2 * c + 1] < rank[firstReturn]) {
+      candidate = infoNext[c];
+      if (afterInfoRefused(c)) continue;
+      const nextState = model.step(state, ops[c].input, undefined)[1];
+      if (model.equal(nextState, state)) continue; // covered by this configuration
       const blocked = ops[(firstReturn - 2) >> 1];
       const enables = model.step(nextState, blocked.input, blocked.output)[0];
-      if (enables === (phase === 0)) linearize(e, nextState, false);
+      if (enables === (phase === 0)) linearize(c, nextState, false);
+      continue;
+    }
+    if (segment === 0 && guardList > 0) {
+      segment = 1;
+      candidate = infoNext[sentinelOf(1)];
       continue;
     }
     if (phase === 0) {
       phase = 1;
-      infoEntry = infoNext[HEAD];
+      segment = 0;
+      candidate = infoNext[n];
       continue;
     }
     // The first return cannot be linearized next in this configuration: backtrack.
-    const frame = frames.pop();
-    if (frame === undefined) {
+    if (depth === 0) {
       const explanation = explain ? explainFailure(model, ops, rank, completed, deepest) : null;
       return { verdict: 'fail', steps, explanation };
     }
-    const i = (frame.entry - 1) >> 1;
-    state = frame.state;
-    info = frame.info;
-    m = frame.m;
+    depth--;
+    const i = frameOp[depth];
+    state = frameState[depth];
+    info = frameInfo[depth];
+    m = frameM[depth];
     linearized[i] = 0;
-    unlift(frame.entry);
-    if (classOf[i] !== -1) classUsed[classOf[i]]--;
-    if (frame.forced) {
+    if (frameForced[depth] === 1) {
       hashCompleted ^= zobrist[i];
+      unlift(2 * i + 1);
       giveUp();
     } else if (completed[i] === 1) {
       hashCompleted ^= zobrist[i];
+      unlift(2 * i + 1);
       pass1 = true;
-      entry = next[frame.entry];
+      first = frameFirst[depth];
+      // After the op of the first return, the others from the head; after another, the next.
+      entry = i === first ? next[HEAD] : next[2 * i + 1];
     } else {
+      unliftInfo(infoLists, i);
       pass1 = false;
-      firstReturn = frame.firstReturn;
-      phase = frame.phase;
-      infoEntry = infoNext[frame.entry];
+      firstReturn = frameFirstReturn[depth];
+      phase = frameCursor[depth] >> 1;
+      segment = frameCursor[depth] & 1;
+      guardList = frameGuardList[depth];
+      candidate = infoNext[i];
     }
+    frameState[depth] = undefined as S; // let the state go
+    frameInfo[depth] = null;
   }
   return { verdict: 'ok', steps };
 }
@@ -615,32 +776,39 @@ export function checkKeyHistories(
   models: Readonly<Record<string, AnyModel>>,
   options: CheckOptions = {},
 ): CheckResult {
-  const stepsMax = options.stepsPerKeyMax ?? STEPS_PER_KEY_MAX_DEFAULT;
   let failing: KeyHistory | null = null;
-  let unknown: KeyHistory | null = null;
+  let undecided: KeyHistory | null = null;
+  let undecidedKeys = 0;
   let steps = 0;
   let operations = 0;
   for (const h of histories) {
     const model = models[h.group];
+    const stepsMax = options.stepsPerKeyMax ?? stepsMaxFor(h.operations.length);
     const v = checkOperations(model, h.operations, { stepsMax });
     steps += v.steps;
     operations += h.operations.length;
     if (v.verdict === 'fail') {
       if (failing === null || h.operations.length < failing.operations.length) failing = h;
-    } else if (v.verdict === 'unknown') {
-      unknown ??= h;
+    } else if (v.verdict === 'undecided') {
+      undecided ??= h;
+      undecidedKeys++;
     }
   }
+  // A key that fails decides the history, whatever the budget left undecided elsewhere.
   if (failing !== null) return describeFailure(failing, models[failing.group], options);
-  if (unknown !== null) {
+  if (undecided !== null) {
+    const stepsMax = options.stepsPerKeyMax ?? stepsMaxFor(undecided.operations.length);
     return {
-      ok: 'unknown',
-      group: unknown.group,
-      key: unknown.key,
+      ok: 'undecided',
+      group: undecided.group,
+      key: undecided.key,
+      undecidedKeys,
       steps,
       reason:
-        `${unknown.group} key ${unknown.key}: no verdict within ${stepsMax} search steps ` +
-        `(${unknown.operations.length} operations); raise stepsPerKeyMax or lower the ` +
+        `${undecided.group} key ${undecided.key}` +
+        (undecidedKeys > 1 ? ` and ${undecidedKeys - 1} more keys` : '') +
+        `: no verdict within ${stepsMax} search steps ` +
+        `(${undecided.operations.length} operations); raise stepsPerKeyMax or lower the ` +
         `concurrency per key`,
     };
   }
@@ -652,7 +820,7 @@ function describeFailure(
   model: AnyModel,
   options: CheckOptions,
 ): Extract<CheckResult, { kind: 'not-linearizable' }> {
-  const stepsMax = options.stepsPerKeyMax ?? STEPS_PER_KEY_MAX_DEFAULT;
+  const stepsMax = options.stepsPerKeyMax ?? stepsMaxFor(h.operations.length);
   const shortest =
     options.minimize === false
       ? {
@@ -761,6 +929,6 @@ export function formatCheckResult(result: CheckResult): string {
       `(${result.steps} search steps)`
     );
   }
-  if (result.ok === 'unknown') return `linearizability unknown: ${result.reason}`;
+  if (result.ok === 'undecided') return `linearizability undecided: ${result.reason}`;
   return result.message;
 }

@@ -70,6 +70,14 @@ export interface Model<S, I, O> {
    * only. One entry per op; null leaves an op out (always, for ops with a known output).
    */
   unknownEffectClasses(ops: readonly { input: I; output: O | undefined }[]): (string | null)[];
+  /**
+   * For an op of unknown outcome: null, or a guard g such that the op leaves every state whose
+   * guard(state) is not g unchanged (a CAS changes only the content its md5 names). The search
+   * then never tries the op in a state it cannot change. Ops of one class share a guard.
+   */
+  effectGuard(input: I): string | null;
+  /** The guard of a state (see effectGuard); equal states have equal guards. */
+  guard(state: S): string;
   /** Validate a history event against the contract above; a string is the error. */
   parse(
     op: string,
@@ -312,6 +320,9 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
         }
       });
     },
+    // A CAS of unknown outcome changes only the content whose md5 it expects ('' = absent).
+    effectGuard: (input) => (input.op === 'cas' ? input.casMd5 : null),
+    guard: (state) => (state === null ? '' : md5Of(state)),
     describeState: describeContent,
   };
 }
@@ -343,17 +354,19 @@ export type RegistryInput =
 export type RegistryOutput =
   { op: 'register' } | { op: 'deregister' } | { op: 'list'; instances: readonly string[] };
 
-/** A service's persistent instances, sorted; `key` is their canonical join for equal and hash. */
+/**
+ * A service's persistent instances, sorted; `key` is their canonical join for equal and hash.
+ * A model interns its states (one object per key) and caches their transitions, so the search
+ * steps them without allocating: `added` / `removed` map an instance to the state after
+ * registering / deregistering it.
+ */
 export interface RegistryState {
   readonly instances: readonly string[];
   readonly key: string;
+  readonly hash: number;
+  readonly added: Map<string, RegistryState>;
+  readonly removed: Map<string, RegistryState>;
 }
-
-function registryState(instances: readonly string[]): RegistryState {
-  return { instances, key: instances.join('\n') };
-}
-
-const EMPTY_REGISTRY = registryState([]);
 
 /** A non-empty instance name without a line break (line breaks join the state's key). */
 function isInstance(value: unknown): value is string {
@@ -394,31 +407,55 @@ function parseRegistry(
 
 /** The persistent instances of one service. */
 export function instanceRegistryModel(): Model<RegistryState, RegistryInput, RegistryOutput> {
+  const interned = new Map<string, RegistryState>();
+  const intern = (instances: readonly string[]): RegistryState => {
+    // The count joins the key: [''] and [] would otherwise share it (instances are non-empty).
+    const key = `${instances.length}\n${instances.join('\n')}`;
+    let state = interned.get(key);
+    if (state === undefined) {
+      state = { instances, key, hash: hashString(key), added: new Map(), removed: new Map() };
+      interned.set(key, state);
+    }
+    return state;
+  };
+  const empty = intern([]);
+  const sameList = (listed: readonly string[], state: RegistryState): boolean => {
+    if (listed.length !== state.instances.length) return false;
+    for (let i = 0; i < listed.length; i++) if (listed[i] !== state.instances[i]) return false;
+    return true;
+  };
   return {
     name: 'instance registry',
-    init: () => EMPTY_REGISTRY,
+    init: () => empty,
     step(state, input, output) {
       switch (input.op) {
         case 'register': {
           if (state.instances.includes(input.instance)) return [true, state];
-          return [true, registryState([...state.instances, input.instance].sort())];
+          let next = state.added.get(input.instance);
+          if (next === undefined) {
+            next = intern([...state.instances, input.instance].sort());
+            state.added.set(input.instance, next);
+          }
+          return [true, next];
         }
         case 'deregister': {
           if (!state.instances.includes(input.instance)) return [true, state];
-          return [true, registryState(state.instances.filter((i) => i !== input.instance))];
+          let next = state.removed.get(input.instance);
+          if (next === undefined) {
+            next = intern(state.instances.filter((i) => i !== input.instance));
+            state.removed.set(input.instance, next);
+          }
+          return [true, next];
         }
         case 'list': {
           if (output === undefined) return [true, state];
-          const listed = (output as { instances: readonly string[] }).instances;
-          return [
-            listed.join('\n') === state.key && listed.length === state.instances.length,
-            state,
-          ];
+          // Both sorted: the parse sorts a list's result, the states are kept sorted.
+          return [sameList((output as { instances: readonly string[] }).instances, state), state];
         }
       }
     },
-    equal: (a, b) => a.key === b.key && a.instances.length === b.instances.length,
-    hash: (state) => hashString(state.key, 0x811c9dc5 ^ state.instances.length),
+    equal: (a, b) => a === b || a.key === b.key,
+    hash: (state) => state.hash,
     readOnly: (input) => input.op === 'list',
     overwrites: () => false,
     parse: parseRegistry,
@@ -432,6 +469,9 @@ export function instanceRegistryModel(): Model<RegistryState, RegistryInput, Reg
       ops.map(({ input, output }) =>
         output !== undefined || input.op === 'list' ? null : `${input.op} ${input.instance}`,
       ),
+    // A few (op, instance) classes at most: a guard would save little.
+    effectGuard: () => null,
+    guard: () => '',
     describeState: (state) => `[${state.instances.join(', ')}]`,
   };
 }

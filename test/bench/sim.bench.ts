@@ -229,11 +229,18 @@ function runMixed(simulatedMs: number): void {
   const verdict = checkHistory(driver.history.events, defaultModels());
   const checkMs = performance.now() - c0;
   const checked = verdict.ok === true ? verdict.operations : 0;
+  // Undecided (the search budget ran out) is no verdict, never "not linearizable".
+  const verdictText =
+    verdict.ok === true
+      ? 'linearizable'
+      : verdict.ok === 'undecided'
+        ? 'undecided'
+        : 'NOT linearizable';
   console.log(
     `mixed workload: ${done.toLocaleString('en-US')} operations (${ok} ok, ${fail} failed, ${info} unknown) ` +
       `in ${(wallMs / 1000).toFixed(2)} s wall for ${(simulatedMs / 1000).toFixed(0)} s simulated | ` +
       `${Math.round((done * 1000) / wallMs).toLocaleString('en-US')} ops/s | latency p50 ${pct(0.5)} ms, ` +
-      `p99 ${pct(0.99)} ms simulated | linearizability: ${verdict.ok === true ? 'linearizable' : 'NOT linearizable'}, ` +
+      `p99 ${pct(0.99)} ms simulated | linearizability: ${verdictText}, ` +
       `${checked.toLocaleString('en-US')} ops of the modelled groups checked in ${checkMs.toFixed(0)} ms ` +
       `(${checked > 0 ? ((checkMs * 10_000) / checked).toFixed(0) : '-'} ms per 10,000 operations)`,
   );
