@@ -241,6 +241,11 @@ export interface RandomResult {
   durability: string | null;
   /** The client history is not linearizable (the smallest failing key's operations), or null. */
   history: string | null;
+  /**
+   * The history check ran out of search budget: no verdict, neither linearizable nor a
+   * violation (reported apart, never counted as one), or null.
+   */
+  historyUndecided: string | null;
   /** Operations in the checked history, and the check's search steps. */
   historyOps: number;
   faults: number;
@@ -516,13 +521,14 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
   if (sim.violation === null) liveness = checkLiveness(ctx, opts);
   if (sim.violation === null && liveness === null) durability = checkDurability(run);
   let history: string | null = null;
+  let historyUndecided: string | null = null;
   let historyOps = 0;
   if (clients !== null && sim.violation === null) {
     // Liveness ran long past the fault phase, so every client operation has completed.
     const verdict = checkHistory(clients.history.events, defaultModels());
     if (verdict.ok === true) historyOps = verdict.operations;
     else if (verdict.ok === false) history = verdict.message;
-    else history = `history check inconclusive: ${verdict.reason}`;
+    else historyUndecided = verdict.reason;
   }
   const clockOutsideBound = sim.clockOutsideBound.map(
     (c) => `${c.node} ×${c.rate} at ${c.atMs} ms`,
@@ -541,6 +547,7 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     liveness,
     durability,
     history,
+    historyUndecided,
     historyOps,
     faults: plan.faults.length,
     snapshotIntervalEntries: plan.snapshotIntervalEntries,
