@@ -25,7 +25,7 @@ import { SeededRng } from '../raft/rand.ts';
 import type { Scenario } from './scenario.ts';
 import { SimActionError } from './cluster.ts';
 import type { ClientHandle, SimViolation, Simulator } from './cluster.ts';
-import { entryOp, prepareRun, summarizeRun } from './runner.ts';
+import { classifyStaleRead, entryOp, prepareRun, summarizeRun } from './runner.ts';
 import type { ClientSummary, RunContext } from './runner.ts';
 import type { TraceSink } from './network.ts';
 import { describeConf } from './invariants.ts';
@@ -557,26 +557,6 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     endMs: sim.nowMs,
     ok: sim.violation === null && liveness === null && durability === null && history === null,
   };
-}
-
-/**
- * Item 1 of issue 8: a lease read can be stale when a clock runs outside the drift bound the
- * lease assumes (src/raft/lease.ts) — the lease's documented limit. A history that is not
- * linearizable in a run that read through the lease while some clock was outside the bound is
- * reported as that expected case; with every clock inside the bound, or with safe reads, it
- * stays a violation. (An undecided check is never an expected stale read.)
- */
-export function classifyStaleRead(
-  readOnly: 'safe' | 'lease',
-  clockOutsideBound: string[],
-  history: string | null,
-): string | null {
-  if (history === null || readOnly !== 'lease' || clockOutsideBound.length === 0) return null;
-  if (history.startsWith('history check inconclusive')) return null;
-  return (
-    `stale lease read under clock skew beyond the bound (±${LEASE_MAX_CLOCK_DRIFT * 100} %: ` +
-    `${clockOutsideBound.join(', ')}), expected, not a bug:\n${history}`
-  );
 }
 
 /** A committed entry: remember a write's content, count configuration entries. */

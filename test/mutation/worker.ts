@@ -2,7 +2,13 @@
 // first..last through the simulator's random runner, one JSON line per seed on stdout, stopping
 // at the first seed whose run fails unless --all is given.
 // Usage: tsx worker.ts FIRST LAST [--all]
-import { runRandom } from './src/sim/random.ts';
+import type * as RandomModule from '../../src/sim/random.ts';
+
+// The worker runs from the copy's root, next to the copied (and mutated) src/: load that one,
+// never the repository's. The type comes from the repository's file, which has the same shape.
+const { runRandom } = (await import(
+  new URL('./src/sim/random.ts', import.meta.url).href
+)) as typeof RandomModule;
 
 interface SeedOutcome {
   seed: number;

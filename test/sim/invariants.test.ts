@@ -636,3 +636,77 @@ describe('the checker finds planted membership bugs in the core', () => {
     }
   });
 });
+
+// ---- checks added for issue 8, item 18 ----------------------------------------------------------
+
+describe('terms, votes and disruption (issue 8, item 18)', () => {
+  it('term origin: a node may hold only a term some node campaigned in', () => {
+    const checker = new InvariantChecker([G], { termOrigin: true });
+    const [a, b] = ['n1', 'n2'].map((id) => new FakeNode(id, checker));
+    expect(a.set({ role: 'candidate', term: 2 })).toBeNull();
+    expect(b.set({ term: 2 })).toBeNull(); // adopted from n1's vote request
+    expect(b.set({ term: 3 })).toMatchObject({
+      invariant: 'term-origin',
+      node: 'n2',
+      detail: 'n2 is follower of g in term 3, a term no node campaigned in',
+    });
+  });
+
+  it('double vote: one vote per term, across a restart too', () => {
+    const checker = new InvariantChecker([G]);
+    const n1 = new FakeNode('n1', checker);
+    const vote = (to: string, term: number) =>
+      checker.onVote('n1', [n1], { group: G, to, term, preVote: false, granted: true });
+    expect(vote('n2', 2)).toBeNull();
+    expect(vote('n2', 2)).toBeNull(); // the same vote again (a duplicated request)
+    expect(vote('n3', 3)).toBeNull();
+    checker.onCrash('n1');
+    expect(checker.onStart('n1', [n1])).toBeNull();
+    expect(vote('n2', 3)).toMatchObject({
+      invariant: 'double-vote',
+      detail: 'n1 granted its vote of term 3 in g to n3 and then to n2',
+    });
+  });
+
+  /**
+   * 5 nodes; one follower stops hearing the leader (the leader → follower direction is cut) for
+   * 10 s, so it keeps trying pre-votes. The others hear their leader all along, so they refuse
+   * its pre-votes and the leader stays.
+   */
+  function isolateAndReturn(): { violation: Violation | null; leader: string } {
+    const { sim, leader } = startCluster(5, 77);
+    const loner = othersThan(sim, leader)[0];
+    // Let the leader lead for longer than the check's window first.
+    sim.runFor(sim.healthyWindowMs);
+    sim.cut(leader, loner);
+    sim.runFor(10_000);
+    sim.link(leader, loner);
+    sim.runFor(5_000);
+    return { violation: sim.violation, leader };
+  }
+
+  it('disruption: a healthy, connected leader is not deposed by a follower that cannot hear it', () => {
+    expect(isolateAndReturn().violation).toBeNull();
+  });
+
+  it('disruption: followers that ignore their live leader when voting are caught', () => {
+    // Plant the bug: followers forget their leader when a vote request of a higher term comes
+    // in, so the leader lease on votes (thesis §9.6) never holds.
+    const proto = Raft.prototype as unknown as {
+      stepHigherTerm: (this: { leader: string | null }, m: { type: string }) => boolean;
+    };
+    const real = proto.stepHigherTerm;
+    expect(typeof real).toBe('function');
+    proto.stepHigherTerm = function (m) {
+      if (m.type === 'RequestVote') this.leader = null;
+      return real.call(this, m);
+    };
+    try {
+      const { violation, leader } = isolateAndReturn();
+      expect(violation).toMatchObject({ invariant: 'disruption' });
+      expect(violation!.detail).toContain(`while ${leader} leads term`);
+    } finally {
+      proto.stepHigherTerm = real;
+    }
+  });
+});

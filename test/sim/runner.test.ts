@@ -4,7 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/sim/scenario.ts';
 import type { Scenario } from '../../src/sim/scenario.ts';
-import { formatRunResult, runScenario } from '../../src/sim/runner.ts';
+import {
+  checkRun,
+  classifyStaleRead,
+  formatRunResult,
+  prepareRun,
+  runScenario,
+  watchCommittedOps,
+} from '../../src/sim/runner.ts';
+import type { ClientHandle } from '../../src/sim/cluster.ts';
 
 const G = 'nacos_config';
 const publish = (content: string, dataId = 'app.yaml') => ({
@@ -204,5 +212,100 @@ describe('runScenario', () => {
     expect(result.stepErrors).toEqual([]);
     expect(sim.status('n3', G)!.errored).toBe(true);
     expect(sim.status('n1', G)!.errored || sim.status('n2', G)!.errored).toBe(false);
+  });
+});
+
+describe('scenario runs check the client history and durability (issue 8, items 7 and 18)', () => {
+  /** A settled client handle, as the simulator would leave it. */
+  function handle(
+    id: string,
+    kind: 'write' | 'read',
+    payload: unknown,
+    invokedMs: number,
+    settledMs: number,
+    value: unknown,
+  ): ClientHandle {
+    return {
+      id,
+      kind,
+      node: 'n1',
+      group: G,
+      payload,
+      invokedMs,
+      deadlineMs: invokedMs + 10_000,
+      outcome: 'ok',
+      reply: { ok: true, value },
+      settledMs,
+      onSettle: null,
+    };
+  }
+
+  it('a real run passes, with its writes committed and its reads checked', () => {
+    const { result } = runScenario(
+      scenario([
+        { at: 5000, do: 'write', node: `@leader:${G}`, group: G, op: publish('v1') },
+        { at: 5500, do: 'read', node: 'n2', group: G, query: { type: 'get', dataId: 'app.yaml' } },
+        { at: 6000, do: 'write', node: 'n3', group: G, op: publish('v2') },
+        { at: 7000, do: 'read', node: 'n1', group: G, query: { type: 'get', dataId: 'app.yaml' } },
+        { at: 7000, do: 'expect', that: 'applied-equal', group: G },
+      ]),
+    );
+    expect(result.clients.ok).toBe(4);
+    expect(result.history).toBeNull();
+    expect(result.durability).toBeNull();
+    expect(result.ok).toBe(true);
+  });
+
+  it('a stale read makes the run fail as not linearizable', () => {
+    const ctx = prepareRun(scenario([]), { trace: null });
+    const committed = watchCommittedOps(ctx.sim);
+    ctx.sim.runUntil(3000);
+    const get = { type: 'get', dataId: 'app.yaml' };
+    ctx.handles.push(
+      handle('w1', 'write', publish('v1'), 100, 200, { success: true, data: 'x' }),
+      handle('w2', 'write', publish('v2'), 300, 400, { success: true, data: 'y' }),
+      // Read entirely after v2 was acknowledged, yet it returns v1.
+      handle('r1', 'read', get, 500, 600, { success: true, data: { found: true, content: 'v1' } }),
+    );
+    const result = checkRun(ctx, committed);
+    expect(result.history).toMatch(/app\.yaml/);
+    expect(result.ok).toBe(false);
+    expect(formatRunResult(result)).toMatch(/NOT LINEARIZABLE/);
+  });
+
+  it('an acknowledged write that never committed fails durability', () => {
+    const ctx = prepareRun(scenario([]), { trace: null });
+    const committed = watchCommittedOps(ctx.sim);
+    ctx.sim.runUntil(3000);
+    ctx.handles.push(handle('w1', 'write', publish('lost'), 100, 200, { success: true }));
+    const result = checkRun(ctx, committed);
+    expect(result.durability).toMatch(/acknowledged write\(s\) w1 .* but only 0 committed/);
+    expect(result.ok).toBe(false);
+  });
+
+  it('a stale read is expected only with lease reads and a clock outside the lease bound', () => {
+    const h = 'not linearizable: key app.yaml';
+    expect(classifyStaleRead('lease', ['n2 ×1.6 at 100 ms'], h)).toMatch(
+      /stale lease read under clock skew beyond the bound/,
+    );
+    expect(classifyStaleRead('lease', [], h)).toBeNull();
+    expect(classifyStaleRead('safe', ['n2 ×1.6 at 100 ms'], h)).toBeNull();
+    expect(classifyStaleRead('lease', ['n2 ×1.6 at 100 ms'], null)).toBeNull();
+  });
+
+  it('the trace says whether a skewed clock stays inside the lease bound', () => {
+    const { trace, sim } = runScenario(
+      scenario([
+        { at: 1000, do: 'skew', node: 'n1', rate: 1.05 },
+        { at: 2000, do: 'skew', node: 'n2', rate: 1.5 },
+        { at: 2500, do: 'expect', that: 'single-leader', group: G },
+      ]),
+    );
+    const clocks = trace!.events().filter((e) => e.type === 'clock');
+    expect(clocks.map((e) => [e.node, e.type === 'clock' && e.withinLeaseBound])).toEqual([
+      ['n1', true],
+      ['n2', false],
+    ]);
+    expect(sim.clockOutsideBound).toEqual([{ node: 'n2', rate: 1.5, atMs: 2000 }]);
   });
 });
