@@ -70,6 +70,12 @@ interface Timed {
 
 interface Breakdown {
   count: number;
+  /**
+   * Entries the leader's AppendEntries carried for the run's writes, per entry and follower: 1
+   * when each entry travels once to each follower; more when rejected AppendEntries (e.g.
+   * reordered by per-message delays) made the leader send entries again.
+   */
+  resend: number;
   /** Segment name → sorted ms. */
   segments: [string, number[]][];
 }
@@ -416,6 +422,15 @@ async function breakdown(
         'total (due → reply)',
       ];
       const seg: number[][] = names.map(() => []);
+      const indexes = [...indexOf.values()];
+      const lo = Math.min(...indexes);
+      const hi = Math.max(...indexes);
+      let carried = 0;
+      for (const e of aeSends) {
+        const [a, b] = e.entries as [number, number];
+        carried += Math.max(0, Math.min(b, hi) - Math.max(a, lo) + 1);
+      }
+      const resend = carried / Math.max(1, (hi - lo + 1) * (nodes - 1));
       const quorum = Math.floor(nodes / 2) + 1;
       let count = 0;
       for (const [content, sendLag, total] of writes) {
@@ -459,6 +474,7 @@ async function breakdown(
       }
       return {
         count,
+        resend,
         segments: names.map((n, k) => [n, seg[k].sort((a, b) => a - b)] as [string, number[]]),
       };
     },
@@ -659,7 +675,8 @@ async function main(): Promise<void> {
 
       for (const [what, b] of breakdowns) {
         console.log(
-          `\nWhere the time goes (${what}; ${b.count} writes followed through the trace):`,
+          `\nWhere the time goes (${what}; ${b.count} writes followed through the trace; ` +
+            `each entry went ${fmt(b.resend, 2)} times to each follower):`,
         );
         printTable(
           ['segment', 'p50 ms', 'p90 ms', 'p99 ms'],
