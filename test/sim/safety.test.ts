@@ -102,32 +102,61 @@ describe('a ReadIndex answer from before a restart', () => {
 });
 
 describe('a duplicated Forward while leadership changes', () => {
-  it('is not reported as a definite failure when one copy was proposed', () => {
-    const { sim, leader } = startCluster(3, 31);
-    const f = sim.followersOf(G)[0];
+  /**
+   * f's write is forwarded, duplicated, and one copy is proposed; the leader restarts before it
+   * can commit, and the other copy finds a follower. Returns the client's handle and whether
+   * the write is in the state machine afterwards.
+   */
+  function duplicatedForward(seed: number): { reply: unknown; committed: boolean } {
+    const { sim, leader } = startCluster(3, seed);
+    const [f, n3] = sim.followersOf(G);
     // Every Forward from f to the leader is duplicated, the copies far apart.
     sim.setNetwork({ duplicateRatio: 1, delayMsMin: 5, delayMsMax: 1500 }, f, leader);
     const before = sim.status(leader, G)!.lastIndex;
     const h = sim.write(f, G, publish('dup', 'dup.yaml'));
     waitFor(sim, 'the first copy to be proposed', () => sim.status(leader, G)!.lastIndex > before);
-    sim.runFor(30);
-    // The leader restarts (a follower now, its memory of seen Forwards gone); the second copy
-    // finds a node that is not leader.
+    const index = before + 1;
+    // No acknowledgement reaches the leader, so it cannot commit; the entry reaches n3.
+    sim.cut(f, leader);
+    sim.cut(n3, leader);
+    waitFor(sim, 'the entry on n3', () => sim.status(n3, G)!.lastIndex >= index, 2000);
+    // The leader restarts (a follower now, its memory of seen Forwards gone); a second copy
+    // still on its way finds a node that is not leader.
     sim.crash(leader);
     sim.restart(leader);
-    sim.setNetwork({ duplicateRatio: 0, delayMsMin: 5, delayMsMax: 20 }, f, leader);
+    sim.link(f, leader);
+    sim.link(n3, leader);
     waitFor(sim, 'the write to settle', () => h.outcome !== 'pending', 15_000);
-    // The proposed copy commits under the next leader.
+    sim.setNetwork({ duplicateRatio: 0, delayMsMin: 5, delayMsMax: 20 }, f, leader);
     waitFor(sim, 'a leader', () => sim.leaderOf(G) !== null);
     const read = sim.read(sim.leaderOf(G)!, G, get('dup.yaml'));
     waitFor(sim, 'the read', () => read.outcome !== 'pending');
-    expect(read.reply).toMatchObject({
-      ok: true,
-      value: { data: { found: true, content: 'dup' } },
-    });
-    // The client got the second copy's refusal: it must say the outcome is unknown (the
-    // history records it as `info`), not that the write certainly failed.
-    expect(h.reply).toMatchObject({ ok: false, indeterminate: true });
     expect(sim.violation).toBeNull();
+    const committed =
+      read.reply !== null &&
+      read.reply.ok &&
+      (read.reply.value as { data?: { content?: unknown } }).data?.content === 'dup';
+    return { reply: h.reply, committed };
+  }
+
+  it('is not reported as a definite failure when one copy was proposed', () => {
+    // Seeds differ in when the second copy arrives; look for runs where it found the restarted
+    // node (the reply is its refusal) and the proposed copy committed.
+    let seen = 0;
+    for (let seed = 1; seed <= 12 && seen < 2; seed++) {
+      const { reply, committed } = duplicatedForward(seed);
+      const refused =
+        reply !== null &&
+        (reply as { ok: boolean }).ok === false &&
+        (reply as { error: string }).error === 'Could not find leader : ' + G;
+      if (!refused || !committed) continue;
+      seen++;
+      // The write committed: the client must have been told the outcome is unknown (`info` in
+      // the history), not that the write certainly failed.
+      expect(reply, `seed ${seed}`).toMatchObject({ ok: false, indeterminate: true });
+    }
+    expect(seen, 'runs where the second copy was refused and the first committed').toBeGreaterThan(
+      0,
+    );
   });
 });
