@@ -3,6 +3,14 @@
 // history goes to a HistoryLog for the linearizability checker. After an outcome-unknown (`info`)
 // answer a client continues under a new process name, as Jepsen does, since its previous
 // operation may still be in flight.
+//
+// After a failure a client backs off as a real one does instead of hammering a cluster that has
+// no leader: it waits an exponentially growing delay (base × 2^(failures − 1), bounded by a
+// maximum) with "equal jitter" drawn from its seeded generator (half the delay fixed, half
+// random, so clients that failed together do not retry together), and sends the next operation
+// to another node than the one that refused it, as the Nacos client moves on to the next server
+// of its list after a failed request (NamingHttpClientProxy / ServerListManager). Its first
+// success resets the back-off. Everything stays deterministic: the delays come from the seed.
 import type { SeededRng } from '../raft/rand.ts';
 import type { NodeId } from '../raft/types.ts';
 import type { Simulator } from './cluster.ts';
@@ -35,6 +43,21 @@ export interface ClientOptions {
   keepLatencies?: boolean;
   /** The clients' own random stream (default: forked from the simulator's). */
   rng?: SeededRng;
+  /** First back-off after a failure, in simulated ms (default 100); 0 disables back-off. */
+  backoffMsBase?: number;
+  /** Bound on the back-off, in simulated ms (default 3,000: about an election and a half). */
+  backoffMsMax?: number;
+}
+
+/**
+ * The back-off before the next request after `failures` failures in a row: base × 2^(failures − 1)
+ * bounded by `max`, half of it fixed and half drawn (equal jitter).
+ */
+export function backoffMs(rng: SeededRng, failures: number, base: number, max: number): number {
+  if (failures <= 0 || base <= 0) return 0;
+  const ceiling = Math.min(max, base * 2 ** Math.min(failures - 1, 30));
+  const half = Math.floor(ceiling / 2);
+  return ceiling - half + rng.int(half + 1);
 }
 
 export function startClients(
@@ -46,6 +69,17 @@ export function startClients(
   const stats: ClientStats = { ok: 0, fail: 0, info: 0, latenciesMs: [] };
   const rng = opts.rng ?? sim.random.fork();
   const thinkMsMax = opts.thinkMsMax ?? 50;
+  const backoffBase = opts.backoffMsBase ?? 100;
+  const backoffMax = opts.backoffMsMax ?? 3_000;
+  if (!Number.isFinite(backoffBase) || backoffBase < 0) {
+    throw new Error(`clients: backoffMsBase must be a number >= 0, got ${backoffBase}`);
+  }
+  if (!Number.isFinite(backoffMax) || backoffMax < backoffBase) {
+    throw new Error(`clients: backoffMsMax must be >= backoffMsBase, got ${backoffMax}`);
+  }
+  /** Per client: failures in a row, and the node that refused the last request. */
+  const failures = new Array<number>(opts.clients).fill(0);
+  const refusedBy = new Array<NodeId | null>(opts.clients).fill(null);
   let stopped = false;
   let inFlight = 0;
 
@@ -56,7 +90,9 @@ export function startClients(
       sim.at(sim.nowMs + 100, () => issue(client, generation));
       return;
     }
-    const node: NodeId = rng.pick(up);
+    // After a refusal, another server than the one that refused, if another is up.
+    const others = up.filter((id) => id !== refusedBy[client]);
+    const node: NodeId = rng.pick(others.length > 0 ? others : up);
     const process = `c${client}.${generation}`;
     const op: ClientOp = workload.next(process);
     const call = history.invoke(node, sim.nowMs, process, op);
@@ -77,7 +113,11 @@ export function startClients(
       } else if (type === 'fail') stats.fail++;
       else stats.info++;
       const next = type === 'info' ? generation + 1 : generation;
-      sim.at(sim.nowMs + 1 + rng.int(thinkMsMax), () => issue(client, next));
+      // A timeout counts as a failure for the back-off: the client cannot tell them apart.
+      failures[client] = type === 'ok' ? 0 : failures[client] + 1;
+      refusedBy[client] = type === 'ok' ? null : node;
+      const waitMs = backoffMs(rng, failures[client], backoffBase, backoffMax);
+      sim.at(sim.nowMs + 1 + rng.int(thinkMsMax) + waitMs, () => issue(client, next));
     };
     if (handle.outcome !== 'pending') done();
     else handle.onSettle = done;

@@ -1,10 +1,13 @@
 // Client histories under faults are linearizable: simulated clients drive the config store and
 // the instance registry through every node (so writes are forwarded and reads fall back through
 // the log) while the leader is partitioned away, crashed and restarted; the checker accepts the
-// history, and rejects it once a stale read is planted in it. Seeds are printed.
+// history, and rejects it once a stale read is planted in it. Clients back off after a failure
+// and try another node, so a leaderless spell costs a few failed requests, not a third of them.
+// Seeds are printed.
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../src/sim/cluster.ts';
-import { startClients } from '../../src/sim/clients.ts';
+import { backoffMs, startClients } from '../../src/sim/clients.ts';
+import { SeededRng } from '../../src/raft/rand.ts';
 import { Workload } from '../../src/sim/workload.ts';
 import { LESSON_TIMING } from '../../src/node/node.ts';
 import { checkHistory, formatCheckResult } from '../../src/trace/linearizability.ts';
@@ -105,5 +108,46 @@ describe('client histories under faults', () => {
     ];
     const result = checkHistory(tampered, defaultModels());
     expect(result.ok).toBe(false);
+  });
+
+  it('clients back off after failures and retry on another node', () => {
+    const { events } = run(5);
+    const ends = events.filter((e) => e.type === 'ok' || e.type === 'fail' || e.type === 'info');
+    const failed = ends.filter((e) => e.type === 'fail').length;
+    console.log(`back-off: ${failed} of ${ends.length} client operations failed`);
+    // Without back-off (a retry every few ms) about 30 % of this schedule's operations fail.
+    expect(failed / ends.length).toBeLessThan(0.15);
+    // A client's next request after a refusal goes to another node (the schedule keeps at
+    // least four of the five up).
+    const lastFail = new Map<string, string | null>();
+    let moved = 0;
+    for (const e of events) {
+      const client = e.type === 'invoke' || e.type === 'fail' ? e.process.split('.')[0] : null;
+      if (client === null) continue;
+      if (e.type === 'fail') lastFail.set(client, e.node);
+      else if (lastFail.has(client)) {
+        expect(e.node).not.toBe(lastFail.get(client));
+        lastFail.delete(client);
+        moved++;
+      }
+    }
+    expect(moved).toBeGreaterThan(50);
+  });
+
+  it('back-off grows exponentially with equal jitter, bounded', () => {
+    const rng = new SeededRng(7);
+    expect(backoffMs(rng, 0, 100, 3000)).toBe(0);
+    for (let failures = 1; failures <= 40; failures++) {
+      const ceiling = Math.min(3000, 100 * 2 ** (failures - 1));
+      for (let k = 0; k < 20; k++) {
+        const d = backoffMs(rng, failures, 100, 3000);
+        expect(d).toBeGreaterThanOrEqual(ceiling / 2);
+        expect(d).toBeLessThanOrEqual(ceiling);
+      }
+    }
+    const a = new SeededRng(9);
+    const b = new SeededRng(9);
+    const draws = (r: SeededRng): number[] => [1, 2, 3, 4].map((f) => backoffMs(r, f, 100, 3000));
+    expect(draws(a)).toEqual(draws(b));
   });
 });
