@@ -2,8 +2,9 @@
 // test/bench/browser.bench.ts through the same IndexedDB adapter the nodes use:
 //   - replay: a given sequence of transaction sizes, one after another (the one-put strict
 //     transaction of the latency floor);
-//   - burst: transactions of a fixed size (256 entries) back to back for a given time, the raw
-//     throughput ceiling when N of these workers run at once, each into its own database;
+//   - rawBurst: transactions of a fixed size (256 entries, or 1) back to back for a given time,
+//     the raw throughput ceiling when N of these workers run at once, each into its own
+//     database, in its own storage bucket or all in the default one;
 // and it answers pings on a MessagePort for the worker-to-worker round trip. Plain postMessage
 // protocol: { id, cmd, args } in, { id, result } or { id, error } out.
 import { IdbStorage, type Durability } from '../src/runtime/idbStorage.ts';
@@ -11,7 +12,7 @@ import type { Entry } from '../src/raft/types.ts';
 
 interface Request {
   id: number;
-  cmd: 'replay' | 'burst' | 'rawBurst' | 'connect' | 'ping' | 'echo';
+  cmd: 'replay' | 'rawBurst' | 'connect' | 'ping' | 'echo';
   args: unknown[];
 }
 
@@ -71,54 +72,11 @@ async function replay(
 
 /**
  * Write strict transactions of `perTx` entries back to back (one in flight, as a node does)
- * until `durationMs` has passed, into this worker's own fresh database. The database is opened
- * before `startAtMs` (a wall time shared by every worker of the run), so all workers write over
- * the same window and the cost of opening is not counted.
- */
-async function burst(
-  clusterId: string,
-  nodeId: string,
-  perTx: number,
-  payloadBytes: number,
-  startAtMs: number,
-  durationMs: number,
-  durability: Durability,
-): Promise<{ ms: number; transactions: number; entries: number }> {
-  const storage = await IdbStorage.open(clusterId, nodeId, { durability });
-  await storage.load([GROUP]);
-  let next = 1;
-  const makeBatch = (): Entry[] => {
-    const batch: Entry[] = [];
-    for (let k = 0; k < perTx; k++) batch.push(entryAt(next++, payloadBytes));
-    return batch;
-  };
-  const wait = startAtMs - (performance.timeOrigin + performance.now());
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  let transactions = 0;
-  const started = performance.now();
-  while (performance.now() - started < durationMs) {
-    const batch = makeBatch();
-    await storage.write({
-      groups: [
-        {
-          group: GROUP,
-          hardState: { term: 1, votedFor: 'n1', commit: next - 1 },
-          entries: batch,
-          snapshot: null,
-        },
-      ],
-    });
-    transactions++;
-  }
-  const ms = performance.now() - started;
-  storage.close();
-  return { ms, transactions, entries: transactions * perTx };
-}
-
-/**
- * The same as burst, on raw IndexedDB (one segment put and one hard-state put per transaction,
- * the adapter's layout), with the database in its own storage bucket when `bucket` is set
- * (navigator.storageBuckets, where the browser has it): a bucket has its own backing store.
+ * until `durationMs` has passed, into a fresh database `name`, with the adapter's layout (one
+ * segment put and one hard-state put per transaction): in its own storage bucket when `bucket`
+ * is set (a bucket has its own backing store), else in the default bucket. Writing starts at
+ * `startAtMs` (a wall time shared by every worker of the run), so all workers write over the
+ * same window and the cost of opening is not counted. The database is deleted afterwards.
  */
 async function rawBurst(
   name: string,
@@ -129,14 +87,16 @@ async function rawBurst(
   durationMs: number,
 ): Promise<{ ms: number; transactions: number; entries: number }> {
   const nav = navigator as unknown as {
-    storageBuckets?: { open(n: string, o: object): Promise<{ indexedDB: IDBFactory }> };
+    storageBuckets?: {
+      open(n: string, o: object): Promise<{ indexedDB: IDBFactory }>;
+      delete(n: string): Promise<void>;
+    };
   };
   let factory: IDBFactory = indexedDB;
+  const bucketName = name.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
   if (bucket) {
     if (nav.storageBuckets === undefined) throw new Error('no navigator.storageBuckets');
-    factory = (
-      await nav.storageBuckets.open(name.replace(/[^a-z0-9_-]/g, '-'), { durability: 'strict' })
-    ).indexedDB;
+    factory = (await nav.storageBuckets.open(bucketName, { durability: 'strict' })).indexedDB;
   }
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const req = factory.open(name, 1);
@@ -171,6 +131,7 @@ async function rawBurst(
     const req = factory.deleteDatabase(name);
     req.onsuccess = req.onerror = req.onblocked = () => r(null);
   });
+  if (bucket) await nav.storageBuckets!.delete(bucketName);
   return { ms, transactions, entries: transactions * perTx };
 }
 
@@ -203,25 +164,6 @@ self.onmessage = async (ev: MessageEvent<Request>) => {
         Durability,
       ];
       result = await replay(clusterId, nodeId, sizes, payloadBytes, durability);
-    } else if (cmd === 'burst') {
-      const [clusterId, nodeId, perTx, payloadBytes, startAtMs, durationMs, durability] = args as [
-        string,
-        string,
-        number,
-        number,
-        number,
-        number,
-        Durability,
-      ];
-      result = await burst(
-        clusterId,
-        nodeId,
-        perTx,
-        payloadBytes,
-        startAtMs,
-        durationMs,
-        durability,
-      );
     } else if (cmd === 'rawBurst') {
       const [name, bucket, perTx, payloadBytes, startAtMs, durationMs] = args as [
         string,
