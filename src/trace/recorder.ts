@@ -153,6 +153,6 @@ export function droppedNote(d: TraceDropped): string {
   const f = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return (
     `events with seq ${f(d.firstSeq)}–${f(d.lastSeq)} (${f(d.events)} events) were dropped: ` +
-    `the in-memory trace keeps only the most recent events; this file starts after them`
+    `the in-memory trace keeps only the most recent events, and an export starts after them`
   );
 }
