@@ -50,7 +50,8 @@ export type FaultKind =
   | 'slow-link'
   | 'install-race'
   | 'crash-reader'
-  | 'dup-leader-change';
+  | 'dup-leader-change'
+  | 'figure8';
 
 /** How often a kind of fault is drawn (relative weight) and how long it lasts. */
 export interface FaultSpec {
@@ -78,6 +79,8 @@ export const DEFAULT_FAULTS: Record<FaultKind, FaultSpec> = {
   'install-race': { weight: 1.5, durationMs: [3_000, 12_000] },
   'crash-reader': { weight: 1.5, durationMs: [1_500, 6_000] },
   'dup-leader-change': { weight: 1, durationMs: [3_000, 10_000] },
+  // Long enough for three elections under Nacos's 5 s timeout.
+  figure8: { weight: 1.5, durationMs: [25_000, 40_000] },
 };
 
 /**
@@ -119,6 +122,7 @@ export type Fault = { atMs: number; durationMs: number } & (
       restartAfterMs: number;
     }
   | { kind: 'dup-leader-change'; group: GroupId; duplicate: number; pick: number; crash: boolean }
+  | { kind: 'figure8'; group: GroupId; pick: number; key: number; crashAfterMs: number }
 );
 
 /** A client write of the safety phase; `pick` null means "the leader of the group now". */
@@ -200,7 +204,7 @@ export const DEFAULT_RANDOM_OPTIONS: RandomOptions = {
   groups: ['nacos_config', 'naming_persistent_service_v2'],
   profiles: ['nacos', 'lesson'],
   readModes: ['safe', 'lease'],
-  batchSizes: [0, 0, 1, 3],
+  batchSizes: [0, 1, 1, 2],
   outOfBoundSkewShare: 0.5,
   faultPhaseMs: 60_000,
   meanFaultGapMs: 3_000,
@@ -368,6 +372,14 @@ function drawFault(rng: SeededRng, kind: FaultKind, opts: RandomOptions): Record
         slowMs: rng.range(200, 1_500),
         crashAfterMs: rng.int(30),
         restartAfterMs: rng.range(20, 300),
+      };
+    case 'figure8':
+      return {
+        kind,
+        group: rng.pick(opts.groups),
+        pick: rng.float(),
+        key: rng.int(8),
+        crashAfterMs: rng.int(4),
       };
     case 'dup-leader-change':
       return {
@@ -664,7 +676,120 @@ function startFault(run: RandomRun, f: Fault): (() => void) | null {
       return crashReader(run, f);
     case 'dup-leader-change':
       return dupLeaderChange(run, f);
+    case 'figure8':
+      return figure8(run, f);
   }
+}
+
+/**
+ * The Raft paper's Figure 8 (§5.4.2), played with random timing:
+ * (a) leader S1 appends an entry that reaches one follower only (its other links are cut),
+ *     then crashes; that follower is paused, so (b) the others elect S5 without the entry;
+ *     S5 appends an entry of its term that reaches nobody and crashes;
+ * (c) S1 and the follower come back and one of them leads again; with small AppendEntries
+ *     batches the old entry reaches a majority before the new leader's no-op does, and the
+ *     leader is crashed the moment it counts that index committed;
+ * (d) S5 comes back and may be elected by nodes that lack the no-op. A core that committed the
+ *     old entry by counting replicas now loses a committed entry (leader completeness, state
+ *     machine safety); a correct one never counted it committed.
+ * Every step gives up quietly when the cluster does not cooperate (no leader, nodes down).
+ */
+function figure8(run: RandomRun, f: Extract<Fault, { kind: 'figure8' }>): () => void {
+  const sim = run.ctx.sim;
+  const g = f.group;
+  const s1 = sim.leaderOf(g);
+  const restore: (() => void)[] = [];
+  const undo = (): void => {
+    for (const r of restore.splice(0)) r();
+  };
+  if (s1 === null || sim.isPaused(s1)) return undo;
+  const others = sim.memberIds.filter((id) => id !== s1 && sim.isUp(id) && !sim.isPaused(id));
+  const follower = pickOr(others, f.pick);
+  if (follower === null || others.length < 2) return undo;
+  const tag = (): string => `s${sim.seed}-x${run.extraOps++}`;
+  // (a) Only `follower` hears S1 until it crashes.
+  const cutsA: (() => void)[] = [];
+  for (const id of others) if (id !== follower) cutFor(sim, s1, id, cutsA);
+  run.ctx.handles.push(sim.write(s1, g, writeOp(g, f.key, tag())));
+  const index = sim.status(s1, g)?.lastIndex ?? 0;
+  // Crash S1 once the entry is on its disk and the follower's (or give up after 2 s).
+  const onBothDisks = (): NodeId | null =>
+    durableUpTo(sim, s1, g) >= index && durableUpTo(sim, follower, g) >= index ? s1 : null;
+  waitFor(sim, 2_000 + f.crashAfterMs, onBothDisks, () => {
+    sim.crash(s1);
+    restore.push(() => sim.restart(s1));
+    if (sim.isUp(follower) && !sim.isPaused(follower)) {
+      sim.pause(follower);
+      restore.push(() => sim.resume(follower));
+    }
+    // (b) Wait for S5, elected by the rest; its entry reaches nobody before it crashes.
+    waitFor(
+      sim,
+      15_000,
+      () => leaderElsewhere(sim, g, s1),
+      (s5) => {
+        const cutsB: (() => void)[] = [];
+        for (const id of sim.nodeIds) if (id !== s5) cutFor(sim, s5, id, cutsB);
+        run.ctx.handles.push(sim.write(s5, g, writeOp(g, f.key, tag())));
+        const last5 = sim.status(s5, g)?.lastIndex ?? 0;
+        const onDisk5 = (): NodeId | null => (durableUpTo(sim, s5, g) >= last5 ? s5 : null);
+        waitFor(sim, 1_000, onDisk5, () => {
+          sim.crash(s5);
+          restore.push(() => sim.restart(s5));
+          // S1's links come back as it restarts; S5's once its last messages are surely gone.
+          for (const r of cutsA) r();
+          sim.at(sim.nowMs + 2_000, () => cutsB.forEach((r) => r()));
+          // (c) S1 and the follower return; crash whoever of them leads once it counts the
+          // old entry's index committed, before its no-op is everywhere.
+          sim.restart(s1);
+          if (sim.isPaused(follower)) sim.resume(follower);
+          const oldLeader = (): NodeId | null => {
+            for (const id of [s1, follower]) {
+              const st = sim.status(id, g);
+              if (st !== null && st.role === 'leader' && st.commit >= index) return id;
+            }
+            return null;
+          };
+          waitFor(sim, 15_000, oldLeader, (s1b) => {
+            sim.crash(s1b);
+            // (d) S5 comes back.
+            sim.restart(s5);
+            sim.at(sim.nowMs + 3_000, () => sim.restart(s1b));
+          });
+        });
+      },
+    );
+  });
+  return undo;
+}
+
+/** The last index of g on the node's disk (entries or snapshot). */
+function durableUpTo(sim: Simulator, id: NodeId, g: GroupId): number {
+  const d = sim.disk(id).durable[g];
+  if (d === undefined) return 0;
+  return (d.snapshot?.meta.index ?? 0) + d.entries.length;
+}
+
+/** Cut from → to; `restore` gets what links it again. */
+function cutFor(sim: Simulator, from: NodeId, to: NodeId, restore: (() => void)[]): void {
+  sim.cut(from, to);
+  restore.push(() => sim.link(from, to));
+}
+
+/** Poll every millisecond, up to `withinMs`, until `probe` names a node; then run `then`. */
+function waitFor(
+  sim: Simulator,
+  withinMs: number,
+  probe: () => NodeId | null,
+  then: (id: NodeId) => void,
+): void {
+  const deadline = sim.nowMs + withinMs;
+  const poll = (): void => {
+    const id = probe();
+    if (id !== null) then(id);
+    else if (sim.nowMs < deadline) sim.at(sim.nowMs + 1, poll);
+  };
+  poll();
 }
 
 /**
