@@ -151,9 +151,11 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The nodes of `clusterId` that have a database in this browser, in id order. */
+/**
+ * The nodes of `clusterId` that have a database in this browser (in the default storage bucket
+ * or in their own), in id order.
+ */
 async function databasesOf(clusterId: string): Promise<NodeId[]> {
-  // In the default bucket or in the nodes' own storage buckets (idbStorage.ts).
   return (await clusterNodeIds(clusterId)).filter((id) => NODE_ID_RE.test(id));
 }
 
