@@ -473,6 +473,11 @@ export function planScenario(plan: RandomPlan, opts: RandomOptions): Scenario {
 export type RandomRunOptions = Partial<RandomOptions> & {
   trace?: TraceSink | null;
   recentEvents?: number;
+  /**
+   * Called once with the started simulator, before the run: an observer may schedule calls of
+   * its own (sim.at), e.g. the trace-completeness test comparing the nodes at sampled times.
+   */
+  onStart?: (sim: Simulator) => void;
 };
 
 /** What a random run keeps besides the scenario context. */
@@ -502,6 +507,7 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     maxEntriesPerMsg: plan.maxEntriesPerMsg > 0 ? plan.maxEntriesPerMsg : undefined,
   });
   const sim = ctx.sim;
+  options.onStart?.(sim);
   const run: RandomRun = {
     ctx,
     opts,
