@@ -94,8 +94,9 @@ export async function openPlayground(h: Harness): Promise<PlaygroundPage> {
   const page = await h.context.newPage();
   const problems = watchProblems(page);
   await page.goto(`${h.baseUrl}/?autostart=0`, { waitUntil: 'load' });
+  // The first page of a run waits for Vite to transform the app: slow on a loaded machine.
   await page.waitForFunction(() => typeof window.playground === 'object', null, {
-    timeout: 30_000,
+    timeout: 60_000,
   });
   return { page, problems };
 }
