@@ -1,0 +1,76 @@
+// Nacos's numbers and words, in one place: the request timeouts, the timing profiles and how
+// they become ticks, the membership retry schedule, and the exact error texts a client sees.
+// Invariant: every timeout and every error message the node produces comes from this file, so a
+// difference from Nacos shows up here and nowhere else.
+import type { GroupId } from '../raft/types.ts';
+import type { TimingConfig } from './types.ts';
+
+/** Nacos's limits: writes wait at most 10 s, reads 5 s. */
+export const WRITE_TIMEOUT_MS = 10_000;
+export const READ_TIMEOUT_MS = 5_000;
+/** Nacos raises smaller election timeouts to this. */
+export const NACOS_MIN_ELECTION_TIMEOUT_MS = 5_000;
+
+export const NACOS_TIMING: TimingConfig = {
+  electionTimeoutMs: 5000,
+  maxElectionDelayMs: 1000,
+  tickMs: 100,
+  profile: 'nacos',
+};
+
+/** Faster timings for live lessons, labelled as such in the UI. */
+export const LESSON_TIMING: TimingConfig = {
+  electionTimeoutMs: 1500,
+  maxElectionDelayMs: 750,
+  tickMs: 50,
+  profile: 'lesson',
+};
+
+/** Nacos checks membership and retries add-peer every second. */
+export const MEMBER_RETRY_MS = 1000;
+export const REMOVE_PEER_MAX_ATTEMPTS = 5;
+
+/** How long a request of this kind may wait before it times out. */
+export function requestTimeoutMs(kind: 'write' | 'read' | 'member'): number {
+  return kind === 'write' ? WRITE_TIMEOUT_MS : READ_TIMEOUT_MS;
+}
+
+/** The Raft core's timing in ticks for a profile given in Nacos's milliseconds. */
+export function toTicks(t: TimingConfig): {
+  electionTicks: number;
+  electionJitterTicks: number;
+  heartbeatTicks: number;
+} {
+  const timeoutMs =
+    t.profile === 'nacos'
+      ? Math.max(t.electionTimeoutMs, NACOS_MIN_ELECTION_TIMEOUT_MS)
+      : t.electionTimeoutMs;
+  const electionTicks = Math.max(2, Math.round(timeoutMs / t.tickMs));
+  return {
+    electionTicks,
+    electionJitterTicks: Math.max(1, Math.round(t.maxElectionDelayMs / t.tickMs)),
+    heartbeatTicks: Math.max(1, Math.floor(electionTicks / 10)),
+  };
+}
+
+// Nacos's error texts, word for word (JRaftServer, JRaftProtocol, the read path).
+export const errNoGroup = (g: GroupId): string => `No corresponding Raft Group found : ${g}`;
+export const errNoLeader = (g: GroupId): string =>
+  `The Raft Group [${g}] did not find the Leader node`;
+export const errNotLeaderReceiver = (g: GroupId): string => `Could not find leader : ${g}`;
+export const ERR_IS_NOT_LEADER = 'Is not leader.';
+export const ERR_READ_STATE_ERROR = 'Invalid state for readIndex: STATE_ERROR.';
+/** A request that waited past its deadline (the outcome of a write is then unknown). */
+export const errTimedOut = (kind: 'write' | 'read' | 'member'): string =>
+  `Request timed out after ${requestTimeoutMs(kind)} ms`;
+// The node's own texts, for cases Nacos has no message for.
+export const ERR_WRITE_LOST = 'write lost: leadership changed before commit';
+export const ERR_NO_COMMAND = 'entry carries no command';
+export const ERR_INVALID_MEMBER_CHANGE = 'invalid membership change';
+export const ERR_REQUEST_FAILED = 'request failed';
+export const ERR_INJECTED_APPLY = 'injected state machine failure';
+/** The group's error message (JRaft's ERROR state) when applying an entry threw. */
+export const errApplyFailed = (index: number, msg: string): string =>
+  `apply of entry ${index} failed: ${msg}`;
+/** The group's error message when the state machine could not load a snapshot. */
+export const errSnapshotLoadFailed = (msg: string): string => `snapshot load failed: ${msg}`;

@@ -1,0 +1,174 @@
+// The state the node's concerns share, and the node's two ways out. A RaftNode owns one
+// NodeState; the request, membership, snapshot and apply modules read and change it through
+// plain functions, so none of them imports another's state or the RaftNode class (no cycles).
+// Invariant: effects leave only through `out` in the order they were pushed (the host executes
+// them in that order), trace bodies only through trace(), answers only through answer().
+import type { Raft } from '../raft/raft.ts';
+import type { GroupId, HardState, NodeId, Ready, Snapshot } from '../raft/types.ts';
+import type { ApplyResult, StateMachine } from '../cp/stateMachine.ts';
+import type { TraceBody } from '../trace/events.ts';
+import { ERR_REQUEST_FAILED } from './constants.ts';
+import type { ReportedMetadata } from './traceEvents.ts';
+import type {
+  ClientReply,
+  Effect,
+  ForwardResponse,
+  NodeConfig,
+  PersistGroupBatch,
+} from './types.ts';
+
+/** The payload of a 'normal' entry: a write, or a read committed through the log. */
+export type Command = { kind: 'write'; op: unknown } | { kind: 'read'; query: unknown };
+
+/** The entry payload of a client write, for hosts that seed logs (scenarios' `initial`). */
+export function writeCommand(op: unknown): Command {
+  return { kind: 'write', op };
+}
+
+export function isCommand(x: unknown): x is Command {
+  if (typeof x !== 'object' || x === null) return false;
+  const k = (x as { kind?: unknown }).kind;
+  return k === 'write' || k === 'read';
+}
+
+/** A request this node must answer: its own client's, or one forwarded to it. */
+export interface Pending {
+  requestId: string;
+  group: GroupId;
+  /** null: our own client; otherwise the node that forwarded it and waits for the answer. */
+  origin: NodeId | null;
+  kind: 'write' | 'read' | 'member';
+  payload: unknown;
+  deadlineMs: number;
+  /** Term of the proposed entry (writes and log reads). */
+  term?: number;
+}
+
+export interface NodeMetrics {
+  readIndexFailures: number;
+  leaderReads: number;
+  forwardedWrites: number;
+}
+
+export interface MemberOp {
+  op: 'add' | 'remove';
+  peer: NodeId;
+  attempt: number;
+  /** Nacos retries self-add until it succeeds and removal up to 5 times. */
+  maxAttempts: number;
+}
+
+/** One Raft group on this node, with its state machine and everything waiting on it. */
+export interface GroupHost {
+  id: GroupId;
+  raft: Raft;
+  sm: StateMachine;
+  /** Proposals awaiting apply, by log index. */
+  proposals: Map<number, Pending>;
+  /** Reads awaiting their ReadState, by ctx. */
+  reads: Map<string, Pending>;
+  /** Reads with a read index, waiting for the state machine to reach it. */
+  readyReads: { index: number; p: Pending }[];
+  /**
+   * The last index the state machine `sm` really includes. Raft's applied index runs ahead of it
+   * while an installed snapshot waits for the disk (restoring moves applied to the snapshot's
+   * index at once, the state machine loads it only once it is durable), so reads are served
+   * against this index, never against Raft's.
+   */
+  smIndex: number;
+  /**
+   * This life's boot number for the group: one more than the disk held. It is written by the
+   * node's first transaction, before any ReadIndex request can leave (messages of a Ready go
+   * out only once its transaction is durable), so no two lives that sent requests share it.
+   */
+  incarnation: number;
+  incarnationToSave: boolean;
+  failNextApply: boolean;
+  /** The metadata last reported (Nacos overwrites values; we report changes only). */
+  lastMeta: ReportedMetadata | null;
+  /** The Ready being persisted, if any. */
+  ready: Ready | null;
+  /** The hard state on disk, and a newer one differing only in commit, not yet written. */
+  savedHard: HardState;
+  unsavedHard: HardState | null;
+  /** What the transaction in flight writes for this group. */
+  persisted: PersistGroupBatch | null;
+  /** A snapshot taken locally, to be written with the next transaction. */
+  snapshotToSave: Snapshot | null;
+  lastSnapshotIndex: number;
+  lastSnapshotAtMs: number;
+  /** Membership changes this node drives (self-add on join, removals), retried each second. */
+  memberOps: MemberOp[];
+  /**
+   * Where to send the next membership request: the leader a refusing member named, or, after a
+   * refusal without one, the next member in turn (the leader we remember may be stale).
+   */
+  memberTarget: { hint: NodeId | null; distrustLeader: boolean; turn: number };
+}
+
+export class NodeState {
+  readonly id: NodeId;
+  readonly cfg: NodeConfig;
+  readonly groups = new Map<GroupId, GroupHost>();
+  /** Effects produced since the last drain, in the order the host must execute them. */
+  out: Effect[] = [];
+  /** Node-local time: ticks × tickMs. Deadlines are measured on it. */
+  nowMs = 0;
+  nextRequest = 1;
+  nextCtx = 1;
+  /**
+   * Forwarded requests already taken, by `from/requestId`, until their deadline: a duplicated
+   * Forward (the network may duplicate) must not be proposed twice.
+   */
+  readonly seenForwards = new Map<string, number>();
+  /** Our own requests forwarded to a leader, awaiting its answer. */
+  readonly forwards = new Map<string, Pending & { to: NodeId }>();
+  readonly metrics: NodeMetrics = { readIndexFailures: 0, leaderReads: 0, forwardedWrites: 0 };
+  /** Set false to skip building trace events (benchmarks). */
+  traceEnabled = true;
+
+  constructor(cfg: NodeConfig) {
+    this.id = cfg.id;
+    this.cfg = cfg;
+  }
+
+  trace(event: TraceBody): void {
+    if (this.traceEnabled) this.out.push({ type: 'trace', event });
+  }
+
+  /** Answer a request: a reply to our own client, or a ForwardResponse to the node that asked. */
+  answer(p: Pending, reply: ClientReply): void {
+    if (p.origin === null) {
+      this.out.push({ type: 'reply', requestId: p.requestId, reply });
+      return;
+    }
+    const g = this.groups.get(p.group);
+    const msg: ForwardResponse = {
+      type: 'ForwardResponse',
+      group: p.group,
+      from: this.id,
+      to: p.origin,
+      term: g ? g.raft.term : 0,
+      requestId: p.requestId,
+      reply,
+    };
+    this.out.push({ type: 'send', msg });
+  }
+
+  drain(): Effect[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}
+
+/**
+ * Nacos: a processor's success=false completes normally on the leader, but a forwarded
+ * request surfaces it as an error on the follower that forwarded it.
+ */
+export function replyFrom(result: ApplyResult, p: Pending): ClientReply {
+  if (!result.success && p.origin !== null) {
+    return { ok: false, error: result.errMsg ?? ERR_REQUEST_FAILED };
+  }
+  return { ok: true, value: result };
+}

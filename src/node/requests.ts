@@ -1,0 +1,252 @@
+// Nacos's write and read paths on one node: validation, proposing on the leader or forwarding
+// once to the leader we know (JRaftServer.commit), ReadIndex with its fallback through the log
+// (commitRead), the Forward/ForwardResponse exchange with its dedupe, and deadlines.
+// Invariants: a forwarded request never travels twice; a Forward seen once (by sender and id,
+// until its deadline) is never proposed again; every request is answered exactly once (reply,
+// error or timeout), and a write whose outcome this node cannot know is marked indeterminate.
+import { precheckWrite, validateOp, validateQuery } from '../cp/processors.ts';
+import { InvalidRequest } from '../cp/stateMachine.ts';
+import type { GroupId, NodeId } from '../raft/types.ts';
+import {
+  ERR_IS_NOT_LEADER,
+  ERR_READ_STATE_ERROR,
+  errNoGroup,
+  errNoLeader,
+  errNotLeaderReceiver,
+  errTimedOut,
+  requestTimeoutMs,
+} from './constants.ts';
+import { handleMemberForward, memberRefused } from './membership.ts';
+import {
+  replyFrom,
+  type Command,
+  type GroupHost,
+  type NodeState,
+  type Pending,
+} from './nodeState.ts';
+import { forwardEvent, readIndexEvent } from './traceEvents.ts';
+import type { ClientReply, ClientRequest, ForwardRequest, ForwardResponse } from './types.ts';
+
+/** A client request arrived at this node: start its write or read path. */
+export function handleRequest(n: NodeState, req: ClientRequest): void {
+  const p: Pending = {
+    requestId: req.id,
+    group: req.group,
+    origin: null,
+    kind: req.kind,
+    payload: req.kind === 'write' ? req.op : req.query,
+    deadlineMs: n.nowMs + requestTimeoutMs(req.kind),
+  };
+  if (req.kind === 'write') write(n, req.group, p);
+  else read(n, req.group, p);
+}
+
+// ───────────────────────────── write path ─────────────────────────────
+
+function write(n: NodeState, group: GroupId, p: Pending): void {
+  const g = n.groups.get(group);
+  if (!g) return n.answer(p, { ok: false, error: errNoGroup(group) });
+  try {
+    validateOp(group, p.payload);
+  } catch (err) {
+    if (err instanceof InvalidRequest) return n.answer(p, { ok: false, error: err.message });
+    throw err;
+  }
+  const refused = precheckWrite(group, p.payload, (id) => n.groups.get(id)?.sm);
+  if (refused) return n.answer(p, { ok: false, error: refused });
+  submit(n, g, p, { kind: 'write', op: p.payload });
+}
+
+/** Propose on the leader, or forward once to the leader we know (JRaftServer.commit). */
+function submit(n: NodeState, g: GroupHost, p: Pending, cmd: Command): void {
+  const r = g.raft;
+  // A forwarded write refused for this node's state (not for its content) has an unknown
+  // outcome: the network may duplicate a Forward, and another copy may have been proposed by
+  // this node before it crashed or stopped leading (seenForwards does not survive a crash).
+  // Only the requester's own refusals, before anything was sent, are certain failures.
+  const unsure = p.origin !== null && p.kind === 'write' ? { indeterminate: true } : {};
+  if (r.errored) return n.answer(p, { ok: false, error: ERR_IS_NOT_LEADER, ...unsure });
+  if (r.role === 'leader') {
+    const res = r.propose(cmd);
+    if (!res.ok) return n.answer(p, { ok: false, error: res.error });
+    p.term = res.term;
+    g.proposals.set(res.index, p);
+    return;
+  }
+  if (p.origin !== null) {
+    // A forwarded request never travels twice.
+    return n.answer(p, { ok: false, error: errNotLeaderReceiver(g.id), ...unsure });
+  }
+  if (r.leader === null) return n.answer(p, { ok: false, error: errNoLeader(g.id) });
+  forward(n, g, p, cmd, r.leader);
+}
+
+function forward(n: NodeState, g: GroupHost, p: Pending, cmd: Command, leader: NodeId): void {
+  n.metrics.forwardedWrites += p.kind === 'write' ? 1 : 0;
+  n.forwards.set(p.requestId, { ...p, to: leader });
+  const msg: ForwardRequest = {
+    type: 'Forward',
+    group: g.id,
+    from: n.id,
+    to: leader,
+    term: g.raft.term,
+    requestId: p.requestId,
+    kind: cmd.kind,
+    payload: cmd.kind === 'write' ? cmd.op : cmd.query,
+  };
+  n.out.push({ type: 'send', msg });
+  n.trace(forwardEvent(g.id, p.requestId, leader, 'send'));
+}
+
+/** The leader side of a forwarded request (or a membership change, handled by membership.ts). */
+export function handleForward(n: NodeState, m: ForwardRequest): void {
+  const seenKey = `${m.from}/${m.requestId}`;
+  if (n.seenForwards.has(seenKey)) return;
+  const p: Pending = {
+    requestId: m.requestId,
+    group: m.group,
+    origin: m.from,
+    kind: m.kind,
+    payload: m.payload,
+    deadlineMs: n.nowMs + requestTimeoutMs(m.kind),
+  };
+  n.seenForwards.set(seenKey, p.deadlineMs);
+  n.trace(forwardEvent(m.group, m.requestId, n.id, 'recv'));
+  const g = n.groups.get(m.group);
+  if (!g) return n.answer(p, { ok: false, error: errNoGroup(m.group) });
+  if (m.kind === 'member') return handleMemberForward(n, g, p);
+  const cmd: Command =
+    m.kind === 'write' ? { kind: 'write', op: m.payload } : { kind: 'read', query: m.payload };
+  try {
+    if (m.kind === 'write') validateOp(m.group, m.payload);
+    else validateQuery(m.group, m.payload);
+  } catch (err) {
+    if (err instanceof InvalidRequest) return n.answer(p, { ok: false, error: err.message });
+    throw err;
+  }
+  if (m.kind === 'write' && g.raft.role === 'leader' && m.term !== g.raft.term) {
+    // A leader proposes only Forwards sent in its own term. A copy from an earlier term may
+    // have been proposed already by this node, leader then in an earlier life (a restarted
+    // node leads again only in a new term), so proposing it again could apply it twice; and
+    // whether it was is unknown here.
+    return n.answer(p, { ok: false, error: errNotLeaderReceiver(g.id), indeterminate: true });
+  }
+  submit(n, g, p, cmd);
+}
+
+/** The leader's answer to a request we forwarded. */
+export function handleForwardResponse(n: NodeState, m: ForwardResponse): void {
+  const f = n.forwards.get(m.requestId);
+  if (!f) return; // Late or duplicate answer: the request already timed out.
+  n.forwards.delete(m.requestId);
+  if (f.kind === 'member') {
+    // Progress is checked each second; an answer only tells where to ask next.
+    const g = n.groups.get(f.group);
+    if (g && !m.reply.ok) memberRefused(g, m.leaderHint ?? null);
+    return;
+  }
+  n.trace(
+    forwardEvent(m.group, m.requestId, m.from, 'reply', m.reply.ok ? undefined : m.reply.error),
+  );
+  n.answer({ ...f, origin: null }, m.reply);
+}
+
+// ───────────────────────────── read path ─────────────────────────────
+
+function read(n: NodeState, group: GroupId, p: Pending): void {
+  const g = n.groups.get(group);
+  if (!g) return n.answer(p, { ok: false, error: errNoGroup(group) });
+  try {
+    validateQuery(group, p.payload);
+  } catch (err) {
+    if (err instanceof InvalidRequest) return n.answer(p, { ok: false, error: err.message });
+    throw err;
+  }
+  if (g.raft.errored) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
+  // Unique across restarts (the boot number) and terms: the leader's answer to a request of an
+  // earlier life, or of an earlier term, must never be taken for this read's. An answer to a
+  // read index asked before a write was acknowledged would serve a read that started after
+  // the acknowledgement from a state without the write.
+  const ctx = `${n.id}:${g.incarnation}:${g.raft.term}:${n.nextCtx++}`;
+  g.reads.set(ctx, p);
+  g.raft.readIndex(ctx);
+}
+
+/** The core answered a ReadIndex request: wait for the state machine, or fall back to the log. */
+export function onReadState(
+  n: NodeState,
+  g: GroupHost,
+  ctx: string,
+  index: number,
+  error?: string,
+): void {
+  const p = g.reads.get(ctx);
+  if (!p) return;
+  g.reads.delete(ctx);
+  n.trace(readIndexEvent(g.id, ctx, index, error));
+  if (index < 0) {
+    // ReadIndex failed: fall back to a read committed through the log (Nacos's commitRead).
+    n.metrics.readIndexFailures++;
+    if (g.raft.errored) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
+    submit(n, g, p, { kind: 'read', query: p.payload });
+    return;
+  }
+  g.readyReads.push({ index, p });
+}
+
+/** Serve the reads whose read index the state machine has reached. */
+export function serveReadyReads(n: NodeState, g: GroupHost): void {
+  if (g.readyReads.length === 0) return;
+  // What the state machine holds, not Raft's applied index (see GroupHost.smIndex).
+  const applied = g.smIndex;
+  const keep: { index: number; p: Pending }[] = [];
+  for (const r of g.readyReads) {
+    if (r.index <= applied) n.answer(r.p, replyFrom(g.sm.query(r.p.payload), r.p));
+    else keep.push(r);
+  }
+  g.readyReads = keep;
+}
+
+// ───────────────────────────── deadlines ─────────────────────────────
+
+/** Fail every request past its deadline; forget Forwards seen long enough ago. */
+export function expireRequests(n: NodeState): void {
+  const now = n.nowMs;
+  const timeout = (p: Pending): ClientReply => ({
+    ok: false,
+    error: errTimedOut(p.kind),
+    indeterminate: p.kind === 'write',
+  });
+  for (const g of n.groups.values()) {
+    for (const [idx, p] of g.proposals) {
+      if (p.deadlineMs <= now) {
+        g.proposals.delete(idx);
+        n.answer(p, timeout(p));
+      }
+    }
+    for (const [ctx, p] of g.reads) {
+      if (p.deadlineMs <= now) {
+        g.reads.delete(ctx);
+        n.answer(p, timeout(p));
+      }
+    }
+    g.readyReads = g.readyReads.filter((r) => {
+      if (r.p.deadlineMs > now) return true;
+      n.answer(r.p, timeout(r.p));
+      return false;
+    });
+  }
+  for (const [key, deadlineMs] of n.seenForwards) {
+    if (deadlineMs <= now) n.seenForwards.delete(key);
+  }
+  for (const [id, f] of n.forwards) {
+    if (f.deadlineMs <= now) {
+      n.forwards.delete(id);
+      if (f.kind !== 'member') n.answer({ ...f, origin: null }, timeout(f));
+      else {
+        const g = n.groups.get(f.group);
+        if (g) memberRefused(g, null);
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// Snapshots on one node: taking them (by applied-entry count, by time, on demand) and loading an
+// installed one into the state machine once it is durable. Invariant: a snapshot is taken only
+// at an index the state machine holds exactly (never while an installed snapshot waits for the
+// disk), and a state machine that cannot load a snapshot puts its group into ERROR.
+import type { Snapshot } from '../raft/types.ts';
+import { enterError } from './apply.ts';
+import type { GroupHost, NodeState } from './nodeState.ts';
+import { snapshotEvent } from './traceEvents.ts';
+
+export function maybeSnapshotByCount(n: NodeState, g: GroupHost): void {
+  const every = n.cfg.snapshotIntervalEntries ?? 0;
+  if (every > 0 && g.raft.log.applied - g.lastSnapshotIndex >= every) takeSnapshot(n, g);
+}
+
+export function maybeSnapshotByTime(n: NodeState, g: GroupHost): void {
+  const every = n.cfg.snapshotIntervalMs ?? 0;
+  if (every > 0 && n.nowMs - g.lastSnapshotAtMs >= every) takeSnapshot(n, g);
+}
+
+/** Save the state machine at the applied index and compact the log behind it. */
+export function takeSnapshot(n: NodeState, g: GroupHost): void {
+  g.lastSnapshotAtMs = n.nowMs;
+  const r = g.raft;
+  const index = r.log.applied;
+  // The state machine must hold exactly `index` (not so while an installed snapshot waits).
+  if (r.errored || index <= r.log.snapshotIndex || g.smIndex !== index) return;
+  const snap: Snapshot = {
+    meta: { index, term: r.log.term(index)!, conf: r.confAt(index) },
+    data: g.sm.snapshot(),
+  };
+  r.compact(snap);
+  g.snapshotToSave = snap;
+  g.lastSnapshotIndex = index;
+  n.trace(snapshotEvent(g.id, index, snap.meta.term, 'save'));
+}
+
+/**
+ * An installed snapshot is durable: load it into the state machine. False when the state
+ * machine could not (the group is then in ERROR and applies nothing more).
+ */
+export function loadSnapshot(n: NodeState, g: GroupHost, snap: Snapshot): boolean {
+  try {
+    g.sm.restore(snap.data);
+    g.smIndex = snap.meta.index;
+    n.trace(snapshotEvent(g.id, snap.meta.index, snap.meta.term, 'load'));
+    return true;
+  } catch (err) {
+    // A snapshot the state machine cannot load is a state-machine fault, as in JRaft.
+    enterError(n, g, null, err);
+    return false;
+  }
+}

@@ -1,0 +1,194 @@
+// The node's trace vocabulary: pure functions that turn the Raft core's CoreEvents and the
+// node's own actions (persisting, forwarding, applying, snapshots, membership, metadata) into
+// trace bodies. Invariant: nothing here decides or mutates anything; the node calls these and
+// emits what they return, so the trace's shape is defined in this one file. Key order is part
+// of the format (traces are compared byte for byte), so each body lists its fields in a fixed
+// order.
+import type { Raft } from '../raft/raft.ts';
+import type { ConfState, CoreEvent, GroupId, HardState, NodeId } from '../raft/types.ts';
+import type { ApplyResult } from '../cp/stateMachine.ts';
+import type { TraceBody } from '../trace/events.ts';
+import type { PersistGroupBatch } from './types.ts';
+
+export function nodeStartEvent(members: NodeId[]): TraceBody {
+  return { type: 'node-start', members: [...members] };
+}
+
+/** The trace body for one of the core's events, or null for those traced elsewhere. */
+export function coreEventTrace(group: GroupId, ev: CoreEvent): TraceBody | null {
+  switch (ev.type) {
+    case 'role':
+      return { type: 'role', group, from: ev.from, to: ev.to, term: ev.term, leader: ev.leader };
+    case 'vote':
+      return {
+        type: 'vote',
+        group,
+        candidate: ev.candidate,
+        term: ev.term,
+        preVote: ev.preVote,
+        granted: ev.granted,
+      };
+    case 'commit':
+      return { type: 'commit', group, index: ev.index };
+    case 'conf-change':
+      return { type: 'conf-change', group, phase: ev.phase, conf: ev.conf, index: ev.index };
+    case 'snapshot-install':
+      return {
+        type: 'snapshot',
+        group,
+        index: ev.index,
+        term: ev.term,
+        stage: 'chunk',
+        chunk: ev.chunk,
+        chunks: ev.chunks,
+      };
+    case 'transfer':
+      return {
+        type: 'fault',
+        fault: `transfer-${ev.outcome}`,
+        detail: { group, target: ev.target },
+      };
+    case 'step-down':
+      return { type: 'fault', fault: 'step-down', detail: { group, reason: ev.reason } };
+    case 'malformed':
+      return {
+        type: 'fault',
+        fault: 'malformed-message',
+        detail: { group, from: ev.from, reason: ev.reason },
+      };
+    case 'read-index':
+      return null; // Traced by the read path with the request it answers.
+  }
+}
+
+/** A transaction of this group became durable: what it wrote (`saved` when it wrote no hard state). */
+export function persistEvent(group: GroupId, part: PersistGroupBatch, saved: HardState): TraceBody {
+  const hs = part.hardState ?? saved;
+  const n = part.entries.length;
+  return {
+    type: 'persist',
+    group,
+    entries: n > 0 ? [part.entries[0].index, part.entries[n - 1].index] : null,
+    term: hs.term,
+    votedFor: hs.votedFor,
+    commit: hs.commit,
+    snapshot: part.snapshot ? part.snapshot.meta.index : null,
+  };
+}
+
+export function snapshotEvent(
+  group: GroupId,
+  index: number,
+  term: number,
+  stage: 'save' | 'load',
+): TraceBody {
+  return { type: 'snapshot', group, index, term, stage };
+}
+
+export function forwardEvent(
+  group: GroupId,
+  requestId: string,
+  to: NodeId,
+  stage: 'send' | 'recv' | 'reply',
+  error?: string,
+): TraceBody {
+  return {
+    type: 'forward',
+    group,
+    requestId,
+    to,
+    stage,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+export function readIndexEvent(
+  group: GroupId,
+  ctx: string,
+  index: number,
+  error?: string,
+): TraceBody {
+  return { type: 'read-index', group, ctx, index, ...(error ? { error } : {}) };
+}
+
+export function applyEvent(
+  group: GroupId,
+  index: number,
+  term: number,
+  op: unknown,
+  result: ApplyResult,
+): TraceBody {
+  return { type: 'apply', group, index, term, op, result };
+}
+
+/** A configuration entry reached the state machine (the node applies no payload for it). */
+export function confAppliedEvent(group: GroupId, conf: ConfState, index: number): TraceBody {
+  return { type: 'conf-change', group, phase: 'applied', conf, index };
+}
+
+export function memberChangeEvent(
+  group: GroupId,
+  op: 'add' | 'remove',
+  peer: NodeId,
+  attempt: number,
+  outcome: 'request' | 'done' | 'gave-up' | 'refused',
+  error?: string,
+): TraceBody {
+  return { type: 'member-change', group, op, peer, attempt, outcome, ...(error ? { error } : {}) };
+}
+
+/** The metadata a group last reported (Nacos overwrites values; the node reports changes only). */
+export interface ReportedMetadata {
+  leader: NodeId | null;
+  term: number;
+  errMsg: string | null;
+  confIndex: number;
+  voters: NodeId[];
+  members: string;
+}
+
+/**
+ * Nacos's metadata events (leader, term, members, errMsg), on change only. Returns null when the
+ * group's state is the one last seen (nothing to remember); otherwise what to remember now, and
+ * the event to emit when a reported value changed (a new configuration with the same members
+ * changes nothing a reader sees).
+ */
+export function metadataUpdate(
+  group: GroupId,
+  last: ReportedMetadata | null,
+  r: Raft,
+): { seen: ReportedMetadata; event: TraceBody | null } | null {
+  if (
+    last !== null &&
+    last.leader === r.leader &&
+    last.term === r.term &&
+    last.errMsg === r.errored &&
+    last.confIndex === r.confIndex &&
+    last.voters === r.conf.voters
+  ) {
+    return null;
+  }
+  const members = [...r.conf.voters];
+  for (const id of r.conf.outgoing) if (!members.includes(id)) members.push(id);
+  const seen: ReportedMetadata = {
+    leader: r.leader,
+    term: r.term,
+    errMsg: r.errored,
+    confIndex: r.confIndex,
+    voters: r.conf.voters,
+    members: members.join(','),
+  };
+  if (
+    last !== null &&
+    last.leader === seen.leader &&
+    last.term === seen.term &&
+    last.errMsg === seen.errMsg &&
+    last.members === seen.members
+  ) {
+    return { seen, event: null };
+  }
+  return {
+    seen,
+    event: { type: 'metadata', group, leader: r.leader, term: r.term, members, errMsg: r.errored },
+  };
+}
