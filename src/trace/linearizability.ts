@@ -128,15 +128,6 @@ interface InfoNode {
   size: number;
 }
 
-/** One configuration the search entered. */
-interface MemoRecord<S> {
-  /** The linearized completed ops: [m, ...those above m] (see compactCompleted). */
-  completed: number[];
-  state: S;
-  /** The linearized info ops. */
-  info: InfoNode | null;
-}
-
 /**
  * One key's calls and returns of completed ops as a linked list in arrays, as Porcupine's: op i
  * has call entry 2i+1 and return entry 2i+2, entry 0 heads the list, entries in time order. The
@@ -410,43 +401,50 @@ export function checkOperations<S, I, O>(
   };
 
   let hashCompleted = 0;
-  const memo = new Map<number, MemoRecord<S> | MemoRecord<S>[]>();
-  // The configuration being tried, for `covers` (kept outside it to avoid a closure per step).
-  let trySet: number[] = scratch;
-  let tryState: S = model.init();
-  let tryInfoSize = 0;
+  // The memo: the configurations entered, as parallel arrays (no object per record). Record r
+  // holds its linearized completed ops (see compactCompleted) at memoSets[memoStart[r] ..
+  // + memoLength[r]), its state and its info ops; records of one hash form a chain, newest
+  // first, through memoNext, headed in `memo`.
+  const memo = new Map<number, number>();
+  const memoSets: number[] = [];
+  const memoStart: number[] = [];
+  const memoLength: number[] = [];
+  const memoNext: number[] = [];
+  const memoState: S[] = [];
+  const memoInfo: (InfoNode | null)[] = [];
   /**
-   * Whether an entered configuration makes the one being tried redundant: the same completed
+   * Whether entered configuration r makes the one being tried redundant: the same completed
    * ops and state, and a subset of its info ops. Any linearization from the larger one works
    * from the smaller too, with the extra info ops moved to the end.
    */
-  const covers = (r: MemoRecord<S>): boolean => {
-    if (r.completed.length !== trySet.length) return false;
-    for (let j = 0; j < trySet.length; j++) if (r.completed[j] !== trySet[j]) return false;
-    if ((r.info?.size ?? 0) > tryInfoSize || !model.equal(r.state, tryState)) return false;
-    return allLinearized(r.info);
+  const covers = (r: number, set: number[], state: S, infoSize: number): boolean => {
+    if (memoLength[r] !== set.length) return false;
+    const start = memoStart[r];
+    for (let j = 0; j < set.length; j++) if (memoSets[start + j] !== set[j]) return false;
+    const other = memoInfo[r];
+    if ((other?.size ?? 0) > infoSize || !model.equal(memoState[r], state)) return false;
+    return allLinearized(other);
   };
   /** Enter the configuration (linearized ops, state); false if an entered one covers it. */
   const remember = (state: S, info: InfoNode | null): boolean => {
     const key = (hashCompleted ^ Math.imul(model.hash(state), 0x9e3779b1)) & 0x3fffffff;
-    trySet = compactCompleted();
-    tryState = state;
-    tryInfoSize = info?.size ?? 0;
-    const found = memo.get(key);
-    if (found !== undefined) {
-      if (Array.isArray(found)) {
-        // Only the latest records: a check skipped costs pruning, never a wrong verdict.
-        for (let j = found.length - 1; j >= 0 && j >= found.length - BUCKET_SCAN_MAX; j--) {
-          if (covers(found[j])) return false;
-        }
-      } else if (covers(found)) {
-        return false;
-      }
+    const set = compactCompleted();
+    const infoSize = info?.size ?? 0;
+    const head = memo.get(key);
+    // Only the latest records of a chain: a check skipped costs pruning, never a wrong verdict.
+    let scanned = 0;
+    for (let r = head ?? NIL; r !== NIL && scanned < BUCKET_SCAN_MAX; r = memoNext[r]) {
+      if (covers(r, set, state, infoSize)) return false;
+      scanned++;
     }
-    const record: MemoRecord<S> = { completed: trySet.slice(), state, info };
-    if (found === undefined) memo.set(key, record);
-    else if (Array.isArray(found)) found.push(record);
-    else memo.set(key, [found, record]);
+    const r = memoStart.length;
+    memoStart.push(memoSets.length);
+    memoLength.push(set.length);
+    for (let j = 0; j < set.length; j++) memoSets.push(set[j]);
+    memoNext.push(head ?? NIL);
+    memoState.push(state);
+    memoInfo.push(info);
+    memo.set(key, r);
     return true;
   };
 
