@@ -1,0 +1,134 @@
+// The simulated engine's host, driven directly (no Worker): the same seed and the same commands
+// at the same virtual times give the same trace, however finely time was advanced in between;
+// a command's log replays to the same trace; commands it cannot run are refused as values.
+import { describe, expect, it } from 'vitest';
+import type { ClientReply } from '../node/types.ts';
+import { SimHost, type LoggedCommand, type SimEngineOptions } from './simHost.ts';
+import type { EngineCommand, EngineResult } from './types.ts';
+
+const OPTIONS: SimEngineOptions = {
+  seed: 7,
+  nodes: 3,
+  groups: ['nacos_config'],
+  timing: 'lesson',
+  network: {},
+  readOnly: 'safe',
+  snapshotIntervalEntries: 0,
+  speed: 1,
+};
+
+const G = 'nacos_config';
+
+/** A script: commands at virtual times, some by reference, as a user at the console would. */
+const SCRIPT: { atMs: number; cmd: EngineCommand }[] = [
+  {
+    atMs: 4_000,
+    cmd: { type: 'write', node: '@leader:nacos_config', group: G, op: pub('a', '1') },
+  },
+  { atMs: 4_500, cmd: { type: 'write', node: 'n2', group: G, op: pub('b', '1') } },
+  { atMs: 6_000, cmd: { type: 'crash', node: '@leader:nacos_config' } },
+  { atMs: 6_001, cmd: { type: 'partition', sides: [['n3'], ['n1', 'n2']] } },
+  {
+    atMs: 11_000,
+    cmd: { type: 'write', node: '@follower:nacos_config', group: G, op: pub('c', '2') },
+  },
+  { atMs: 12_000, cmd: { type: 'heal' } },
+  { atMs: 12_500, cmd: { type: 'restart', node: 'n3' } },
+  { atMs: 13_000, cmd: { type: 'skew', node: 'n3', rate: 1.5 } },
+  { atMs: 16_000, cmd: { type: 'read', node: '@leader:nacos_config', group: G, query: get('a') } },
+  { atMs: 15_000, cmd: { type: 'network', change: { dropRatio: 0.1 } } },
+];
+
+function pub(dataId: string, content: string): Record<string, unknown> {
+  return { type: 'publish', dataId, content };
+}
+
+function get(dataId: string): Record<string, unknown> {
+  return { type: 'get', dataId };
+}
+
+/** Run `script` on a new host, advancing time in steps of stepMs between commands. */
+async function run(
+  script: { atMs: number; cmd: EngineCommand }[],
+  stepMs: number,
+  endMs = 20_000,
+): Promise<{ host: SimHost; results: EngineResult[] }> {
+  const host = new SimHost(OPTIONS);
+  const pending: Promise<EngineResult>[] = [];
+  for (const { atMs, cmd } of script) {
+    for (let t = host.nowMs + stepMs; t < atMs; t += stepMs) host.advanceTo(t);
+    host.advanceTo(atMs);
+    pending.push(host.apply(cmd));
+  }
+  for (let t = host.nowMs + stepMs; t < endMs; t += stepMs) host.advanceTo(t);
+  host.advanceTo(endMs);
+  return { host, results: await Promise.all(pending) };
+}
+
+describe('SimHost', () => {
+  it('gives the same trace for the same seed and commands at the same virtual times', async () => {
+    const a = await run(SCRIPT, 16);
+    const b = await run(SCRIPT, 1_000);
+    const traceA = a.host.exportTrace();
+    expect(traceA).toBe(b.host.exportTrace());
+    expect(a.results).toEqual(b.results);
+    expect(a.results.filter((r) => !r.ok)).toEqual([]);
+    // The run did something: a leader, acknowledged writes, the faults in the trace.
+    const types = new Set(a.host.events().map((e) => e.type));
+    for (const t of ['role', 'apply', 'invoke', 'ok', 'fault']) expect(types).toContain(t);
+    const replies = a.results.filter((r) => r.ok && typeof r.value === 'object');
+    expect(replies.some((r) => (r as { value: ClientReply }).value.ok)).toBe(true);
+    expect(a.host.header().engine).toBe('simulated');
+    expect(a.host.header().seed).toBe(7);
+  });
+
+  it('replays its command log (references resolved) to the same trace', async () => {
+    const a = await run(SCRIPT, 50);
+    const log: LoggedCommand[] = a.host.commandLog();
+    expect(log).toHaveLength(SCRIPT.length);
+    // Every reference was resolved to an id when it ran.
+    for (const { cmd } of log) expect(JSON.stringify(cmd)).not.toContain('@');
+    const b = await run(log, 3_000);
+    expect(b.host.exportTrace()).toBe(a.host.exportTrace());
+  });
+
+  it('gives another trace for another seed', async () => {
+    const a = await run(SCRIPT, 1_000);
+    const host = new SimHost({ ...OPTIONS, seed: 8 });
+    host.advanceTo(20_000);
+    expect(host.exportTrace()).not.toBe(a.host.exportTrace());
+  });
+
+  it('refuses what it cannot run, as a value, and changes nothing', async () => {
+    const host = new SimHost(OPTIONS);
+    host.advanceTo(1_000);
+    const before = host.events().length;
+    const bad: [EngineCommand, RegExp][] = [
+      [{ type: 'crash', node: 'n9' }, /unknown node "n9"/],
+      [{ type: 'restart', node: 'n1' }, /n1 is running/],
+      [{ type: 'write', node: 'n1', group: 'nope', op: {} }, /unknown group "nope"/],
+      [{ type: 'hold', on: true }, /not a command of the simulator/],
+      [{ type: 'seek', seq: 3 }, /not a command of the simulator/],
+      [{ type: 'add-node', node: 'n2' }, /already exists/],
+    ];
+    for (const [cmd, message] of bad) {
+      const r = await host.apply(cmd);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(/^simulated engine: /);
+      if (!r.ok) expect(r.error).toMatch(message);
+    }
+    expect(host.events().length).toBe(before);
+    expect(host.commandLog()).toHaveLength(0);
+  });
+
+  it('settles waiting clients when disposed', async () => {
+    const host = new SimHost(OPTIONS);
+    const p = host.apply({ type: 'write', node: 'n1', group: G, op: pub('a', '1') });
+    host.dispose();
+    const r = await p;
+    expect(r).toEqual({
+      ok: true,
+      value: { ok: false, error: 'the run was reset', indeterminate: true },
+    });
+  });
+});
