@@ -36,7 +36,7 @@ export const MUTATIONS: Mutation[] = [
           '      if (m.preVote) {\n        this.becomeFollower(m.term, null);\n        return true;\n      }',
       },
     ],
-    seeds: 10,
+    seeds: 20,
   },
   {
     name: 'no-figure8-rule',
@@ -51,7 +51,7 @@ export const MUTATIONS: Mutation[] = [
         replacement: '',
       },
     ],
-    seeds: 60,
+    seeds: 20,
   },
   {
     name: 'commit-prev-term',
@@ -71,7 +71,7 @@ export const MUTATIONS: Mutation[] = [
         replacement: '',
       },
     ],
-    seeds: 60,
+    seeds: 20,
   },
   {
     name: 'no-vote-lease',
@@ -85,7 +85,7 @@ export const MUTATIONS: Mutation[] = [
         replacement: '      if (!m.transfer && inLease && false) {',
       },
     ],
-    seeds: 40,
+    seeds: 20,
   },
   {
     name: 'lease-read-without-lease',
@@ -98,7 +98,7 @@ export const MUTATIONS: Mutation[] = [
         replacement: "    if (this.cfg.readOnly === 'lease') {",
       },
     ],
-    seeds: 60,
+    seeds: 20,
   },
   {
     name: 'ack-before-disk',
@@ -118,7 +118,7 @@ export const MUTATIONS: Mutation[] = [
           "        m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'TimeoutNow' || m.type === 'AppendEntriesResponse';",
       },
     ],
-    seeds: 10,
+    seeds: 20,
   },
   {
     name: 'votes-not-persisted',
@@ -133,7 +133,7 @@ export const MUTATIONS: Mutation[] = [
           '    const hs0 = rd?.hardState ?? g.unsavedHard;\n    const hardState = hs0 ? { ...hs0, votedFor: null } : hs0;',
       },
     ],
-    seeds: 60,
+    seeds: 20,
   },
   {
     name: 'truncate-acknowledged',
@@ -149,7 +149,7 @@ export const MUTATIONS: Mutation[] = [
           '    for (; k < entries.length; k++) {\n      if (entries[k].index > this.snapshotIndex) this.append([entries[k]]);\n    }\n    if (this.lastIndex() > lastNew && lastNew >= this.snapshotIndex && lastNew + 1 > this.committed) this.truncateFrom(lastNew + 1);\n',
       },
     ],
-    seeds: 30,
+    seeds: 20,
   },
   {
     name: 'readindex-no-heartbeat',
@@ -164,7 +164,7 @@ export const MUTATIONS: Mutation[] = [
         replacement: '    this.answerRead(read);',
       },
     ],
-    seeds: 60,
+    seeds: 20,
   },
 ];
 
