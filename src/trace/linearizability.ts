@@ -333,26 +333,7 @@ export function checkOperations<S, I, O>(
   options: { stepsMax?: number; explain?: boolean } = {},
 ): SearchVerdict {
   const stepsMax = options.stepsMax ?? stepsMaxFor(ops.length);
-  // First a quick search that tries an op of unknown outcome only where it lets the first
-  // pending return's op fit at once (phase 0 alone). What it finds is a linearization, so its
-  // 'ok' is exact; it is not complete (a read may need two such ops in a row), so anything
-  // else falls back to the complete search with the rest of the budget. A linearizable history
-  // almost always takes the quick way, in about half the steps; a failing one costs at most
-  // the quick search's share more.
-  const quick = search(model, ops, Math.floor(stepsMax / 2), false, false);
-  if (quick.verdict === 'ok') return quick;
-  const full = search(model, ops, stepsMax - quick.steps, options.explain ?? false, true);
-  return { ...full, steps: full.steps + quick.steps };
-}
-
-function search<S, I, O>(
-  model: Model<S, I, O>,
-  ops: readonly Operation<I, O>[],
-  stepsMax: number,
-  explain: boolean,
-  /** Try ops of unknown outcome that do not enable the blocked op at once too (phase 1). */
-  complete: boolean,
-): SearchVerdict {
+  const explain = options.explain ?? false;
   const n = ops.length;
   for (let i = 0; i < n; i++) {
     if (i > 0 && ops[i].call < ops[i - 1].call) {
@@ -642,7 +623,7 @@ function search<S, I, O>(
       candidate = infoNext[sentinelOf(1)];
       continue;
     }
-    if (phase === 0 && complete) {
+    if (phase === 0) {
       phase = 1;
       segment = 0;
       candidate = infoNext[n];
