@@ -10,7 +10,7 @@ import {
   type StateMachine,
 } from './stateMachine.ts';
 
-export const CONFIG_GROUP = 'nacos_config';
+export { CONFIG_GROUP } from './groups.ts';
 export const DEFAULT_GROUP = 'DEFAULT_GROUP';
 
 export interface ConfigItem {

@@ -26,7 +26,7 @@ import {
   type StateMachine,
 } from './stateMachine.ts';
 
-export const INSTANCE_METADATA_GROUP = 'naming_instance_metadata';
+export { INSTANCE_METADATA_GROUP } from './groups.ts';
 
 /** Nacos's InstanceMetadata, with its Java defaults for fields a request leaves out. */
 export interface InstanceMetadata {

@@ -36,7 +36,7 @@ import {
   type StateMachine,
 } from './stateMachine.ts';
 
-export const NAMING_PERSISTENT_GROUP = 'naming_persistent_service_v2';
+export { NAMING_PERSISTENT_GROUP } from './groups.ts';
 /** Nacos's UtilsAndCommons.DEFAULT_CLUSTER_NAME. */
 export const DEFAULT_CLUSTER = 'DEFAULT';
 /** Nacos's cluster name pattern (UtilsAndCommons.CLUSTER_NAME_PATTERN_STRING). */

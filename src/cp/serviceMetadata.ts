@@ -17,7 +17,7 @@ import {
   type StateMachine,
 } from './stateMachine.ts';
 
-export const SERVICE_METADATA_GROUP = 'naming_service_metadata';
+export { SERVICE_METADATA_GROUP } from './groups.ts';
 /** Nacos 2.x's Constants.DEFAULT_NAMESPACE_ID. */
 export const DEFAULT_NAMESPACE = 'public';
 export const DEFAULT_SERVICE_GROUP = 'DEFAULT_GROUP';

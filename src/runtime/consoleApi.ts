@@ -12,6 +12,7 @@
 // them, as a restart of every node (the point of keeping Raft's state in IndexedDB).
 import { proxy, wrap } from 'comlink';
 import { initialNetworkPolicy, NetworkPolicyError } from '../node/networkPolicy.ts';
+import { CONFIG_GROUP, DEFAULT_GROUPS } from '../cp/groups.ts';
 import type { ClientReply } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
@@ -121,9 +122,9 @@ const HELP = `window.playground — script the Raft cluster (each node is a Web 
   await playground.createCluster({ nodes: 5, timing: 'lesson' })   'nacos' (default) or 'lesson'
   await playground.resumeCluster()           start the last cluster again from its databases
   await playground.status()                  roles, terms, commit indexes per node and group
-  await playground.write('n2', 'nacos_config', { type: 'publish', dataId: 'a', content: 'v1' })
-  await playground.read('@leader:nacos_config', 'nacos_config', { type: 'get', dataId: 'a' })
-  await playground.crash('@leader:nacos_config'); await playground.restart('n1')
+  await playground.write('n2', '${CONFIG_GROUP}', { type: 'publish', dataId: 'a', content: 'v1' })
+  await playground.read('@leader:${CONFIG_GROUP}', '${CONFIG_GROUP}', { type: 'get', dataId: 'a' })
+  await playground.crash('@leader:${CONFIG_GROUP}'); await playground.restart('n1')
   await playground.pause('n3'); await playground.resume('n3')     pause() alone freezes everything
   playground.speed(0.5)                      0.01× to 10×
   playground.durability('relaxed')           'strict' (default: flushed to disk) or 'relaxed'
@@ -132,8 +133,8 @@ const HELP = `window.playground — script the Raft cluster (each node is a Web 
   playground.network({ delayMs: [20, 60], drop: 0.1, duplicate: 0 }, from?, to?)
   playground.hold(true); await playground.held(); await playground.release()
   await playground.skew('n2', 1.5); await playground.addNode(); await playground.removeNode('n5')
-  await playground.transferLeader('nacos_config', '@follower:nacos_config')
-  await playground.snapshot('n1', 'nacos_config'); await playground.failApply('n2', 'nacos_config')
+  await playground.transferLeader('${CONFIG_GROUP}', '@follower:${CONFIG_GROUP}')
+  await playground.snapshot('n1', '${CONFIG_GROUP}'); await playground.failApply('n2', '${CONFIG_GROUP}')
   await playground.runScenario(jsonOrText)   a scenario file (README: Scenario files)
   playground.exportTrace(); playground.downloadTrace(); await playground.importTrace(textOrFile)
   await playground.reset()                   delete the cluster's databases and start anew`;
@@ -317,7 +318,7 @@ export class Playground {
     return {
       clusterId: id,
       nodes,
-      groups: options.groups ?? ['nacos_config'],
+      groups: options.groups ?? [...DEFAULT_GROUPS],
       options,
       savedAtMs: saved?.clusterId === id ? saved.savedAtMs : 0,
     };
@@ -547,7 +548,7 @@ export class Playground {
     return this.c().nodes();
   }
 
-  async leader(group: unknown = 'nacos_config'): Promise<NodeId | null> {
+  async leader(group: unknown = CONFIG_GROUP): Promise<NodeId | null> {
     return this.c().leaderOf(this.group('leader', group));
   }
 
@@ -714,12 +715,12 @@ export class Playground {
     return id;
   }
 
-  async snapshot(node: unknown, group: unknown = 'nacos_config'): Promise<void> {
+  async snapshot(node: unknown, group: unknown = CONFIG_GROUP): Promise<void> {
     const g = this.group('snapshot', group);
     await this.c().snapshot(await this.node('snapshot', node), g);
   }
 
-  async failApply(node: unknown, group: unknown = 'nacos_config'): Promise<void> {
+  async failApply(node: unknown, group: unknown = CONFIG_GROUP): Promise<void> {
     const g = this.group('failApply', group);
     await this.c().failApply(await this.node('failApply', node), g);
   }
@@ -739,12 +740,12 @@ export class Playground {
     return this.c().read(await this.node('read', node), g, payload);
   }
 
-  async log(node: unknown, group: unknown = 'nacos_config'): Promise<LogView> {
+  async log(node: unknown, group: unknown = CONFIG_GROUP): Promise<LogView> {
     const g = this.group('log', group);
     return this.c().log(await this.node('log', node), g);
   }
 
-  async appliedState(node: unknown, group: unknown = 'nacos_config'): Promise<unknown> {
+  async appliedState(node: unknown, group: unknown = CONFIG_GROUP): Promise<unknown> {
     const g = this.group('appliedState', group);
     return this.c().appliedState(await this.node('appliedState', node), g);
   }

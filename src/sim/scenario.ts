@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { GroupId, NodeId, Role } from '../raft/types.ts';
 import type { PathError } from '../trace/schema.ts';
 import { InvalidRequest } from '../cp/stateMachine.ts';
+import { DEFAULT_GROUPS } from '../cp/groups.ts';
 import { KNOWN_GROUPS, validateOp, validateQuery } from '../cp/processors.ts';
 import { LESSON_TIMING, NACOS_TIMING, NACOS_MIN_ELECTION_TIMEOUT_MS } from '../node/node.ts';
 import type { Bound } from './limits.ts';
@@ -472,7 +473,7 @@ const clusterSchema = z.strictObject(
     groups: z
       .array(groupId, { error: expecting('array of group names') })
       .min(1, { error: expecting('at least one group') })
-      .default(['nacos_config']),
+      .default([...DEFAULT_GROUPS]),
     raft: raftSchema.optional(),
     network: z.strictObject(networkSettings, { error: objectError('object') }).optional(),
   },
@@ -666,7 +667,7 @@ class CrossChecker {
     const cluster = isObj(input.cluster) ? input.cluster : {};
     const nodes = cluster.nodes;
     this.known = validNumber(nodes, LIMITS.nodes) ? new Set(nodeIds(nodes as number)) : null;
-    const groups = cluster.groups === undefined ? ['nacos_config'] : cluster.groups;
+    const groups = cluster.groups === undefined ? [...DEFAULT_GROUPS] : cluster.groups;
     this.groups =
       Array.isArray(groups) && groups.every((g) => typeof g === 'string') ? groups : null;
   }

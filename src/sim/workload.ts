@@ -4,6 +4,7 @@
 // uses (src/trace/clientHistory.ts). Keys are spread so that about `clientsPerKeyMax` clients
 // at most share one key, which keeps the check tractable (the search is exponential in the
 // concurrency of one key).
+import { INSTANCE_METADATA_GROUP, SERVICE_METADATA_GROUP } from '../cp/groups.ts';
 import type { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { ClientReply } from '../node/types.ts';
@@ -32,9 +33,6 @@ export interface WorkloadOptions {
   /** Share of reads among operations. */
   readRatio?: number;
 }
-
-const SERVICE_METADATA_GROUP = 'naming_service_metadata';
-const INSTANCE_METADATA_GROUP = 'naming_instance_metadata';
 
 /**
  * Groups the workload drives. The two metadata groups have no model in the checker: their

@@ -25,6 +25,7 @@
 // input with an unknown output (undefined, from an `info` event) and then applies the operation
 // as if it took effect, so an `info` op linearized last is the same as one that never ran.
 import { md5 } from 'js-md5';
+import { CONFIG_GROUP, NAMING_PERSISTENT_GROUP } from '../cp/groups.ts';
 
 /** How a client operation ended, as the history records it. */
 export type Outcome = 'ok' | 'info' | 'fail';
@@ -92,8 +93,9 @@ export interface Model<S, I, O> {
 /** A model of any types; method parameters are bivariant, so every Model<S, I, O> fits. */
 export type AnyModel = Model<unknown, unknown, unknown>;
 
-export const CONFIG_STORE_GROUP = 'nacos_config';
-export const INSTANCE_REGISTRY_GROUP = 'naming_persistent_service_v2';
+// The models' names for the two groups they check (names spelled once, in src/cp/groups.ts).
+export const CONFIG_STORE_GROUP = CONFIG_GROUP;
+export const INSTANCE_REGISTRY_GROUP = NAMING_PERSISTENT_GROUP;
 export const CONFIG_DEFAULT_GROUP = 'DEFAULT_GROUP';
 
 /** 32-bit FNV-1a over UTF-16 code units. */
