@@ -10,7 +10,7 @@
 // or not yet reported is gone, as in a real crash.
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import { transfer, wrap, type Remote } from 'comlink';
-import { LESSON_TIMING, NACOS_TIMING } from '../node/node.ts';
+import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
 import {
   cutLink,
   healNetwork,
@@ -32,7 +32,8 @@ import type {
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
-import type { TraceBody, TraceEvent, TraceHeader } from '../trace/events.ts';
+import type { FaultBody, TraceBody, TraceEvent, TraceHeader } from '../trace/events.ts';
+import { APP_VERSION, definedChange, raftProfile } from '../trace/header.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceDropped } from '../trace/events.ts';
 import { checkSpeed, RateClock, wallNowMs, type ClockState } from './clock.ts';
@@ -283,7 +284,7 @@ export class Cluster {
     if (s.state === 'crashed' || s.state === 'removed') {
       throw new ClusterError(`crash: ${id} is already ${s.state}`);
     }
-    this.record(null, { type: 'fault', fault: 'crash', detail: { node: id } });
+    this.record(id, { type: 'fault', fault: 'crash' });
     this.terminate(s, 'crashed', reason ?? null);
   }
 
@@ -296,7 +297,7 @@ export class Cluster {
         `restart: ${id} is ${s.state}; only a crashed or failed node restarts`,
       );
     }
-    this.record(null, { type: 'fault', fault: 'restart', detail: { node: id } });
+    this.record(id, { type: 'fault', fault: 'restart' });
     s.paused = false;
     await this.boot(s, 'restart');
   }
@@ -326,7 +327,7 @@ export class Cluster {
       incarnations: 0,
     };
     this.slots.set(newId, s);
-    this.record(null, { type: 'fault', fault: 'add-node', detail: { node: newId } });
+    this.record(newId, { type: 'fault', fault: 'add-node', members: [...members] });
     await this.boot(s, 'start');
     return newId;
   }
@@ -343,7 +344,7 @@ export class Cluster {
     }
     const before = s.state;
     s.state = 'removing';
-    this.record(null, { type: 'fault', fault: 'remove-node', detail: { node: id } });
+    this.record(id, { type: 'fault', fault: 'remove-node' });
     const deadline = wallNowMs() + REMOVE_TIMEOUT_MS;
     /** When each group's leader was last asked to remove the node. */
     const askedMs = new Map<GroupId, number>();
@@ -403,7 +404,7 @@ export class Cluster {
     }
     const s = this.slot(id);
     s.skew = rate;
-    this.record(id, { type: 'fault', fault: 'skew', detail: { rate } });
+    this.record(id, { type: 'fault', fault: 'skew', rate });
     if (s.inc?.ready) await this.callSlot(s, (api) => api.setSkew(rate));
   }
 
@@ -427,7 +428,7 @@ export class Cluster {
     checkSpeed(speed);
     this.speedNow = speed;
     this.clock.setRate(this.pausedNow ? 0 : speed);
-    this.record(null, { type: 'fault', fault: 'speed', detail: { speed } });
+    this.record(null, { type: 'fault', fault: 'speed', speed });
     this.broadcastClock();
   }
 
@@ -469,7 +470,7 @@ export class Cluster {
       throw new ClusterError(`durability is 'strict' or 'relaxed', got ${String(durability)}`);
     }
     this.durability = durability;
-    this.record(null, { type: 'fault', fault: 'durability', detail: { durability } });
+    this.record(null, { type: 'fault', fault: 'durability', durability });
     this.broadcast((api) => api.setDurability(durability));
   }
 
@@ -482,7 +483,7 @@ export class Cluster {
   /** Nodes on different sides cannot reach each other; unnamed nodes form one more side. */
   partition(sides: NodeId[][]): void {
     for (const side of sides) for (const id of side) this.slot(id);
-    this.setPolicy(partitionNetwork(this.policy, sides), { fault: 'partition', detail: { sides } });
+    this.setPolicy(partitionNetwork(this.policy, sides), { fault: 'partition', sides });
   }
 
   /** End the partition and every cut (delay, loss and hold settings stay). */
@@ -494,13 +495,13 @@ export class Cluster {
   cut(from: NodeId, to: NodeId): void {
     this.slot(from);
     this.slot(to);
-    this.setPolicy(cutLink(this.policy, from, to), { fault: 'cut', detail: { from, to } });
+    this.setPolicy(cutLink(this.policy, from, to), { fault: 'cut', from, to });
   }
 
   link(from: NodeId, to: NodeId): void {
     this.slot(from);
     this.slot(to);
-    this.setPolicy(restoreLink(this.policy, from, to), { fault: 'link', detail: { from, to } });
+    this.setPolicy(restoreLink(this.policy, from, to), { fault: 'link', from, to });
   }
 
   /** Change delay/loss/duplication on every link, or on the direction from → to. */
@@ -509,13 +510,14 @@ export class Cluster {
     if (to !== undefined) this.slot(to);
     this.setPolicy(setLinkPolicy(this.policy, change, from, to), {
       fault: 'network',
-      detail: { ...change, ...(from !== undefined ? { from, to } : {}) },
+      change: definedChange(change),
+      ...(from !== undefined && to !== undefined ? { from, to } : {}),
     });
   }
 
   /** Hold mode: messages wait until released one by one. Turning it off releases them all. */
   setHold(hold: boolean): void {
-    this.setPolicy(setHold(this.policy, hold), { fault: 'hold', detail: { hold } });
+    this.setPolicy(setHold(this.policy, hold), { fault: 'hold', on: hold });
   }
 
   /** Every held message in the cluster, oldest first. */
@@ -538,7 +540,7 @@ export class Cluster {
     return m;
   }
 
-  private setPolicy(p: NetworkPolicy, fault: { fault: string; detail?: unknown }): void {
+  private setPolicy(p: NetworkPolicy, fault: FaultBody): void {
     this.policy = p;
     this.record(null, { type: 'fault', ...fault });
     this.broadcast((api) => api.setNetwork(p));
@@ -551,20 +553,20 @@ export class Cluster {
     this.slot(to);
     const leader = await this.leaderOf(group);
     if (leader === null) throw new ClusterError(`transfer-leader: no running node leads ${group}`);
-    this.record(leader, { type: 'fault', fault: 'transfer-leader', detail: { group, to } });
+    this.record(leader, { type: 'fault', fault: 'transfer-leader', group, to });
     await this.callNode(leader, (api) => api.transferLeader(group, to));
   }
 
   async snapshot(id: NodeId, group: GroupId): Promise<void> {
     this.checkGroup(group);
-    this.record(id, { type: 'fault', fault: 'snapshot', detail: { group } });
+    this.record(id, { type: 'fault', fault: 'snapshot', group });
     await this.callNode(id, (api) => api.snapshotNow(group));
   }
 
   /** The node's state machine of `group` throws on its next apply (the group goes to ERROR). */
   async failApply(id: NodeId, group: GroupId): Promise<void> {
     this.checkGroup(group);
-    this.record(id, { type: 'fault', fault: 'fail-apply', detail: { group } });
+    this.record(id, { type: 'fault', fault: 'fail-apply', group });
     await this.callNode(id, (api) => api.failNextApply(group));
   }
 
@@ -666,17 +668,20 @@ export class Cluster {
     return {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
+      engine: 'live',
+      appVersion: APP_VERSION,
       seed: this.seed,
       scenario: this.options.scenario ?? null,
       cluster: {
         nodes: this.nodeIds(),
         groups: [...this.groups],
-        timing: this.timing,
+        raft: raftProfile(this.timing, toTicks(this.timing), this.options.readOnly ?? 'safe'),
+        network: initialNetworkPolicy(this.options.network ?? {}),
         clusterId: this.clusterId,
         durability: this.durability,
-        runtime: 'browser',
         ...(this.resumed ? { resumed: true } : {}),
       },
+      initial: null,
     };
   }
 
@@ -838,7 +843,7 @@ export class Cluster {
       ev.preventDefault();
       if (s.inc !== inc) return;
       const message = ev.message || 'the worker failed to load or threw';
-      this.record(null, { type: 'fault', fault: 'worker-error', detail: { node: s.id, message } });
+      this.record(s.id, { type: 'fault', fault: 'worker-error', message });
       this.terminate(s, 'crashed', message);
     });
     worker.addEventListener('messageerror', () => {

@@ -4,7 +4,7 @@
 // (src/state/) arrives.
 // Invariant: folding the same events in the same order gives the same view.
 import type { GroupId, NodeId, Role } from '../raft/types.ts';
-import type { TraceEvent } from '../trace/events.ts';
+import type { FaultBody, TraceEvent } from '../trace/events.ts';
 
 export interface GroupView {
   role: Role;
@@ -85,7 +85,7 @@ export function foldEvents(view: ClusterView, events: readonly TraceEvent[]): Cl
         groupView(nodeView(view, id!), e.group).commit = e.index;
         break;
       case 'fault':
-        foldFault(view, id, e.fault, e.detail);
+        foldFault(view, id, e);
         break;
       default:
         break;
@@ -94,9 +94,8 @@ export function foldEvents(view: ClusterView, events: readonly TraceEvent[]): Cl
   return view;
 }
 
-function foldFault(view: ClusterView, id: NodeId | null, fault: string, detail: unknown): void {
-  const d = (detail ?? {}) as { node?: NodeId; message?: string };
-  switch (fault) {
+function foldFault(view: ClusterView, id: NodeId | null, f: FaultBody): void {
+  switch (f.fault) {
     case 'pause':
       if (id !== null) nodeView(view, id).paused = true;
       break;
@@ -113,7 +112,7 @@ function foldFault(view: ClusterView, id: NodeId | null, fault: string, detail: 
       if (id !== null) {
         const n = nodeView(view, id);
         n.state = 'failed';
-        n.note = d.message ?? null;
+        n.note = f.message;
       }
       break;
     case 'removed':

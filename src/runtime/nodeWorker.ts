@@ -364,7 +364,7 @@ export class NodeHost implements NodeWorkerApi {
       resolve({ ok: false, error: message, indeterminate: true });
     }
     this.replies.clear();
-    this.trace({ type: 'fault', fault: 'node-error', detail: { kind, message } });
+    this.trace({ type: 'fault', fault: 'node-error', kind, message });
     this.flushTrace();
     this.post({ type: 'failed', kind, message });
   }

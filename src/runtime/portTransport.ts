@@ -15,7 +15,7 @@ import {
   planSend,
   type NetworkPolicy,
 } from '../node/networkPolicy.ts';
-import type { TraceBody } from '../trace/events.ts';
+import type { TraceBody, TraceMsgType } from '../trace/events.ts';
 import type { RateClock } from './clock.ts';
 import type { HeldMessage } from './workerApi.ts';
 
@@ -255,7 +255,7 @@ export class PortTransport {
       msgId: int(d.id),
       from: peer,
       to: this.host.self,
-      msgType: str(m.type, '?'),
+      msgType: isMsgType(m.type) ? m.type : '?',
       term: int(m.term),
       entries: null,
     });
@@ -393,4 +393,23 @@ class DeliveryHeap {
 
 function less(x: Pending, y: Pending): boolean {
   return x.dueMs < y.dueMs || (x.dueMs === y.dueMs && x.seq < y.seq);
+}
+
+const MSG_TYPES: readonly string[] = [
+  'RequestVote',
+  'RequestVoteResponse',
+  'AppendEntries',
+  'AppendEntriesResponse',
+  'InstallSnapshot',
+  'InstallSnapshotResponse',
+  'TimeoutNow',
+  'ReadIndex',
+  'ReadIndexResponse',
+  'Forward',
+  'ForwardResponse',
+] satisfies readonly TraceMsgType[];
+
+/** A message type the trace can name (a malformed frame's may be anything). */
+function isMsgType(v: unknown): v is TraceMsgType {
+  return typeof v === 'string' && MSG_TYPES.includes(v);
 }

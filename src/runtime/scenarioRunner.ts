@@ -118,7 +118,8 @@ export async function runScenarioInBrowser(
       cluster.record(null, {
         type: 'fault',
         fault: 'step-error',
-        detail: { step: i, message: err.message },
+        step: i,
+        message: err.message,
       });
     }
   }
@@ -233,7 +234,7 @@ async function executeStep(ctx: StepContext, step: Exclude<Step, ExpectStep>): P
       // Removal completes in the background; failures surface in the trace.
       const id = await ref(step.node);
       c.removeNode(id).catch((err: Error) =>
-        c.record(null, { type: 'fault', fault: 'step-error', detail: { message: err.message } }),
+        c.record(null, { type: 'fault', fault: 'step-error', message: err.message }),
       );
       return;
     }

@@ -15,13 +15,13 @@ import {
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TraceRecorder } from '../trace/recorder.ts';
-import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceHeader } from '../trace/events.ts';
-import { parseScenarioText, nodeIds } from './scenario.ts';
-import { formatRunResult, formatViolation, runScenario } from './runner.ts';
+import { parseScenarioText } from './scenario.ts';
+import { formatRunResult, formatViolation, runScenario, traceHeader } from './runner.ts';
 import {
   DEFAULT_RANDOM_OPTIONS,
   emptyCoverage,
+  planScenario,
   randomPlan,
   reproduceCommand,
   runRandom,
@@ -324,7 +324,6 @@ function runOneSeed(
 }
 
 function writeRandomTrace(path: string, seed: number, opts: SeedOptions): boolean {
-  const { nodes } = opts;
   const recorder = new TraceRecorder();
   const plan = randomPlan(seed, opts);
   try {
@@ -332,17 +331,7 @@ function writeRandomTrace(path: string, seed: number, opts: SeedOptions): boolea
   } catch {
     // The exception was reported already; keep the events up to it.
   }
-  const header: TraceHeader = {
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    seed,
-    scenario: `random-${seed}`,
-    cluster: {
-      nodes: nodeIds(nodes),
-      groups: DEFAULT_RANDOM_OPTIONS.groups,
-      profile: plan.profile,
-    },
-  };
+  const header = traceHeader(planScenario(plan, { ...DEFAULT_RANDOM_OPTIONS, ...opts }), seed);
   return writeTrace(path, recorder, header);
 }
 

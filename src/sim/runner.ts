@@ -12,13 +12,16 @@ import { canonicalJson, initialDurableState, linkPolicy, scenarioTiming } from '
 import type { ConfState, Entry, GroupId, NodeId, Role } from '../raft/types.ts';
 import type { DurableState } from '../node/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
-import type { TraceHeader } from '../trace/events.ts';
+import type { TraceEngine, TraceHeader } from '../trace/events.ts';
+import { APP_VERSION, plainNetwork, raftProfile } from '../trace/header.ts';
+import { toTicks } from '../node/node.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { nodeIds, resolveNodeRefSyntax } from './scenario.ts';
 import type { Action, ExpectStep, NodeRef, Scenario, Step } from './scenario.ts';
 import { SimActionError, Simulator } from './cluster.ts';
 import type { ClientHandle, SimViolation } from './cluster.ts';
 import type { TraceSink } from './network.ts';
+import { DEFAULT_LINK_POLICY } from './network.ts';
 import { describeConf } from './invariants.ts';
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import type { TraceBody, TraceEvent } from '../trace/events.ts';
@@ -151,18 +154,28 @@ export function buildSimulator(scenario: Scenario, opts: RunOptions = {}): Simul
   return sim;
 }
 
-/** The trace file header for a run of `scenario`. */
-export function traceHeader(scenario: Scenario, seed: number): TraceHeader {
+/** The trace file header for a run of `scenario` (`engine` cli, or simulated in the page). */
+export function traceHeader(
+  scenario: Scenario,
+  seed: number,
+  engine: TraceEngine = 'cli',
+): TraceHeader {
+  const c = scenario.cluster;
+  const timing = scenarioTiming(scenario);
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
+    engine,
+    appVersion: APP_VERSION,
     seed,
     scenario: scenario.name,
     cluster: {
-      nodes: nodeIds(scenario.cluster.nodes),
-      groups: [...scenario.cluster.groups],
-      timing: scenarioTiming(scenario),
+      nodes: nodeIds(c.nodes),
+      groups: [...c.groups],
+      raft: raftProfile(timing, toTicks(timing), c.raft?.readOnly ?? 'safe'),
+      network: plainNetwork({ ...DEFAULT_LINK_POLICY, ...linkPolicy(c.network ?? {}) }),
     },
+    initial: scenario.initial ?? null,
   };
 }
 
@@ -353,7 +366,7 @@ export function runStep(ctx: RunContext, step: Step, i: number): void {
     if (!(err instanceof UnresolvedRef || err instanceof SimActionError)) throw err;
     const message = err.message;
     ctx.stepErrors.push({ step: i, at: step.at, action: step.do, message });
-    ctx.sim.record(null, { type: 'fault', fault: 'step-error', detail: { step: i, message } });
+    ctx.sim.record(null, { type: 'fault', fault: 'step-error', step: i, message });
   }
 }
 

@@ -3,18 +3,77 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent, TraceHeader } from './events.ts';
 import { exportTrace, importTrace, MAX_IMPORT_ERRORS } from './jsonl.ts';
-import { TRACE_EVENT_TYPES } from './schema.ts';
+import { FAULT_KINDS, TRACE_EVENT_TYPES } from './schema.ts';
 
 const header: TraceHeader = {
   format: 'raft-playground-trace',
-  version: 1,
+  version: 2,
+  engine: 'cli',
+  appVersion: '0.1.0',
   seed: 42,
   scenario: 'leader-crash',
-  cluster: { nodes: ['n1', 'n2', 'n3'], groups: ['nacos_config'], tickMs: 100 },
+  cluster: {
+    nodes: ['n1', 'n2', 'n3'],
+    groups: ['nacos_config'],
+    raft: {
+      profile: 'lesson',
+      electionTimeoutMs: 1000,
+      maxElectionDelayMs: 500,
+      heartbeatMs: 100,
+      tickMs: 50,
+      readOnly: 'safe',
+    },
+    network: {
+      link: { delayMsMin: 1, delayMsMax: 10, dropRatio: 0, duplicateRatio: 0 },
+      overrides: [{ from: 'n1', to: 'n2', change: { dropRatio: 0.5 } }],
+      sides: null,
+      cuts: [],
+      hold: false,
+    },
+    clusterId: 'c1',
+  },
+  initial: null,
 };
 
 const g = 'nacos_config';
 const msg = { msgId: 7, from: 'n1', to: 'n2', msgType: 'AppendEntries', term: 2 };
+const ae = { prevIndex: 2, prevTerm: 1, commit: 2, hb: false };
+
+/** One fault of every kind. */
+const FAULTS = [
+  { type: 'fault', fault: 'crash', lostWrites: 2 },
+  { type: 'fault', fault: 'restart' },
+  { type: 'fault', fault: 'pause' },
+  { type: 'fault', fault: 'resume', held: 3 },
+  { type: 'fault', fault: 'skew', rate: 1.5 },
+  { type: 'fault', fault: 'partition', sides: [['n1'], ['n2', 'n3']] },
+  { type: 'fault', fault: 'heal' },
+  { type: 'fault', fault: 'cut', from: 'n1', to: 'n2' },
+  { type: 'fault', fault: 'link', from: 'n1', to: 'n2' },
+  { type: 'fault', fault: 'network', change: { dropRatio: 0.1 }, from: 'n1', to: 'n2' },
+  { type: 'fault', fault: 'hold', on: true },
+  { type: 'fault', fault: 'release', msgId: 4 },
+  { type: 'fault', fault: 'discard', msgId: 5 },
+  { type: 'fault', fault: 'add-node', members: ['n1', 'n2', 'n3'] },
+  { type: 'fault', fault: 'remove-node', askedOf: ['n1'] },
+  { type: 'fault', fault: 'transfer-leader', group: g, to: 'n2' },
+  { type: 'fault', fault: 'snapshot', group: g },
+  { type: 'fault', fault: 'fail-apply', group: g },
+  { type: 'fault', fault: 'speed', speed: 2 },
+  { type: 'fault', fault: 'pause-cluster' },
+  { type: 'fault', fault: 'resume-cluster' },
+  { type: 'fault', fault: 'durability', durability: 'strict' },
+  { type: 'fault', fault: 'worker-error', message: 'x' },
+  { type: 'fault', fault: 'node-error', kind: 'storage', message: 'x' },
+  { type: 'fault', fault: 'removed' },
+  { type: 'fault', fault: 'step-error', step: 3, message: 'x' },
+  // Transitional kinds (LegacyNodeFault), until the node emits their own events.
+  { type: 'fault', fault: 'transfer-start', detail: { group: g, target: 'n2' } },
+  { type: 'fault', fault: 'transfer-abandoned' },
+  { type: 'fault', fault: 'transfer-done' },
+  { type: 'fault', fault: 'step-down' },
+  { type: 'fault', fault: 'malformed-message' },
+];
 
 /** One event of every type, stamped in order. */
 function allEvents(): TraceEvent[] {
@@ -24,10 +83,83 @@ function allEvents(): TraceEvent[] {
     { type: 'node-crash' },
     { type: 'node-restart', term: 2, lastIndex: 5 },
     { type: 'role', group: g, from: 'follower', to: 'pre-candidate', term: 2, leader: null },
+    { type: 'timer', group: g, timeoutMs: 1250 },
     { type: 'vote', group: g, candidate: 'n2', term: 3, preVote: true, granted: false },
-    { type: 'send', group: g, ...msg, entries: [3, 5] },
-    { type: 'recv', group: g, ...msg, entries: null },
-    { type: 'drop', group: g, ...msg, entries: null, reason: 'partition' },
+    {
+      type: 'vote',
+      group: g,
+      candidate: 'n3',
+      term: 3,
+      preVote: false,
+      granted: false,
+      reject: 'log-behind',
+    },
+    { type: 'send', group: g, ...msg, ...ae, entries: [3, 5], deliverAt: 12 },
+    { type: 'send', group: g, ...msg, ...ae, msgId: 8, copyOf: 7, entries: [3, 5] },
+    { type: 'recv', group: g, ...msg, entries: null, sentAt: 3 },
+    { type: 'drop', group: g, ...msg, entries: null, reason: 'partition', sentAt: 3 },
+    {
+      type: 'recv',
+      group: g,
+      ...msg,
+      msgType: 'RequestVote',
+      entries: null,
+      preVote: true,
+      lastIndex: 4,
+      lastTerm: 2,
+    },
+    {
+      type: 'recv',
+      group: g,
+      ...msg,
+      msgType: 'RequestVoteResponse',
+      entries: null,
+      preVote: false,
+      granted: false,
+      reject: 'voted',
+    },
+    {
+      type: 'recv',
+      group: g,
+      ...msg,
+      msgType: 'AppendEntriesResponse',
+      entries: null,
+      ok: false,
+      index: 5,
+      hintIndex: 3,
+      hintTerm: 1,
+      reject: 'log-mismatch',
+    },
+    {
+      type: 'send',
+      group: g,
+      ...msg,
+      msgType: 'InstallSnapshot',
+      entries: null,
+      snap: [10, 2],
+      chunk: 0,
+      chunks: 2,
+    },
+    {
+      type: 'send',
+      group: g,
+      ...msg,
+      msgType: 'ReadIndexResponse',
+      entries: null,
+      ctx: 'n1:1:3',
+      index: -1,
+      reject: 'not leader',
+    },
+    { type: 'send', group: g, ...msg, msgType: 'Forward', entries: null, rid: 'r1', kind: 'write' },
+    {
+      type: 'append',
+      group: g,
+      entries: [
+        [3, 2, 'noop', ''],
+        [4, 2, 'normal', 'put a', 'r1'],
+      ],
+    },
+    { type: 'truncate', group: g, from: 3 },
     {
       type: 'persist',
       group: g,
@@ -37,10 +169,40 @@ function allEvents(): TraceEvent[] {
       commit: 1,
       snapshot: null,
     },
+    {
+      type: 'progress',
+      group: g,
+      peer: 'n2',
+      next: 5,
+      match: 4,
+      state: 'replicate',
+      inflight: 1,
+    },
     { type: 'commit', group: g, index: 4 },
     { type: 'apply', group: g, index: 4, term: 2, op: { type: 'publish' }, result: true },
+    {
+      type: 'apply',
+      group: g,
+      index: 5,
+      term: 2,
+      op: { type: 'publish' },
+      result: true,
+      requestId: 'r1',
+    },
+    { type: 'request', group: g, requestId: 'r1', kind: 'write', label: 'publish a' },
     { type: 'forward', group: g, requestId: 'r1', to: 'n1', stage: 'send' },
+    { type: 'propose', group: g, requestId: 'r1', index: 5, term: 2 },
+    { type: 'reply', group: g, requestId: 'r1', ok: false, error: 'timeout', indeterminate: true },
     { type: 'read-index', group: g, ctx: 'c1', index: -1, error: 'not leader' },
+    {
+      type: 'read-index',
+      group: g,
+      ctx: 'c2',
+      index: -1,
+      error: 'not leader',
+      requestId: 'r2',
+      fallback: 'ReadIndex refused: not leader',
+    },
     { type: 'snapshot', group: g, index: 10, term: 2, stage: 'chunk', chunk: 1, chunks: 3 },
     {
       type: 'conf-change',
@@ -58,10 +220,22 @@ function allEvents(): TraceEvent[] {
       outcome: 'request',
     },
     { type: 'metadata', group: g, leader: 'n1', term: 2, members: ['n1', 'n2'], errMsg: null },
-    { type: 'fault', fault: 'partition', detail: { sides: [['n1'], ['n2', 'n3']] } },
+    { type: 'transfer', group: g, target: 'n2', outcome: 'start' },
+    { type: 'step-down', group: g, reason: 'check-quorum' },
+    { type: 'malformed', group: g, from: 'n2', reason: 'bad entry index' },
+    ...FAULTS,
     { type: 'clock', rate: 1.5, withinLeaseBound: false, maxDrift: 0.1 },
     { type: 'narrate', text: 'hello' },
     { type: 'invoke', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1' },
+    {
+      type: 'invoke',
+      group: g,
+      process: 'c1',
+      op: 'write',
+      key: 'a',
+      value: 'v1',
+      requestId: 'r9',
+    },
     { type: 'ok', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1', result: null },
     { type: 'fail', group: g, process: 'c1', op: 'write', key: 'a', value: 'v1', result: 'x' },
     { type: 'info', group: g, process: 'c1', op: 'read', key: 'a', value: null, result: 'x' },
@@ -103,9 +277,10 @@ describe('exportTrace', () => {
 });
 
 describe('importTrace', () => {
-  it('round-trips every event type', () => {
+  it('round-trips every event type and every fault kind', () => {
     const events = allEvents();
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(TRACE_EVENT_TYPES));
+    expect(FAULTS.map((f) => f.fault)).toEqual(FAULT_KINDS);
     const r = importTrace(exportTrace(header, events));
     expect(r).toEqual({ ok: true, header, events });
   });
@@ -133,15 +308,22 @@ describe('importTrace', () => {
       'line 1: not a raft-playground-trace header',
     ]);
     expect(errorsOf('[1,2]\n')).toEqual(['line 1: not a raft-playground-trace header']);
-    expect(errorsOf(line({ ...header, version: 2 }))).toEqual([
-      'line 1: header.version: unsupported version 2 (expected 1)',
+    expect(errorsOf(line({ ...header, version: 3 }))).toEqual([
+      'line 1: header.version: unsupported version 3 (this playground reads versions 1 and 2)',
+    ]);
+    expect(errorsOf(line({ ...header, version: 'two' }))).toEqual([
+      'line 1: header.version: unsupported version "two" (this playground reads versions 1 and 2)',
     ]);
     expect(errorsOf(line({ ...header, seed: 'x', extra: 1 }))).toEqual([
       'line 1: header.seed: expected number or null, got "x"',
       'line 1: header.extra: unknown field',
     ]);
-    expect(errorsOf(line({ ...header, cluster: { nodes: 'n1', groups: [] } }))).toEqual([
+    const cluster = { ...header.cluster, nodes: 'n1' };
+    expect(errorsOf(line({ ...header, cluster }))).toEqual([
       'line 1: header.cluster.nodes: expected array of node ids, got "n1"',
+    ]);
+    expect(errorsOf(line({ ...header, engine: 'browser' }))).toEqual([
+      'line 1: header.engine: expected one of live, simulated, replay, cli, got "browser"',
     ]);
   });
 

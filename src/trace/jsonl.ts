@@ -1,11 +1,13 @@
 // Trace files as JSON Lines (DESIGN.md §3): export, and import with validation.
 // Invariant: exportTrace writes the header on the first line and one event per line after it;
 // importTrace accepts exactly what exportTrace writes (plus a BOM, CRLF line ends and blank
-// lines), and otherwise returns errors naming the line and the field, never throwing. It stops
+// lines; older versions are upgraded by migrate.ts first), and otherwise returns errors naming
+// the line and the field, never throwing. It stops
 // reading at the MAX_IMPORT_ERRORS-th error, so a huge wrong file costs no more than its start;
 // it is pure, so the page runs it in a worker (workers/traceImport.worker.ts) for large files.
 import type { TraceEvent, TraceHeader } from './events.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from './events.ts';
+import { migrateEvent, migrateHeader } from './migrate.ts';
 import {
   formatPath,
   issuesToErrors,
@@ -43,7 +45,7 @@ export function exportTrace(header: TraceHeader, events: readonly TraceEvent[]):
 }
 
 const headerOptions = userFileParseOptions();
-const eventOptions = userFileParseOptions({ type: 'event type' });
+const eventOptions = userFileParseOptions({ type: 'event type', fault: 'fault' });
 
 /** Collects errors, up to MAX_IMPORT_ERRORS (a line may give several). */
 class ErrorList {
@@ -79,12 +81,13 @@ function checkHeader(value: unknown, line: number, errors: ErrorList): TraceHead
     errors.add(line, `not a ${TRACE_FORMAT} header`);
     return null;
   }
-  if (value.version !== TRACE_VERSION) {
-    const got = JSON.stringify(value.version) ?? 'nothing';
-    errors.add(line, `header.version: unsupported version ${got} (expected ${TRACE_VERSION})`);
+  // An older version is upgraded first (migrate.ts); one with no path is refused by name.
+  const migrated = migrateHeader(value);
+  if (!migrated.ok) {
+    errors.add(line, `header.version: ${migrated.message}`);
     return null;
   }
-  const parsed = traceHeaderSchema.safeParse(value, headerOptions);
+  const parsed = traceHeaderSchema.safeParse(migrated.value, headerOptions);
   if (parsed.success) return parsed.data as TraceHeader;
   for (const e of issuesToErrors(parsed.error.issues)) {
     errors.add(line, `${formatPath(e.path, 'header')}: ${e.message}`);
@@ -108,6 +111,8 @@ export function importTrace(text: string, options: ImportOptions = {}): ImportRe
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let header: TraceHeader | null = null;
   let sawHeaderLine = false;
+  /** The version the file was written in: its events are upgraded from it. */
+  let fileVersion = TRACE_VERSION;
   const events: TraceEvent[] = [];
   let lastSeq = -1;
   let lastSeqLine = 0;
@@ -134,6 +139,7 @@ export function importTrace(text: string, options: ImportOptions = {}): ImportRe
         continue;
       }
       header = checkHeader(json.value, lineNo, errors);
+      if (header !== null) fileVersion = (json.value as { version: number }).version;
       // A file without its header may be a bare list of events: check this line as one too.
       const looksLikeEvent = header === null && isObject(json.value) && 'seq' in json.value;
       if (!looksLikeEvent) continue;
@@ -142,7 +148,12 @@ export function importTrace(text: string, options: ImportOptions = {}): ImportRe
       errors.add(lineNo, json.message);
       continue;
     }
-    const parsed = traceEventSchema.safeParse(json.value, eventOptions);
+    const upgraded = migrateEvent(fileVersion, json.value);
+    if (!upgraded.ok) {
+      errors.add(lineNo, `event: ${upgraded.message}`);
+      continue;
+    }
+    const parsed = traceEventSchema.safeParse(upgraded.value, eventOptions);
     if (!parsed.success) {
       for (const e of issuesToErrors(parsed.error.issues)) {
         errors.add(lineNo, `${formatPath(e.path, 'event')}: ${e.message}`);

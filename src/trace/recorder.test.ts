@@ -7,10 +7,13 @@ import { TraceRecorder } from './recorder.ts';
 
 const header: TraceHeader = {
   format: 'raft-playground-trace',
-  version: 1,
+  version: 2,
+  engine: 'cli',
+  appVersion: '0.1.0',
   seed: 1,
   scenario: null,
-  cluster: { nodes: ['n1', 'n2'], groups: ['nacos_config'] },
+  cluster: { nodes: ['n1', 'n2'], groups: ['nacos_config'], raft: null, network: null },
+  initial: null,
 };
 
 describe('TraceRecorder', () => {
@@ -75,7 +78,7 @@ describe('TraceRecorder', () => {
       leader: null,
     });
     r.clear();
-    r.record(null, 20, { type: 'fault', fault: 'crash', detail: { node: 'n2' } });
+    r.record('n2', 20, { type: 'fault', fault: 'crash' });
     const imported = importTrace(r.toJsonl(header));
     expect(imported).toEqual({ ok: true, header, events: r.events() });
   });

@@ -3,7 +3,7 @@
 // Invariant: a value these schemas accept is exactly a TraceHeader or TraceEvent (checked at
 // compile time below); unknown event types and unknown fields of known types are rejected.
 import { z } from 'zod';
-import type { TraceEvent, TraceEventType, TraceHeader } from './events.ts';
+import type { FaultKind, TraceEvent, TraceEventType, TraceHeader } from './events.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from './events.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -189,17 +189,73 @@ const confState = z.strictObject(
 // Header and events
 // ---------------------------------------------------------------------------------------------
 
+const linkPolicy = {
+  delayMsMin: time,
+  delayMsMax: time,
+  dropRatio: z.number({ error: expecting('number') }),
+  duplicateRatio: z.number({ error: expecting('number') }),
+};
+const linkChange = z.strictObject(
+  {
+    delayMsMin: time.optional(),
+    delayMsMax: time.optional(),
+    dropRatio: z.number({ error: expecting('number') }).optional(),
+    duplicateRatio: z.number({ error: expecting('number') }).optional(),
+  },
+  { error: objectError('object') },
+);
+const direction = { from: nodeId, to: nodeId };
+const sides = z.array(nodeList, { error: expecting('array of node lists') });
+
+const raftProfile = z.strictObject(
+  {
+    profile: str,
+    electionTimeoutMs: time,
+    maxElectionDelayMs: time,
+    heartbeatMs: time,
+    tickMs: time,
+    readOnly: z.enum(['safe', 'lease'], { error: expecting('one of safe, lease') }),
+  },
+  { error: objectError('object') },
+);
+
+const networkSchema = z.strictObject(
+  {
+    link: z.strictObject(linkPolicy, { error: objectError('object') }),
+    overrides: z.array(
+      z.strictObject({ ...direction, change: linkChange }, { error: objectError('object') }),
+      { error: expecting('array') },
+    ),
+    sides: sides.nullable(),
+    cuts: z.array(z.strictObject(direction, { error: objectError('object') }), {
+      error: expecting('array'),
+    }),
+    hold: z.boolean({ error: expecting('boolean') }),
+  },
+  { error: objectError('object') },
+);
+
 export const traceHeaderSchema = z.strictObject(
   {
     format: z.literal(TRACE_FORMAT, { error: expecting(`"${TRACE_FORMAT}"`) }),
     version: z.literal(TRACE_VERSION, { error: expecting(`version ${TRACE_VERSION}`) }),
+    engine: z.enum(['live', 'simulated', 'replay', 'cli'], {
+      error: expecting('one of live, simulated, replay, cli'),
+    }),
+    appVersion: str,
     seed: z.number({ error: expecting('number or null') }).nullable(),
     scenario: z.string({ error: expecting('string or null') }).nullable(),
-    // The cluster description may carry more than nodes and groups (timing, network).
+    // Hosts may describe more of the cluster (clusterId, durability): readers ignore it.
     cluster: z.looseObject(
-      { nodes: nodeList, groups: z.array(group, { error: expecting('array of groups') }) },
+      {
+        nodes: nodeList,
+        groups: z.array(group, { error: expecting('array of groups') }),
+        raft: raftProfile.nullable(),
+        network: networkSchema.nullable(),
+      },
       { error: objectError('object') },
     ),
+    initial: z.record(z.string(), z.unknown(), { error: expecting('object or null') }).nullable(),
     dropped: z
       .strictObject(
         { events: int0, firstSeq: int0, lastSeq: int0 },
@@ -207,6 +263,7 @@ export const traceHeaderSchema = z.strictObject(
       )
       .optional(),
     notes: z.array(str, { error: expecting('array of strings') }).optional(),
+    migratedFrom: int0.optional(),
   },
   { error: objectError('object') },
 );
@@ -221,17 +278,135 @@ function event<const T extends TraceEventType, S extends z.ZodRawShape>(type: T,
   );
 }
 
+const bool = z.boolean({ error: expecting('boolean') });
+
+const msgType = z.enum(
+  [
+    '?',
+    'RequestVote',
+    'RequestVoteResponse',
+    'AppendEntries',
+    'AppendEntriesResponse',
+    'InstallSnapshot',
+    'InstallSnapshotResponse',
+    'TimeoutNow',
+    'ReadIndex',
+    'ReadIndexResponse',
+    'Forward',
+    'ForwardResponse',
+  ],
+  { error: expecting('a message type') },
+);
+
 const messageSummary = {
   group,
   msgId: int0,
+  copyOf: int0.optional(),
   from: nodeId,
   to: nodeId,
-  msgType: str,
+  msgType,
   term: int0,
   entries: indexRange,
+  preVote: bool.optional(),
+  lastIndex: int0.optional(),
+  lastTerm: int0.optional(),
+  granted: bool.optional(),
+  prevIndex: int0.optional(),
+  prevTerm: int0.optional(),
+  commit: int0.optional(),
+  hb: bool.optional(),
+  ok: bool.optional(),
+  index: intIndex.optional(),
+  hintIndex: int0.optional(),
+  hintTerm: int0.optional(),
+  reject: str.optional(),
+  snap: z.tuple([int0, int0], { error: expecting('[index, term]') }).optional(),
+  chunk: int0.optional(),
+  chunks: int0.optional(),
+  ctx: str.optional(),
+  rid: str.optional(),
+  kind: z
+    .enum(['write', 'read', 'member'], { error: expecting('one of write, read, member') })
+    .optional(),
 };
 
-const history = { group, process: str, op: str, key: str, value: z.unknown() };
+const entryKind = z.enum(['normal', 'conf', 'noop', 'read'], {
+  error: expecting('one of normal, conf, noop, read'),
+});
+const entrySummary = z.union(
+  [z.tuple([int0, int0, entryKind, str]), z.tuple([int0, int0, entryKind, str, str])],
+  { error: expecting('[index, term, kind, label] or [index, term, kind, label, requestId]') },
+);
+
+const history = {
+  group,
+  process: str,
+  op: str,
+  key: str,
+  value: z.unknown(),
+  requestId: str.optional(),
+};
+
+function fault<const F extends FaultKind, S extends z.ZodRawShape>(kind: F, shape: S) {
+  return z.strictObject(
+    { ...stamp, type: z.literal('fault'), fault: z.literal(kind), ...shape },
+    { error: objectError('object') },
+  );
+}
+
+/** One schema per fault kind, in events.ts order. */
+export const faultSchemas = {
+  crash: fault('crash', { lostWrites: int0.optional(), reason: str.optional() }),
+  restart: fault('restart', {}),
+  pause: fault('pause', {}),
+  resume: fault('resume', { held: int0.optional() }),
+  skew: fault('skew', {
+    rate: z.number({ error: expecting('number') }).positive({ error: expecting('rate > 0') }),
+  }),
+  partition: fault('partition', { sides }),
+  heal: fault('heal', {}),
+  cut: fault('cut', direction),
+  link: fault('link', direction),
+  network: fault('network', {
+    change: linkChange,
+    from: nodeId.optional(),
+    to: nodeId.optional(),
+  }),
+  hold: fault('hold', { on: bool }),
+  release: fault('release', { msgId: int0 }),
+  discard: fault('discard', { msgId: int0 }),
+  'add-node': fault('add-node', { members: nodeList.optional() }),
+  'remove-node': fault('remove-node', { askedOf: nodeList.optional() }),
+  'transfer-leader': fault('transfer-leader', { group, to: nodeId }),
+  snapshot: fault('snapshot', { group }),
+  'fail-apply': fault('fail-apply', { group }),
+  speed: fault('speed', {
+    speed: z.number({ error: expecting('number') }).positive({ error: expecting('speed > 0') }),
+  }),
+  'pause-cluster': fault('pause-cluster', {}),
+  'resume-cluster': fault('resume-cluster', {}),
+  durability: fault('durability', { durability: str }),
+  'worker-error': fault('worker-error', { message: str }),
+  'node-error': fault('node-error', { kind: str, message: str }),
+  removed: fault('removed', {}),
+  'step-error': fault('step-error', { step: int0.optional(), message: str }),
+  // Transitional (see LegacyNodeFault in events.ts).
+  'transfer-start': fault('transfer-start', { detail: z.unknown().optional() }),
+  'transfer-abandoned': fault('transfer-abandoned', { detail: z.unknown().optional() }),
+  'transfer-done': fault('transfer-done', { detail: z.unknown().optional() }),
+  'step-down': fault('step-down', { detail: z.unknown().optional() }),
+  'malformed-message': fault('malformed-message', { detail: z.unknown().optional() }),
+} satisfies { [F in FaultKind]: z.ZodType };
+
+/** Every fault kind, in events.ts order. */
+export const FAULT_KINDS = Object.keys(faultSchemas) as FaultKind[];
+
+type FaultSchema = (typeof faultSchemas)[FaultKind];
+
+const faultSchema = z.discriminatedUnion(
+  'fault',
+  Object.values(faultSchemas) as [FaultSchema, ...FaultSchema[]],
+);
 
 /** One schema per event type. */
 export const traceEventSchemas = {
@@ -239,16 +414,27 @@ export const traceEventSchemas = {
   'node-crash': event('node-crash', { reason: str.optional() }),
   'node-restart': event('node-restart', { term: int0, lastIndex: int0 }),
   role: event('role', { group, from: role, to: role, term: int0, leader: nullableNode }),
+  timer: event('timer', { group, timeoutMs: time }),
   vote: event('vote', {
     group,
     candidate: nodeId,
     term: int0,
-    preVote: z.boolean({ error: expecting('boolean') }),
-    granted: z.boolean({ error: expecting('boolean') }),
+    preVote: bool,
+    granted: bool,
+    reject: z
+      .enum(['stale-term', 'in-lease', 'voted', 'log-behind', 'error'], {
+        error: expecting('one of stale-term, in-lease, voted, log-behind, error'),
+      })
+      .optional(),
   }),
-  send: event('send', messageSummary),
-  recv: event('recv', messageSummary),
-  drop: event('drop', { ...messageSummary, reason: str }),
+  send: event('send', { ...messageSummary, deliverAt: time.optional() }),
+  recv: event('recv', { ...messageSummary, sentAt: time.optional() }),
+  drop: event('drop', { ...messageSummary, reason: str, sentAt: time.optional() }),
+  append: event('append', {
+    group,
+    entries: z.array(entrySummary, { error: expecting('array of entries') }),
+  }),
+  truncate: event('truncate', { group, from: int0 }),
   persist: event('persist', {
     group,
     entries: indexRange,
@@ -257,8 +443,31 @@ export const traceEventSchemas = {
     commit: int0,
     snapshot: int0.nullable(),
   }),
+  progress: event('progress', {
+    group,
+    peer: nodeId,
+    next: int0,
+    match: int0,
+    state: z.enum(['probe', 'replicate', 'snapshot'], {
+      error: expecting('one of probe, replicate, snapshot'),
+    }),
+    inflight: int0,
+  }),
   commit: event('commit', { group, index: int0 }),
-  apply: event('apply', { group, index: int0, term: int0, op: z.unknown(), result: z.unknown() }),
+  apply: event('apply', {
+    group,
+    index: int0,
+    term: int0,
+    op: z.unknown(),
+    result: z.unknown(),
+    requestId: str.optional(),
+  }),
+  request: event('request', {
+    group,
+    requestId: str,
+    kind: z.enum(['write', 'read'], { error: expecting('one of write, read') }),
+    label: str,
+  }),
   forward: event('forward', {
     group,
     requestId: str,
@@ -266,7 +475,22 @@ export const traceEventSchemas = {
     stage: z.enum(['send', 'recv', 'reply'], { error: expecting('one of send, recv, reply') }),
     error: str.optional(),
   }),
-  'read-index': event('read-index', { group, ctx: str, index: intIndex, error: str.optional() }),
+  propose: event('propose', { group, requestId: str, index: int0, term: int0 }),
+  reply: event('reply', {
+    group,
+    requestId: str,
+    ok: bool,
+    error: str.optional(),
+    indeterminate: bool.optional(),
+  }),
+  'read-index': event('read-index', {
+    group,
+    ctx: str,
+    index: intIndex,
+    error: str.optional(),
+    requestId: str.optional(),
+    fallback: str.optional(),
+  }),
   snapshot: event('snapshot', {
     group,
     index: int0,
@@ -295,10 +519,19 @@ export const traceEventSchemas = {
     members: nodeList,
     errMsg: z.string({ error: expecting('string or null') }).nullable(),
   }),
-  fault: event('fault', { fault: str, detail: z.unknown().optional() }),
+  transfer: event('transfer', {
+    group,
+    target: nodeId,
+    outcome: z.enum(['start', 'abandoned', 'done'], {
+      error: expecting('one of start, abandoned, done'),
+    }),
+  }),
+  'step-down': event('step-down', { group, reason: str }),
+  malformed: event('malformed', { group, from: nodeId, reason: str }),
+  fault: faultSchema,
   clock: event('clock', {
     rate: z.number({ error: expecting('number') }).positive({ error: expecting('rate > 0') }),
-    withinLeaseBound: z.boolean({ error: expecting('boolean') }),
+    withinLeaseBound: bool,
     maxDrift: z.number({ error: expecting('number') }).nonnegative({ error: expecting('≥ 0') }),
   }),
   narrate: event('narrate', { text: str }),
@@ -309,7 +542,7 @@ export const traceEventSchemas = {
   violation: event('violation', { invariant: str, detail: str }),
   expect: event('expect', {
     that: str,
-    passed: z.boolean({ error: expecting('boolean') }),
+    passed: bool,
     detail: str,
   }),
 } satisfies { [T in TraceEventType]: z.ZodType };

@@ -110,9 +110,12 @@ describe('determinism', () => {
 function header(seed: number) {
   return {
     format: 'raft-playground-trace' as const,
-    version: 1 as const,
+    version: 2 as const,
+    engine: 'cli' as const,
+    appVersion: 'test',
     seed,
     scenario: null,
-    cluster: { nodes: [], groups: [G] },
+    cluster: { nodes: [], groups: [G], raft: null, network: null },
+    initial: null,
   };
 }
