@@ -29,7 +29,6 @@ import type {
   TimingConfig,
 } from '../node/types.ts';
 import { MEMBER_RETRY_MS, RaftNode, toTicks } from '../node/node.ts';
-import { definedChange } from '../trace/header.ts';
 import { LEASE_MAX_CLOCK_DRIFT, isClockRateWithinLeaseBound } from '../raft/lease.ts';
 import type { Role } from '../raft/types.ts';
 import { canonicalJson } from './scenarioSetup.ts';
@@ -193,6 +192,8 @@ interface NodeHost {
   leaderSinceMs: number[];
   /** Per group, the applied index at the last state-machine comparison. */
   comparedApplied: number[];
+  /** The simulator's event count when the node last took a TimeoutNow in (-1: never). */
+  timeoutNowEvent: number;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 12_000;
@@ -271,11 +272,12 @@ export class Simulator {
     this.health = new HealthTracker(Math.max(base.delayMsMax, 50));
     const ticks = toTicks(opts.timing);
     // A follower refuses pre-votes while it heard from its leader within an election timeout
-    // (thesis §9.6). Twice that timeout, plus the slowest healthy round trip, gives every member
-    // of the majority time to hear the leader, and the leader time to have sent its first
-    // heartbeats, before the check holds anyone to it.
+    // (thesis §9.6), and a leader sends heartbeats ten times per timeout. Half a timeout plus
+    // the slowest healthy round trip holds several heartbeats, so every member of a majority
+    // that was healthy and linked to the leader for that long has heard it lately (and knows
+    // it as leader), even with its clock at the edge of the drift bound.
     this.healthyWindowMs =
-      2 * ticks.electionTicks * opts.timing.tickMs + 2 * this.health.cleanDelayMsMax;
+      Math.ceil((ticks.electionTicks * opts.timing.tickMs) / 2) + 2 * this.health.cleanDelayMsMax;
     this.smDigests = opts.groups.map(() => new Map());
     for (const id of opts.nodes) this.addHost(id, opts.initial?.[id], [...opts.nodes], false);
   }
@@ -386,7 +388,7 @@ export class Simulator {
     this.checker?.onCrash(id);
     this.noteNodeHealth(host);
     this.record(id, { type: 'node-crash' });
-    this.record(id, { type: 'fault', fault: 'crash', lostWrites });
+    this.record(id, { type: 'fault', fault: 'crash', detail: { lostWrites } });
     for (const handle of [...host.waiting]) this.settle(handle, 'lost', null);
   }
 
@@ -414,7 +416,7 @@ export class Simulator {
     if (host.node === null || !host.paused) return;
     host.paused = false;
     this.noteNodeHealth(host);
-    this.record(id, { type: 'fault', fault: 'resume', held: host.held.length });
+    this.record(id, { type: 'fault', fault: 'resume', detail: { held: host.held.length } });
     const held = host.held;
     host.held = [];
     for (const input of held) {
@@ -430,7 +432,7 @@ export class Simulator {
     const host = this.host(id);
     host.rate = rate;
     this.noteNodeHealth(host);
-    this.record(id, { type: 'fault', fault: 'skew', rate });
+    this.record(id, { type: 'fault', fault: 'skew', detail: { rate } });
     // Say in the trace whether this clock stays inside the drift the leader lease tolerates
     // (src/raft/lease.ts): outside it a lease read may be stale, which is the lease's limit.
     const withinLeaseBound = isClockRateWithinLeaseBound(rate);
@@ -443,7 +445,7 @@ export class Simulator {
     for (const side of sides) side.forEach((id) => this.host(id));
     this.network.partition(sides);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'partition', sides });
+    this.record(null, { type: 'fault', fault: 'partition', detail: { sides } });
   }
 
   heal(): void {
@@ -457,25 +459,20 @@ export class Simulator {
     this.host(to);
     this.network.cut(from, to);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'cut', from, to });
+    this.record(null, { type: 'fault', fault: 'cut', detail: { from, to } });
   }
 
   link(from: NodeId, to: NodeId): void {
     this.network.link(from, to);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'link', from, to });
+    this.record(null, { type: 'fault', fault: 'link', detail: { from, to } });
   }
 
   /** Change delay/loss/duplication on every link, or on the direction from → to. */
   setNetwork(change: Partial<LinkPolicy>, from?: NodeId, to?: NodeId): void {
     this.network.setPolicy(change, from, to);
     this.noteNetworkHealth();
-    this.record(null, {
-      type: 'fault',
-      fault: 'network',
-      change: definedChange(change),
-      ...(from !== undefined && to !== undefined ? { from, to } : {}),
-    });
+    this.record(null, { type: 'fault', fault: 'network', detail: { ...change, from, to } });
   }
 
   /** The node's state machine of `group` throws on its next apply. */
@@ -483,7 +480,7 @@ export class Simulator {
     const node = this.host(id).node;
     if (node === null) throw new SimActionError(`fail-apply: ${id} is down`);
     node.failNextApply(group);
-    this.record(id, { type: 'fault', fault: 'fail-apply', group });
+    this.record(id, { type: 'fault', fault: 'fail-apply', detail: { group } });
   }
 
   /**
@@ -504,7 +501,7 @@ export class Simulator {
     }
     const host = this.addHost(id, undefined, current, true);
     this.members.push(id);
-    this.record(id, { type: 'fault', fault: 'add-node', members: host.bootMembers });
+    this.record(id, { type: 'fault', fault: 'add-node', detail: { members: host.bootMembers } });
     if (this.started) this.boot(host, 'node-start');
   }
 
@@ -530,7 +527,7 @@ export class Simulator {
     }
     host.removed = true;
     this.members.splice(this.members.indexOf(id), 1);
-    this.record(id, { type: 'fault', fault: 'remove-node', askedOf: drivers });
+    this.record(id, { type: 'fault', fault: 'remove-node', detail: { askedOf: drivers } });
     this.groups.forEach((g, k) => {
       const driver = this.host(drivers[k]);
       if (driver.node === null || driver.paused) return;
@@ -558,7 +555,7 @@ export class Simulator {
       throw new SimActionError(`transfer-leader: no running node leads ${group}`);
     const host = this.host(leader);
     if (host.paused) throw new SimActionError(`transfer-leader: the leader ${leader} is paused`);
-    this.record(leader, { type: 'fault', fault: 'transfer-leader', group, to });
+    this.record(leader, { type: 'fault', fault: 'transfer-leader', detail: { group, to } });
     this.execute(host, host.node!.transferLeader(group, to));
     this.check(host);
   }
@@ -569,7 +566,7 @@ export class Simulator {
     if (host.node === null) throw new SimActionError(`snapshot: ${id} is down`);
     if (host.paused) throw new SimActionError(`snapshot: ${id} is paused`);
     if (!this.groups.includes(group)) throw new SimActionError(`snapshot: unknown group ${group}`);
-    this.record(id, { type: 'fault', fault: 'snapshot', group });
+    this.record(id, { type: 'fault', fault: 'snapshot', detail: { group } });
     this.execute(host, host.node.snapshotNow(group));
     this.check(host);
   }
@@ -723,6 +720,7 @@ export class Simulator {
       roles: this.groups.map(() => 'follower'),
       leaderSinceMs: this.groups.map(() => -1),
       comparedApplied: this.groups.map(() => 0),
+      timeoutNowEvent: -1,
     };
     this.hosts.set(id, host);
     return host;
@@ -833,6 +831,7 @@ export class Simulator {
 
   private receive(host: NodeHost, ev: DeliveryEvent): void {
     this.network.recordRecv(ev, this.nowMs);
+    if (ev.msg.type === 'TimeoutNow') host.timeoutNowEvent = this.stats.events;
     this.execute(host, host.node!.receive(ev.msg));
     this.check(host);
     this.onReceived?.(host.id, ev.msg);
@@ -940,9 +939,12 @@ export class Simulator {
       host.leaderSinceMs[k] = gv.role === 'leader' ? this.nowMs : -1;
       // A candidacy straight from follower is a leadership transfer (TimeoutNow, thesis §3.10),
       // which deposes the leader on purpose; one after a won pre-vote must not depose a healthy one.
+      // A pre-candidate may also take a TimeoutNow in, and campaign on it in the same event.
+      const transfer = host.timeoutNowEvent === this.stats.events;
       if (
         was === 'pre-candidate' &&
         gv.role === 'candidate' &&
+        !transfer &&
         this.opts.checkDisruption !== false
       ) {
         const v = this.checkDisruption(host, k, gv.term);
