@@ -29,6 +29,7 @@ import type {
   TimingConfig,
 } from '../node/types.ts';
 import { MEMBER_RETRY_MS, RaftNode, toTicks } from '../node/node.ts';
+import { definedChange } from '../trace/header.ts';
 import { LEASE_MAX_CLOCK_DRIFT, isClockRateWithinLeaseBound } from '../raft/lease.ts';
 import type { Role } from '../raft/types.ts';
 import { canonicalJson } from './scenarioSetup.ts';
@@ -388,7 +389,7 @@ export class Simulator {
     this.checker?.onCrash(id);
     this.noteNodeHealth(host);
     this.record(id, { type: 'node-crash' });
-    this.record(id, { type: 'fault', fault: 'crash', detail: { lostWrites } });
+    this.record(id, { type: 'fault', fault: 'crash', lostWrites });
     for (const handle of [...host.waiting]) this.settle(handle, 'lost', null);
   }
 
@@ -416,7 +417,7 @@ export class Simulator {
     if (host.node === null || !host.paused) return;
     host.paused = false;
     this.noteNodeHealth(host);
-    this.record(id, { type: 'fault', fault: 'resume', detail: { held: host.held.length } });
+    this.record(id, { type: 'fault', fault: 'resume', held: host.held.length });
     const held = host.held;
     host.held = [];
     for (const input of held) {
@@ -432,7 +433,7 @@ export class Simulator {
     const host = this.host(id);
     host.rate = rate;
     this.noteNodeHealth(host);
-    this.record(id, { type: 'fault', fault: 'skew', detail: { rate } });
+    this.record(id, { type: 'fault', fault: 'skew', rate });
     // Say in the trace whether this clock stays inside the drift the leader lease tolerates
     // (src/raft/lease.ts): outside it a lease read may be stale, which is the lease's limit.
     const withinLeaseBound = isClockRateWithinLeaseBound(rate);
@@ -445,7 +446,7 @@ export class Simulator {
     for (const side of sides) side.forEach((id) => this.host(id));
     this.network.partition(sides);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'partition', detail: { sides } });
+    this.record(null, { type: 'fault', fault: 'partition', sides });
   }
 
   heal(): void {
@@ -459,20 +460,25 @@ export class Simulator {
     this.host(to);
     this.network.cut(from, to);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'cut', detail: { from, to } });
+    this.record(null, { type: 'fault', fault: 'cut', from, to });
   }
 
   link(from: NodeId, to: NodeId): void {
     this.network.link(from, to);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'link', detail: { from, to } });
+    this.record(null, { type: 'fault', fault: 'link', from, to });
   }
 
   /** Change delay/loss/duplication on every link, or on the direction from → to. */
   setNetwork(change: Partial<LinkPolicy>, from?: NodeId, to?: NodeId): void {
     this.network.setPolicy(change, from, to);
     this.noteNetworkHealth();
-    this.record(null, { type: 'fault', fault: 'network', detail: { ...change, from, to } });
+    this.record(null, {
+      type: 'fault',
+      fault: 'network',
+      change: definedChange(change),
+      ...(from !== undefined && to !== undefined ? { from, to } : {}),
+    });
   }
 
   /** The node's state machine of `group` throws on its next apply. */
@@ -480,7 +486,7 @@ export class Simulator {
     const node = this.host(id).node;
     if (node === null) throw new SimActionError(`fail-apply: ${id} is down`);
     node.failNextApply(group);
-    this.record(id, { type: 'fault', fault: 'fail-apply', detail: { group } });
+    this.record(id, { type: 'fault', fault: 'fail-apply', group });
   }
 
   /**
@@ -501,7 +507,7 @@ export class Simulator {
     }
     const host = this.addHost(id, undefined, current, true);
     this.members.push(id);
-    this.record(id, { type: 'fault', fault: 'add-node', detail: { members: host.bootMembers } });
+    this.record(id, { type: 'fault', fault: 'add-node', members: host.bootMembers });
     if (this.started) this.boot(host, 'node-start');
   }
 
@@ -527,7 +533,7 @@ export class Simulator {
     }
     host.removed = true;
     this.members.splice(this.members.indexOf(id), 1);
-    this.record(id, { type: 'fault', fault: 'remove-node', detail: { askedOf: drivers } });
+    this.record(id, { type: 'fault', fault: 'remove-node', askedOf: drivers });
     this.groups.forEach((g, k) => {
       const driver = this.host(drivers[k]);
       if (driver.node === null || driver.paused) return;
@@ -555,7 +561,7 @@ export class Simulator {
       throw new SimActionError(`transfer-leader: no running node leads ${group}`);
     const host = this.host(leader);
     if (host.paused) throw new SimActionError(`transfer-leader: the leader ${leader} is paused`);
-    this.record(leader, { type: 'fault', fault: 'transfer-leader', detail: { group, to } });
+    this.record(leader, { type: 'fault', fault: 'transfer-leader', group, to });
     this.execute(host, host.node!.transferLeader(group, to));
     this.check(host);
   }
@@ -566,7 +572,7 @@ export class Simulator {
     if (host.node === null) throw new SimActionError(`snapshot: ${id} is down`);
     if (host.paused) throw new SimActionError(`snapshot: ${id} is paused`);
     if (!this.groups.includes(group)) throw new SimActionError(`snapshot: unknown group ${group}`);
-    this.record(id, { type: 'fault', fault: 'snapshot', detail: { group } });
+    this.record(id, { type: 'fault', fault: 'snapshot', group });
     this.execute(host, host.node.snapshotNow(group));
     this.check(host);
   }
