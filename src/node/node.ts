@@ -5,7 +5,10 @@
 // state machine, traceEvents.ts the trace bodies, constants.ts Nacos's timeouts and texts.
 // Ordering kept: one persist transaction at a time (group commit: whatever the groups produce
 // while it is in flight goes into the next one); messages of a Ready go out only after its
-// transaction is durable; committed entries are applied in log order before advance().
+// transaction is durable, and messages taken while a transaction is in flight wait for the next
+// one (a leader's replication messages excepted, thesis §10.2.1); committed entries are applied
+// in log order, each as soon as it is committed and durable on this node, even while a later
+// write is in flight (etcd's asynchronous storage writes).
 import { Raft, cloneConf, type RaftBootstrap } from '../raft/raft.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { ConfState, Entry, GroupId, NodeId, Ready } from '../raft/types.ts';
@@ -76,6 +79,12 @@ export class RaftNode {
   readonly cfg: NodeConfig;
   private readonly n: NodeState;
   private persisting: { token: number; groups: GroupHost[] } | null = null;
+  /**
+   * Messages taken from a group while a transaction was in flight that may promise something
+   * about this node's disk (acknowledgements, votes): they go out with the group's next Ready,
+   * which is durable only once everything the group held then is.
+   */
+  private held = new Map<GroupId, Ready['messages']>();
   private nextMemberCheckMs = 0;
   private nextToken = 1;
 
@@ -304,12 +313,14 @@ export class RaftNode {
       for (const g of this.n.groups.values()) {
         const rd = g.raft.hasReady() ? g.raft.ready() : null;
         g.ready = rd;
-        if (rd && this.n.traceEnabled) {
-          for (const ev of rd.events) {
-            const body = coreEventTrace(g.id, ev);
-            if (body) this.n.trace(body);
-          }
+        const held = this.held.get(g.id);
+        if (held) {
+          this.held.delete(g.id);
+          // Nothing of this group is unstable any more: what the held messages promised is durable.
+          if (rd) rd.messages = held.concat(rd.messages);
+          else for (const m of held) this.n.out.push({ type: 'send', msg: m });
         }
+        if (rd) this.traceCoreEvents(g, rd);
         // Like JRaft, the commit index alone is not worth a disk write before applying: it is
         // only a hint after a restart (a lower one is always safe). It rides along with the next
         // write that must be durable (term, vote, entries, snapshot).
@@ -330,10 +341,86 @@ export class RaftNode {
         this.persisting = { token, groups: needDisk };
         const parts: PersistGroupBatch[] = needDisk.map((g) => this.persistPart(g));
         this.n.out.push({ type: 'persist', token, batch: { groups: parts } });
-        for (const g of needDisk) this.sendLeaderMessagesEarly(g);
+        for (const g of needDisk) this.sendLeaderMessagesEarly(g, g.ready);
+        // Entries this node already holds on disk need not wait for the write just started.
+        for (const g of needDisk) this.applyDurableCommitted(g);
+        this.flushWithoutStorage();
         return;
       }
       if (immediate.length === 0) return;
+    }
+    this.flushWithoutStorage();
+  }
+
+  /**
+   * While a transaction is in flight, take from each group what needs no disk write: apply the
+   * entries that are committed and durable here, answer reads, send a leader's replication
+   * messages; hold the other messages for the group's next Ready. Acknowledgements thus still
+   * leave only once what they acknowledge is durable, while commits no longer wait for a second
+   * write to end before they are applied and answered.
+   */
+  private flushWithoutStorage(): void {
+    const n = this.n;
+    for (let again = true; again;) {
+      again = false;
+      for (const g of n.groups.values()) {
+        if (!g.raft.hasReadyWithoutStorage()) continue;
+        again = true;
+        const rd = g.raft.readyWithoutStorage();
+        this.traceCoreEvents(g, rd);
+        if (rd.hardState) g.unsavedHard = rd.hardState;
+        this.sendLeaderMessagesEarly(g, rd);
+        if (rd.messages.length > 0) {
+          const held = this.held.get(g.id);
+          if (held) held.push(...rd.messages);
+          else this.held.set(g.id, rd.messages);
+        }
+        let last = 0;
+        for (const e of rd.committed) {
+          if (!applyEntry(n, g, e)) break;
+          g.smIndex = e.index;
+          last = e.index;
+        }
+        if (last > 0) g.raft.appliedTo(last);
+        for (const rs of rd.readStates) onReadState(n, g, rs.ctx, rs.index, rs.error);
+        serveReadyReads(n, g);
+        this.maybeEmitMetadata(g);
+        if (last > 0) maybeSnapshotByCount(n, g);
+      }
+    }
+  }
+
+  /**
+   * Apply at once the committed entries of the Ready being written that were durable on this
+   * node before it (index ≤ stable index): only the rest waits for the transaction. Not when the
+   * Ready installs a snapshot: the state machine must load it first.
+   */
+  private applyDurableCommitted(g: GroupHost): void {
+    const rd = g.ready;
+    if (!rd || rd.snapshot || rd.committed.length === 0) return;
+    const stable = g.raft.log.stableIndex;
+    let k = 0;
+    for (; k < rd.committed.length && rd.committed[k].index <= stable; k++) {
+      const e = rd.committed[k];
+      if (!applyEntry(this.n, g, e)) {
+        // The group is in ERROR now: nothing more of this Ready is applied (completeReady).
+        rd.committed = [];
+        if (e.index - 1 > g.raft.log.applied) g.raft.appliedTo(e.index - 1);
+        return;
+      }
+      g.smIndex = e.index;
+    }
+    if (k === 0) return;
+    g.raft.appliedTo(rd.committed[k - 1].index);
+    rd.committed = rd.committed.slice(k);
+    serveReadyReads(this.n, g);
+  }
+
+  private traceCoreEvents(g: GroupHost, rd: Ready): void {
+    if (!this.n.traceEnabled) return;
+    for (const ev of rd.events) {
+      const body = coreEventTrace(g.id, ev);
+      if (body) this.n.trace(body);
     }
   }
 
@@ -344,8 +431,7 @@ export class RaftNode {
    * Everything that promises something about this node's disk (votes, acknowledgements) still
    * waits for the transaction.
    */
-  private sendLeaderMessagesEarly(g: GroupHost): void {
-    const rd = g.ready;
+  private sendLeaderMessagesEarly(g: GroupHost, rd: Ready | null): void {
     if (!rd || g.raft.role !== 'leader' || rd.messages.length === 0) return;
     const later: Ready['messages'] = [];
     for (const m of rd.messages) {
@@ -398,6 +484,8 @@ export class RaftNode {
     for (const m of rd.messages) n.out.push({ type: 'send', msg: m });
     let applied = Infinity;
     if (rd.snapshot && !loadSnapshot(n, g, rd.snapshot)) applied = g.raft.log.applied;
+    // The state machine failed on an entry applied ahead of the write (applyDurableCommitted).
+    if (g.raft.errored !== null && applied === Infinity) applied = g.raft.log.applied;
     if (applied === Infinity) {
       for (const e of rd.committed) {
         if (!applyEntry(n, g, e)) {

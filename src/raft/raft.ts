@@ -3,7 +3,10 @@
 // host persists, sends and applies before calling advance(). No clock, no I/O, no randomness
 // except the injected generator. Roles swap step and tick functions (becomeFollower sets
 // step = stepFollower). Ordering kept: every message in a Ready depends on that Ready's
-// persistence, so hosts send only after the batch is durable.
+// persistence, so hosts send only after the batch is durable. While one Ready's write is in
+// flight, readyWithoutStorage() hands out what needs no disk (like etcd's asynchronous storage
+// writes): committed entries only up to the stable index, so an entry is applied only once it
+// is both committed and durable on this node.
 import { leaseTicks } from './lease.ts';
 import { RaftLog } from './log.ts';
 import { Progress } from './progress.ts';
@@ -25,6 +28,7 @@ import type {
   ReadIndexRequest,
   ReadState,
   RequestVote,
+  VoteRefusal,
   RequestVoteResponse,
   Rng,
   Role,
@@ -85,6 +89,11 @@ export class Raft {
   errored: string | null = null;
 
   prs = new Map<NodeId, Progress>();
+  /** The progress per peer the trace last saw (traceProgress), so it reports changes only. */
+  private readonly tracedProgress = new Map<
+    NodeId,
+    { next: number; match: number; state: string; inflight: number }
+  >();
   private votes = new Map<NodeId, boolean>();
 
   electionElapsed = 0;
@@ -136,7 +145,12 @@ export class Raft {
   private prevSoft: SoftState;
   private prevHard: HardState;
   /** What the outstanding Ready covered, for advance(). */
-  private inflightReady: { lastIndex: number; lastTerm: number; applied: number } | null = null;
+  private inflightReady: {
+    lastIndex: number;
+    lastTerm: number;
+    applied: number;
+    snapshot: boolean;
+  } | null = null;
 
   private stepFn: (m: Message) => void;
   private tickFn: () => void;
@@ -202,7 +216,7 @@ export class Raft {
    */
   private refuseVoteAsLearner(m: Message): boolean {
     if (m.type !== 'RequestVote' || !this.conf.learners.includes(this.id)) return false;
-    this.respondVote(m, false);
+    this.respondVote(m, false, 'learner');
     return true;
   }
 
@@ -400,6 +414,7 @@ export class Raft {
   ready(): Ready {
     if (this.inflightReady)
       throw new Error('ready() called before advance() of the previous Ready');
+    this.traceProgress();
     const soft = this.softChanged() ? this.softState() : null;
     const hard = this.hardChanged() ? this.hardState() : null;
     const entries = this.log.unstableEntries();
@@ -425,8 +440,87 @@ export class Raft {
       lastIndex: last ? last.index : 0,
       lastTerm: last ? last.term : 0,
       applied: committed.length > 0 ? committed[committed.length - 1].index : 0,
+      snapshot: rd.snapshot !== null,
     };
     return rd;
+  }
+
+  /**
+   * Is there anything a host may take while a disk write is in flight (etcd's asynchronous
+   * storage writes)? See readyWithoutStorage().
+   */
+  hasReadyWithoutStorage(): boolean {
+    return (
+      this.msgs.length > 0 ||
+      this.readStates.length > 0 ||
+      this.events.length > 0 ||
+      this.softChanged() ||
+      this.commitOnlyChanged() ||
+      this.durableCommittedEnd() > this.durableCommittedStart()
+    );
+  }
+
+  /**
+   * A batch that needs no disk write, taken while an earlier Ready's write may still be in
+   * flight, and completed by the host at once (appliedTo for its committed entries). It holds
+   * no entries, no snapshot and no change of term or vote: those stay for the next ready(). Its
+   * committed entries are committed AND already durable on this node (index ≤ stableIndex, as
+   * etcd bounds them when storage writes are asynchronous), and follow those of the outstanding
+   * Ready. Its messages may depend on state not yet durable (an acknowledgement of entries still
+   * unstable): the host sends only those the thesis lets a leader send before its own write
+   * (§10.2.1) and holds the rest until the next transaction is durable.
+   */
+  readyWithoutStorage(): Ready {
+    const soft = this.softChanged() ? this.softState() : null;
+    const hard = this.commitOnlyChanged() ? this.hardState() : null;
+    const lo = this.durableCommittedStart();
+    const hi = this.durableCommittedEnd();
+    const committed = hi >= lo ? this.log.slice(lo, hi + 1) : [];
+    const rd: Ready = {
+      softState: soft,
+      hardState: hard,
+      snapshot: null,
+      entries: [],
+      committed,
+      messages: this.msgs,
+      readStates: this.readStates,
+      events: this.events,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.events = [];
+    if (soft) this.prevSoft = soft;
+    if (hard) this.prevHard = hard;
+    return rd;
+  }
+
+  /**
+   * The host applied committed entries up to `index` ahead of advance(): entries of a
+   * readyWithoutStorage() batch, or those of an outstanding Ready that were durable already.
+   */
+  appliedTo(index: number): void {
+    this.log.appliedTo(index);
+  }
+
+  /** The first committed entry not yet handed to the host (the outstanding Ready's count). */
+  private durableCommittedStart(): number {
+    return Math.max(this.log.applied, this.inflightReady?.applied ?? 0) + 1;
+  }
+
+  /**
+   * The last entry the host may apply before the outstanding write ends: committed and on this
+   * node's disk. Nothing while errored, while a snapshot waits to be written or loaded (entries
+   * after it must reach a state machine that holds it), and never beyond the stable index.
+   */
+  private durableCommittedEnd(): number {
+    if (this.errored || this.pendingSnapshot !== null || this.inflightReady?.snapshot) return 0;
+    return Math.min(this.log.committed, this.log.stableIndex);
+  }
+
+  /** Only the commit index changed in the hard state: a hint the host need not write. */
+  private commitOnlyChanged(): boolean {
+    const h = this.prevHard;
+    return h.term === this.term && h.votedFor === this.votedFor && h.commit !== this.log.committed;
   }
 
   /**
@@ -504,6 +598,7 @@ export class Raft {
   private becomeLeader(): void {
     const from = this.role;
     this.reset(this.term);
+    this.tracedProgress.clear();
     this.role = 'leader';
     this.leader = this.id;
     this.stepFn = this.stepLeader;
@@ -549,6 +644,41 @@ export class Raft {
   private resetRandomizedElectionTimeout(): void {
     this.randomizedElectionTimeout =
       this.cfg.electionTicks + this.rng.int(Math.max(1, this.cfg.electionJitterTicks));
+    if (this.cfg.trace !== false) {
+      this.events.push({ type: 'timer', ticks: this.randomizedElectionTimeout });
+    }
+  }
+
+  /**
+   * A leader's progress per peer, as the trace shows it, when it changed since the last Ready
+   * (once per Ready per peer, however often it moved in between). Only with cfg.trace.
+   */
+  private traceProgress(): void {
+    if (this.role !== 'leader' || this.cfg.trace === false) return;
+    for (const [peer, pr] of this.prs) {
+      if (peer === this.id) continue;
+      const inflight = pr.inflights.count();
+      const last = this.tracedProgress.get(peer);
+      if (
+        last !== undefined &&
+        last.next === pr.next &&
+        last.match === pr.match &&
+        last.state === pr.state &&
+        last.inflight === inflight
+      ) {
+        continue;
+      }
+      const ev = {
+        type: 'progress',
+        peer,
+        next: pr.next,
+        match: pr.match,
+        state: pr.state,
+        inflight,
+      } as const;
+      this.tracedProgress.set(peer, ev);
+      this.events.push(ev);
+    }
   }
 
   private noteRole(from: Role): void {
@@ -770,7 +900,7 @@ export class Raft {
       const inLease =
         (this.leader !== null || this.bootQuiet) && this.electionElapsed < this.cfg.electionTicks;
       if (!m.transfer && inLease) {
-        this.respondVote(m, false);
+        this.respondVote(m, false, 'in-lease');
         return false;
       }
       if (m.preVote) return true; // A pre-vote never changes our term.
@@ -790,9 +920,11 @@ export class Raft {
     if (m.type === 'AppendEntries' || m.type === 'InstallSnapshot') {
       // Tell a stale leader about the newer term so it steps down (it may be partitioned away
       // with check-quorum not yet fired).
-      this.send(this.appendResponse(m.from, false, 0, 0, 0, 0));
+      const resp = this.appendResponse(m.from, false, 0, 0, 0, 0);
+      resp.reject = 'stale-term';
+      this.send(resp);
     } else if (m.type === 'RequestVote') {
-      this.respondVote(m, false);
+      this.respondVote(m, false, 'stale-term');
     } else if (m.type === 'ReadIndex') {
       this.send(this.readIndexResponse(m, -1, 'stale term'));
     }
@@ -805,22 +937,32 @@ export class Raft {
       (this.votedFor === null && this.leader === null) ||
       (m.preVote && m.term > this.term);
     // §5.4.1 election restriction: only vote for a log at least as up-to-date as ours.
-    const grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm) && !this.errored;
+    const upToDate = this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    const grant = canVote && upToDate && !this.errored;
     if (grant && !m.preVote) {
       this.electionElapsed = 0;
       this.votedFor = m.from;
     }
-    this.respondVote(m, grant);
+    const reject: VoteRefusal | undefined = grant
+      ? undefined
+      : this.errored
+        ? 'error'
+        : !canVote
+          ? 'voted'
+          : 'log-behind';
+    this.respondVote(m, grant, reject);
   }
 
-  private respondVote(m: RequestVote, granted: boolean): void {
-    this.events.push({
+  private respondVote(m: RequestVote, granted: boolean, reject?: VoteRefusal): void {
+    const ev: CoreEvent = {
       type: 'vote',
       candidate: m.from,
       term: m.term,
       preVote: m.preVote,
       granted,
-    });
+    };
+    if (reject !== undefined) ev.reject = reject;
+    this.events.push(ev);
     const resp: RequestVoteResponse = {
       type: 'RequestVoteResponse',
       group: this.group,
@@ -831,6 +973,7 @@ export class Raft {
       preVote: m.preVote,
       granted,
     };
+    if (reject !== undefined) resp.reject = reject;
     this.send(resp);
   }
 
@@ -912,17 +1055,19 @@ export class Raft {
     }
     const truncations = this.log.truncations;
     const lastNew = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
-    if (this.log.truncations !== truncations) this.recomputeConf();
+    if (this.log.truncations !== truncations) {
+      this.recomputeConf();
+      this.events.push({ type: 'truncate', from: this.log.lastTruncatedFrom });
+    }
     if (lastNew < 0) {
       const hintIndex = this.log.findConflictByTerm(
         Math.min(m.prevLogIndex, this.log.lastIndex()),
         m.prevLogTerm,
       );
       const hintTerm = this.log.term(hintIndex) ?? 0;
-      this.ackAppend(
-        m,
-        this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round),
-      );
+      const resp = this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round);
+      resp.reject = m.prevLogIndex > this.log.lastIndex() ? 'log-missing' : 'log-mismatch';
+      this.ackAppend(m, resp);
       return;
     }
     // The configuration is the latest conf entry of the whole log (thesis §4.1), never one
@@ -969,6 +1114,13 @@ export class Raft {
     if (m.meta.index <= this.log.committed) {
       this.send({ ...resp(true), index: this.log.committed });
       return;
+    }
+    // A snapshot that does not continue our log replaces all of it (§7): say so when that drops
+    // entries after the snapshot's index (those before it are behind the snapshot boundary).
+    const keeps =
+      this.log.matchTerm(m.meta.index, m.meta.term) && m.meta.index <= this.log.lastIndex();
+    if (!keeps && this.log.lastIndex() > m.meta.index) {
+      this.events.push({ type: 'truncate', from: m.meta.index + 1 });
     }
     this.log.restoreSnapshot(m.meta.index, m.meta.term);
     // The snapshot's configuration holds at its index; a conf entry we keep after it is newer.
