@@ -1,13 +1,19 @@
 // The page shell. Until the visual cluster lands, it says plainly what exists: a cluster of Web
 // Workers runs in this page, scripted from the console (window.playground), and the #sim-state
-// region shows its live state as plain text, rebuilt from the merged event stream only. Around
-// it: the offer to resume the cluster a previous page left (its databases survive a reload),
-// the trace's memory bound and what it dropped, and importing a trace file with progress.
-import { useEffect, useState, type ChangeEvent } from 'react';
+// region shows its live state as plain text, read from the view store (src/state/), which folds
+// the merged event stream only. Around it: the offer to resume the cluster a previous page left
+// (its databases survive a reload), the trace's memory bound and what it dropped, and importing
+// a trace file with progress.
+import { useEffect, useMemo, useState, type ChangeEvent } from 'react';
 import type { Cluster } from '../runtime/cluster.ts';
 import type { Playground, ResumeOffer } from '../runtime/consoleApi.ts';
-import { emptyView, foldEvents, viewText } from '../runtime/eventView.ts';
+import { useView } from '../state/hooks.ts';
+import { statusText } from '../state/statusText.ts';
+import { createViewStore } from '../state/store.ts';
 import { droppedNote } from '../trace/recorder.ts';
+
+/** Events the page's view store keeps for scrubbing (older windows are forgotten). */
+const STORE_EVENT_LIMIT = 200_000;
 
 /** The current cluster and resume offer, kept in step with the playground. */
 function usePlayground(playground: Playground | null): {
@@ -30,33 +36,34 @@ function usePlayground(playground: Playground | null): {
   return state;
 }
 
-/** Each node's role, term and commit index per group, as plain text, from the event stream. */
+/** Each node's role, term and commit index per group, as plain text, from the view store. */
 function LiveStatus({ cluster }: { cluster: Cluster | null }) {
-  const [text, setText] = useState('');
-
+  // One store per cluster, fed by its merged event stream and folded once per animation frame.
+  const store = useMemo(
+    () => createViewStore({ groups: cluster?.groups ?? [], limit: STORE_EVENT_LIMIT }),
+    [cluster],
+  );
   useEffect(() => {
     if (cluster === null) return;
-    const view = emptyView();
-    const render = (): void => {
-      const head =
-        `cluster ${cluster.clusterId}${cluster.resumed ? ' (resumed from disk)' : ''} · ` +
-        `${cluster.timing.profile} timing · ` +
-        `speed ${cluster.speed}× · t = ${(view.t / 1000).toFixed(1)} s` +
-        (cluster.paused ? ' · PAUSED' : '');
-      setText(`${head}\n\n${viewText(view, cluster.groups)}`);
-    };
-    foldEvents(view, cluster.events());
-    render();
-    return cluster.subscribe((events) => {
-      foldEvents(view, events);
-      render();
-    });
-  }, [cluster]);
+    store.getState().ingest(cluster.events());
+    return cluster.subscribe((events) => store.getState().ingest(events));
+  }, [cluster, store]);
+  // seq too: any folded event re-renders, so the header's speed and pause marks stay current.
+  const { t, text } = useView(store, (s) => ({
+    seq: s.view.seq,
+    t: s.view.t,
+    text: statusText(s.view, cluster?.groups ?? []),
+  }));
 
   if (cluster === null) {
     return <>No cluster is running. In the console: await playground.createCluster()</>;
   }
-  return <>{text}</>;
+  const head =
+    `cluster ${cluster.clusterId}${cluster.resumed ? ' (resumed from disk)' : ''} · ` +
+    `${cluster.timing.profile} timing · ` +
+    `speed ${cluster.speed}× · t = ${(t / 1000).toFixed(1)} s` +
+    (cluster.paused ? ' · PAUSED' : '');
+  return <>{`${head}\n\n${text}`}</>;
 }
 
 /** "Resume cluster X (n nodes, from disk)" or a fresh one, after a reload. */

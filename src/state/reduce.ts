@@ -1,0 +1,686 @@
+// The fold from trace events to the view model: reduce(state, event) returns the next state,
+// copying only the path to what the event changed (state → node → group → log, ...), so every
+// untouched part keeps its reference and React skips it.
+// Invariants: pure (same state and event, same result; the input is never modified); events
+// are folded in seq order; an event about a node not seen yet creates it (a trace may start
+// after the node started, e.g. a bounded one).
+import type { GroupId, NodeId } from '../raft/types.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import type {
+  DiskView,
+  EntryView,
+  FaultView,
+  GroupView,
+  LogView,
+  MessageView,
+  NodeView,
+  RequestStage,
+  RequestView,
+  SeriesBucket,
+  ViewState,
+} from './model.ts';
+import { RECENT_FAULTS, RECENT_REQUESTS } from './model.ts';
+import { plDrop, plEmpty, plGet, plPush, plTake, type PList } from './plist.ts';
+import { smApply, smEmpty, smUnknown, type SmRef } from './sm.ts';
+
+// ---- copy-on-write helpers ---------------------------------------------------------------------
+
+function emptyLog(): LogView {
+  return { snapshotIndex: 0, snapshotTerm: 0, entries: plEmpty(), commit: 0, applied: 0 };
+}
+
+function emptyDisk(): DiskView {
+  return {
+    term: 0,
+    votedFor: null,
+    commit: 0,
+    snapshotIndex: 0,
+    snapshotTerm: 0,
+    entries: plEmpty(),
+  };
+}
+
+export function emptyGroup(group: GroupId): GroupView {
+  return {
+    role: 'follower',
+    term: 0,
+    votedFor: null,
+    leader: null,
+    timer: null,
+    log: emptyLog(),
+    conf: null,
+    progress: {},
+    sm: smEmpty(group),
+    metadata: null,
+    disk: emptyDisk(),
+    error: null,
+  };
+}
+
+function emptyNode(id: NodeId): NodeView {
+  return {
+    id,
+    status: 'up',
+    removed: false,
+    paused: false,
+    clockRate: 1,
+    note: null,
+    incarnation: 0,
+    groups: {},
+  };
+}
+
+function getNode(s: ViewState, id: NodeId): NodeView {
+  return s.nodes[id] ?? emptyNode(id);
+}
+
+function putNode(s: ViewState, n: NodeView): ViewState {
+  return { ...s, nodes: { ...s.nodes, [n.id]: n } };
+}
+
+function updateNode(s: ViewState, id: NodeId, f: (n: NodeView) => NodeView): ViewState {
+  const before = getNode(s, id);
+  const after = f(before);
+  return after === before && s.nodes[id] !== undefined ? s : putNode(s, after);
+}
+
+function updateGroup(
+  s: ViewState,
+  id: NodeId,
+  g: GroupId,
+  f: (gv: GroupView) => GroupView,
+): ViewState {
+  return updateNode(s, id, (n) => {
+    const before = n.groups[g] ?? emptyGroup(g);
+    const after = f(before);
+    if (after === before && n.groups[g] !== undefined) return n;
+    return { ...n, groups: { ...n.groups, [g]: after } };
+  });
+}
+
+/**
+ * The bucket of cluster second `t`, updated by f. The second in progress is kept apart from the
+ * list of completed ones, so counting an event copies one small object, not a list chunk.
+ */
+function bumpSeries(s: ViewState, t: number, f: (b: SeriesBucket) => SeriesBucket): ViewState {
+  const second = Math.floor(t / 1000);
+  const cur = s.series.current;
+  if (cur !== null && cur.second === second) {
+    return { ...s, series: { ...s.series, current: f(cur) } };
+  }
+  const buckets = cur === null ? s.series.buckets : plPush(s.series.buckets, cur);
+  return { ...s, series: { ...s.series, buckets, current: f(emptyBucket(second)) } };
+}
+
+function emptyBucket(second: number): SeriesBucket {
+  return { second, commits: 0, leaderChanges: 0, ok: 0, failed: 0, messages: 0 };
+}
+
+function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
+  const out = plPush(l, x);
+  return out.length > bound ? plDrop(out, out.length - bound) : out;
+}
+
+function without<T>(m: ReadonlyMap<string, T>, key: string): ReadonlyMap<string, T> {
+  if (!m.has(key)) return m;
+  const out = new Map(m);
+  out.delete(key);
+  return out;
+}
+
+function withEntry<T>(m: ReadonlyMap<string, T>, key: string, v: T): ReadonlyMap<string, T> {
+  return new Map(m).set(key, v);
+}
+
+function snapKey(group: GroupId, index: number): string {
+  return `${group}@${index}`;
+}
+
+/** The state machine a node holds right after loading the snapshot of `group` at `index`. */
+function smAtSnapshot(s: ViewState, group: GroupId, index: number): SmRef {
+  if (index === 0) return smEmpty(group);
+  return s.memo.snapshots.get(snapKey(group, index)) ?? smUnknown(group, index);
+}
+
+// ---- the fold ---------------------------------------------------------------------------------
+
+/** The state after `e`. */
+export function reduce(state: ViewState, e: TraceEvent): ViewState {
+  const s: ViewState = { ...state, seq: e.seq, t: e.t, count: state.count + 1 };
+  const id = e.node;
+  switch (e.type) {
+    case 'node-start':
+      return updateNode(s, id!, (n) => ({
+        ...n,
+        status: 'up',
+        paused: false,
+        note: null,
+        incarnation: n.incarnation + 1,
+      }));
+    case 'node-restart':
+      return updateNode(s, id!, (n) => ({
+        ...n,
+        status: 'up',
+        paused: false,
+        note: null,
+        incarnation: n.incarnation + 1,
+        groups: restartGroups(s, n),
+      }));
+    case 'node-crash':
+      return updateNode(dropMessagesOf(s, id!), id!, (n) => ({
+        ...n,
+        status: 'crashed',
+        paused: false,
+        note: e.reason ?? null,
+        groups: crashGroups(n),
+      }));
+    case 'role':
+      return reduceRole(s, id!, e);
+    case 'timer':
+      return updateGroup(s, id!, e.group, (g) => ({
+        ...g,
+        timer: { timeoutMs: e.timeoutMs, resetAt: e.t },
+      }));
+    case 'vote':
+      // Only a granted real vote changes what the voter holds (and resets its timer).
+      if (e.preVote || !e.granted) return s;
+      return updateGroup(s, id!, e.group, (g) => ({
+        ...g,
+        term: Math.max(g.term, e.term),
+        votedFor: e.candidate,
+        timer: g.timer === null ? null : { ...g.timer, resetAt: e.t },
+      }));
+    case 'send':
+      return reduceSend(s, e);
+    case 'recv':
+      return reduceRecv(s, e);
+    case 'drop':
+      return { ...s, messages: without(s.messages, msgKey(e.from, e.msgId)) };
+    case 'append':
+      return updateGroup(s, id!, e.group, (g) => appendEntries(g, e.entries));
+    case 'truncate':
+      return updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from));
+    case 'persist':
+      return updateGroup(s, id!, e.group, (g) => persisted(g, e));
+    case 'progress':
+      return updateGroup(s, id!, e.group, (g) => ({
+        ...g,
+        progress: {
+          ...g.progress,
+          [e.peer]: { next: e.next, match: e.match, state: e.state, inflight: e.inflight },
+        },
+      }));
+    case 'commit':
+      return reduceCommit(s, id!, e);
+    case 'apply':
+      return reduceApply(s, id!, e);
+    case 'snapshot':
+      return reduceSnapshot(s, id!, e);
+    case 'metadata':
+      // Published whenever the node's leader, term, members or error changed: a follower
+      // learns its leader and a newer term this way, without a role change.
+      return updateGroup(s, id!, e.group, (g) => ({
+        ...g,
+        metadata: { leader: e.leader, term: e.term, members: e.members, errMsg: e.errMsg },
+        leader: e.leader,
+        term: e.term,
+        votedFor: e.term > g.term ? null : g.votedFor,
+        error: e.errMsg,
+      }));
+    case 'conf-change':
+      return updateGroup(s, id!, e.group, (g) => ({ ...g, conf: e.conf }));
+    case 'fault':
+      return reduceFault(s, e);
+    case 'clock':
+      return updateNode(s, id!, (n) => ({ ...n, clockRate: e.rate }));
+    case 'request':
+      return openRequest(s, {
+        id: e.requestId,
+        group: e.group,
+        node: id,
+        kind: e.kind,
+        label: e.label,
+        invokedAt: e.t,
+        stages: [{ stage: 'invoke', t: e.t, node: id }],
+        outcome: 'pending',
+        entry: null,
+        client: false,
+      });
+    case 'forward':
+      return addStage(s, e.requestId, e.group, {
+        stage:
+          e.stage === 'send' ? 'forward' : e.stage === 'recv' ? 'forward-recv' : 'forward-reply',
+        t: e.t,
+        node: id,
+        ...(e.error !== undefined ? { detail: e.error } : {}),
+      });
+    case 'propose': {
+      const next = addStage(s, e.requestId, e.group, {
+        stage: 'propose',
+        t: e.t,
+        node: id,
+        index: e.index,
+      });
+      const r = next.requests.get(e.requestId)!;
+      return {
+        ...next,
+        requests: withEntry(next.requests, e.requestId, {
+          ...r,
+          entry: { index: e.index, term: e.term },
+        }),
+      };
+    }
+    case 'reply':
+      return reduceReply(s, id, e);
+    case 'invoke': {
+      const rid = e.requestId ?? e.process;
+      const open = s.requests.get(rid);
+      if (open !== undefined) return s; // The node's own `request` event opened it already.
+      return openRequest(s, {
+        id: rid,
+        group: e.group,
+        node: id,
+        kind: e.op,
+        label: `${e.op} ${e.key}`,
+        invokedAt: e.t,
+        stages: [{ stage: 'invoke', t: e.t, node: id }],
+        outcome: 'pending',
+        entry: null,
+        client: true,
+      });
+    }
+    case 'ok':
+    case 'fail':
+    case 'info':
+      return settleRequest(s, e.requestId ?? e.process, e.type, e.t, id);
+    default:
+      return s;
+  }
+}
+
+function msgKey(from: NodeId, msgId: number): string {
+  return `${from}:${msgId}`;
+}
+
+type Ev<T extends TraceEvent['type']> = Extract<TraceEvent, { type: T }>;
+
+function reduceRole(s: ViewState, id: NodeId, e: Ev<'role'>): ViewState {
+  if (e.to === 'leader') {
+    s = bumpSeries(s, e.t, (b) => ({ ...b, leaderChanges: b.leaderChanges + 1 }));
+  }
+  return updateGroup(s, id, e.group, (g) => ({
+    ...g,
+    role: e.to,
+    // A candidate votes for itself (§5.2); otherwise a new term clears the vote (§5.1).
+    votedFor: e.to === 'candidate' ? id : e.term > g.term ? null : g.votedFor,
+    term: e.term,
+    leader: e.leader,
+    // A leader's progress is rebuilt from progress events; other roles keep none.
+    progress: e.to === 'leader' && g.role === 'leader' ? g.progress : {},
+  }));
+}
+
+function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
+  const m: MessageView = {
+    id: msgKey(e.from, e.msgId),
+    group: e.group,
+    from: e.from,
+    to: e.to,
+    msgType: e.msgType,
+    term: e.term,
+    sentAt: e.t,
+    deliverAt: e.deliverAt ?? null,
+    entries: e.entries,
+    heartbeat: e.hb === true,
+    copyOf: e.copyOf === undefined ? null : msgKey(e.from, e.copyOf),
+  };
+  s = bumpSeries(s, e.t, (b) => ({ ...b, messages: b.messages + 1 }));
+  return { ...s, messages: withEntry(s.messages, m.id, m) };
+}
+
+function reduceRecv(s: ViewState, e: Ev<'recv'>): ViewState {
+  s = { ...s, messages: without(s.messages, msgKey(e.from, e.msgId)) };
+  // A follower or candidate that hears a current leader restarts its election timer.
+  if (e.msgType !== 'AppendEntries' && e.msgType !== 'InstallSnapshot') return s;
+  return updateGroup(s, e.to, e.group, (g) =>
+    g.timer === null || g.role === 'leader' || e.term < g.term
+      ? g
+      : { ...g, timer: { ...g.timer, resetAt: e.t } },
+  );
+}
+
+function toEntry(x: readonly [number, number, string, string, string?]): EntryView {
+  return {
+    index: x[0],
+    term: x[1],
+    kind: x[2] as EntryView['kind'],
+    label: x[3],
+    requestId: x[4] ?? null,
+  };
+}
+
+/** The log with `summaries` written at their indexes (anything after the first one replaced). */
+function appendEntries(
+  g: GroupView,
+  summaries: readonly (readonly [number, number, string, string, string?])[],
+): GroupView {
+  if (summaries.length === 0) return g;
+  const log = g.log;
+  let entries = log.entries;
+  for (const x of summaries) {
+    const pos = x[0] - log.snapshotIndex - 1;
+    if (pos < 0) continue; // Covered by the snapshot already.
+    if (pos < entries.length) entries = plTake(entries, pos);
+    if (pos > entries.length) continue; // A gap: the trace missed earlier entries.
+    entries = plPush(entries, toEntry(x));
+  }
+  return { ...g, log: { ...log, entries } };
+}
+
+function truncateFrom(g: GroupView, from: number): GroupView {
+  const pos = from - g.log.snapshotIndex - 1;
+  if (pos >= g.log.entries.length) return g;
+  return { ...g, log: { ...g.log, entries: plTake(g.log.entries, Math.max(0, pos)) } };
+}
+
+/**
+ * A write completed: the disk now holds the hard state, and the log up to the batch's last
+ * entry (and the snapshot, when the batch saved one) as the node's log has them.
+ */
+function persisted(g: GroupView, e: Ev<'persist'>): GroupView {
+  const d = g.disk;
+  const log = g.log;
+  let snapshotIndex = d.snapshotIndex;
+  let snapshotTerm = d.snapshotTerm;
+  if (e.snapshot !== null && e.snapshot > snapshotIndex) {
+    snapshotIndex = e.snapshot;
+    snapshotTerm = log.snapshotIndex === e.snapshot ? log.snapshotTerm : entryTerm(log, e.snapshot);
+  }
+  const diskLast = d.snapshotIndex + d.entries.length;
+  const last = e.entries !== null ? e.entries[1] : Math.min(diskLast, lastIndex(log));
+  // The disk's entries are the node's entries from the snapshot boundary up to `last`.
+  const from = snapshotIndex - log.snapshotIndex; // Position in log.entries of index snapshotIndex + 1.
+  let entries: PList<EntryView>;
+  if (from < 0) {
+    entries = plEmpty(); // The node's log starts after the disk's snapshot: nothing to say.
+  } else {
+    entries = plTake(plDrop(log.entries, from), Math.max(0, last - snapshotIndex));
+  }
+  return {
+    ...g,
+    disk: {
+      term: e.term,
+      votedFor: e.votedFor,
+      commit: e.commit,
+      snapshotIndex,
+      snapshotTerm,
+      entries,
+    },
+  };
+}
+
+function lastIndex(log: LogView): number {
+  return log.snapshotIndex + log.entries.length;
+}
+
+function entryTerm(log: LogView, index: number): number {
+  if (index === log.snapshotIndex) return log.snapshotTerm;
+  return plGet(log.entries, index - log.snapshotIndex - 1)?.term ?? 0;
+}
+
+function reduceCommit(s: ViewState, id: NodeId, e: Ev<'commit'>): ViewState {
+  const prev = s.series.committed[e.group] ?? 0;
+  if (e.index > prev) {
+    s = bumpSeries(s, e.t, (b) => ({ ...b, commits: b.commits + (e.index - prev) }));
+    s = {
+      ...s,
+      series: { ...s.series, committed: { ...s.series.committed, [e.group]: e.index } },
+    };
+    // The requests whose entry this commit covers, on the node that proposed them.
+    for (const r of s.requests.values()) {
+      if (
+        r.group === e.group &&
+        r.entry !== null &&
+        r.entry.index <= e.index &&
+        !hasStage(r, 'commit')
+      ) {
+        s = addStage(s, r.id, r.group, { stage: 'commit', t: e.t, node: id, index: r.entry.index });
+      }
+    }
+  }
+  return updateGroup(s, id, e.group, (g) =>
+    e.index === g.log.commit ? g : { ...g, log: { ...g.log, commit: e.index } },
+  );
+}
+
+function hasStage(r: RequestView, stage: RequestStage['stage']): boolean {
+  return r.stages.some((x) => x.stage === stage);
+}
+
+function reduceApply(s: ViewState, id: NodeId, e: Ev<'apply'>): ViewState {
+  if (e.requestId !== undefined && s.requests.has(e.requestId)) {
+    s = addStage(s, e.requestId, e.group, { stage: 'apply', t: e.t, node: id, index: e.index });
+  }
+  return updateGroup(s, id, e.group, (g) => ({
+    ...g,
+    log: { ...g.log, applied: Math.max(g.log.applied, e.index) },
+    sm: smApply(g.sm, e.index, e.op),
+  }));
+}
+
+function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState {
+  const key = snapKey(e.group, e.index);
+  switch (e.stage) {
+    case 'save': {
+      const g = getNode(s, id).groups[e.group];
+      // The memo only remembers what the trace determined: the contents at this index.
+      if (g !== undefined && g.sm.index === e.index && !s.memo.snapshots.has(key)) {
+        s.memo.snapshots.set(key, g.sm);
+      }
+      return updateGroup(s, id, e.group, (gv) => compactTo(gv, e.index, e.term));
+    }
+    case 'install':
+      return updateGroup(s, id, e.group, (gv) => {
+        const c = compactTo(gv, e.index, e.term);
+        return { ...c, log: { ...c.log, commit: Math.max(c.log.commit, e.index) } };
+      });
+    case 'load':
+      return updateGroup(s, id, e.group, (gv) => {
+        const sm = smAtSnapshot(s, e.group, e.index);
+        if (sm.known && !s.memo.snapshots.has(key)) s.memo.snapshots.set(key, sm);
+        return {
+          ...gv,
+          sm,
+          log: { ...gv.log, applied: e.index, commit: Math.max(gv.log.commit, e.index) },
+        };
+      });
+    default:
+      return s;
+  }
+}
+
+function reduceReply(s: ViewState, id: NodeId | null, e: Ev<'reply'>): ViewState {
+  const r = s.requests.get(e.requestId);
+  if (r === undefined) return s;
+  s = addStage(s, e.requestId, e.group, {
+    stage: 'reply',
+    t: e.t,
+    node: id,
+    ...(e.error !== undefined ? { detail: e.error } : {}),
+  });
+  // Without a client history (the console's requests), the origin's reply settles it.
+  if (!r.client && r.node === id) {
+    const outcome = e.ok ? 'ok' : e.indeterminate === true ? 'info' : 'fail';
+    return settleRequest(s, e.requestId, outcome, e.t, null, false);
+  }
+  return s;
+}
+
+function restartGroups(s: ViewState, n: NodeView): Record<GroupId, GroupView> {
+  const out: Record<GroupId, GroupView> = {};
+  for (const [gid, g] of Object.entries(n.groups)) {
+    const d = g.disk;
+    out[gid] = {
+      ...emptyGroup(gid),
+      term: d.term,
+      votedFor: d.votedFor,
+      log: {
+        snapshotIndex: d.snapshotIndex,
+        snapshotTerm: d.snapshotTerm,
+        entries: d.entries,
+        commit: Math.max(d.commit, d.snapshotIndex),
+        applied: d.snapshotIndex,
+      },
+      conf: g.conf,
+      sm: smAtSnapshot(s, gid, d.snapshotIndex),
+      metadata: g.metadata,
+      disk: d,
+    };
+  }
+  return out;
+}
+
+function crashGroups(n: NodeView): Record<GroupId, GroupView> {
+  const out: Record<GroupId, GroupView> = {};
+  for (const [gid, g] of Object.entries(n.groups)) {
+    out[gid] = { ...g, role: 'follower', leader: null, timer: null, progress: {} };
+  }
+  return out;
+}
+
+/** Messages from or to a crashed node: theirs will never arrive (the host drops them). */
+function dropMessagesOf(s: ViewState, id: NodeId): ViewState {
+  let messages: Map<string, MessageView> | null = null;
+  for (const [k, m] of s.messages) {
+    if (m.to === id) {
+      messages ??= new Map(s.messages);
+      messages.delete(k);
+    }
+  }
+  return messages === null ? s : { ...s, messages };
+}
+
+/** The group with its log compacted up to (index, term): entries at or below index dropped. */
+function compactTo(g: GroupView, index: number, term: number): GroupView {
+  const log = g.log;
+  if (index <= log.snapshotIndex) return g;
+  const drop = index - log.snapshotIndex;
+  // Entries after the snapshot survive only when the log agrees with it at its index.
+  const keep =
+    plGet(log.entries, drop - 1)?.term === term ? plDrop(log.entries, drop) : plEmpty<EntryView>();
+  return { ...g, log: { ...log, snapshotIndex: index, snapshotTerm: term, entries: keep } };
+}
+
+function faultDetail(e: Ev<'fault'>): string {
+  const { seq: _s, t: _t, node: _n, type: _ty, fault: _f, ...rest } = e;
+  return Object.keys(rest).length === 0 ? '' : JSON.stringify(rest);
+}
+
+function linkKey(from: NodeId, to: NodeId): string {
+  return `${from}>${to}`;
+}
+
+function reduceFault(s: ViewState, e: Ev<'fault'>): ViewState {
+  const f: FaultView = { seq: e.seq, t: e.t, fault: e.fault, node: e.node, detail: faultDetail(e) };
+  s = { ...s, faults: pushBounded(s.faults, f, RECENT_FAULTS) };
+  const id = e.node;
+  const net = s.network;
+  switch (e.fault) {
+    case 'pause':
+      return id === null ? s : updateNode(s, id, (n) => ({ ...n, paused: true }));
+    case 'resume':
+      return id === null ? s : updateNode(s, id, (n) => ({ ...n, paused: false }));
+    case 'skew':
+      return id === null ? s : updateNode(s, id, (n) => ({ ...n, clockRate: e.rate }));
+    case 'pause-cluster':
+      return { ...s, paused: true };
+    case 'resume-cluster':
+      return { ...s, paused: false };
+    case 'node-error':
+    case 'worker-error':
+      return id === null
+        ? s
+        : updateNode(s, id, (n) => ({ ...n, status: 'failed', note: e.message }));
+    case 'removed':
+    case 'remove-node':
+      return id === null ? s : updateNode(s, id, (n) => ({ ...n, removed: true }));
+    case 'partition':
+      return { ...s, network: { ...net, partition: e.sides } };
+    case 'heal':
+      return { ...s, network: { ...net, partition: null, cuts: [] } };
+    case 'cut': {
+      const key = linkKey(e.from, e.to);
+      return net.cuts.includes(key) ? s : { ...s, network: { ...net, cuts: [...net.cuts, key] } };
+    }
+    case 'link': {
+      const key = linkKey(e.from, e.to);
+      return { ...s, network: { ...net, cuts: net.cuts.filter((c) => c !== key) } };
+    }
+    case 'network': {
+      const where = e.from !== undefined && e.to !== undefined ? linkKey(e.from, e.to) : '*';
+      const before = (net.policy[where] ?? {}) as Record<string, unknown>;
+      return {
+        ...s,
+        network: { ...net, policy: { ...net.policy, [where]: { ...before, ...e.change } } },
+      };
+    }
+    case 'hold':
+      return { ...s, network: { ...net, hold: e.on } };
+    case 'discard':
+      return { ...s, messages: without(s.messages, heldKey(s, e.msgId)) };
+    default:
+      return s;
+  }
+}
+
+/** The message key of a held message named by its id (hold mode names the first match). */
+function heldKey(s: ViewState, msgId: number): string {
+  for (const m of s.messages.values()) if (m.id.endsWith(`:${msgId}`)) return m.id;
+  return '';
+}
+
+function openRequest(s: ViewState, r: RequestView): ViewState {
+  return { ...s, requests: withEntry(s.requests, r.id, r) };
+}
+
+function addStage(s: ViewState, id: string, group: GroupId, stage: RequestStage): ViewState {
+  const r = s.requests.get(id);
+  if (r === undefined) {
+    // A request the trace did not see arrive (a trace that starts late): open it here.
+    return openRequest(s, {
+      id,
+      group,
+      node: stage.node,
+      kind: '',
+      label: '',
+      invokedAt: stage.t,
+      stages: [stage],
+      outcome: 'pending',
+      entry: null,
+      client: false,
+    });
+  }
+  return { ...s, requests: withEntry(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
+}
+
+function settleRequest(
+  s: ViewState,
+  id: string,
+  outcome: 'ok' | 'fail' | 'info',
+  t: number,
+  node: NodeId | null,
+  addOutcomeStage = true,
+): ViewState {
+  s = bumpSeries(s, t, (b) =>
+    outcome === 'ok' ? { ...b, ok: b.ok + 1 } : { ...b, failed: b.failed + 1 },
+  );
+  const r = s.requests.get(id);
+  if (r === undefined) return s;
+  const stages = addOutcomeStage ? [...r.stages, { stage: outcome, t, node }] : r.stages;
+  const done: RequestView = { ...r, outcome, stages };
+  return {
+    ...s,
+    requests: without(s.requests, id),
+    recentRequests: pushBounded(s.recentRequests, done, RECENT_REQUESTS),
+  };
+}

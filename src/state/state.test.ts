@@ -1,0 +1,218 @@
+// Tests of the view model's machinery: the persistent list, lazy state-machine contents,
+// structural sharing of reduce, checkpoints (stateAt equals a fold from the start), and the
+// store's per-frame batching with an injected scheduler.
+import { describe, expect, it } from 'vitest';
+import { LESSON_TIMING } from '../node/node.ts';
+import { Simulator } from '../sim/cluster.ts';
+import { nodeIds } from '../sim/scenario.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import { TraceRecorder } from '../trace/recorder.ts';
+import { emptyState, type ViewState } from './model.ts';
+import { plDrop, plEmpty, plFrom, plGet, plPush, plSet, plTake, plToArray } from './plist.ts';
+import { reduce } from './reduce.ts';
+import { smApply, smContents, smEmpty, type SmRef } from './sm.ts';
+import { statusText } from './statusText.ts';
+import { createViewStore, type FrameScheduler } from './store.ts';
+import { Timeline } from './timeline.ts';
+
+const G = 'nacos_config';
+
+/** The state as JSON (Maps as entry lists; the shared memo left out), for equality checks. */
+function stateJson(s: ViewState): string {
+  // A state machine ref by what it means (its chain is an internal cache, cut when computed).
+  return JSON.stringify({ ...s, memo: null }, (k, v: unknown) =>
+    v instanceof Map
+      ? [...(v as Map<unknown, unknown>).entries()]
+      : k === 'sm'
+        ? { index: (v as SmRef).index, known: (v as SmRef).known }
+        : v,
+  );
+}
+
+function fold(events: readonly TraceEvent[], from: ViewState = emptyState([G])): ViewState {
+  let s = from;
+  for (const e of events) s = reduce(s, e);
+  return s;
+}
+
+/** A short simulated run with writes, a crash and a restart: a real trace to fold. */
+function simTrace(seed = 7): { events: readonly TraceEvent[]; sim: Simulator } {
+  const trace = new TraceRecorder();
+  const sim = new Simulator({
+    seed,
+    nodes: nodeIds(3),
+    groups: [G],
+    timing: LESSON_TIMING,
+    network: { delayMsMin: 5, delayMsMax: 20 },
+    trace,
+  });
+  sim.start();
+  sim.runUntilTrue(() => sim.leaderOf(G) !== null, 10_000);
+  for (let i = 0; i < 20; i++) {
+    sim.write(sim.leaderOf(G) ?? 'n1', G, {
+      type: 'publish',
+      dataId: `k${i % 4}`,
+      content: `v${i}`,
+    });
+    sim.runFor(100);
+  }
+  const victim = sim.followersOf(G)[0];
+  sim.crash(victim);
+  sim.runFor(1000);
+  sim.restart(victim);
+  sim.runFor(3000);
+  return { events: trace.events(), sim };
+}
+
+describe('PList', () => {
+  it('pushes, reads, sets, takes and drops across chunk boundaries without changing old versions', () => {
+    let l = plEmpty<number>();
+    const versions = [l];
+    for (let i = 0; i < 300; i++) versions.push((l = plPush(l, i)));
+    expect(l.length).toBe(300);
+    expect(plGet(l, 0)).toBe(0);
+    expect(plGet(l, 299)).toBe(299);
+    expect(plGet(l, 300)).toBeUndefined();
+    expect(versions[129].length).toBe(129);
+    expect(plToArray(versions[129])).toEqual([...Array(129).keys()]);
+    const t = plTake(l, 130);
+    expect(plToArray(t)).toEqual([...Array(130).keys()]);
+    // Pushing onto a taken list does not disturb the longer one it came from.
+    const t2 = plPush(t, -1);
+    expect(plGet(t2, 130)).toBe(-1);
+    expect(plGet(l, 130)).toBe(130);
+    const d = plDrop(l, 200);
+    expect(plToArray(d)).toEqual([...Array(100).keys()].map((i) => i + 200));
+    const d2 = plPush(d, 999);
+    expect(plGet(d2, 100)).toBe(999);
+    expect(plToArray(plTake(plDrop(l, 5), 3))).toEqual([5, 6, 7]);
+    const s = plSet(l, 10, -10);
+    expect(plGet(s, 10)).toBe(-10);
+    expect(plGet(l, 10)).toBe(10);
+    expect(plToArray(plFrom([1, 2, 3]))).toEqual([1, 2, 3]);
+  });
+});
+
+describe('state-machine contents', () => {
+  it('replays ops through the real processor, in any order of asking, from any ancestor', () => {
+    const a = smApply(smEmpty(G), 1, { type: 'publish', dataId: 'x', content: '1' });
+    const b = smApply(a, 2, { type: 'publish', dataId: 'y', content: '2' });
+    const c = smApply(b, 3, { type: 'remove', dataId: 'x' });
+    const b2 = smApply(b, 3, { type: 'publish', dataId: 'z', content: '3' });
+    const keys = (r: unknown): string[] => (r as { dataId: string }[]).map((i) => i.dataId).sort();
+    expect(keys(smContents(c))).toEqual(['y']);
+    // b's processor moved on to c; b and a branch are still computed correctly.
+    expect(keys(smContents(b2))).toEqual(['x', 'y', 'z']);
+    expect(keys(smContents(b))).toEqual(['x', 'y']);
+    expect(keys(smContents(a))).toEqual(['x']);
+    expect(smContents(c)).toBe(smContents(c));
+  });
+});
+
+describe('reduce', () => {
+  const { events, sim } = simTrace();
+
+  it('folds a run into nodes with roles, terms, logs and contents', () => {
+    const s = fold(events);
+    expect(Object.keys(s.nodes).sort()).toEqual(['n1', 'n2', 'n3']);
+    const leader = sim.leaderOf(G)!;
+    expect(s.nodes[leader].groups[G].role).toBe('leader');
+    for (const id of ['n1', 'n2', 'n3']) {
+      const g = s.nodes[id].groups[G];
+      const st = sim.status(id, G)!;
+      expect(g.term).toBe(st.term);
+      expect(g.log.commit).toBe(st.commit);
+      expect(smContents(g.sm)).toEqual(sim.node(id)!.appliedState(G));
+    }
+    expect(statusText(s, [G])).toContain('leader');
+  });
+
+  it('keeps the references of every part an event does not touch', () => {
+    const s = fold(events);
+    const e = events.find((x) => x.type === 'commit' && x.node !== null)!;
+    const next = reduce(s, { ...e, seq: s.seq + 1 });
+    expect(next).not.toBe(s);
+    expect(next.messages).toBe(s.messages);
+    for (const id of Object.keys(s.nodes)) {
+      if (id !== e.node) expect(next.nodes[id]).toBe(s.nodes[id]);
+    }
+    const before = s.nodes[e.node!].groups[G];
+    const after = next.nodes[e.node!].groups[G];
+    expect(after.log.entries).toBe(before.log.entries);
+    expect(after.sm).toBe(before.sm);
+  });
+
+  it('never modifies the state it is given', () => {
+    const s = fold(events.slice(0, events.length >> 1));
+    const snapshot = stateJson(s);
+    fold(events.slice(events.length >> 1), s);
+    expect(stateJson(s)).toBe(snapshot);
+  });
+});
+
+describe('Timeline', () => {
+  const { events } = simTrace(11);
+
+  it('rebuilds any point (seq or time) exactly as a fold from the start', () => {
+    const tl = new Timeline(emptyState([G]), { every: 64 });
+    tl.append(events.slice(0, 500));
+    tl.append(events.slice(500));
+    expect(tl.current.seq).toBe(events[events.length - 1].seq);
+    for (const n of [0, 1, 63, 64, 65, 500, 777, events.length - 1]) {
+      const want = fold(events.slice(0, n + 1));
+      const got = tl.stateAt(events[n].seq);
+      expect(stateJson(got)).toBe(stateJson(want));
+    }
+    const tMid = events[events.length >> 1].t;
+    expect(tl.stateAtTime(tMid).t).toBe(tMid);
+    expect(tl.stateAtTime(tMid).seq).toBe(events.filter((e) => e.t <= tMid).at(-1)!.seq);
+  });
+
+  it('with a limit, forgets whole windows and still rebuilds what it holds', () => {
+    const tl = new Timeline(emptyState([G]), { every: 50, limit: 200 });
+    tl.append(events);
+    expect(tl.size).toBeLessThanOrEqual(250);
+    const first = tl.firstSeq!;
+    const want = fold(events.slice(0, events.findIndex((e) => e.seq === first + 10) + 1));
+    expect(stateJson(tl.stateAt(first + 10))).toBe(stateJson(want));
+  });
+});
+
+describe('view store', () => {
+  const { events } = simTrace(3);
+
+  it('folds queued events once per frame, notifying subscribers once per frame', () => {
+    const frames: (() => void)[] = [];
+    const scheduler: FrameScheduler = (flush) => {
+      frames.push(flush);
+      return () => frames.splice(frames.indexOf(flush), 1);
+    };
+    const store = createViewStore({ groups: [G], scheduler });
+    let notified = 0;
+    store.subscribe(() => notified++);
+    store.getState().ingest(events.slice(0, 100));
+    store.getState().ingest(events.slice(100, 300));
+    expect(frames).toHaveLength(1); // One flush scheduled for both batches.
+    expect(store.getState().view.count).toBe(0);
+    const before = notified;
+    frames.shift()!();
+    expect(notified).toBe(before + 1);
+    expect(store.getState().view.count).toBe(300);
+    expect(store.getState().queued).toBe(0);
+  });
+
+  it('seeks into the past while live events keep folding, and returns to live', () => {
+    const store = createViewStore({ groups: [G], scheduler: (f) => (f(), () => {}), every: 100 });
+    store.getState().ingest(events.slice(0, 400));
+    store.getState().seek(events[150].seq);
+    expect(store.getState().view.seq).toBe(events[150].seq);
+    store.getState().ingest(events.slice(400));
+    expect(store.getState().view.seq).toBe(events[150].seq); // Still in the past.
+    store.getState().seek(null);
+    expect(store.getState().view.seq).toBe(events[events.length - 1].seq);
+    store.getState().select('n2', G);
+    expect(store.getState().selectedNode).toBe('n2');
+    store.getState().reset([G]);
+    expect(store.getState().view.count).toBe(0);
+  });
+});

@@ -1,0 +1,150 @@
+// The view store: one zustand store built from slices (zustand's slices pattern), fed by the
+// engine's event stream. Incoming events queue up and are folded once per frame: the batching
+// scheduler is injected (requestAnimationFrame in the page, a manual or immediate one in
+// Node tests), so the store's logic runs without a browser.
+// Slices: `model` (the folded view state and the timeline behind it), `trace` (the cursor:
+// live or a point in the past, and what the queue holds), `ui` (what the person selected).
+// Invariants: events are folded in arrival order, each exactly once; at most one flush is
+// scheduled at a time; a flush notifies subscribers once, whatever the batch size; a store
+// scrubbed into the past keeps folding live events into its timeline and shows them on return.
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
+import type { GroupId, NodeId } from '../raft/types.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import { emptyState, type ViewState } from './model.ts';
+import { Timeline, type TimelineOptions } from './timeline.ts';
+
+/** Runs `flush` soon (once per frame in the page); returns a cancel function. */
+export type FrameScheduler = (flush: () => void) => () => void;
+
+export interface ModelSlice {
+  /** The state the views render: the live head, or the past point the cursor is at. */
+  view: ViewState;
+  timeline: Timeline;
+}
+
+export interface TraceSlice {
+  /** null: follow the live head; a number: show the state at that seq. */
+  cursor: number | null;
+  /** Events queued for the next frame. */
+  queued: number;
+  /** Queue events for the next frame's fold. */
+  ingest: (events: readonly TraceEvent[]) => void;
+  /** Fold the queued events now (the scheduler calls this). */
+  flush: () => void;
+  /** Show the state at `seq` (null: back to live). */
+  seek: (seq: number | null) => void;
+  /** Show the state at cluster time `t`. */
+  seekTime: (t: number) => void;
+  /** Start over from an empty model (a new cluster or an imported trace). */
+  reset: (groups?: readonly GroupId[]) => void;
+}
+
+export interface UiSlice {
+  selectedNode: NodeId | null;
+  selectedGroup: GroupId | null;
+  select: (node: NodeId | null, group?: GroupId | null) => void;
+}
+
+export type ViewStoreState = ModelSlice & TraceSlice & UiSlice;
+export type ViewStore = StoreApi<ViewStoreState>;
+
+export interface ViewStoreOptions extends TimelineOptions {
+  groups?: readonly GroupId[];
+  /** Default: requestAnimationFrame where it exists, else a microtask-free immediate flush. */
+  scheduler?: FrameScheduler;
+}
+
+type Slice<T> = StateCreator<ViewStoreState, [], [], T>;
+
+const modelSlice =
+  (opts: ViewStoreOptions): Slice<ModelSlice> =>
+  () => {
+    const timeline = new Timeline(emptyState(opts.groups ?? []), opts);
+    return { view: timeline.current, timeline };
+  };
+
+const traceSlice =
+  (opts: ViewStoreOptions, schedule: FrameScheduler): Slice<TraceSlice> =>
+  (set, get) => {
+    let queue: TraceEvent[] = [];
+    let scheduled = false;
+    let cancel: (() => void) | null = null;
+    const onFrame = (): void => {
+      scheduled = false;
+      cancel = null;
+      get().flush();
+    };
+    const flush = (): void => {
+      if (queue.length === 0) return;
+      const batch = queue;
+      queue = [];
+      const { timeline, cursor } = get();
+      const head = timeline.append(batch);
+      set(cursor === null ? { view: head, queued: 0 } : { queued: 0 });
+    };
+    return {
+      cursor: null,
+      queued: 0,
+      ingest: (events) => {
+        if (events.length === 0) return;
+        for (const e of events) queue.push(e);
+        set({ queued: queue.length });
+        if (scheduled) return;
+        scheduled = true;
+        const c = schedule(onFrame);
+        // An immediate scheduler has already run the flush (and cleared the flag).
+        if (scheduled) cancel = c;
+      },
+      flush,
+      seek: (seq) => {
+        const { timeline } = get();
+        set({ cursor: seq, view: seq === null ? timeline.current : timeline.stateAt(seq) });
+      },
+      seekTime: (t) => {
+        const { timeline } = get();
+        const view = timeline.stateAtTime(t);
+        set({ cursor: view.seq, view });
+      },
+      reset: (groups) => {
+        queue = [];
+        cancel?.();
+        cancel = null;
+        scheduled = false;
+        const timeline = new Timeline(emptyState(groups ?? opts.groups ?? []), opts);
+        set({ timeline, view: timeline.current, cursor: null, queued: 0 });
+      },
+    };
+  };
+
+const uiSlice: Slice<UiSlice> = (set) => ({
+  selectedNode: null,
+  selectedGroup: null,
+  select: (node, group) =>
+    set((s) => ({
+      selectedNode: node,
+      selectedGroup: group === undefined ? s.selectedGroup : group,
+    })),
+});
+
+/** Flush at the next animation frame (the page's scheduler). */
+export const animationFrameScheduler: FrameScheduler = (flush) => {
+  const id = requestAnimationFrame(() => flush());
+  return () => cancelAnimationFrame(id);
+};
+
+/** Flush at once (tests and hosts without frames). */
+export const immediateScheduler: FrameScheduler = (flush) => {
+  flush();
+  return () => {};
+};
+
+export function createViewStore(opts: ViewStoreOptions = {}): ViewStore {
+  const schedule =
+    opts.scheduler ??
+    (typeof requestAnimationFrame === 'function' ? animationFrameScheduler : immediateScheduler);
+  return createStore<ViewStoreState>()((...a) => ({
+    ...modelSlice(opts)(...a),
+    ...traceSlice(opts, schedule)(...a),
+    ...uiSlice(...a),
+  }));
+}
