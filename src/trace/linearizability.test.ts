@@ -894,6 +894,248 @@ describe('differential against brute force', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Differential on executions: small histories of a real sequential execution (so most are
+// linearizable, and many need their ops of unknown outcome, applied late or never), half of
+// them with one completed op's output changed (a planted violation, unless some other order
+// explains it), against a reference search: every order the real-time constraints allow,
+// memoized only on (ops used, state), which is exact for a deterministic model.
+// ---------------------------------------------------------------------------------------------
+
+/** True when some order of the ops fits the model; info ops may be left out (run last). */
+function referenceSearch<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): boolean {
+  const failed = new Set<string>();
+  const used = ops.map(() => false);
+  const search = (state: S): boolean => {
+    let firstReturn = Infinity;
+    ops.forEach((o, i) => {
+      if (!used[i] && o.return < firstReturn) firstReturn = o.return;
+    });
+    if (firstReturn === Infinity) return true;
+    const key = `${used.map((u) => (u ? 1 : 0)).join('')} ${model.describeState(state)}`;
+    if (failed.has(key)) return false;
+    const found = ops.some((o, i) => {
+      if (used[i] || o.call > firstReturn) return false;
+      const [fits, next] = model.step(state, o.input, o.output);
+      if (!fits) return false;
+      used[i] = true;
+      const ok = search(next);
+      used[i] = false;
+      return ok;
+    });
+    if (!found) failed.add(key);
+    return found;
+  };
+  return search(model.init());
+}
+
+interface ExecutionCase {
+  name: string;
+  model: Model<unknown, unknown, unknown>;
+  /** The op drawn from `pick` (any integer). */
+  input(pick: number): unknown;
+  /** What a real store in `state` answers, and its state after. */
+  apply(state: unknown, input: unknown): { output: unknown; next: unknown };
+  /** Another output of the same op, drawn from `pick`. */
+  otherOutput(input: unknown, output: unknown, pick: number): unknown;
+}
+
+const CONTENTS = ['a', 'b', 'c'];
+const INSTANCES = ['x', 'y', 'z'];
+const executionCases: ExecutionCase[] = [
+  {
+    name: 'config store',
+    model: configStoreModel() as Model<unknown, unknown, unknown>,
+    input(pick) {
+      const content = CONTENTS[(pick >> 3) % 3];
+      switch (pick % 6) {
+        case 0:
+        case 1:
+          return { op: 'get' };
+        case 2:
+          return { op: 'put', content };
+        case 3:
+          return { op: 'remove' };
+        default: {
+          const expected = (pick >> 5) % 4;
+          return {
+            op: 'cas',
+            content,
+            casMd5: expected === 3 ? '' : contentMd5(CONTENTS[expected]),
+          };
+        }
+      }
+    },
+    apply(state, input) {
+      const s = state as string | null;
+      const i = input as ConfigInputForTest;
+      switch (i.op) {
+        case 'get':
+          return {
+            output:
+              s === null ? { op: 'get', found: false } : { op: 'get', found: true, content: s },
+            next: s,
+          };
+        case 'put':
+          return { output: { op: 'put' }, next: i.content };
+        case 'remove':
+          return { output: { op: 'remove', existed: s !== null }, next: null };
+        case 'cas': {
+          const matches = (s === null ? '' : contentMd5(s)) === i.casMd5;
+          return { output: { op: 'cas', success: matches }, next: matches ? i.content : s };
+        }
+      }
+    },
+    otherOutput(input, output, pick) {
+      const i = input as ConfigInputForTest;
+      const alternatives: unknown[] =
+        i.op === 'get'
+          ? [
+              { op: 'get', found: false },
+              ...CONTENTS.map((content) => ({ op: 'get', found: true, content })),
+            ]
+          : i.op === 'cas'
+            ? [true, false].map((success) => ({ op: 'cas', success }))
+            : i.op === 'remove'
+              ? [true, false].map((existed) => ({ op: 'remove', existed }))
+              : [output];
+      const others = alternatives.filter((a) => JSON.stringify(a) !== JSON.stringify(output));
+      return others.length === 0 ? output : others[pick % others.length];
+    },
+  },
+  {
+    name: 'instance registry',
+    model: instanceRegistryModel() as Model<unknown, unknown, unknown>,
+    input(pick) {
+      const instance = INSTANCES[(pick >> 3) % 3];
+      const kind = pick % 5;
+      return kind < 2 ? { op: 'list' } : { op: kind < 4 ? 'register' : 'deregister', instance };
+    },
+    apply(state, input) {
+      const s = state as readonly string[];
+      const i = input as { op: string; instance?: string };
+      if (i.op === 'list') return { output: { op: 'list', instances: s }, next: s };
+      const rest = s.filter((x) => x !== i.instance);
+      const next = i.op === 'register' ? [...rest, i.instance!].sort() : rest;
+      return { output: { op: i.op }, next };
+    },
+    otherOutput(input, output, pick) {
+      if ((input as { op: string }).op !== 'list') return output;
+      const listed = (output as { instances: readonly string[] }).instances;
+      // Add or remove one instance.
+      const flip = INSTANCES[pick % 3];
+      const instances = listed.includes(flip)
+        ? listed.filter((x) => x !== flip)
+        : [...listed, flip].sort();
+      return { op: 'list', instances };
+    },
+  },
+];
+
+type ConfigInputForTest =
+  | { op: 'get' }
+  | { op: 'put'; content: string }
+  | { op: 'remove' }
+  | { op: 'cas'; content: string; casMd5: string };
+
+/**
+ * A history of a real execution: each op takes effect at one point in its interval (an op of
+ * unknown outcome: in it, long after it, or never), in the order of those points.
+ */
+function executionHistory(c: ExecutionCase): fc.Arbitrary<{ ops: Operation[]; planted: boolean }> {
+  const one = fc.record({
+    pick: fc.nat({ max: 1 << 20 }),
+    call: fc.integer({ min: 0, max: 16 }),
+    toPoint: fc.integer({ min: 0, max: 6 }),
+    toReturn: fc.integer({ min: 0, max: 6 }),
+    fate: fc.integer({ min: 0, max: 9 }), // 0-1: took effect, unknown; 2: never; 3: late
+  });
+  return fc
+    .record({
+      raw: fc.array(one, { minLength: 1, maxLength: 11 }),
+      plant: fc.boolean(),
+      plantPick: fc.nat(),
+    })
+    .map(({ raw, plant, plantPick }) => {
+      const drafts = raw.map((r, index) => {
+        const input = c.input(r.pick);
+        const readOnlyOp =
+          (input as { op: string }).op === 'get' || (input as { op: string }).op === 'list';
+        const unknown = r.fate <= 3 && !readOnlyOp;
+        const point = unknown && r.fate === 3 ? 100 + index : r.call + r.toPoint + index / 100;
+        return {
+          input,
+          unknown,
+          applied: r.fate !== 2 || !unknown,
+          call: r.call,
+          point,
+          ret: unknown ? Infinity : r.call + r.toPoint + r.toReturn + 1,
+          output: undefined as unknown,
+        };
+      });
+      let state: unknown = c.name === 'config store' ? null : [];
+      for (const d of [...drafts].sort((a, b) => a.point - b.point)) {
+        if (!d.applied) continue;
+        const { output, next } = c.apply(state, d.input);
+        d.output = output;
+        state = next;
+      }
+      const completed = drafts.filter((d) => !d.unknown);
+      let planted = false;
+      if (plant && completed.length > 0) {
+        const d = completed[plantPick % completed.length];
+        const other = c.otherOutput(d.input, d.output, plantPick >> 4);
+        planted = JSON.stringify(other) !== JSON.stringify(d.output);
+        d.output = other;
+      }
+      const ops = drafts
+        .map((d) => ({
+          id: 0,
+          group: 'g',
+          key: 'k',
+          process: 'p',
+          op: (d.input as { op: string }).op,
+          input: d.input,
+          output: d.unknown ? undefined : d.output,
+          outcome: d.unknown ? ('info' as const) : ('ok' as const),
+          call: d.call,
+          return: d.ret,
+          invokeSeq: 0,
+          returnSeq: null,
+        }))
+        .sort((a, b) => a.call - b.call)
+        .map((o, i) => ({ ...o, id: i, process: `p${i}` }));
+      return { ops, planted };
+    });
+}
+
+describe('differential on executions with unknown outcomes and planted violations', () => {
+  for (const c of executionCases) {
+    it(`agrees with the reference search on ${c.name} histories`, () => {
+      const verdicts = { ok: 0, fail: 0 };
+      assertWithSeed(
+        fc.property(executionHistory(c), ({ ops, planted }) => {
+          const expected = referenceSearch(c.model, ops) ? 'ok' : 'fail';
+          if (!planted && expected !== 'ok')
+            throw new Error('a real execution must be linearizable');
+          const got = checkOperations(c.model, ops).verdict;
+          verdicts[expected]++;
+          if (got !== expected) {
+            throw new Error(
+              `checker says ${got}, reference ${expected}:\n` +
+                renderOperations(ops, c.model).join('\n'),
+            );
+          }
+        }),
+        4000,
+      );
+      // Both verdicts must be common, or the property tests little.
+      expect(verdicts.ok).toBeGreaterThan(1000);
+      expect(verdicts.fail).toBeGreaterThan(300);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
 // Micro benchmark: 10,000 operations over 50 keys, 10 concurrent processes per key.
 // ---------------------------------------------------------------------------------------------
 

@@ -500,6 +500,38 @@ export function checkOperations<S, I, O>(
   const afterInfoRefused = (i: number): boolean =>
     overwrites[i] === 1 && depth > 0 && completed[frameOp[depth - 1]] === 0;
 
+  /**
+   * Whether completed op i, which fits the current state and leads to `nextState`, must not
+   * follow the info op linearized last (u, from state s): i fits s too, and u can move past it,
+   * either swapped (u(i(s)) equals i(u(s))) or dropped to the end (i(s) equals i(u(s)): i hides
+   * u's effect). Either way an order with i before u exists, is tried from the configuration u
+   * was linearized from, and leaves u later or unused (see the header). A registry write
+   * commutes with or hides every register or deregister, so only a list that u made fit may
+   * follow u; without this, an info op could be tried before every completed op.
+   */
+  const passedByInfo = (i: number, nextState: S): boolean => {
+    if (depth === 0) return false;
+    const u = frameOp[depth - 1];
+    if (completed[u] === 1) return false;
+    const s = frameState[depth - 1];
+    const [fits, afterI] = model.step(s, ops[i].input, ops[i].output);
+    if (!fits) return false;
+    if (model.equal(afterI, nextState)) return true;
+    return model.equal(model.step(afterI, ops[u].input, undefined)[1], nextState);
+  };
+
+  /**
+   * Whether info op u may be needed in a run of info ops right before some completed op that
+   * could come next (called before the first return; see Model.mayEnable).
+   */
+  const mayEnableSome = (u: number): boolean => {
+    for (let e = next[HEAD]; (e & 1) === 1; e = next[e]) {
+      const i = (e - 1) >> 1;
+      if (model.mayEnable(state, ops[u].input, ops[i].input, ops[i].output)) return true;
+    }
+    return false;
+  };
+
   /** Linearize op i next, reaching `nextState`, if the memo allows it. */
   const linearize = (i: number, nextState: S, forced: boolean): boolean => {
     const isInfo = completed[i] === 0;
@@ -553,7 +585,7 @@ export function checkOperations<S, I, O>(
       const i = (e - 1) >> 1;
       if (readOnly[i] === 0 || afterInfoRefused(i)) continue;
       const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
-      if (!fits) continue;
+      if (!fits || passedByInfo(i, nextState)) continue;
       if (!linearize(i, nextState, true)) giveUp();
       return true;
     }
@@ -586,7 +618,9 @@ export function checkOperations<S, I, O>(
         first = (r - 2) >> 1;
         if (readOnly[first] === 0 && !afterInfoRefused(first)) {
           const [fits, nextState] = model.step(state, ops[first].input, ops[first].output);
-          if (fits && linearize(first, nextState, false)) continue;
+          if (fits && !passedByInfo(first, nextState) && linearize(first, nextState, false)) {
+            continue;
+          }
         }
       }
       const e = entry;
@@ -604,7 +638,7 @@ export function checkOperations<S, I, O>(
       if (i === first) continue; // tried first
       if (readOnly[i] === 1 || afterInfoRefused(i)) continue; // tried by maybeForce
       const [fits, nextState] = model.step(state, ops[i].input, ops[i].output);
-      if (fits) linearize(i, nextState, false);
+      if (fits && !passedByInfo(i, nextState)) linearize(i, nextState, false);
       continue;
     }
     const c = candidate;
@@ -615,7 +649,9 @@ export function checkOperations<S, I, O>(
       if (model.equal(nextState, state)) continue; // covered by this configuration
       const blocked = ops[(firstReturn - 2) >> 1];
       const enables = model.step(nextState, blocked.input, blocked.output)[0];
-      if (enables === (phase === 0)) linearize(c, nextState, false);
+      if (enables !== (phase === 0)) continue;
+      if (!mayEnableSome(c)) continue;
+      linearize(c, nextState, false);
       continue;
     }
     if (segment === 0 && guardList > 0) {

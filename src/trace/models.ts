@@ -77,6 +77,14 @@ export interface Model<S, I, O> {
    * then never tries the op in a state it cannot change. Ops of one class share a guard.
    */
   effectGuard(input: I): string | null;
+  /**
+   * For an op of unknown outcome u (`info`, output unknown) tried at `state` and a completed op
+   * c (`input`, `output`) that could come next: false only when u is never needed in a run of
+   * ops of unknown outcome right before c, because any such run that holds u here and makes c
+   * fit still makes c fit, and leaves the same state after c, once u is left out of it (u is
+   * then linearized last, or never). True is always safe; false saves the search from trying u.
+   */
+  mayEnable(state: S, info: I, input: I, output: O | undefined): boolean;
   /** The guard of a state (see effectGuard); equal states have equal guards. */
   guard(state: S): string;
   /** Validate a history event against the contract above; a string is the error. */
@@ -322,6 +330,9 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
         }
       });
     },
+    // A run of info ops can need any of them before a read or a CAS (a CAS of unknown outcome
+    // may set the content the next one expects): no pruning.
+    mayEnable: () => true,
     // A CAS of unknown outcome changes only the content whose md5 it expects ('' = absent).
     effectGuard: (input) => (input.op === 'cas' ? input.casMd5 : null),
     guard: (state) => (state === null ? '' : md5Of(state)),
@@ -471,6 +482,19 @@ export function instanceRegistryModel(): Model<RegistryState, RegistryInput, Reg
       ops.map(({ input, output }) =>
         output !== undefined || input.op === 'list' ? null : `${input.op} ${input.instance}`,
       ),
+    // Registers and deregisters set one instance's presence whatever the rest is: they commute
+    // on different instances, and the last one on an instance hides the others. So in a run of
+    // them right before a list, one that leaves its instance as the list shows it while the
+    // state shows otherwise is needed; any other one changes nothing the list sees (its
+    // instance already is as listed), or is undone later in the run, and can be left out.
+    // Before a completed register or deregister no info op is needed: the write fits every
+    // state and commutes with it or hides it.
+    mayEnable(state, info, input, output) {
+      if (input.op !== 'list' || output === undefined || info.op === 'list') return false;
+      const listed = (output as { instances: readonly string[] }).instances.includes(info.instance);
+      const present = state.instances.includes(info.instance);
+      return info.op === 'register' ? listed && !present : !listed && present;
+    },
     // A few (op, instance) classes at most: a guard would save little.
     effectGuard: () => null,
     guard: () => '',
