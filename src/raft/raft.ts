@@ -28,7 +28,6 @@ import type {
   ReadIndexRequest,
   ReadState,
   RequestVote,
-  VoteRefusal,
   RequestVoteResponse,
   Rng,
   Role,
@@ -89,11 +88,6 @@ export class Raft {
   errored: string | null = null;
 
   prs = new Map<NodeId, Progress>();
-  /** The progress per peer the trace last saw (traceProgress), so it reports changes only. */
-  private readonly tracedProgress = new Map<
-    NodeId,
-    { next: number; match: number; state: string; inflight: number }
-  >();
   private votes = new Map<NodeId, boolean>();
 
   electionElapsed = 0;
@@ -216,7 +210,7 @@ export class Raft {
    */
   private refuseVoteAsLearner(m: Message): boolean {
     if (m.type !== 'RequestVote' || !this.conf.learners.includes(this.id)) return false;
-    this.respondVote(m, false, 'learner');
+    this.respondVote(m, false);
     return true;
   }
 
@@ -414,7 +408,6 @@ export class Raft {
   ready(): Ready {
     if (this.inflightReady)
       throw new Error('ready() called before advance() of the previous Ready');
-    this.traceProgress();
     const soft = this.softChanged() ? this.softState() : null;
     const hard = this.hardChanged() ? this.hardState() : null;
     const entries = this.log.unstableEntries();
@@ -522,7 +515,6 @@ export class Raft {
     const h = this.prevHard;
     return h.term === this.term && h.votedFor === this.votedFor && h.commit !== this.log.committed;
   }
-
   /**
    * The host persisted, sent and applied `rd`. A host whose state machine stopped part-way
    * (it failed) passes the last index it did apply.
@@ -598,7 +590,6 @@ export class Raft {
   private becomeLeader(): void {
     const from = this.role;
     this.reset(this.term);
-    this.tracedProgress.clear();
     this.role = 'leader';
     this.leader = this.id;
     this.stepFn = this.stepLeader;
@@ -644,41 +635,6 @@ export class Raft {
   private resetRandomizedElectionTimeout(): void {
     this.randomizedElectionTimeout =
       this.cfg.electionTicks + this.rng.int(Math.max(1, this.cfg.electionJitterTicks));
-    if (this.cfg.trace !== false) {
-      this.events.push({ type: 'timer', ticks: this.randomizedElectionTimeout });
-    }
-  }
-
-  /**
-   * A leader's progress per peer, as the trace shows it, when it changed since the last Ready
-   * (once per Ready per peer, however often it moved in between). Only with cfg.trace.
-   */
-  private traceProgress(): void {
-    if (this.role !== 'leader' || this.cfg.trace === false) return;
-    for (const [peer, pr] of this.prs) {
-      if (peer === this.id) continue;
-      const inflight = pr.inflights.count();
-      const last = this.tracedProgress.get(peer);
-      if (
-        last !== undefined &&
-        last.next === pr.next &&
-        last.match === pr.match &&
-        last.state === pr.state &&
-        last.inflight === inflight
-      ) {
-        continue;
-      }
-      const ev = {
-        type: 'progress',
-        peer,
-        next: pr.next,
-        match: pr.match,
-        state: pr.state,
-        inflight,
-      } as const;
-      this.tracedProgress.set(peer, ev);
-      this.events.push(ev);
-    }
   }
 
   private noteRole(from: Role): void {
@@ -900,7 +856,7 @@ export class Raft {
       const inLease =
         (this.leader !== null || this.bootQuiet) && this.electionElapsed < this.cfg.electionTicks;
       if (!m.transfer && inLease) {
-        this.respondVote(m, false, 'in-lease');
+        this.respondVote(m, false);
         return false;
       }
       if (m.preVote) return true; // A pre-vote never changes our term.
@@ -920,11 +876,9 @@ export class Raft {
     if (m.type === 'AppendEntries' || m.type === 'InstallSnapshot') {
       // Tell a stale leader about the newer term so it steps down (it may be partitioned away
       // with check-quorum not yet fired).
-      const resp = this.appendResponse(m.from, false, 0, 0, 0, 0);
-      resp.reject = 'stale-term';
-      this.send(resp);
+      this.send(this.appendResponse(m.from, false, 0, 0, 0, 0));
     } else if (m.type === 'RequestVote') {
-      this.respondVote(m, false, 'stale-term');
+      this.respondVote(m, false);
     } else if (m.type === 'ReadIndex') {
       this.send(this.readIndexResponse(m, -1, 'stale term'));
     }
@@ -937,32 +891,22 @@ export class Raft {
       (this.votedFor === null && this.leader === null) ||
       (m.preVote && m.term > this.term);
     // §5.4.1 election restriction: only vote for a log at least as up-to-date as ours.
-    const upToDate = this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
-    const grant = canVote && upToDate && !this.errored;
+    const grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm) && !this.errored;
     if (grant && !m.preVote) {
       this.electionElapsed = 0;
       this.votedFor = m.from;
     }
-    const reject: VoteRefusal | undefined = grant
-      ? undefined
-      : this.errored
-        ? 'error'
-        : !canVote
-          ? 'voted'
-          : 'log-behind';
-    this.respondVote(m, grant, reject);
+    this.respondVote(m, grant);
   }
 
-  private respondVote(m: RequestVote, granted: boolean, reject?: VoteRefusal): void {
-    const ev: CoreEvent = {
+  private respondVote(m: RequestVote, granted: boolean): void {
+    this.events.push({
       type: 'vote',
       candidate: m.from,
       term: m.term,
       preVote: m.preVote,
       granted,
-    };
-    if (reject !== undefined) ev.reject = reject;
-    this.events.push(ev);
+    });
     const resp: RequestVoteResponse = {
       type: 'RequestVoteResponse',
       group: this.group,
@@ -973,7 +917,6 @@ export class Raft {
       preVote: m.preVote,
       granted,
     };
-    if (reject !== undefined) resp.reject = reject;
     this.send(resp);
   }
 
@@ -1055,19 +998,17 @@ export class Raft {
     }
     const truncations = this.log.truncations;
     const lastNew = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
-    if (this.log.truncations !== truncations) {
-      this.recomputeConf();
-      this.events.push({ type: 'truncate', from: this.log.lastTruncatedFrom });
-    }
+    if (this.log.truncations !== truncations) this.recomputeConf();
     if (lastNew < 0) {
       const hintIndex = this.log.findConflictByTerm(
         Math.min(m.prevLogIndex, this.log.lastIndex()),
         m.prevLogTerm,
       );
       const hintTerm = this.log.term(hintIndex) ?? 0;
-      const resp = this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round);
-      resp.reject = m.prevLogIndex > this.log.lastIndex() ? 'log-missing' : 'log-mismatch';
-      this.ackAppend(m, resp);
+      this.ackAppend(
+        m,
+        this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round),
+      );
       return;
     }
     // The configuration is the latest conf entry of the whole log (thesis §4.1), never one
@@ -1114,13 +1055,6 @@ export class Raft {
     if (m.meta.index <= this.log.committed) {
       this.send({ ...resp(true), index: this.log.committed });
       return;
-    }
-    // A snapshot that does not continue our log replaces all of it (§7): say so when that drops
-    // entries after the snapshot's index (those before it are behind the snapshot boundary).
-    const keeps =
-      this.log.matchTerm(m.meta.index, m.meta.term) && m.meta.index <= this.log.lastIndex();
-    if (!keeps && this.log.lastIndex() > m.meta.index) {
-      this.events.push({ type: 'truncate', from: m.meta.index + 1 });
     }
     this.log.restoreSnapshot(m.meta.index, m.meta.term);
     // The snapshot's configuration holds at its index; a conf entry we keep after it is newer.
