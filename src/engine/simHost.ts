@@ -8,10 +8,10 @@
 // for event, however the first run was paced. References (@leader/@follower) are resolved with
 // the host's own generator, never the simulator's, so resolving one changes nothing in the run.
 // Only this module and the sim worker import the simulator: the page's bundle never does.
-import { DEFAULT_LINK_POLICY } from '../node/networkPolicy.ts';
+import { DEFAULT_LINK_POLICY } from '../net/policy.ts';
 import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
 import type { ClientReply, TimingConfig } from '../node/types.ts';
-import type { LinkPolicy } from '../node/networkPolicy.ts';
+import type { LinkPolicy } from '../net/policy.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import { Simulator, type ClientHandle, type SimViolation } from '../sim/cluster.ts';

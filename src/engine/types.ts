@@ -6,7 +6,7 @@
 // engine still holds, so folding its batches in order gives the same state as if it had been
 // there from the start; a batch flagged `reset` replaces everything received before it.
 import type { ClientReply } from '../node/types.ts';
-import type { LinkPolicy } from '../node/networkPolicy.ts';
+import type { LinkPolicy } from '../net/policy.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 

@@ -21,7 +21,7 @@ import {
   setLinkPolicy,
   type LinkPolicy,
   type NetworkPolicy,
-} from '../node/networkPolicy.ts';
+} from '../net/policy.ts';
 import type {
   ClientReply,
   ClientRequest,

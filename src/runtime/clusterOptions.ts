@@ -7,7 +7,7 @@
 // Pure: no browser globals, so the checks are unit-tested in Node (clusterOptions.test.ts).
 import { z } from 'zod';
 import { KNOWN_GROUPS } from '../cp/processors.ts';
-import type { LinkPolicy } from '../node/networkPolicy.ts';
+import type { LinkPolicy } from '../net/policy.ts';
 import type { TimingConfig } from '../node/types.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import {

@@ -11,7 +11,7 @@
 // after a reload the cluster's databases are still there and resumeCluster() starts its nodes on
 // them, as a restart of every node (the point of keeping Raft's state in IndexedDB).
 import { proxy, wrap } from 'comlink';
-import { initialNetworkPolicy, NetworkPolicyError } from '../node/networkPolicy.ts';
+import { initialNetworkPolicy, NetworkPolicyError } from '../net/policy.ts';
 import { CONFIG_GROUP, DEFAULT_GROUPS } from '../cp/groups.ts';
 import type { ClientReply } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';

@@ -8,7 +8,7 @@ import {
   partitionNetwork,
   setHold,
   type NetworkPolicy,
-} from '../node/networkPolicy.ts';
+} from '../net/policy.ts';
 import type { WireMessage } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { TraceBody } from '../trace/events.ts';

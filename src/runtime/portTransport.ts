@@ -1,9 +1,11 @@
-// A node's network in the browser: one MessagePort per peer, and the shared network policy
-// (src/node/networkPolicy.ts) applied to every message.
+// A node's network in the browser: one MessagePort per peer, and the network model both hosts
+// share (src/net/policy.ts) applied to every message.
 // Ordering it keeps: the sender draws a message's delay and duplication when it sends and posts
-// it at once; the receiver keeps it until it is due (in cluster time, so speed and pause apply)
-// and only then decides its fate by the policy in force, so messages in flight when a partition
-// starts are lost. Anything on a port that is not a well-formed frame carrying a well-formed
+// it at once, one frame (with its own msgId) per copy; the receiver keeps it until it is due (in
+// cluster time, so speed and pause apply) and only then decides its fate by the policy in force,
+// so messages in flight when a partition starts are lost. A link delivers in send order unless
+// its policy says reorder: ports are FIFO, and the receiver's LinkClock never lets a frame fall
+// due before one that came earlier on the same port. Anything on a port that is not a well-formed frame carrying a well-formed
 // message from that port's peer to this node is dropped with a trace event; it never reaches
 // the node and never throws.
 import type { SeededRng } from '../raft/rand.ts';
@@ -11,10 +13,12 @@ import type { NodeId } from '../raft/types.ts';
 import type { WireMessage } from '../node/types.ts';
 import {
   decideDelivery,
-  messageSummary,
+  LinkClock,
+  linkPolicyOf,
   planSend,
   type NetworkPolicy,
-} from '../node/networkPolicy.ts';
+} from '../net/policy.ts';
+import { messageSummary } from '../net/summary.ts';
 import type { TraceBody, TraceMsgType } from '../trace/events.ts';
 import type { RateClock } from './clock.ts';
 import type { HeldMessage } from './workerApi.ts';
@@ -23,6 +27,8 @@ import type { HeldMessage } from './workerApi.ts';
 export interface Frame {
   k: 'raft';
   id: number;
+  /** On the second copy of a duplicated message: the first copy's id. */
+  c?: number;
   /** Delay in cluster ms before the receiver delivers it. */
   d: number;
   m: WireMessage;
@@ -46,6 +52,7 @@ interface Pending {
   dueMs: number;
   seq: number;
   id: number;
+  copyOf: number | undefined;
   msg: WireMessage;
 }
 
@@ -57,7 +64,10 @@ export class PortTransport {
   private queueSeq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private frozen = false;
-  private held: (HeldMessage & { msg: WireMessage })[] = [];
+  private held: (HeldMessage & { msg: WireMessage; copyOf: number | undefined })[] = [];
+  /** Send order per outgoing link (for the delivery time a send plans) and incoming link. */
+  private readonly sendOrder = new LinkClock();
+  private readonly recvOrder = new LinkClock();
   private closed = false;
   readonly stats = { sent: 0, delivered: 0, dropped: 0, malformed: 0 };
 
@@ -92,7 +102,7 @@ export class PortTransport {
       // Leaving hold mode lets every held message go, oldest first, each decided now.
       const held = this.held;
       this.held = [];
-      for (const h of held) this.arrive(h.msgId, h.msg, true);
+      for (const h of held) this.arrive(h.msgId, h.copyOf, h.msg, true);
     }
   }
 
@@ -104,21 +114,35 @@ export class PortTransport {
 
   /** Put a message on the wire to msg.to. */
   send(msg: WireMessage): void {
-    const id = this.msgIdBase + ++this.nextMsg;
+    const first = this.msgIdBase + ++this.nextMsg;
     this.stats.sent++;
-    if (this.host.traceMessages)
-      this.host.trace({ type: 'send', group: msg.group, ...messageSummary(msg, id) });
     const port = this.ports.get(msg.to);
     if (port === undefined) {
-      this.drop(msg, id, 'unreachable');
+      if (this.host.traceMessages)
+        this.host.trace({ type: 'send', group: msg.group, ...messageSummary(msg, first) });
+      this.drop(msg, first, undefined, 'unreachable');
       return;
     }
-    for (const d of planSend(this.policy, msg.from, msg.to, this.rng)) {
-      const frame: Frame = { k: 'raft', id, d, m: msg };
+    const reorder = linkPolicyOf(this.policy, msg.from, msg.to).reorder === true;
+    const now = this.host.clusterClock.now();
+    const delays = planSend(this.policy, msg.from, msg.to, this.rng);
+    for (let i = 0; i < delays.length; i++) {
+      const id = i === 0 ? first : this.msgIdBase + ++this.nextMsg;
+      const copyOf = i === 0 ? undefined : first;
+      // The delivery time this sender plans, in its cluster clock; the receiver applies the
+      // same order to the frames as they come in, in its own.
+      const deliverAt = this.sendOrder.due(msg.from, msg.to, now, delays[i], reorder);
+      if (this.host.traceMessages) {
+        const s = messageSummary(msg, id, copyOf);
+        this.host.trace({ type: 'send', group: msg.group, deliverAt, ...s });
+      }
+      const frame: Frame = { k: 'raft', id, d: delays[i], m: msg };
+      if (copyOf !== undefined) frame.c = copyOf;
       try {
         port.postMessage(frame);
       } catch (err) {
-        this.drop(msg, id, `unsendable: ${err instanceof Error ? err.message : String(err)}`);
+        const why = `unsendable: ${err instanceof Error ? err.message : String(err)}`;
+        this.drop(msg, id, copyOf, why);
         return;
       }
     }
@@ -134,8 +158,8 @@ export class PortTransport {
     const i = this.held.findIndex((h) => h.msgId === msgId);
     if (i < 0) return false;
     const [h] = this.held.splice(i, 1);
-    if (discard) this.drop(h.msg, h.msgId, 'discarded');
-    else this.arrive(h.msgId, h.msg, true);
+    if (discard) this.drop(h.msg, h.msgId, h.copyOf, 'discarded');
+    else this.arrive(h.msgId, h.copyOf, h.msg, true);
     return true;
   }
 
@@ -173,7 +197,7 @@ export class PortTransport {
     const now = this.host.clusterClock.now();
     for (let p = this.queue.peek(); p !== undefined && p.dueMs <= now; p = this.queue.peek()) {
       this.queue.pop();
-      this.arrive(p.id, p.msg, false);
+      this.arrive(p.id, p.copyOf, p.msg, false);
       if (this.closed || this.frozen) return;
     }
   }
@@ -195,28 +219,35 @@ export class PortTransport {
         type: 'drop',
         group: m.group,
         reason: 'unknown group',
-        ...messageSummary(m, frame.id),
+        ...messageSummary(m, frame.id, frame.c),
       });
       return;
     }
-    if (frame.d === 0 && !this.frozen && this.queue.size === 0) {
-      this.arrive(frame.id, frame.m, false);
+    const now = this.host.clusterClock.now();
+    const reorder = linkPolicyOf(this.policy, m.from, m.to).reorder === true;
+    const dueMs = this.recvOrder.due(m.from, m.to, now, frame.d, reorder);
+    if (dueMs <= now && !this.frozen && this.queue.size === 0) {
+      this.arrive(frame.id, frame.c, frame.m, false);
       return;
     }
-    const dueMs = this.host.clusterClock.now() + frame.d;
-    this.queue.push({ dueMs, seq: this.queueSeq++, id: frame.id, msg: frame.m });
+    this.queue.push({ dueMs, seq: this.queueSeq++, id: frame.id, copyOf: frame.c, msg: frame.m });
     if (this.queue.peek()?.seq === this.queueSeq - 1) this.reschedule();
   }
 
   /** The message is due: its fate is decided now, by the policy in force now. */
-  private arrive(id: number, msg: WireMessage, releasing: boolean): void {
+  private arrive(
+    id: number,
+    copyOf: number | undefined,
+    msg: WireMessage,
+    releasing: boolean,
+  ): void {
     const fate = decideDelivery(this.policy, msg.from, msg.to, this.rng, releasing);
     if (fate.fate === 'drop') {
-      this.drop(msg, id, fate.reason);
+      this.drop(msg, id, copyOf, fate.reason);
       return;
     }
     if (fate.fate === 'hold') {
-      const s = messageSummary(msg, id);
+      const s = messageSummary(msg, id, copyOf);
       this.held.push({
         msgId: id,
         group: msg.group,
@@ -226,18 +257,20 @@ export class PortTransport {
         term: s.term,
         heldAtMs: performance.timeOrigin + performance.now(),
         msg,
+        copyOf,
       });
       return;
     }
     this.stats.delivered++;
     if (this.host.traceMessages)
-      this.host.trace({ type: 'recv', group: msg.group, ...messageSummary(msg, id) });
+      this.host.trace({ type: 'recv', group: msg.group, ...messageSummary(msg, id, copyOf) });
     this.host.deliver(msg);
   }
 
-  private drop(msg: WireMessage, id: number, reason: string): void {
+  private drop(msg: WireMessage, id: number, copyOf: number | undefined, reason: string): void {
     this.stats.dropped++;
-    this.host.trace({ type: 'drop', group: msg.group, reason, ...messageSummary(msg, id) });
+    const s = messageSummary(msg, id, copyOf);
+    this.host.trace({ type: 'drop', group: msg.group, reason, ...s });
   }
 
   private dropMalformed(peer: NodeId, data: unknown, problem: string): void {
@@ -306,6 +339,7 @@ const MESSAGE_FIELDS: Record<WireMessage['type'], Record<string, Check>> = {
 export function checkFrame(data: unknown, peer: NodeId, self: NodeId): string | null {
   if (!isObject(data) || data.k !== 'raft') return 'not a frame';
   if (!nat(data.id)) return 'bad msgId';
+  if (data.c !== undefined && !nat(data.c)) return 'bad copyOf';
   if (!(typeof data.d === 'number' && Number.isFinite(data.d) && data.d >= 0)) return 'bad delay';
   const m = data.m;
   if (!isObject(m)) return 'no message';

@@ -4,7 +4,7 @@
 // Ordering: the controller calls init, then connect for each peer, then start; comlink keeps the
 // calls to one worker in order. Every other call may come at any time after init.
 import type { GroupStatus, NodeMetrics } from '../node/node.ts';
-import type { NetworkPolicy } from '../node/networkPolicy.ts';
+import type { NetworkPolicy } from '../net/policy.ts';
 import type { ClientReply, ClientRequest, DurableState, NodeConfig } from '../node/types.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceBody } from '../trace/events.ts';

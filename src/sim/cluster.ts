@@ -43,7 +43,13 @@ import type { Timed } from './eventQueue.ts';
 import { SimDisk, DEFAULT_DISK_TIMING } from './disk.ts';
 import type { DiskTiming } from './disk.ts';
 import { SimNetwork } from './network.ts';
-import type { DeliveryEvent, LinkPolicy, NetworkStats, TraceSink } from './network.ts';
+import type {
+  DeliveryEvent,
+  LinkPolicy,
+  NetworkStats,
+  SimHeldMessage,
+  TraceSink,
+} from './network.ts';
 import { InvariantChecker } from './invariants.ts';
 import type { NodeView, Violation } from './invariants.ts';
 
@@ -481,6 +487,41 @@ export class Simulator {
     });
   }
 
+  /**
+   * Hold mode (as in the browser): while on, every message that would be delivered waits in the
+   * network until released or discarded by hand. Turning it off delivers the held messages now,
+   * oldest first, each decided by the policy in force then.
+   */
+  setHold(on: boolean): void {
+    if (on === this.network.holding) return;
+    const released = this.network.setHold(on);
+    this.record(null, { type: 'fault', fault: 'hold', on });
+    for (const ev of released) this.onDeliver(ev, true);
+  }
+
+  /** The messages waiting in hold mode, oldest first. */
+  heldMessages(): SimHeldMessage[] {
+    return this.network.heldMessages();
+  }
+
+  /** Deliver one held message now (decided by the policy in force); false when not held. */
+  release(msgId: number): boolean {
+    const ev = this.network.takeHeld(msgId);
+    if (ev === null) return false;
+    this.record(null, { type: 'fault', fault: 'release', msgId });
+    this.onDeliver(ev, true);
+    return true;
+  }
+
+  /** Lose one held message; false when not held. */
+  discard(msgId: number): boolean {
+    const ev = this.network.takeHeld(msgId);
+    if (ev === null) return false;
+    this.record(null, { type: 'fault', fault: 'discard', msgId });
+    this.network.recordDrop(ev, this.nowMs, 'discarded');
+    return true;
+  }
+
   /** The node's state machine of `group` throws on its next apply. */
   failApply(id: NodeId, group: GroupId): void {
     const node = this.host(id).node;
@@ -817,13 +858,13 @@ export class Simulator {
     this.check(host);
   }
 
-  private onDeliver(ev: DeliveryEvent): void {
+  private onDeliver(ev: DeliveryEvent, releasing = false): void {
     const host = this.hosts.get(ev.msg.to);
     if (host === undefined) {
       this.network.recordDrop(ev, this.nowMs, 'unknown node');
       return;
     }
-    if (this.network.arrive(ev, this.nowMs) !== null) return;
+    if (this.network.arrive(ev, this.nowMs, releasing) !== null) return;
     if (host.node === null) {
       this.network.recordDrop(ev, this.nowMs, 'node down');
       return;

@@ -1,35 +1,61 @@
-// The simulated network: per-link delay ranges, loss, duplication, partitions and one-way cuts.
-// Ordering it keeps: every message gets a msgId at send; its delay (and so reordering) and
-// whether it is duplicated are drawn at send time, but its fate (partition, cut, loss) is decided
-// by the policy in force when it arrives, so a partition that starts while a message is in
-// flight loses it. All randomness comes from the injected seeded generator, drawn in a fixed
-// order that does not depend on whether tracing is on.
+// The simulator's host of the network model in src/net/policy.ts: it keeps the policy (plain
+// data, changed through the model's pure functions), puts messages on the event queue and holds
+// messages in hold mode. Ordering it keeps: every copy of a message gets its own msgId at send
+// (a duplicate names its original in copyOf); its delay and duplication are drawn at send time
+// and each link delivers in send order unless its policy says reorder (LinkClock), but its fate
+// (partition, cut, hold, loss) is decided by the policy in force when it arrives, so a
+// partition that starts while a message is in flight loses it. All randomness comes from the
+// injected seeded generator, drawn in a fixed order that does not depend on whether tracing is on.
 import type { NodeId } from '../raft/types.ts';
 import type { SeededRng } from '../raft/rand.ts';
+import type { GroupId } from '../raft/types.ts';
 import type { WireMessage } from '../node/types.ts';
-import type { MessageSummary, TraceBody, TraceEvent } from '../trace/events.ts';
+import type { TraceBody, TraceEvent, TraceMsgType } from '../trace/events.ts';
 import type { Timed } from './eventQueue.ts';
-import type { LinkPolicy } from '../node/networkPolicy.ts';
+import {
+  blockReason,
+  cutLink,
+  DEFAULT_LINK_POLICY,
+  decideDelivery,
+  healNetwork,
+  initialNetworkPolicy,
+  LinkClock,
+  linkPolicyOf,
+  partitionNetwork,
+  planSendOn,
+  restoreLink,
+  setHold,
+  setLinkPolicy,
+  type DropReason,
+  type LinkPolicy,
+  type NetworkPolicy,
+} from '../net/policy.ts';
+import { messageSummary } from '../net/summary.ts';
 
-/** One direction of one link's behaviour: the same shape the browser's transport applies. */
-export type { LinkPolicy };
+export type { DropReason, LinkPolicy, NetworkPolicy };
+export { DEFAULT_LINK_POLICY };
 
-export const DEFAULT_LINK_POLICY: LinkPolicy = {
-  delayMsMin: 1,
-  delayMsMax: 10,
-  dropRatio: 0,
-  duplicateRatio: 0,
-};
-
-/** A message on the wire, due at timeMs. A duplicate shares its original's msgId. */
+/** A copy of a message on the wire, due at timeMs. */
 export interface DeliveryEvent extends Timed {
   kind: 'deliver';
   msg: WireMessage;
   msgId: number;
+  /** On a duplicate's second copy: the first copy's msgId. */
+  copyOf?: number;
   sentMs: number;
 }
 
-export type DropReason = 'partition' | 'cut' | 'loss';
+/** A message waiting in hold mode, as a list of held messages shows it. */
+export interface SimHeldMessage {
+  msgId: number;
+  group: GroupId;
+  from: NodeId;
+  to: NodeId;
+  msgType: TraceMsgType;
+  term: number;
+  /** Cluster time at which it was held. */
+  heldAtMs: number;
+}
 
 /** Where trace events go; `enabled` false lets hot paths skip building them. */
 export interface TraceSink {
@@ -57,43 +83,45 @@ export interface NetworkOptions {
   trace?: TraceSink | null;
 }
 
+/** What arrive decided: delivered to the host (null), lost (a reason), or held. */
+export type ArrivalFate = DropReason | 'held' | null;
+
 export class SimNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
   private readonly rng: SeededRng;
   private readonly scheduler: DeliveryScheduler;
   private readonly trace: TraceSink | null;
-  private global: LinkPolicy;
-  /** Per-direction overrides on top of the global policy, by from then to. */
-  private readonly overrides = new Map<NodeId, Map<NodeId, Partial<LinkPolicy>>>();
-  /** Effective policy per direction, rebuilt lazily after any settings change. */
+  private settings: NetworkPolicy;
+  /** Effective link policy per direction, rebuilt lazily after any settings change. */
   private readonly effective = new Map<NodeId, Map<NodeId, LinkPolicy>>();
-  /** Side index per node while a partition is in force; unnamed nodes share side -1. */
-  private sides: Map<NodeId, number> | null = null;
-  private readonly cuts = new Map<NodeId, Set<NodeId>>();
+  private readonly order = new LinkClock();
+  private held: { ev: DeliveryEvent; atMs: number }[] = [];
   private nextMsgId = 1;
 
   constructor(opts: NetworkOptions) {
     this.rng = opts.rng;
     this.scheduler = opts.scheduler;
     this.trace = opts.trace ?? null;
-    this.global = checkPolicy({ ...DEFAULT_LINK_POLICY, ...opts.policy });
+    this.settings = initialNetworkPolicy(opts.policy);
+  }
+
+  /** The whole network's settings (plain data, the shape the browser's workers receive). */
+  get networkPolicy(): NetworkPolicy {
+    return this.settings;
   }
 
   /** Change settings on every link, or on the one direction from → to when both are given. */
   setPolicy(change: Partial<LinkPolicy>, from?: NodeId, to?: NodeId): void {
-    if (from === undefined || to === undefined) {
-      this.global = checkPolicy({ ...this.global, ...definedOnly(change) });
-    } else {
-      const byTo = this.overrides.get(from) ?? new Map<NodeId, Partial<LinkPolicy>>();
-      byTo.set(to, { ...byTo.get(to), ...definedOnly(change) });
-      this.overrides.set(from, byTo);
-    }
-    this.effective.clear();
+    this.update(
+      from === undefined || to === undefined
+        ? setLinkPolicy(this.settings, change)
+        : setLinkPolicy(this.settings, change, from, to),
+    );
   }
 
   /** The policy in force on from → to. */
   policy(from: NodeId, to: NodeId): LinkPolicy {
-    if (this.overrides.size === 0) return this.global;
+    if (this.settings.overrides.length === 0) return this.settings.link;
     let byTo = this.effective.get(from);
     if (byTo === undefined) {
       byTo = new Map();
@@ -101,7 +129,7 @@ export class SimNetwork {
     }
     let p = byTo.get(to);
     if (p === undefined) {
-      p = checkPolicy({ ...this.global, ...this.overrides.get(from)?.get(to) });
+      p = linkPolicyOf(this.settings, from, to);
       byTo.set(to, p);
     }
     return p;
@@ -109,84 +137,114 @@ export class SimNetwork {
 
   /** Nodes on different sides cannot reach each other; nodes on no side form one more side. */
   partition(sides: NodeId[][]): void {
-    const sideOf = new Map<NodeId, number>();
-    sides.forEach((side, i) => side.forEach((id) => sideOf.set(id, i)));
-    this.sides = sideOf;
+    this.update(partitionNetwork(this.settings, sides));
   }
 
-  /** End the partition and every cut; delay, loss and duplication settings stay. */
+  /** End the partition and every cut; delay, loss, duplication and hold settings stay. */
   heal(): void {
-    this.sides = null;
-    this.cuts.clear();
+    this.update(healNetwork(this.settings));
   }
 
   /** Lose every message from → to (one direction). */
   cut(from: NodeId, to: NodeId): void {
-    const set = this.cuts.get(from) ?? new Set<NodeId>();
-    set.add(to);
-    this.cuts.set(from, set);
+    this.update(cutLink(this.settings, from, to));
   }
 
   /** Restore the direction from → to. */
   link(from: NodeId, to: NodeId): void {
-    this.cuts.get(from)?.delete(to);
+    this.update(restoreLink(this.settings, from, to));
   }
 
   /** True while from → to is blocked by the partition or a cut (loss aside). */
   isBlocked(from: NodeId, to: NodeId): boolean {
-    return this.blockReason(from, to) !== null;
+    return blockReason(this.settings, from, to) !== null;
   }
 
   get partitioned(): boolean {
-    return this.sides !== null;
+    return this.settings.sides !== null;
   }
 
-  /** Put `msg` on the wire at nowMs; returns its msgId. */
+  get holding(): boolean {
+    return this.settings.hold;
+  }
+
+  /**
+   * Enter or leave hold mode: while on, every message that would be delivered waits until it
+   * is released or discarded by hand. Leaving it returns the held messages, oldest first, for
+   * the host to deliver now (each decided again by the policy then, never held again).
+   */
+  setHold(on: boolean): DeliveryEvent[] {
+    this.update(setHold(this.settings, on));
+    if (on) return [];
+    const held = this.held;
+    this.held = [];
+    return held.map((h) => h.ev);
+  }
+
+  /** The messages waiting in hold mode, oldest first. */
+  heldMessages(): SimHeldMessage[] {
+    return this.held.map(({ ev, atMs }) => ({
+      msgId: ev.msgId,
+      group: ev.msg.group,
+      from: ev.msg.from,
+      to: ev.msg.to,
+      msgType: ev.msg.type,
+      term: ev.msg.term,
+      heldAtMs: atMs,
+    }));
+  }
+
+  /** Take the held message msgId out of the hold list (to release or discard it), or null. */
+  takeHeld(msgId: number): DeliveryEvent | null {
+    const i = this.held.findIndex((h) => h.ev.msgId === msgId);
+    if (i < 0) return null;
+    return this.held.splice(i, 1)[0].ev;
+  }
+
+  /** Put `msg` on the wire at nowMs; returns its msgId (its first copy's when duplicated). */
   transmit(msg: WireMessage, nowMs: number): number {
     const msgId = this.nextMsgId++;
     const p = this.policy(msg.from, msg.to);
     this.stats.sent++;
-    this.schedule(msg, msgId, nowMs, p);
-    if (this.rng.chance(p.duplicateRatio)) {
+    const delays = planSendOn(p, this.rng);
+    this.schedule(msg, msgId, undefined, nowMs, delays[0], p);
+    if (delays.length > 1) {
       this.stats.duplicated++;
-      this.schedule(msg, msgId, nowMs, p);
-    }
-    if (this.trace !== null && this.trace.enabled) {
-      this.trace.record(msg.from, nowMs, messageEvent('send', msg, msgId));
+      this.schedule(msg, this.nextMsgId++, msgId, nowMs, delays[1], p);
     }
     return msgId;
   }
 
   /**
    * Decide the fate of a delivery that is due now, by the policy in force now. Returns null when
-   * the message reaches its destination's host, else the reason it was lost (recorded as 'drop').
+   * the message reaches its destination's host, 'held' in hold mode, else the reason it was
+   * lost (recorded as 'drop'). `releasing` is set for a message released by hand.
    */
-  arrive(ev: DeliveryEvent, nowMs: number): DropReason | null {
+  arrive(ev: DeliveryEvent, nowMs: number, releasing = false): ArrivalFate {
     const { from, to } = ev.msg;
-    const reason = this.blockReason(from, to) ?? this.lossReason(from, to);
-    if (reason === null) {
+    const fate = decideDelivery(this.settings, from, to, this.rng, releasing);
+    if (fate.fate === 'deliver') {
       this.stats.delivered++;
       return null;
     }
-    this.recordDrop(ev, nowMs, reason);
-    return reason;
+    if (fate.fate === 'hold') {
+      this.held.push({ ev, atMs: nowMs });
+      return 'held';
+    }
+    this.recordDrop(ev, nowMs, fate.reason);
+    return fate.reason;
   }
 
   /** Record a drop decided by the host (e.g. the destination is down). */
   recordDrop(ev: DeliveryEvent, nowMs: number, reason: string): void {
     this.stats.dropped++;
     if (this.trace !== null && this.trace.enabled) {
-      const m = ev.msg;
-      this.trace.record(m.to, nowMs, {
+      this.trace.record(ev.msg.to, nowMs, {
         type: 'drop',
-        group: m.group,
+        group: ev.msg.group,
         reason,
-        msgId: ev.msgId,
-        from: m.from,
-        to: m.to,
-        msgType: m.type,
-        term: m.term,
-        entries: entryRange(m),
+        sentAt: ev.sentMs,
+        ...messageSummary(ev.msg, ev.msgId, ev.copyOf),
       });
     }
   }
@@ -194,69 +252,39 @@ export class SimNetwork {
   /** Record that the destination node took the message in. */
   recordRecv(ev: DeliveryEvent, nowMs: number): void {
     if (this.trace !== null && this.trace.enabled) {
-      this.trace.record(ev.msg.to, nowMs, messageEvent('recv', ev.msg, ev.msgId));
+      this.trace.record(ev.msg.to, nowMs, {
+        type: 'recv',
+        group: ev.msg.group,
+        sentAt: ev.sentMs,
+        ...messageSummary(ev.msg, ev.msgId, ev.copyOf),
+      });
     }
   }
 
-  private schedule(msg: WireMessage, msgId: number, nowMs: number, p: LinkPolicy): void {
-    const delayMs =
-      p.delayMsMax > p.delayMsMin ? this.rng.range(p.delayMsMin, p.delayMsMax) : p.delayMsMin;
-    this.scheduler.push({
-      kind: 'deliver',
-      timeMs: nowMs + delayMs,
-      seq: 0,
-      msg,
-      msgId,
-      sentMs: nowMs,
-    });
+  private update(next: NetworkPolicy): void {
+    this.settings = next;
+    this.effective.clear();
   }
 
-  private blockReason(from: NodeId, to: NodeId): DropReason | null {
-    if (this.sides !== null && (this.sides.get(from) ?? -1) !== (this.sides.get(to) ?? -1)) {
-      return 'partition';
+  private schedule(
+    msg: WireMessage,
+    msgId: number,
+    copyOf: number | undefined,
+    nowMs: number,
+    delayMs: number,
+    p: LinkPolicy,
+  ): void {
+    const timeMs = this.order.due(msg.from, msg.to, nowMs, delayMs, p.reorder === true);
+    const ev: DeliveryEvent = { kind: 'deliver', timeMs, seq: 0, msg, msgId, sentMs: nowMs };
+    if (copyOf !== undefined) ev.copyOf = copyOf;
+    this.scheduler.push(ev);
+    if (this.trace !== null && this.trace.enabled) {
+      this.trace.record(msg.from, nowMs, {
+        type: 'send',
+        group: msg.group,
+        deliverAt: timeMs,
+        ...messageSummary(msg, msgId, copyOf),
+      });
     }
-    if (this.cuts.size > 0 && this.cuts.get(from)?.has(to) === true) return 'cut';
-    return null;
   }
-
-  private lossReason(from: NodeId, to: NodeId): DropReason | null {
-    return this.rng.chance(this.policy(from, to).dropRatio) ? 'loss' : null;
-  }
-}
-
-/** A message as the trace shows it. */
-export function summarize(msg: WireMessage, msgId: number): MessageSummary {
-  const { from, to, type: msgType, term } = msg;
-  return { msgId, from, to, msgType, term, entries: entryRange(msg) };
-}
-
-/** A send or recv trace event, built in one object (the hot path when tracing). */
-function messageEvent(type: 'send' | 'recv', m: WireMessage, msgId: number): TraceBody {
-  const { group, from, to, term } = m;
-  return { type, group, msgId, from, to, msgType: m.type, term, entries: entryRange(m) };
-}
-
-/** [first, last] index of the entries an AppendEntries carries, or null. */
-function entryRange(msg: WireMessage): [number, number] | null {
-  if (msg.type !== 'AppendEntries' || msg.entries.length === 0) return null;
-  return [msg.entries[0].index, msg.entries[msg.entries.length - 1].index];
-}
-
-function checkPolicy(p: LinkPolicy): LinkPolicy {
-  if (!(p.delayMsMin >= 0 && p.delayMsMax >= p.delayMsMin)) {
-    throw new Error(`network: bad delay range [${p.delayMsMin}, ${p.delayMsMax}]`);
-  }
-  if (!(p.dropRatio >= 0 && p.dropRatio <= 1)) throw new Error(`network: bad drop ${p.dropRatio}`);
-  if (!(p.duplicateRatio >= 0 && p.duplicateRatio <= 1)) {
-    throw new Error(`network: bad duplicate ${p.duplicateRatio}`);
-  }
-  return p;
-}
-
-function definedOnly(change: Partial<LinkPolicy>): Partial<LinkPolicy> {
-  const out: Partial<LinkPolicy> = {};
-  for (const key of Object.keys(change) as (keyof LinkPolicy)[]) {
-    if (change[key] !== undefined) out[key] = change[key];
-  }
-  return out;
 }

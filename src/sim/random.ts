@@ -96,7 +96,8 @@ export type Fault = { atMs: number; durationMs: number } & (
   | { kind: 'cut'; pick: number; pickTo: number }
   | { kind: 'loss'; drop: number }
   | { kind: 'duplicate'; duplicate: number }
-  | { kind: 'delay'; delayMs: [number, number] }
+  /** Slower links; with `reorder`, messages on a link may also overtake each other. */
+  | { kind: 'delay'; delayMs: [number, number]; reorder: boolean }
   | { kind: 'skew'; pick: number; leaderOf: GroupId | null; rate: number }
   | { kind: 'add-node' }
   | { kind: 'remove-node'; pick: number; leaderOf: GroupId | null }
@@ -334,7 +335,7 @@ function drawFault(rng: SeededRng, kind: FaultKind, opts: RandomOptions): Record
       return { kind, duplicate: rng.range(5, 30) / 100 };
     case 'delay': {
       const min = rng.range(20, 200);
-      return { kind, delayMs: [min, min + rng.range(50, 800)] };
+      return { kind, delayMs: [min, min + rng.range(50, 800)], reorder: rng.chance(0.5) };
     }
     case 'skew':
       return { kind, pick: rng.float(), leaderOf, rate: skewRate(rng, opts.outOfBoundSkewShare) };
@@ -656,8 +657,14 @@ function startFault(run: RandomRun, f: Fault): (() => void) | null {
       sim.setNetwork({ duplicateRatio: f.duplicate });
       return () => sim.setNetwork({ duplicateRatio: 0 });
     case 'delay': {
-      sim.setNetwork({ delayMsMin: f.delayMs[0], delayMsMax: f.delayMs[1] });
+      // Links are FIFO by default (like JRaft's TCP connections); half the delay faults let
+      // messages overtake each other too, so the fallbacks reordering causes stay exercised.
       const [delayMsMin, delayMsMax] = opts.baseDelayMs;
+      if (f.reorder) {
+        sim.setNetwork({ delayMsMin: f.delayMs[0], delayMsMax: f.delayMs[1], reorder: true });
+        return () => sim.setNetwork({ delayMsMin, delayMsMax, reorder: false });
+      }
+      sim.setNetwork({ delayMsMin: f.delayMs[0], delayMsMax: f.delayMs[1] });
       return () => sim.setNetwork({ delayMsMin, delayMsMax });
     }
     case 'skew': {
@@ -1045,7 +1052,7 @@ function target(sim: Simulator, pick: number, leaderOf: GroupId | null): NodeId 
 function healEverything(sim: Simulator, opts: RandomOptions): void {
   sim.heal();
   const [delayMsMin, delayMsMax] = opts.baseDelayMs;
-  sim.setNetwork({ delayMsMin, delayMsMax, dropRatio: 0, duplicateRatio: 0 });
+  sim.setNetwork({ delayMsMin, delayMsMax, dropRatio: 0, duplicateRatio: 0, reorder: false });
   for (const id of sim.nodeIds) {
     if (!sim.isUp(id)) sim.restart(id);
     else if (sim.isPaused(id)) sim.resume(id);

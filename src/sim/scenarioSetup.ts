@@ -5,7 +5,7 @@
 import { LESSON_TIMING, NACOS_TIMING, writeCommand } from '../node/node.ts';
 import { emptyDurableState } from '../node/storage.ts';
 import type { DurableState, TimingConfig } from '../node/types.ts';
-import type { LinkPolicy } from '../node/networkPolicy.ts';
+import type { LinkPolicy } from '../net/policy.ts';
 import type { Entry, GroupId } from '../raft/types.ts';
 import type { InitialNodeState, Scenario } from './scenario.ts';
 

@@ -69,6 +69,8 @@ export interface TraceLinkPolicy {
   delayMsMax: number;
   dropRatio: number;
   duplicateRatio: number;
+  /** Messages may overtake each other on the link; absent or false: FIFO per link. */
+  reorder?: boolean;
 }
 
 export interface TraceNetwork {

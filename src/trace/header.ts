@@ -45,5 +45,6 @@ export function definedChange(change: Partial<TraceLinkPolicy>): Partial<TraceLi
   for (const key of ['delayMsMin', 'delayMsMax', 'dropRatio', 'duplicateRatio'] as const) {
     if (change[key] !== undefined) out[key] = change[key];
   }
+  if (change.reorder !== undefined) out.reorder = change.reorder;
   return out;
 }

@@ -194,6 +194,7 @@ const linkPolicy = {
   delayMsMax: time,
   dropRatio: z.number({ error: expecting('number') }),
   duplicateRatio: z.number({ error: expecting('number') }),
+  reorder: z.boolean({ error: expecting('boolean') }).optional(),
 };
 const linkChange = z.strictObject(
   {
@@ -201,6 +202,7 @@ const linkChange = z.strictObject(
     delayMsMax: time.optional(),
     dropRatio: z.number({ error: expecting('number') }).optional(),
     duplicateRatio: z.number({ error: expecting('number') }).optional(),
+    reorder: z.boolean({ error: expecting('boolean') }).optional(),
   },
   { error: objectError('object') },
 );

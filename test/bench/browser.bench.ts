@@ -46,7 +46,7 @@ const GOAL_THROUGHPUT_RATIO = 0.25;
 const GOAL_FLOOR_MULTIPLE = 2;
 const GOAL_P99_MS = 25;
 const FIXED_RATE = 100;
-/** The page's default link delay (DEFAULT_LINK_POLICY in src/node/networkPolicy.ts). */
+/** The page's default link delay (DEFAULT_LINK_POLICY in src/net/policy.ts). */
 const USER_DELAY_MS: [number, number] = [1, 10];
 
 type SetupName = 'best' | 'user';

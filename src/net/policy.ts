@@ -1,16 +1,17 @@
-// The network policy every host applies to the messages between its nodes: per-link delay
-// ranges, loss, duplication, partitions, one-way cuts, per-direction overrides and a hold mode
-// for step-by-step teaching. Pure data plus pure decisions, so the browser's workers (which all
-// receive the same policy from the main thread) and a simulator decide alike.
+// The network model both hosts apply to the messages between their nodes (the simulator in
+// src/sim/network.ts, the browser's workers in src/runtime/portTransport.ts): per-link delay
+// ranges, loss, duplication, reordering, partitions, one-way cuts, per-direction overrides and
+// a hold mode for step-by-step teaching. Pure data plus pure decisions, so every host decides
+// alike from the same settings and the same seeded generator.
 // Ordering it keeps: a message's delay and duplication are drawn when it is sent; its fate
 // (partition, cut, hold, loss) is decided when it would be delivered, by the policy in force
-// then, so a message in flight when a partition starts is lost. Random draws come only from the
-// injected generator, in a fixed order: send: delay, duplicate?, [duplicate's delay];
-// delivery: loss? (only when the link is not blocked and not held).
+// then, so a message in flight when a partition starts is lost. Each link delivers in send
+// order (like the TCP connections JRaft's bolt RPC runs on) unless its policy says `reorder`:
+// see LinkClock. Random draws come only from the injected generator, in a fixed order:
+// send: delay, duplicate?, [duplicate's delay]; delivery: loss? (only when the link is neither
+// blocked nor held).
 import type { SeededRng } from '../raft/rand.ts';
 import type { NodeId } from '../raft/types.ts';
-import type { MessageSummary } from '../trace/events.ts';
-import type { WireMessage } from './types.ts';
 
 /** One direction of one link. Ratios are probabilities in [0, 1]; delays are cluster ms. */
 export interface LinkPolicy {
@@ -18,6 +19,11 @@ export interface LinkPolicy {
   delayMsMax: number;
   dropRatio: number;
   duplicateRatio: number;
+  /**
+   * Let messages overtake each other on this link (each takes its own random delay). Absent or
+   * false: the link is FIFO, a message is never delivered before one sent earlier on it.
+   */
+  reorder?: boolean;
 }
 
 /** A change to the policy of the one direction from → to, on top of the every-link policy. */
@@ -157,7 +163,11 @@ export function blockReason(p: NetworkPolicy, from: NodeId, to: NodeId): DropRea
  * duplicates it. The copies share the message's msgId.
  */
 export function planSend(p: NetworkPolicy, from: NodeId, to: NodeId, rng: SeededRng): number[] {
-  const link = linkPolicyOf(p, from, to);
+  return planSendOn(linkPolicyOf(p, from, to), rng);
+}
+
+/** planSend on a link policy already looked up (the simulator caches them per direction). */
+export function planSendOn(link: LinkPolicy, rng: SeededRng): number[] {
   const first = drawDelay(link, rng);
   if (!rng.chance(link.duplicateRatio)) return [first];
   return [first, drawDelay(link, rng)];
@@ -181,13 +191,34 @@ export function decideDelivery(
   return { fate: 'deliver' };
 }
 
-/** A message as the trace shows it. */
-export function messageSummary(msg: WireMessage, msgId: number): MessageSummary {
-  let entries: [number, number] | null = null;
-  if (msg.type === 'AppendEntries' && msg.entries.length > 0) {
-    entries = [msg.entries[0].index, msg.entries[msg.entries.length - 1].index];
+/**
+ * Per-link delivery order. On a FIFO link a message is due at max(now + delay, the last due
+ * time on that link), so a later message never overtakes an earlier one (ties keep send order
+ * in both hosts' queues); on a `reorder` link it is due at now + delay. One clock per place
+ * that orders deliveries: the simulator's network, and each browser worker for the links into
+ * it (and out of it, to plan the time it traces).
+ */
+export class LinkClock {
+  private readonly last = new Map<NodeId, Map<NodeId, number>>();
+
+  /** The due time of a message put on from → to at nowMs after delayMs. */
+  due(from: NodeId, to: NodeId, nowMs: number, delayMs: number, reorder: boolean): number {
+    const at = nowMs + delayMs;
+    if (reorder) return at;
+    let byTo = this.last.get(from);
+    if (byTo === undefined) {
+      byTo = new Map();
+      this.last.set(from, byTo);
+    }
+    const due = Math.max(at, byTo.get(to) ?? 0);
+    byTo.set(to, due);
+    return due;
   }
-  return { msgId, from: msg.from, to: msg.to, msgType: msg.type, term: msg.term, entries };
+
+  /** Forget every link's order (a host reset). */
+  clear(): void {
+    this.last.clear();
+  }
 }
 
 /** Check a link policy's ranges; `where` names the link in the error. */
@@ -209,6 +240,9 @@ export function checkLinkPolicy(l: LinkPolicy, where = 'every link'): LinkPolicy
       throw new NetworkPolicyError(`network (${where}): ${key} must be in [0, 1], got ${v}`);
     }
   }
+  if (l.reorder !== undefined && typeof l.reorder !== 'boolean') {
+    throw new NetworkPolicyError(`network (${where}): reorder must be true or false`);
+  }
   return l;
 }
 
@@ -226,5 +260,6 @@ function definedOnly(change: Partial<LinkPolicy>): Partial<LinkPolicy> {
   for (const key of ['delayMsMin', 'delayMsMax', 'dropRatio', 'duplicateRatio'] as const) {
     if (change[key] !== undefined) out[key] = change[key];
   }
+  if (change.reorder !== undefined) out.reorder = change.reorder;
   return out;
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../raft/rand.ts';
-import type { AppendEntries } from '../raft/types.ts';
 import {
   blockReason,
   clearLinkOverride,
@@ -8,15 +7,16 @@ import {
   decideDelivery,
   healNetwork,
   initialNetworkPolicy,
+  LinkClock,
   linkPolicyOf,
-  messageSummary,
   NetworkPolicyError,
   partitionNetwork,
   planSend,
+  planSendOn,
   restoreLink,
   setHold,
   setLinkPolicy,
-} from './networkPolicy.ts';
+} from './policy.ts';
 
 const rng = (seed = 1): SeededRng => new SeededRng(seed);
 
@@ -189,30 +189,44 @@ describe('hold mode', () => {
   });
 });
 
-describe('messageSummary', () => {
-  it('names the entry range an AppendEntries carries', () => {
-    const msg: AppendEntries = {
-      type: 'AppendEntries',
-      group: 'nacos_config',
-      from: 'n1',
-      to: 'n2',
-      term: 3,
-      prevLogIndex: 4,
-      prevLogTerm: 2,
-      entries: [
-        { index: 5, term: 3, type: 'normal' },
-        { index: 6, term: 3, type: 'normal' },
-      ],
-      leaderCommit: 4,
-      round: 1,
-    };
-    expect(messageSummary(msg, 12)).toEqual({
-      msgId: 12,
-      from: 'n1',
-      to: 'n2',
-      msgType: 'AppendEntries',
-      term: 3,
-      entries: [5, 6],
-    });
+describe('per-link order (LinkClock)', () => {
+  it('keeps a FIFO link in send order: a later message is never due before an earlier one', () => {
+    const clock = new LinkClock();
+    const r = rng(7);
+    const link = setLinkPolicy(initialNetworkPolicy(), { delayMsMin: 1, delayMsMax: 50 }).link;
+    let last = 0;
+    let raised = 0;
+    for (let t = 0; t < 500; t += 2) {
+      const [d] = planSendOn(link, r);
+      const due = clock.due('n1', 'n2', t, d, false);
+      expect(due).toBeGreaterThanOrEqual(Math.max(t + d, last));
+      if (due > t + d) raised++;
+      last = due;
+    }
+    // The random delays would have reordered many of these messages; FIFO held them back.
+    expect(raised).toBeGreaterThan(50);
+  });
+
+  it('orders each direction on its own', () => {
+    const clock = new LinkClock();
+    expect(clock.due('n1', 'n2', 0, 40, false)).toBe(40);
+    expect(clock.due('n1', 'n3', 1, 5, false)).toBe(6);
+    expect(clock.due('n2', 'n1', 1, 5, false)).toBe(6);
+    expect(clock.due('n1', 'n2', 1, 5, false)).toBe(40);
+  });
+
+  it('lets messages overtake each other on a reorder link', () => {
+    const clock = new LinkClock();
+    expect(clock.due('n1', 'n2', 0, 40, true)).toBe(40);
+    expect(clock.due('n1', 'n2', 1, 5, true)).toBe(6);
+  });
+
+  it('reorder is a link setting like the others, per direction, and checked', () => {
+    let p = setLinkPolicy(initialNetworkPolicy(), { reorder: true }, 'n1', 'n2');
+    expect(linkPolicyOf(p, 'n1', 'n2').reorder).toBe(true);
+    expect(linkPolicyOf(p, 'n2', 'n1').reorder).toBeUndefined();
+    p = setLinkPolicy(p, { reorder: true });
+    expect(p.link.reorder).toBe(true);
+    expect(() => setLinkPolicy(p, { reorder: 1 as unknown as boolean })).toThrow(/reorder/);
   });
 });
