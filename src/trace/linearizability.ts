@@ -313,12 +313,25 @@ function unliftInfo(x: InfoLists, i: number): void {
  *   extra info ops moved to the end); and an op that sets the state whatever it was
  *   (Model.overwrites) is never tried right after an info op: trying it where that run of info
  *   ops began reaches the same state with fewer info ops.
+ * - More generally, a completed op c is never tried right after an info op u linearized from
+ *   state s when c fits s and u can move past c: swapped (u(c(s)) = c(u(s))) or dropped to the
+ *   end (c(s) = c(u(s))). The order with c before u was open to the configuration u was
+ *   linearized from, with one info op fewer. So every info op in a linearization the search
+ *   still tries is followed by another info op or by a completed op it changes; and an info op
+ *   is tried only when Model.mayEnable says it may be needed in such a run before some
+ *   completed op that can come next (a registry register or deregister only where it sets its
+ *   instance as a pending list shows it). Without these, an old unused info op could patch any
+ *   wrong order of the completed ops, and wrong branches went deep before failing.
  * Why nothing is lost: suppose the search fails although some entered configuration can be
  * completed. Take one whose measure (completed ops left, info ops before the next completed op
- * in its best completion) is least. Its next step in that completion, or the read-only op
- * forced there, leads to a configuration with a smaller measure that can be completed and was
- * entered, or is covered by an entered one that can be completed with no larger measure: a
- * contradiction.
+ * in its best completion, info ops linearized) is least. If its next step is a completed op
+ * refused after an info op u, the configuration u was linearized from can be completed with
+ * that op next and has one info op fewer: a smaller measure. If it is an info op that
+ * Model.mayEnable rules out, leaving it out of that run gives a completion with one info op
+ * fewer before the next completed op. Otherwise its next step in that completion, or the
+ * read-only op forced there, leads to a configuration with a smaller measure that can be
+ * completed and was entered, or is covered by an entered one that can be completed with no
+ * larger measure: a contradiction.
  *
  * Cost: a step is one candidate looked at. With the completed ops' concurrency c and the
  * classes of unknown outcome that can change a state u, a linearizable history costs about
@@ -470,7 +483,7 @@ export function checkOperations<S, I, O>(
   const frameFirst = new Int32Array(n);
   const frameM = new Int32Array(n);
   const frameFirstReturn = new Int32Array(n);
-  /** Pass-2 cursor: phase * 2 + segment. */
+  /** Pass-2 cursor: deferred * 4 + phase * 2 + segment. */
   const frameCursor = new Int8Array(n);
   const frameGuardList = new Int32Array(n);
   /** Linearized without alternatives: backtracking past it gives up its configuration. */
@@ -486,12 +499,14 @@ export function checkOperations<S, I, O>(
   // 2 then walks the info lists (segment 0: list 0; segment 1: the list of the state's guard)
   // over the ops called before that return, twice: phase 0 tries the ops after which the first
   // return's op fits, phase 1 the others. The order only makes a valid history's
-  // linearization come sooner; both phases are complete.
+  // linearization come sooner; both phases are complete. Phase 0 notes (deferred) whether it
+  // passed over an op that phase 1 would try; if not, phase 1 is skipped, a walk saved.
   let pass1 = true;
   let entry = FIRST;
   let first = NIL;
   let firstReturn = NIL;
   let phase = 0;
+  let deferred = false;
   let segment = 0;
   let guardList = -1;
   let candidate = NIL;
@@ -552,7 +567,7 @@ export function checkOperations<S, I, O>(
     frameFirst[depth] = first;
     frameM[depth] = mBefore;
     frameFirstReturn[depth] = firstReturn;
-    frameCursor[depth] = phase * 2 + segment;
+    frameCursor[depth] = (deferred ? 4 : 0) + phase * 2 + segment;
     frameGuardList[depth] = guardList;
     frameForced[depth] = forced ? 1 : 0;
     frameState[depth] = state;
@@ -628,6 +643,7 @@ export function checkOperations<S, I, O>(
         pass1 = false;
         firstReturn = e;
         phase = 0;
+        deferred = false;
         segment = 0;
         guardList = guardListOf(state);
         candidate = infoNext[n];
@@ -649,7 +665,11 @@ export function checkOperations<S, I, O>(
       if (model.equal(nextState, state)) continue; // covered by this configuration
       const blocked = ops[(firstReturn - 2) >> 1];
       const enables = model.step(nextState, blocked.input, blocked.output)[0];
-      if (enables !== (phase === 0)) continue;
+      if (phase === 0 && !enables) {
+        if (!deferred && mayEnableSome(c)) deferred = true;
+        continue;
+      }
+      if (phase === 1 && enables) continue;
       if (!mayEnableSome(c)) continue;
       linearize(c, nextState, false);
       continue;
@@ -659,7 +679,7 @@ export function checkOperations<S, I, O>(
       candidate = infoNext[sentinelOf(1)];
       continue;
     }
-    if (phase === 0) {
+    if (phase === 0 && deferred) {
       phase = 1;
       segment = 0;
       candidate = infoNext[n];
@@ -691,7 +711,8 @@ export function checkOperations<S, I, O>(
       unliftInfo(infoLists, i);
       pass1 = false;
       firstReturn = frameFirstReturn[depth];
-      phase = frameCursor[depth] >> 1;
+      deferred = (frameCursor[depth] & 4) !== 0;
+      phase = (frameCursor[depth] >> 1) & 1;
       segment = frameCursor[depth] & 1;
       guardList = frameGuardList[depth];
       candidate = infoNext[i];
