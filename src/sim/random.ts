@@ -479,6 +479,8 @@ export type RandomRunOptions = Partial<RandomOptions> & {
    * its own (sim.at), e.g. the trace-completeness test comparing the nodes at sampled times.
    */
   onStart?: (sim: Simulator) => void;
+  /** The history check's search budget per key (CheckOptions.stepsPerKeyMax); default its own. */
+  historyStepsPerKeyMax?: number;
 };
 
 /** What a random run keeps besides the scenario context. */
@@ -550,7 +552,9 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
   let historyOps = 0;
   if (clients !== null && sim.violation === null) {
     // Liveness ran long past the fault phase, so every client operation has completed.
-    const verdict = checkHistory(clients.history.events, defaultModels());
+    const verdict = checkHistory(clients.history.events, defaultModels(), {
+      stepsPerKeyMax: options.historyStepsPerKeyMax,
+    });
     if (verdict.ok === true) historyOps = verdict.operations;
     else if (verdict.ok === false) history = verdict.message;
     else historyUndecided = verdict.reason;
