@@ -1,0 +1,127 @@
+// The simulated engine as the page sees it: a Worker running workers/sim.worker.ts, reached with
+// comlink; the trace comes back in batches and is kept here for late subscribers and export.
+// Invariants: this module imports only the worker API's *type*, so the page's bundle carries no
+// simulator code; a worker that dies turns every pending and later command into a refusal
+// naming the failure, never a hang.
+import { proxy, wrap, type Remote } from 'comlink';
+import type { NodeId } from '../raft/types.ts';
+import type { TraceEvent, TraceHeader } from '../trace/events.ts';
+import type { LoggedCommand, SimEngineOptions } from './simHost.ts';
+import type { SimWorkerApi } from './simWorkerApi.ts';
+import {
+  errorText,
+  EventFeed,
+  refuse,
+  type Engine,
+  type EngineCommand,
+  type EngineListener,
+  type EngineResult,
+  type EngineStatus,
+} from './types.ts';
+
+export class SimulatedEngine implements Engine {
+  readonly kind = 'simulated' as const;
+  private readonly feed = new EventFeed();
+  private nodes: NodeId[];
+  private failure: string | null = null;
+  private disposed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly api: Remote<SimWorkerApi>,
+    private readonly headerValue: TraceHeader,
+    private readonly died: Promise<never>,
+    readonly options: SimEngineOptions,
+  ) {
+    this.nodes = [...headerValue.cluster.nodes];
+  }
+
+  /** Start a simulator in a new Worker; rejects if the worker cannot load. */
+  static async create(options: SimEngineOptions): Promise<SimulatedEngine> {
+    const worker = new Worker(new URL('../../workers/sim.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'simulator',
+    });
+    const api = wrap<SimWorkerApi>(worker);
+    let engine: SimulatedEngine | null = null;
+    const early: { batch: TraceEvent[]; reset: boolean }[] = [];
+    const died = new Promise<never>((_, reject) => {
+      worker.addEventListener('error', (ev) => {
+        ev.preventDefault();
+        const message = `the simulator's worker failed: ${ev.message || 'it threw or did not load'}`;
+        if (engine !== null) engine.failure = message;
+        reject(new Error(message));
+      });
+    });
+    died.catch(() => undefined);
+    const sink = proxy((batch: TraceEvent[], reset: boolean) => {
+      if (engine === null) early.push({ batch, reset });
+      else if (!engine.disposed) engine.feed.push(batch, reset);
+    });
+    let header: TraceHeader;
+    try {
+      header = await Promise.race([api.start(options, sink), died]);
+    } catch (err) {
+      worker.terminate();
+      throw err;
+    }
+    engine = new SimulatedEngine(worker, api, header, died, options);
+    for (const { batch, reset } of early) engine.feed.push(batch, reset);
+    return engine;
+  }
+
+  header(): TraceHeader {
+    return this.headerValue;
+  }
+
+  nodeIds(): NodeId[] {
+    return [...this.nodes];
+  }
+
+  groups(): readonly string[] {
+    return this.headerValue.cluster.groups;
+  }
+
+  events(): readonly TraceEvent[] {
+    return this.feed.events();
+  }
+
+  subscribe(listener: EngineListener): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  async command(cmd: EngineCommand): Promise<EngineResult> {
+    if (this.disposed) return refuse('simulated', cmd.type, 'the engine was replaced');
+    if (this.failure !== null) return refuse('simulated', cmd.type, this.failure);
+    try {
+      const r = await Promise.race([this.api.command(cmd), this.died]);
+      if (r.ok && cmd.type === 'add-node' && typeof r.value === 'string') this.nodes.push(r.value);
+      if (r.ok && cmd.type === 'reset') this.nodes = [...this.headerValue.cluster.nodes];
+      return r;
+    } catch (err) {
+      return refuse('simulated', cmd.type, errorText(err));
+    }
+  }
+
+  async status(): Promise<EngineStatus> {
+    if (this.failure !== null) throw new Error(this.failure);
+    return Promise.race([this.api.status(), this.died]);
+  }
+
+  /** The commands run so far, at their virtual times: with the seed, they reproduce the run. */
+  commandLog(): Promise<LoggedCommand[]> {
+    return Promise.race([this.api.commandLog(), this.died]);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.feed.clear();
+    await Promise.race([this.api.stop(), this.died, sleep(500)]).catch(() => undefined);
+    this.worker.terminate();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
