@@ -201,7 +201,7 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'truncate':
       return updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from));
     case 'persist':
-      return updateGroup(s, id!, e.group, (g) => persisted(g, e));
+      return updateGroup(s, id!, e.group, (g) => applySilent(persisted(g, e)));
     case 'progress':
       return updateGroup(s, id!, e.group, (g) => ({
         ...g,
@@ -228,7 +228,12 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
         error: e.errMsg,
       }));
     case 'conf-change':
-      return updateGroup(s, id!, e.group, (g) => ({ ...g, conf: e.conf }));
+      // 'applied': the node applied the configuration entry at `index` (no apply event).
+      return updateGroup(s, id!, e.group, (g) =>
+        e.phase === 'applied' && e.index > g.log.applied
+          ? applySilent({ ...g, conf: e.conf, log: { ...g.log, applied: e.index } })
+          : { ...g, conf: e.conf, progress: progressIn(g, e.phase, e.conf) },
+      );
     case 'fault':
       return reduceFault(s, e);
     case 'clock':
@@ -449,8 +454,55 @@ function reduceCommit(s: ViewState, id: NodeId, e: Ev<'commit'>): ViewState {
     }
   }
   return updateGroup(s, id, e.group, (g) =>
-    e.index === g.log.commit ? g : { ...g, log: { ...g.log, commit: e.index } },
+    e.index === g.log.commit ? g : applySilent({ ...g, log: { ...g.log, commit: e.index } }),
   );
+}
+
+/**
+ * A leader's progress after a configuration took effect (joint, stable, simple, done, aborted):
+ * peers outside it are no longer replicated to, so they leave the map. While new voters catch
+ * up they are tracked before they are in the configuration, so that phase keeps every peer.
+ */
+function progressIn(
+  g: GroupView,
+  phase: string,
+  conf: { voters: NodeId[]; outgoing: NodeId[]; learners: NodeId[] },
+): GroupView['progress'] {
+  if (g.role !== 'leader' || phase === 'catching-up' || phase === 'applied') return g.progress;
+  let out: Record<NodeId, GroupView['progress'][NodeId]> | null = null;
+  for (const peer of Object.keys(g.progress)) {
+    if (
+      conf.voters.includes(peer) ||
+      conf.outgoing.includes(peer) ||
+      conf.learners.includes(peer)
+    ) {
+      continue;
+    }
+    out ??= { ...g.progress };
+    delete out[peer];
+  }
+  return out ?? g.progress;
+}
+
+/**
+ * Advance the applied mark over the entries a node applies without an event of their own:
+ * no-ops and reads committed through the log. The node applies committed entries in order as
+ * soon as they are also durable on its own disk, so the mark moves over such entries while they
+ * are committed and on disk, and stops at the first client write (its `apply` event moves it)
+ * or while the group is in ERROR (it applies nothing more).
+ */
+function applySilent(g: GroupView): GroupView {
+  if (g.error !== null) return g;
+  const log = g.log;
+  const limit = Math.min(log.commit, g.disk.snapshotIndex + g.disk.entries.length);
+  let applied = log.applied;
+  for (;;) {
+    const next = plGet(log.entries, applied + 1 - log.snapshotIndex - 1);
+    if (next === undefined || next.index > limit) break;
+    if (next.kind !== 'noop' && next.kind !== 'read') break;
+    applied++;
+  }
+  return applied === log.applied ? g : { ...g, log: { ...log, applied } };
 }
 
 function hasStage(r: RequestView, stage: RequestStage['stage']): boolean {
@@ -461,11 +513,13 @@ function reduceApply(s: ViewState, id: NodeId, e: Ev<'apply'>): ViewState {
   if (e.requestId !== undefined && s.requests.has(e.requestId)) {
     s = addStage(s, e.requestId, e.group, { stage: 'apply', t: e.t, node: id, index: e.index });
   }
-  return updateGroup(s, id, e.group, (g) => ({
-    ...g,
-    log: { ...g.log, applied: Math.max(g.log.applied, e.index) },
-    sm: smApply(g.sm, e.index, e.op),
-  }));
+  return updateGroup(s, id, e.group, (g) =>
+    applySilent({
+      ...g,
+      log: { ...g.log, applied: Math.max(g.log.applied, e.index) },
+      sm: smApply(g.sm, e.index, e.op),
+    }),
+  );
 }
 
 function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState {
@@ -488,10 +542,12 @@ function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState 
       return updateGroup(s, id, e.group, (gv) => {
         const sm = smAtSnapshot(s, e.group, e.index);
         if (sm.known && !s.memo.snapshots.has(key)) s.memo.snapshots.set(key, sm);
+        // A loaded snapshot also bounds the log (a no-op when 'install' did it already).
+        const c = compactTo(gv, e.index, e.term);
         return {
-          ...gv,
+          ...c,
           sm,
-          log: { ...gv.log, applied: e.index, commit: Math.max(gv.log.commit, e.index) },
+          log: { ...c.log, applied: e.index, commit: Math.max(c.log.commit, e.index) },
         };
       });
     default:
