@@ -37,6 +37,9 @@ const SCRIPT: { atMs: number; cmd: EngineCommand }[] = [
   { atMs: 13_000, cmd: { type: 'skew', node: 'n3', rate: 1.5 } },
   { atMs: 16_000, cmd: { type: 'read', node: '@leader:nacos_config', group: G, query: get('a') } },
   { atMs: 15_000, cmd: { type: 'network', change: { dropRatio: 0.1 } } },
+  { atMs: 17_000, cmd: { type: 'hold', on: true } },
+  { atMs: 17_100, cmd: { type: 'release' } },
+  { atMs: 17_200, cmd: { type: 'hold', on: false } },
 ];
 
 function pub(dataId: string, content: string): Record<string, unknown> {
@@ -107,7 +110,6 @@ describe('SimHost', () => {
       [{ type: 'crash', node: 'n9' }, /unknown node "n9"/],
       [{ type: 'restart', node: 'n1' }, /n1 is running/],
       [{ type: 'write', node: 'n1', group: 'nope', op: {} }, /unknown group "nope"/],
-      [{ type: 'hold', on: true }, /not a command of the simulator/],
       [{ type: 'seek', seq: 3 }, /not a command of the simulator/],
       [{ type: 'add-node', node: 'n2' }, /already exists/],
     ];

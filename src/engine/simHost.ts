@@ -64,6 +64,9 @@ const HOST_COMMANDS = new Set<EngineCommand['type']>([
   'cut',
   'link',
   'network',
+  'hold',
+  'release',
+  'discard',
   'write',
   'read',
   'add-node',
@@ -299,7 +302,17 @@ export class SimHost {
         for (const side of cmd.sides) for (const id of side) this.node(id);
         return { type: 'partition', sides: cmd.sides.map((s) => [...s]) };
       case 'heal':
+      case 'hold':
         return cmd;
+      case 'release':
+      case 'discard': {
+        // The oldest held message unless one is named; logged by id, so a replay takes the same.
+        const held = this.sim.heldMessages();
+        const msgId = cmd.msgId ?? held[0]?.msgId;
+        if (msgId === undefined) throw new Error('no message is held');
+        if (!held.some((m) => m.msgId === msgId)) throw new Error(`message ${msgId} is not held`);
+        return { type: cmd.type, msgId };
+      }
       case 'cut':
       case 'link':
         return { ...cmd, from: this.node(cmd.from, 'from'), to: this.node(cmd.to, 'to') };
@@ -371,6 +384,19 @@ export class SimHost {
       case 'network':
         sim.setNetwork(cmd.change, cmd.from, cmd.to);
         return done();
+      case 'hold':
+        sim.setHold(cmd.on);
+        return done(cmd.on);
+      case 'release': {
+        const m = sim.heldMessages().find((h) => h.msgId === cmd.msgId)!;
+        sim.release(cmd.msgId!);
+        return done(m);
+      }
+      case 'discard': {
+        const m = sim.heldMessages().find((h) => h.msgId === cmd.msgId)!;
+        sim.discard(cmd.msgId);
+        return done(m);
+      }
       case 'add-node':
         sim.addNode(cmd.node!);
         return done(cmd.node);

@@ -85,9 +85,15 @@ describe('the simulated engine pacer', () => {
     expect(resets).toBe(2);
     expect(api.status().nowMs).toBe(0);
     expect(api.commandLog()).toEqual([]);
-    const hold = await api.command({ type: 'hold', on: true });
-    expect(hold.ok).toBe(false);
-    if (!hold.ok) expect(hold.error).toMatch(/^simulated engine: hold: hold mode is not/);
+    expect(await api.command({ type: 'hold', on: true })).toEqual({ ok: true, value: true });
+    clock.advance(3);
+    const released = await api.command({ type: 'release' });
+    expect(released.ok).toBe(true);
+    const none = await api.command({ type: 'discard', msgId: 123_456_789 });
+    expect(none).toEqual({
+      ok: false,
+      error: 'simulated engine: discard: message 123456789 is not held',
+    });
     const seek = await api.command({ type: 'seek', seq: 1 });
     expect(seek.ok).toBe(false);
     api.stop();

@@ -142,14 +142,6 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
             'seek',
             'a running simulation only goes forward; export its trace and replay it to seek',
           );
-        case 'hold':
-        case 'release':
-        case 'discard':
-          return refuse(
-            'simulated',
-            cmd.type,
-            "hold mode is not in the simulator's network yet; use the live engine for it",
-          );
         default:
           break;
       }
