@@ -7,7 +7,9 @@
 // with a global seq: events are held briefly and released in cluster-time order, so a message's
 // `send` comes before its `recv` even though they reach the main thread in different batches.
 // A crash is worker.terminate() at once, with no cleanup: whatever the node had not made durable
-// or not yet reported is gone, as in a real crash.
+// or not yet reported is gone, as in a real crash. Client requests to a worker are batched: all
+// made in one turn leave in one message on its events port, and its replies come back batched
+// the same way (comlink's per-call cost dominated the main thread under load).
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import { transfer, wrap, type Remote } from 'comlink';
 import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
@@ -50,6 +52,7 @@ import type {
   LogView,
   NodeStatus,
   NodeWorkerApi,
+  RequestBatch,
   WorkerEvent,
   WorkerInit,
 } from './workerApi.ts';
@@ -130,6 +133,10 @@ interface Incarnation {
   worker: Worker;
   api: Remote<NodeWorkerApi>;
   events: MessagePort;
+  /** Client requests made this turn, posted together at its end (sendRequest). */
+  outbox: ClientRequest[];
+  /** Requests sent and not yet answered, by request id. */
+  waiting: Map<string, (reply: ClientReply) => void>;
   /** Rejects when the worker dies, so calls to it settle. */
   death: Promise<never>;
   kill: (err: Error) => void;
@@ -595,7 +602,7 @@ export class Cluster {
       reply = { ok: false, error: `node ${id} is ${serving ? 'starting' : s.state}` };
     } else {
       try {
-        reply = await this.callSlot<ClientReply>(s, (api) => api.request(req));
+        reply = await this.sendRequest(s.inc, req);
       } catch (err) {
         reply = { ok: false, error: errorText(err), indeterminate: true };
       }
@@ -736,6 +743,15 @@ export class Cluster {
 
   private onWorkerEvent(s: Slot, inc: Incarnation, ev: WorkerEvent): void {
     if (s.inc !== inc) return;
+    if (ev.type === 'replies') {
+      for (const [id, reply] of ev.replies) {
+        const resolve = inc.waiting.get(id);
+        if (resolve === undefined) continue;
+        inc.waiting.delete(id);
+        resolve(reply);
+      }
+      return;
+    }
     if (ev.type === 'trace') {
       const arrivedMs = wallNowMs();
       for (const e of ev.events)
@@ -803,6 +819,24 @@ export class Cluster {
     }
   }
 
+  /**
+   * Send a client request to a worker: it joins the requests made this turn, which leave in one
+   * message at the end of the turn. Settles with the reply, or rejects when the worker dies.
+   */
+  private sendRequest(inc: Incarnation, req: ClientRequest): Promise<ClientReply> {
+    const reply = new Promise<ClientReply>((resolve) => inc.waiting.set(req.id, resolve));
+    inc.outbox.push(req);
+    if (inc.outbox.length === 1) {
+      queueMicrotask(() => {
+        const requests = inc.outbox;
+        inc.outbox = [];
+        const batch: RequestBatch = { type: 'requests', requests };
+        inc.events.postMessage(batch);
+      });
+    }
+    return Promise.race([reply, inc.death]);
+  }
+
   private callSlot<T>(s: Slot, fn: (api: Remote<NodeWorkerApi>) => Promise<T> | T): Promise<T> {
     const inc = s.inc;
     if (inc === null) return Promise.reject(new ClusterError(`${s.id} is ${s.state}`));
@@ -832,6 +866,8 @@ export class Cluster {
       worker,
       api: wrap<NodeWorkerApi>(worker),
       events: channel.port1,
+      outbox: [],
+      waiting: new Map(),
       death,
       kill,
       ready: false,

@@ -7,6 +7,9 @@
 // durable. While the node or the whole cluster is paused every input (tick, message, request,
 // disk completion) waits in order and runs on resume. A storage error or an exception from the node stops the node for
 // good (a visible 'failed' state, reported to the main thread); only a restart recovers it.
+// Client requests arrive in batches on the events port and replies leave the same way, one
+// message per turn each way, so a busy main thread handles one message per batch, not one
+// comlink round trip per request.
 import { RaftNode } from '../node/node.ts';
 import type { ClientReply, ClientRequest, Effect, NodeConfig, WireMessage } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
@@ -21,6 +24,7 @@ import type {
   LogView,
   NodeStatus,
   NodeWorkerApi,
+  RequestBatch,
   TimedBody,
   WorkerEvent,
   WorkerInit,
@@ -55,6 +59,8 @@ export class NodeHost implements NodeWorkerApi {
   /** Inputs that arrived while paused, run in order on resume. */
   private waiting: (() => void)[] = [];
   private readonly replies = new Map<string, (reply: ClientReply) => void>();
+  /** Replies made this turn, posted together at its end (queueReply). */
+  private replyBox: [string, ClientReply][] = [];
 
   private traceOn = true;
   traceMessages = true;
@@ -80,6 +86,11 @@ export class NodeHost implements NodeWorkerApi {
     if (this.config !== null) throw new Error(`${init.config.id}: init called twice`);
     this.config = init.config;
     this.events = init.events;
+    this.events.onmessage = (ev: MessageEvent<RequestBatch>) => {
+      if (ev.data.type !== 'requests') return;
+      for (const req of ev.data.requests)
+        this.accept(req, (reply) => this.queueReply(req.id, reply));
+    };
     this.traceOn = init.trace;
     this.traceMessages = init.trace && init.traceMessages;
     this.skew = init.skew;
@@ -256,11 +267,32 @@ export class NodeHost implements NodeWorkerApi {
   }
 
   request(req: ClientRequest): Promise<ClientReply> {
-    const node = this.nodeOrThrow();
-    if (this.failure !== null) return Promise.resolve({ ok: false, error: this.failure });
-    return new Promise<ClientReply>((resolve) => {
-      this.replies.set(req.id, resolve);
-      this.input(() => this.run(node.request(req)));
+    return new Promise<ClientReply>((resolve) => this.accept(req, resolve));
+  }
+
+  /** Hand a client request to the node; `resolve` gets its reply (the node's, or a failure). */
+  private accept(req: ClientRequest, resolve: (reply: ClientReply) => void): void {
+    const node = this.node;
+    if (node === null) {
+      resolve({ ok: false, error: `${this.self}: the node is not initialised` });
+      return;
+    }
+    if (this.failure !== null) {
+      resolve({ ok: false, error: this.failure });
+      return;
+    }
+    this.replies.set(req.id, resolve);
+    this.input(() => this.run(node.request(req)));
+  }
+
+  /** Replies wait for the end of this turn and leave together, in the order they were made. */
+  private queueReply(id: string, reply: ClientReply): void {
+    this.replyBox.push([id, reply]);
+    if (this.replyBox.length > 1) return;
+    queueMicrotask(() => {
+      const replies = this.replyBox;
+      this.replyBox = [];
+      this.post({ type: 'replies', replies });
     });
   }
 

@@ -65,7 +65,18 @@ export type WorkerEvent =
   /** A batch of trace events, in the order the node emitted them. */
   | { type: 'trace'; events: TimedBody[] }
   /** The node stopped for good: a storage error or a failure of the node itself. */
-  | { type: 'failed'; kind: StorageErrorKind | 'node'; message: string };
+  | { type: 'failed'; kind: StorageErrorKind | 'node'; message: string }
+  /** Replies to client requests, [request id, reply], as many as were ready in one turn. */
+  | { type: 'replies'; replies: [string, ClientReply][] };
+
+/**
+ * What the main thread posts on a worker's events port: client requests, as many as were made
+ * in one turn, in order (one message instead of one comlink call per request).
+ */
+export interface RequestBatch {
+  type: 'requests';
+  requests: ClientRequest[];
+}
 
 export interface StorageStats {
   transactions: number;
