@@ -158,12 +158,12 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
         incarnation: n.incarnation + 1,
       }));
     case 'node-restart':
+      // The host's restart comes before the node's own node-start, which counts the boot.
       return updateNode(s, id!, (n) => ({
         ...n,
         status: 'up',
         paused: false,
         note: null,
-        incarnation: n.incarnation + 1,
         groups: restartGroups(s, n),
       }));
     case 'node-crash':
@@ -527,8 +527,9 @@ function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState 
   switch (e.stage) {
     case 'save': {
       const g = getNode(s, id).groups[e.group];
-      // The memo only remembers what the trace determined: the contents at this index.
-      if (g !== undefined && g.sm.index === e.index && !s.memo.snapshots.has(key)) {
+      // The memo only remembers what the trace determined: the contents at this index (the
+      // node saves at its applied index; entries applied without an event change nothing).
+      if (g !== undefined && g.log.applied === e.index && !s.memo.snapshots.has(key)) {
         s.memo.snapshots.set(key, g.sm);
       }
       return updateGroup(s, id, e.group, (gv) => compactTo(gv, e.index, e.term));
@@ -544,8 +545,16 @@ function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState 
         if (sm.known && !s.memo.snapshots.has(key)) s.memo.snapshots.set(key, sm);
         // A loaded snapshot also bounds the log (a no-op when 'install' did it already).
         const c = compactTo(gv, e.index, e.term);
+        // An installed snapshot is written before it is loaded: the write named its index, the
+        // load brings its term.
+        const d = c.disk;
+        const disk =
+          d.snapshotIndex === e.index && d.snapshotTerm !== e.term
+            ? { ...d, snapshotTerm: e.term }
+            : d;
         return {
           ...c,
+          disk,
           sm,
           log: { ...c.log, applied: e.index, commit: Math.max(c.log.commit, e.index) },
         };
