@@ -56,7 +56,7 @@ export function applyEntry(n: NodeState, g: GroupHost, e: Entry): boolean {
     enterError(n, g, e, err);
     return false;
   }
-  if (n.traceEnabled) n.trace(applyEvent(g.id, e.index, e.term, cmd.op, result));
+  if (n.traceEnabled) n.trace(applyEvent(g.id, e.index, e.term, cmd.op, result, cmd.rid));
   if (waiting && waiting.term === e.term) n.answer(waiting, replyFrom(result, waiting));
   return true;
 }

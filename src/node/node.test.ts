@@ -73,8 +73,8 @@ describe('RaftNode against malformed input', () => {
       }),
     );
     expect(n.status('nacos_config').lastIndex).toBe(0);
-    const faults = effects.filter((e) => e.type === 'trace' && e.event.type === 'fault');
-    expect(faults).toMatchObject([{ event: { fault: 'malformed-message' } }]);
+    const malformed = effects.filter((e) => e.type === 'trace' && e.event.type === 'malformed');
+    expect(malformed).toMatchObject([{ event: { type: 'malformed', from: 'n2' } }]);
     // Nothing was acknowledged.
     const acks = effects.filter(
       (e) => e.type === 'send' && e.msg.type === 'AppendEntriesResponse' && e.msg.success,

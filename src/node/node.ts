@@ -32,7 +32,13 @@ import {
   takeSnapshot,
 } from './snapshots.ts';
 import { emptyGroupState } from './storage.ts';
-import { coreEventTrace, metadataUpdate, nodeStartEvent, persistEvent } from './traceEvents.ts';
+import {
+  appendEvent,
+  coreEventTrace,
+  metadataUpdate,
+  nodeStartEvent,
+  persistEvent,
+} from './traceEvents.ts';
 import type {
   ClientRequest,
   DurableState,
@@ -110,6 +116,7 @@ export class RaftNode {
           maxInflight: cfg.maxInflight ?? 256,
           maxEntriesPerMsg: cfg.maxEntriesPerMsg ?? 1024,
           readOnly: cfg.readOnly ?? 'safe',
+          trace: this.n.traceEnabled,
         },
         rng.fork(),
         boot,
@@ -153,6 +160,8 @@ export class RaftNode {
 
   set traceEnabled(on: boolean) {
     this.n.traceEnabled = on;
+    // The core then skips building the events only the trace reads.
+    for (const g of this.n.groups.values()) g.raft.cfg.trace = on;
   }
 
   get metrics(): NodeMetrics {
@@ -418,10 +427,14 @@ export class RaftNode {
 
   private traceCoreEvents(g: GroupHost, rd: Ready): void {
     if (!this.n.traceEnabled) return;
+    const tickMs = this.n.cfg.timing.tickMs;
+    // Truncations come before the entries that replace them, so a reader's log is right at
+    // every event; then the entries that entered the log with this Ready.
     for (const ev of rd.events) {
-      const body = coreEventTrace(g.id, ev);
+      const body = coreEventTrace(g.id, ev, tickMs);
       if (body) this.n.trace(body);
     }
+    if (rd.entries.length > 0) this.n.trace(appendEvent(g.id, rd.entries));
   }
 
   /**

@@ -8,7 +8,7 @@ import type { GroupId, HardState, NodeId, Ready, Snapshot } from '../raft/types.
 import type { ApplyResult, StateMachine } from '../cp/stateMachine.ts';
 import type { TraceBody } from '../trace/events.ts';
 import { ERR_REQUEST_FAILED } from './constants.ts';
-import type { ReportedMetadata } from './traceEvents.ts';
+import { replyEvent, type ReportedMetadata } from './traceEvents.ts';
 import type {
   ClientReply,
   Effect,
@@ -18,7 +18,12 @@ import type {
 } from './types.ts';
 
 /** The payload of a 'normal' entry: a write, or a read committed through the log. */
-export type Command = { kind: 'write'; op: unknown } | { kind: 'read'; query: unknown };
+/**
+ * An entry's payload for a client request. `rid` is the request id, carried in the entry so that
+ * every node's `apply` (and `append`) trace event can name the request it came from.
+ */
+export type Command =
+  { kind: 'write'; op: unknown; rid?: string } | { kind: 'read'; query: unknown; rid?: string };
 
 /** The entry payload of a client write, for hosts that seed logs (scenarios' `initial`). */
 export function writeCommand(op: unknown): Command {
@@ -138,6 +143,7 @@ export class NodeState {
 
   /** Answer a request: a reply to our own client, or a ForwardResponse to the node that asked. */
   answer(p: Pending, reply: ClientReply): void {
+    if (p.kind !== 'member') this.trace(replyEvent(p.group, p.requestId, reply));
     if (p.origin === null) {
       this.out.push({ type: 'reply', requestId: p.requestId, reply });
       return;

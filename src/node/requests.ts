@@ -24,7 +24,7 @@ import {
   type NodeState,
   type Pending,
 } from './nodeState.ts';
-import { forwardEvent, readIndexEvent } from './traceEvents.ts';
+import { forwardEvent, proposeEvent, readIndexEvent, requestEvent } from './traceEvents.ts';
 import type { ClientReply, ClientRequest, ForwardRequest, ForwardResponse } from './types.ts';
 
 /** A client request arrived at this node: start its write or read path. */
@@ -37,6 +37,7 @@ export function handleRequest(n: NodeState, req: ClientRequest): void {
     payload: req.kind === 'write' ? req.op : req.query,
     deadlineMs: n.nowMs + requestTimeoutMs(req.kind),
   };
+  if (n.traceEnabled) n.trace(requestEvent(req.group, req.id, req.kind, p.payload));
   if (req.kind === 'write') write(n, req.group, p);
   else read(n, req.group, p);
 }
@@ -54,7 +55,7 @@ function write(n: NodeState, group: GroupId, p: Pending): void {
   }
   const refused = precheckWrite(group, p.payload, (id) => n.groups.get(id)?.sm);
   if (refused) return n.answer(p, { ok: false, error: refused });
-  submit(n, g, p, { kind: 'write', op: p.payload });
+  submit(n, g, p, { kind: 'write', op: p.payload, rid: p.requestId });
 }
 
 /** Propose on the leader, or forward once to the leader we know (JRaftServer.commit). */
@@ -71,6 +72,7 @@ function submit(n: NodeState, g: GroupHost, p: Pending, cmd: Command): void {
     if (!res.ok) return n.answer(p, { ok: false, error: res.error });
     p.term = res.term;
     g.proposals.set(res.index, p);
+    n.trace(proposeEvent(g.id, p.requestId, res.index, res.term));
     return;
   }
   if (p.origin !== null) {
@@ -116,7 +118,9 @@ export function handleForward(n: NodeState, m: ForwardRequest): void {
   if (!g) return n.answer(p, { ok: false, error: errNoGroup(m.group) });
   if (m.kind === 'member') return handleMemberForward(n, g, p);
   const cmd: Command =
-    m.kind === 'write' ? { kind: 'write', op: m.payload } : { kind: 'read', query: m.payload };
+    m.kind === 'write'
+      ? { kind: 'write', op: m.payload, rid: m.requestId }
+      : { kind: 'read', query: m.payload, rid: m.requestId };
   try {
     if (m.kind === 'write') validateOp(m.group, m.payload);
     else validateQuery(m.group, m.payload);
@@ -183,12 +187,14 @@ export function onReadState(
   const p = g.reads.get(ctx);
   if (!p) return;
   g.reads.delete(ctx);
-  n.trace(readIndexEvent(g.id, ctx, index, error));
+  const fallback =
+    index < 0 ? `ReadIndex failed (${error ?? 'refused'}): read through the log` : undefined;
+  n.trace(readIndexEvent(g.id, ctx, index, error, p.requestId, fallback));
   if (index < 0) {
     // ReadIndex failed: fall back to a read committed through the log (Nacos's commitRead).
     n.metrics.readIndexFailures++;
     if (g.raft.errored) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
-    submit(n, g, p, { kind: 'read', query: p.payload });
+    submit(n, g, p, { kind: 'read', query: p.payload, rid: p.requestId });
     return;
   }
   g.readyReads.push({ index, p });

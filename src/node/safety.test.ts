@@ -337,7 +337,7 @@ describe('a duplicated Forward', () => {
     h.receive(forward);
     h.settle();
     const index = h.node.status(G).lastIndex;
-    expect(h.node.log(G).entry(index)?.data).toEqual(writeCommand(publish('w')));
+    expect(h.node.log(G).entry(index)?.data).toEqual({ ...writeCommand(publish('w')), rid: 'c1' });
     // The leader crashes and restarts as a follower; the network's second copy arrives now.
     h.crashAndRestart();
     h.settle();

@@ -5,17 +5,20 @@
 // of the format (traces are compared byte for byte), so each body lists its fields in a fixed
 // order.
 import type { Raft } from '../raft/raft.ts';
-import type { ConfState, CoreEvent, GroupId, HardState, NodeId } from '../raft/types.ts';
+import type { ConfState, CoreEvent, Entry, GroupId, HardState, NodeId } from '../raft/types.ts';
 import type { ApplyResult } from '../cp/stateMachine.ts';
-import type { TraceBody } from '../trace/events.ts';
-import type { PersistGroupBatch } from './types.ts';
+import type { EntrySummary, TraceBody } from '../trace/events.ts';
+import type { ClientReply, PersistGroupBatch } from './types.ts';
 
 export function nodeStartEvent(members: NodeId[]): TraceBody {
   return { type: 'node-start', members: [...members] };
 }
 
-/** The trace body for one of the core's events, or null for those traced elsewhere. */
-export function coreEventTrace(group: GroupId, ev: CoreEvent): TraceBody | null {
+/**
+ * The trace body for one of the core's events, or null for those traced elsewhere. `tickMs`
+ * turns the core's ticks into the node-local milliseconds the trace uses.
+ */
+export function coreEventTrace(group: GroupId, ev: CoreEvent, tickMs: number): TraceBody | null {
   switch (ev.type) {
     case 'role':
       return { type: 'role', group, from: ev.from, to: ev.to, term: ev.term, leader: ev.leader };
@@ -27,6 +30,21 @@ export function coreEventTrace(group: GroupId, ev: CoreEvent): TraceBody | null 
         term: ev.term,
         preVote: ev.preVote,
         granted: ev.granted,
+        ...(ev.reject !== undefined ? { reject: ev.reject } : {}),
+      };
+    case 'timer':
+      return { type: 'timer', group, timeoutMs: ev.ticks * tickMs };
+    case 'truncate':
+      return { type: 'truncate', group, from: ev.from };
+    case 'progress':
+      return {
+        type: 'progress',
+        group,
+        peer: ev.peer,
+        next: ev.next,
+        match: ev.match,
+        state: ev.state,
+        inflight: ev.inflight,
       };
     case 'commit':
       return { type: 'commit', group, index: ev.index };
@@ -43,19 +61,11 @@ export function coreEventTrace(group: GroupId, ev: CoreEvent): TraceBody | null 
         chunks: ev.chunks,
       };
     case 'transfer':
-      return {
-        type: 'fault',
-        fault: `transfer-${ev.outcome}`,
-        detail: { group, target: ev.target },
-      };
+      return { type: 'transfer', group, target: ev.target, outcome: ev.outcome };
     case 'step-down':
-      return { type: 'fault', fault: 'step-down', detail: { group, reason: ev.reason } };
+      return { type: 'step-down', group, reason: ev.reason };
     case 'malformed':
-      return {
-        type: 'fault',
-        fault: 'malformed-message',
-        detail: { group, from: ev.from, reason: ev.reason },
-      };
+      return { type: 'malformed', group, from: ev.from, reason: ev.reason };
     case 'read-index':
       return null; // Traced by the read path with the request it answers.
   }
@@ -107,8 +117,95 @@ export function readIndexEvent(
   ctx: string,
   index: number,
   error?: string,
+  requestId?: string,
+  fallback?: string,
 ): TraceBody {
-  return { type: 'read-index', group, ctx, index, ...(error ? { error } : {}) };
+  return {
+    type: 'read-index',
+    group,
+    ctx,
+    index,
+    ...(error ? { error } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
+    ...(fallback !== undefined ? { fallback } : {}),
+  };
+}
+
+/** A client request reached this node. */
+export function requestEvent(
+  group: GroupId,
+  requestId: string,
+  kind: 'write' | 'read',
+  payload: unknown,
+): TraceBody {
+  return { type: 'request', group, requestId, kind, label: opLabel(payload) };
+}
+
+/** The leader proposed a request as the entry (index, term). */
+export function proposeEvent(
+  group: GroupId,
+  requestId: string,
+  index: number,
+  term: number,
+): TraceBody {
+  return { type: 'propose', group, requestId, index, term };
+}
+
+/** The node answered a request (its own client's, or a forwarded one at the leader). */
+export function replyEvent(group: GroupId, requestId: string, reply: ClientReply): TraceBody {
+  if (reply.ok) return { type: 'reply', group, requestId, ok: true };
+  return {
+    type: 'reply',
+    group,
+    requestId,
+    ok: false,
+    error: reply.error,
+    ...(reply.indeterminate === true ? { indeterminate: true } : {}),
+  };
+}
+
+/** Entries that entered this node's log, as short summaries (never the payload). */
+export function appendEvent(group: GroupId, entries: readonly Entry[]): TraceBody {
+  return { type: 'append', group, entries: entries.map(entrySummary) };
+}
+
+/** [index, term, kind, label] and the request id when a request made the entry. */
+export function entrySummary(e: Entry): EntrySummary {
+  if (e.type === 'noop') return [e.index, e.term, 'noop', ''];
+  if (e.type === 'conf') {
+    const c = e.data as { phase?: string; conf?: ConfState } | undefined;
+    const voters = c?.conf?.voters ?? [];
+    return [e.index, e.term, 'conf', `${c?.phase ?? 'conf'} ${voters.join(' ')}`.trim()];
+  }
+  const d = e.data as { kind?: unknown; op?: unknown; query?: unknown; rid?: unknown } | null;
+  const kind = d?.kind === 'read' ? 'read' : 'normal';
+  const label = opLabel(kind === 'read' ? d?.query : d?.op);
+  return typeof d?.rid === 'string'
+    ? [e.index, e.term, kind, label, d.rid]
+    : [e.index, e.term, kind, label];
+}
+
+/**
+ * A short name for an operation: its type and what it names (a config's dataId, a service, an
+ * instance's address), e.g. "publish app.yaml" or "ADD svc 10.0.0.1:8080". Never the content.
+ */
+export function opLabel(op: unknown): string {
+  if (typeof op !== 'object' || op === null) return '';
+  const o = op as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof o.type === 'string') parts.push(o.type);
+  for (const key of ['dataId', 'service', 'metadataId', 'key']) {
+    if (typeof o[key] === 'string') {
+      parts.push(o[key]);
+      break;
+    }
+  }
+  const inst = o.instance;
+  if (typeof inst === 'object' && inst !== null) {
+    const i = inst as Record<string, unknown>;
+    if (i.ip !== undefined) parts.push(`${String(i.ip)}:${String(i.port)}`);
+  }
+  return parts.join(' ').slice(0, 60);
 }
 
 export function applyEvent(
@@ -117,8 +214,17 @@ export function applyEvent(
   term: number,
   op: unknown,
   result: ApplyResult,
+  requestId?: string,
 ): TraceBody {
-  return { type: 'apply', group, index, term, op, result };
+  return {
+    type: 'apply',
+    group,
+    index,
+    term,
+    op,
+    result,
+    ...(requestId !== undefined ? { requestId } : {}),
+  };
 }
 
 /** A configuration entry reached the state machine (the node applies no payload for it). */

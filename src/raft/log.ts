@@ -15,6 +15,8 @@ export class RaftLog {
   stableIndex = 0;
   /** Counts suffix truncations, so callers can notice one happened. */
   truncations = 0;
+  /** The index the last truncation dropped entries from. */
+  lastTruncatedFrom = 0;
 
   static restore(
     snapshotIndex: number,
@@ -123,6 +125,7 @@ export class RaftLog {
     }
     this.entries.length = Math.max(0, i - this.snapshotIndex - 1);
     this.truncations++;
+    this.lastTruncatedFrom = i;
     if (this.stableIndex >= i) this.stableIndex = i - 1;
   }
 

@@ -28,6 +28,7 @@ import type {
   ReadIndexRequest,
   ReadState,
   RequestVote,
+  VoteRefusal,
   RequestVoteResponse,
   Rng,
   Role,
@@ -88,6 +89,11 @@ export class Raft {
   errored: string | null = null;
 
   prs = new Map<NodeId, Progress>();
+  /** The progress per peer the trace last saw (traceProgress), so it reports changes only. */
+  private readonly tracedProgress = new Map<
+    NodeId,
+    { next: number; match: number; state: string; inflight: number }
+  >();
   private votes = new Map<NodeId, boolean>();
 
   electionElapsed = 0;
@@ -210,7 +216,7 @@ export class Raft {
    */
   private refuseVoteAsLearner(m: Message): boolean {
     if (m.type !== 'RequestVote' || !this.conf.learners.includes(this.id)) return false;
-    this.respondVote(m, false);
+    this.respondVote(m, false, 'learner');
     return true;
   }
 
@@ -408,6 +414,7 @@ export class Raft {
   ready(): Ready {
     if (this.inflightReady)
       throw new Error('ready() called before advance() of the previous Ready');
+    this.traceProgress();
     const soft = this.softChanged() ? this.softState() : null;
     const hard = this.hardChanged() ? this.hardState() : null;
     const entries = this.log.unstableEntries();
@@ -464,6 +471,7 @@ export class Raft {
    * (§10.2.1) and holds the rest until the next transaction is durable.
    */
   readyWithoutStorage(): Ready {
+    this.traceProgress();
     const soft = this.softChanged() ? this.softState() : null;
     const hard = this.commitOnlyChanged() ? this.hardState() : null;
     const lo = this.durableCommittedStart();
@@ -515,6 +523,7 @@ export class Raft {
     const h = this.prevHard;
     return h.term === this.term && h.votedFor === this.votedFor && h.commit !== this.log.committed;
   }
+
   /**
    * The host persisted, sent and applied `rd`. A host whose state machine stopped part-way
    * (it failed) passes the last index it did apply.
@@ -590,6 +599,7 @@ export class Raft {
   private becomeLeader(): void {
     const from = this.role;
     this.reset(this.term);
+    this.tracedProgress.clear();
     this.role = 'leader';
     this.leader = this.id;
     this.stepFn = this.stepLeader;
@@ -635,6 +645,63 @@ export class Raft {
   private resetRandomizedElectionTimeout(): void {
     this.randomizedElectionTimeout =
       this.cfg.electionTicks + this.rng.int(Math.max(1, this.cfg.electionJitterTicks));
+    if (this.cfg.trace !== false) {
+      this.events.push({ type: 'timer', ticks: this.randomizedElectionTimeout });
+    }
+  }
+
+  /** Has a leader's progress of some peer changed since the trace last saw it (cfg.trace)? */
+  private progressChanged(): boolean {
+    if (this.role !== 'leader' || this.cfg.trace === false) return false;
+    for (const [peer, pr] of this.prs) {
+      if (peer === this.id) continue;
+      const last = this.tracedProgress.get(peer);
+      if (
+        last === undefined ||
+        last.next !== pr.next ||
+        last.match !== pr.match ||
+        last.state !== pr.state ||
+        last.inflight !== pr.inflights.count()
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A leader's progress per peer, as the trace shows it, when it changed since the last Ready
+   * (once per Ready per peer, however often it moved in between). Only with cfg.trace. A change
+   * never makes a Ready on its own (hasReady ignores it), so tracing cannot change what the
+   * node does; a change with no other output shows in the next Ready, at the latest after the
+   * next heartbeat.
+   */
+  private traceProgress(): void {
+    if (!this.progressChanged()) return;
+    for (const [peer, pr] of this.prs) {
+      if (peer === this.id) continue;
+      const inflight = pr.inflights.count();
+      const last = this.tracedProgress.get(peer);
+      if (
+        last !== undefined &&
+        last.next === pr.next &&
+        last.match === pr.match &&
+        last.state === pr.state &&
+        last.inflight === inflight
+      ) {
+        continue;
+      }
+      const ev = {
+        type: 'progress',
+        peer,
+        next: pr.next,
+        match: pr.match,
+        state: pr.state,
+        inflight,
+      } as const;
+      this.tracedProgress.set(peer, ev);
+      this.events.push(ev);
+    }
   }
 
   private noteRole(from: Role): void {
@@ -856,7 +923,7 @@ export class Raft {
       const inLease =
         (this.leader !== null || this.bootQuiet) && this.electionElapsed < this.cfg.electionTicks;
       if (!m.transfer && inLease) {
-        this.respondVote(m, false);
+        this.respondVote(m, false, 'in-lease');
         return false;
       }
       if (m.preVote) return true; // A pre-vote never changes our term.
@@ -876,9 +943,11 @@ export class Raft {
     if (m.type === 'AppendEntries' || m.type === 'InstallSnapshot') {
       // Tell a stale leader about the newer term so it steps down (it may be partitioned away
       // with check-quorum not yet fired).
-      this.send(this.appendResponse(m.from, false, 0, 0, 0, 0));
+      const resp = this.appendResponse(m.from, false, 0, 0, 0, 0);
+      resp.reject = 'stale-term';
+      this.send(resp);
     } else if (m.type === 'RequestVote') {
-      this.respondVote(m, false);
+      this.respondVote(m, false, 'stale-term');
     } else if (m.type === 'ReadIndex') {
       this.send(this.readIndexResponse(m, -1, 'stale term'));
     }
@@ -891,22 +960,32 @@ export class Raft {
       (this.votedFor === null && this.leader === null) ||
       (m.preVote && m.term > this.term);
     // §5.4.1 election restriction: only vote for a log at least as up-to-date as ours.
-    const grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm) && !this.errored;
+    const upToDate = this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    const grant = canVote && upToDate && !this.errored;
     if (grant && !m.preVote) {
       this.electionElapsed = 0;
       this.votedFor = m.from;
     }
-    this.respondVote(m, grant);
+    const reject: VoteRefusal | undefined = grant
+      ? undefined
+      : this.errored
+        ? 'error'
+        : !canVote
+          ? 'voted'
+          : 'log-behind';
+    this.respondVote(m, grant, reject);
   }
 
-  private respondVote(m: RequestVote, granted: boolean): void {
-    this.events.push({
+  private respondVote(m: RequestVote, granted: boolean, reject?: VoteRefusal): void {
+    const ev: CoreEvent = {
       type: 'vote',
       candidate: m.from,
       term: m.term,
       preVote: m.preVote,
       granted,
-    });
+    };
+    if (reject !== undefined) ev.reject = reject;
+    this.events.push(ev);
     const resp: RequestVoteResponse = {
       type: 'RequestVoteResponse',
       group: this.group,
@@ -917,6 +996,7 @@ export class Raft {
       preVote: m.preVote,
       granted,
     };
+    if (reject !== undefined) resp.reject = reject;
     this.send(resp);
   }
 
@@ -998,17 +1078,19 @@ export class Raft {
     }
     const truncations = this.log.truncations;
     const lastNew = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
-    if (this.log.truncations !== truncations) this.recomputeConf();
+    if (this.log.truncations !== truncations) {
+      this.recomputeConf();
+      this.events.push({ type: 'truncate', from: this.log.lastTruncatedFrom });
+    }
     if (lastNew < 0) {
       const hintIndex = this.log.findConflictByTerm(
         Math.min(m.prevLogIndex, this.log.lastIndex()),
         m.prevLogTerm,
       );
       const hintTerm = this.log.term(hintIndex) ?? 0;
-      this.ackAppend(
-        m,
-        this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round),
-      );
+      const resp = this.appendResponse(m.from, false, m.prevLogIndex, hintIndex, hintTerm, m.round);
+      resp.reject = m.prevLogIndex > this.log.lastIndex() ? 'log-missing' : 'log-mismatch';
+      this.ackAppend(m, resp);
       return;
     }
     // The configuration is the latest conf entry of the whole log (thesis §4.1), never one
@@ -1055,6 +1137,13 @@ export class Raft {
     if (m.meta.index <= this.log.committed) {
       this.send({ ...resp(true), index: this.log.committed });
       return;
+    }
+    // A snapshot that does not continue our log replaces all of it (§7): say so when that drops
+    // entries after the snapshot's index (those before it are behind the snapshot boundary).
+    const keeps =
+      this.log.matchTerm(m.meta.index, m.meta.term) && m.meta.index <= this.log.lastIndex();
+    if (!keeps && this.log.lastIndex() > m.meta.index) {
+      this.events.push({ type: 'truncate', from: m.meta.index + 1 });
     }
     this.log.restoreSnapshot(m.meta.index, m.meta.term);
     // The snapshot's configuration holds at its index; a conf entry we keep after it is newer.

@@ -318,6 +318,7 @@ describe('§5.1 terms', () => {
           hintIndex: 0,
           hintTerm: 0,
           round: 0,
+          reject: 'stale-term',
         },
       ]);
     });
@@ -345,6 +346,7 @@ describe('§5.1 terms', () => {
           term: 2,
           preVote: false,
           granted: false,
+          reject: 'stale-term',
         },
       ]);
     });
@@ -565,6 +567,7 @@ describe('§5.2 leader election', () => {
           term: 1,
           preVote: false,
           granted: c.granted,
+          ...(c.granted ? {} : { reject: 'voted' }),
         },
       ]);
       expect(r.votedFor).toBe(c.votedFor ?? c.candidate);
@@ -829,9 +832,15 @@ describe('§5.3 log replication', () => {
       { prev: [1, 1], want: { success: true, index: 1, hintIndex: 0, hintTerm: 0 } },
       { prev: [2, 2], want: { success: true, index: 2, hintIndex: 0, hintTerm: 0 } },
       // Same index, other term: refused; the hint points before the conflicting term.
-      { prev: [2, 1], want: { success: false, index: 2, hintIndex: 1, hintTerm: 1 } },
+      {
+        prev: [2, 1],
+        want: { success: false, index: 2, hintIndex: 1, hintTerm: 1, reject: 'log-mismatch' },
+      },
       // Beyond our log: refused; the hint is our last entry.
-      { prev: [3, 3], want: { success: false, index: 3, hintIndex: 2, hintTerm: 2 } },
+      {
+        prev: [3, 3],
+        want: { success: false, index: 3, hintIndex: 2, hintTerm: 2, reject: 'log-missing' },
+      },
     ])('prev $prev → $want', (c) => {
       const r = node('n1', ids(3), { hard: { term: 2, commit: 1 }, terms: [1, 2] });
       r.step(appendEntries('n2', 'n1', { term: 2, prev: c.prev as [number, number] }));

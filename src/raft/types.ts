@@ -76,7 +76,24 @@ export interface RequestVoteResponse extends MessageBase {
   type: 'RequestVoteResponse';
   preVote: boolean;
   granted: boolean;
+  /** Why the vote was refused (for the trace and for a learner reading it; Raft ignores it). */
+  reject?: VoteRefusal;
 }
+
+/**
+ * Why a voter refused a vote or pre-vote: `stale-term` the candidate's term is older; `in-lease`
+ * the voter heard from a live leader within the election timeout (§9.6); `voted` it voted for
+ * another candidate in this term or follows a leader; `log-behind` the candidate's log is not as
+ * up to date (§5.4.1); `error` the voter's group is in the error state; `learner` learners never
+ * vote.
+ */
+export type VoteRefusal = 'stale-term' | 'in-lease' | 'voted' | 'log-behind' | 'error' | 'learner';
+
+/**
+ * Why a follower rejected an AppendEntries: `stale-term` the leader's term is older; `log-missing`
+ * it has no entry at prevLogIndex; `log-mismatch` its entry there has another term (§5.3).
+ */
+export type AppendRefusal = 'stale-term' | 'log-missing' | 'log-mismatch';
 
 /** §5.3 AppendEntries; with no entries it is a heartbeat. */
 export interface AppendEntries extends MessageBase {
@@ -101,6 +118,8 @@ export interface AppendEntriesResponse extends MessageBase {
   hintTerm: number;
   round: number;
   heartbeat?: boolean;
+  /** On rejection, why (for the trace; the leader backs off by the hint alone). */
+  reject?: AppendRefusal;
 }
 
 export interface InstallSnapshot extends MessageBase {
@@ -186,7 +205,27 @@ export interface Ready {
 
 export type CoreEvent =
   | { type: 'role'; from: Role; to: Role; term: number; leader: NodeId | null }
-  | { type: 'vote'; candidate: NodeId; term: number; preVote: boolean; granted: boolean }
+  | {
+      type: 'vote';
+      candidate: NodeId;
+      term: number;
+      preVote: boolean;
+      granted: boolean;
+      reject?: VoteRefusal;
+    }
+  /** The election timer was reset with this randomized timeout (only with cfg.trace). */
+  | { type: 'timer'; ticks: number }
+  /** Entries with index ≥ from left the log: a conflict or a snapshot that did not match. */
+  | { type: 'truncate'; from: number }
+  /** A leader's progress of one peer changed since the last Ready (only with cfg.trace). */
+  | {
+      type: 'progress';
+      peer: NodeId;
+      next: number;
+      match: number;
+      state: 'probe' | 'replicate' | 'snapshot';
+      inflight: number;
+    }
   | { type: 'commit'; index: number }
   | {
       type: 'conf-change';
@@ -217,6 +256,11 @@ export interface RaftConfig {
   readOnly: 'safe' | 'lease';
   /** New voters must be within this many entries of the leader before joining (JRaft: 1000). */
   catchupMargin?: number;
+  /**
+   * Build the events only the trace reads (timer, truncate, progress); default true. A host
+   * with tracing off sets false, so the core does none of that work.
+   */
+  trace?: boolean;
 }
 
 /** The pure random source the core draws from; its state is plain data for exact replays. */

@@ -4,7 +4,14 @@
 // model in src/state/ does, and a test compares it with what the nodes hold), so no view needs a
 // side channel. Traces stay compact: summaries, short labels, never a copy of a message payload.
 // Older files are upgraded on import by src/trace/migrate.ts.
-import type { ConfState, GroupId, NodeId, Role } from '../raft/types.ts';
+import type {
+  AppendRefusal,
+  ConfState,
+  GroupId,
+  NodeId,
+  Role,
+  VoteRefusal,
+} from '../raft/types.ts';
 
 export const TRACE_FORMAT = 'raft-playground-trace';
 export const TRACE_VERSION = 2;
@@ -109,22 +116,11 @@ export type TraceMsgType =
   | 'ForwardResponse';
 
 /**
- * Why a voter refused a vote or pre-vote:
- * - `stale-term`: the candidate's term is older than the voter's;
- * - `in-lease`: the voter heard from a live leader within the election timeout (§9.6);
- * - `voted`: the voter already voted for another candidate in this term, or follows a leader;
- * - `log-behind`: the candidate's log is not as up to date as the voter's (§5.4.1);
- * - `error`: the voter's group is in the error state.
+ * Why a vote or pre-vote was refused (`stale-term`, `in-lease`, `voted`, `log-behind`, `error`,
+ * `learner`) and why an AppendEntries was rejected (`stale-term`, `log-missing`,
+ * `log-mismatch`): defined by the core (src/raft/types.ts), which decides them.
  */
-export type VoteRefusal = 'stale-term' | 'in-lease' | 'voted' | 'log-behind' | 'error';
-
-/**
- * Why a follower rejected an AppendEntries:
- * - `stale-term`: the leader's term is older (the answer tells it the newer term);
- * - `log-missing`: the follower has no entry at prevLogIndex;
- * - `log-mismatch`: its entry at prevLogIndex has another term than prevLogTerm (§5.3).
- */
-export type AppendRefusal = 'stale-term' | 'log-missing' | 'log-mismatch';
+export type { AppendRefusal, VoteRefusal };
 
 /**
  * A message as the trace shows it: who, what, and the fields a reader needs for its type, never
@@ -239,17 +235,7 @@ export type FaultBody =
   | { fault: 'node-error'; kind: string; message: string }
   | { fault: 'removed' }
   /** A scenario step that could not run (`step`: its index, when known). */
-  | { fault: 'step-error'; step?: number; message: string }
-  /**
-   * @deprecated Transitional, removed in the next commit of the trace's owner: the node's own
-   * reports, written this way until src/node emits the `transfer`, `step-down` and `malformed`
-   * events. Readers should fold those events and may ignore this kind.
-   */
-  | { fault: LegacyNodeFault; detail?: unknown };
-
-/** @deprecated See FaultBody: transitional only. */
-export type LegacyNodeFault =
-  'transfer-start' | 'transfer-abandoned' | 'transfer-done' | 'step-down' | 'malformed-message';
+  | { fault: 'step-error'; step?: number; message: string };
 
 export type FaultKind = FaultBody['fault'];
 

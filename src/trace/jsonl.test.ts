@@ -67,12 +67,6 @@ const FAULTS = [
   { type: 'fault', fault: 'node-error', kind: 'storage', message: 'x' },
   { type: 'fault', fault: 'removed' },
   { type: 'fault', fault: 'step-error', step: 3, message: 'x' },
-  // Transitional kinds (LegacyNodeFault), until the node emits their own events.
-  { type: 'fault', fault: 'transfer-start', detail: { group: g, target: 'n2' } },
-  { type: 'fault', fault: 'transfer-abandoned' },
-  { type: 'fault', fault: 'transfer-done' },
-  { type: 'fault', fault: 'step-down' },
-  { type: 'fault', fault: 'malformed-message' },
 ];
 
 /** One event of every type, stamped in order. */

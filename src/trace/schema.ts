@@ -392,12 +392,6 @@ export const faultSchemas = {
   'node-error': fault('node-error', { kind: str, message: str }),
   removed: fault('removed', {}),
   'step-error': fault('step-error', { step: int0.optional(), message: str }),
-  // Transitional (see LegacyNodeFault in events.ts).
-  'transfer-start': fault('transfer-start', { detail: z.unknown().optional() }),
-  'transfer-abandoned': fault('transfer-abandoned', { detail: z.unknown().optional() }),
-  'transfer-done': fault('transfer-done', { detail: z.unknown().optional() }),
-  'step-down': fault('step-down', { detail: z.unknown().optional() }),
-  'malformed-message': fault('malformed-message', { detail: z.unknown().optional() }),
 } satisfies { [F in FaultKind]: z.ZodType };
 
 /** Every fault kind, in events.ts order. */
@@ -424,8 +418,8 @@ export const traceEventSchemas = {
     preVote: bool,
     granted: bool,
     reject: z
-      .enum(['stale-term', 'in-lease', 'voted', 'log-behind', 'error'], {
-        error: expecting('one of stale-term, in-lease, voted, log-behind, error'),
+      .enum(['stale-term', 'in-lease', 'voted', 'log-behind', 'error', 'learner'], {
+        error: expecting('one of stale-term, in-lease, voted, log-behind, error, learner'),
       })
       .optional(),
   }),

@@ -128,8 +128,12 @@ describe('remove-node', () => {
     expect(sim.status(leader, G)!.role).toBe('follower');
     expect(sim.status(leader, G)!.conf.voters).not.toContain(leader);
     expect(sim.status(sim.leaderOf(G)!, G)!.term).toBeGreaterThan(term);
-    const steps = eventsOf(trace, 'fault', leader).map((e) => (e as { detail?: unknown }).detail);
-    expect(steps).toContainEqual({ group: G, reason: 'removed from the configuration' });
+    const steps = eventsOf(trace, 'step-down', leader).map(
+      (e) => e as { group: string; reason: string },
+    );
+    expect(steps).toContainEqual(
+      expect.objectContaining({ group: G, reason: 'removed from the configuration' }),
+    );
     waitFor(sim, 'C(new) of four', () => confIs(sim, othersThan(sim, leader)));
     writeAcked(sim, publish('v2'));
     // The removed node no longer receives entries and never campaigns again.

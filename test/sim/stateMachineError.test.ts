@@ -68,8 +68,8 @@ describe('fail-apply', () => {
     expect(sim.nowMs - erredMs).toBeLessThan(ELECTION_MS);
     expect(sim.status(sim.leaderOf(G)!, G)!.term).toBe(term + 1);
     expect(w.outcome === 'fail' || w.outcome === 'pending').toBe(true);
-    const reasons = eventsOf(trace, 'fault', leader)
-      .map((e) => (e as { detail?: { reason?: string } }).detail?.reason ?? '')
+    const reasons = eventsOf(trace, 'step-down', leader)
+      .map((e) => (e as { reason?: string }).reason ?? '')
       .filter((r) => r.startsWith('state machine error'));
     expect(reasons).toHaveLength(1);
     // The entry it failed on is committed and applied everywhere else.

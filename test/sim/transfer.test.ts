@@ -18,10 +18,10 @@ import {
 
 /** Transfer outcomes the leader traced ('start', 'abandoned', …) for `target`. */
 function transferEvents(trace: Parameters<typeof eventsOf>[0], target: string): string[] {
-  return eventsOf(trace, 'fault')
-    .map((e) => e as { fault: string; detail?: { target?: string } })
-    .filter((e) => e.fault.startsWith('transfer-') && e.detail?.target === target)
-    .map((e) => e.fault);
+  return eventsOf(trace, 'transfer')
+    .map((e) => e as { outcome: string; target: string })
+    .filter((e) => e.target === target)
+    .map((e) => `transfer-${e.outcome}`);
 }
 
 describe('transfer-leader', () => {
