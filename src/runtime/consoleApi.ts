@@ -1,7 +1,10 @@
 // `window.playground`: the console API that scripts the running app from the browser console
 // and from browser tests (DESIGN.md §3; documented in the README's "Console API" section).
-// Every command works on the current cluster; creating, resuming or resetting a cluster replaces
-// it, and those are serialized so a script can call them back to back. Node arguments of the
+// Every command works on the active engine (src/engine): the live cluster by default, or the
+// simulator in a Worker, or a replay of a trace (useEngine, importTrace); `engine` says which,
+// and a command an engine cannot honour is refused with a message saying so. Creating, resuming
+// or resetting a cluster replaces it (and makes the live engine active again), and those are
+// serialized so a script can call them back to back. Node arguments of the
 // commands that return promises take an id ("n2") or a reference resolved when the command runs
 // ("@leader:nacos_config", "@follower:nacos_config"); the synchronous network commands take ids.
 // Invariant: every command checks all its arguments (types, ranges, known nodes and groups,
@@ -16,10 +19,29 @@ import { CONFIG_GROUP, DEFAULT_GROUPS } from '../cp/groups.ts';
 import type { ClientReply } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
-import { parseScenario, parseScenarioText } from '../sim/scenario.ts';
+import { parseScenario, parseScenarioText } from '../scenario/format.ts';
 import type { TraceEvent } from '../trace/events.ts';
-import { importTrace, type ImportProgress, type ImportResult } from '../trace/jsonl.ts';
+import {
+  exportTrace as traceToJsonl,
+  importTrace,
+  type ImportProgress,
+  type ImportResult,
+} from '../trace/jsonl.ts';
+import { parseReplayOptions, parseSimulatedOptions } from '../engine/options.ts';
+import { REPLAY_COMMANDS, ReplayEngine } from '../engine/replay.ts';
+import { SimulatedEngine } from '../engine/simulated.ts';
+import {
+  ENGINE_KINDS,
+  refuse,
+  type Engine,
+  type EngineCommand,
+  type EngineKind,
+  type EngineListener,
+  type EngineStatus,
+} from '../engine/types.ts';
+import { z } from 'zod';
 import { describeValue } from '../trace/schema.ts';
+import { LiveEngine } from '../engine/live.ts';
 import {
   Cluster,
   ClusterError,
@@ -72,6 +94,8 @@ export interface NodeSummary extends NodeInfo {
 }
 
 export interface PlaygroundStatus {
+  /** Which engine answered: always 'live' here (see status() for the others' shape). */
+  engine: 'live';
   clusterId: string;
   /** Started from the databases a previous page left (resumeCluster). */
   resumed: boolean;
@@ -104,7 +128,30 @@ export interface ImportSummary {
   ok: boolean;
   events: number;
   errors: string[];
+  /** The engine active afterwards ('replay' when the file was opened in it). */
+  engine?: EngineKind;
 }
+
+/** An engine other than the live cluster, when one is active. */
+type OtherEngine = SimulatedEngine | ReplayEngine;
+
+const importOptionsSchema = z.strictObject({
+  onProgress: z
+    .custom<ImportProgress>((v) => typeof v === 'function', {
+      error: 'onProgress must be a function',
+    })
+    .optional(),
+  open: z.boolean({ error: 'open must be true or false' }).optional(),
+});
+
+const seekSchema = z.union(
+  [
+    z.number().int().nonnegative(),
+    z.strictObject({ seq: z.number().int().nonnegative() }),
+    z.strictObject({ t: z.number().nonnegative() }),
+  ],
+  { error: 'seek: expected an event seq (a whole number), { seq } or { t } (cluster ms)' },
+);
 
 /** The localStorage key of the cluster this browser ran last. */
 export const SAVED_CLUSTER_KEY = 'raft-playground/last-cluster';
@@ -137,7 +184,11 @@ const HELP = `window.playground — script the Raft cluster (each node is a Web 
   await playground.snapshot('n1', '${CONFIG_GROUP}'); await playground.failApply('n2', '${CONFIG_GROUP}')
   await playground.runScenario(jsonOrText)   a scenario file (README: Scenario files)
   playground.exportTrace(); playground.downloadTrace(); await playground.importTrace(textOrFile)
-  await playground.reset()                   delete the cluster's databases and start anew`;
+  await playground.reset()                   delete the cluster's databases and start anew
+  playground.engine                          'live', 'simulated' or 'replay': where commands go
+  await playground.useEngine('simulated', { seed: 42, nodes: 5, speed: 'max' })   same commands
+  await playground.useEngine('replay'); await playground.seek({ t: 5000 }); playground.resume()
+  await playground.useEngine('live')         back to the browser cluster`;
 
 /** Reject with the error `fn` throws, so every async command fails as a rejected promise. */
 function attempt<T>(fn: () => Promise<T>): Promise<T> {
@@ -199,6 +250,12 @@ export class Playground {
   private guard: { clusterId: string; release: () => Promise<void> } | null = null;
   private importWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceImportApi>> } | null =
     null;
+  /** The active engine when it is not the live cluster. */
+  private other: OtherEngine | null = null;
+  /** The speed last set on the other engine (null: its starting speed). */
+  private otherSpeed: number | 'max' | null = null;
+  /** Whether switching away from the live cluster paused it (switching back resumes it). */
+  private livePausedBySwitch = false;
   /** The last trace imported with importTrace that was valid (a bad file never replaces it). */
   imported: ImportResult | null = null;
   /** The cluster a previous page left, offered for resuming (set by offerResume). */
@@ -207,6 +264,150 @@ export class Playground {
   /** The current cluster (null before createCluster or after destroy). */
   get cluster(): Cluster | null {
     return this.current;
+  }
+
+  /** Which engine commands go to: 'live' (the browser cluster), 'simulated' or 'replay'. */
+  get engine(): EngineKind {
+    return this.other?.kind ?? 'live';
+  }
+
+  /** The active engine behind the Engine interface (null: live, before createCluster). */
+  get activeEngine(): Engine | null {
+    if (this.other !== null) return this.other;
+    return this.current === null ? null : new LiveEngine(this.current);
+  }
+
+  /**
+   * Make `kind` the active engine. 'simulated' starts a new seeded simulator in a Worker (options:
+   * seed, nodes, groups, timing, network, readOnly, snapshotIntervalEntries, speed — a number or
+   * 'max'); 'replay' plays the last imported trace, or else the active engine's trace so far
+   * (options: speed); 'live' returns to the browser cluster (with options: a new one, as
+   * createCluster). The live cluster is paused, not stopped, while another engine runs.
+   */
+  useEngine(kind: unknown, options?: unknown, ...rest: unknown[]): Promise<unknown> {
+    return attempt(async () => {
+      checkNoArgs('useEngine (a kind and one options object)', rest);
+      const k = checkOneOf('useEngine: kind', kind, ENGINE_KINDS);
+      if (k === 'live') {
+        if (options !== undefined) parseClusterOptions(options, "useEngine('live')");
+        await this.exclusive(() => this.leaveOther());
+        if (options !== undefined || this.current === null) return this.createCluster(options);
+        return this.status();
+      }
+      if (k === 'simulated') {
+        const opts = parseSimulatedOptions(options);
+        return this.exclusive(async () => {
+          const engine = await SimulatedEngine.create(opts);
+          await this.enterOther(engine);
+          return engine.status();
+        });
+      }
+      const opts = parseReplayOptions(options);
+      return this.exclusive(async () => {
+        let source: { header: ReturnType<Engine['header']>; events: readonly TraceEvent[] };
+        if (this.imported?.ok) source = this.imported;
+        else {
+          const active = this.activeEngine;
+          if (active === null) {
+            throw new ConsoleArgError(
+              "useEngine('replay'): nothing to replay: import a trace (playground.importTrace) " +
+                'or run an engine first',
+            );
+          }
+          source = { header: active.header(), events: [...active.events()] };
+        }
+        const engine = new ReplayEngine(source.header, source.events, { speed: opts.speed });
+        await this.enterOther(engine);
+        return engine.status();
+      });
+    });
+  }
+
+  /** Replay only: show the trace up to event `seq` ({ seq }), or up to cluster time { t }. */
+  seek(target: unknown): Promise<number> {
+    return attempt(async () => {
+      const r = seekSchema.safeParse(target);
+      if (!r.success) {
+        throw new ConsoleArgError(
+          `seek: expected an event seq (a whole number), { seq } or { t } (cluster ms), got ${describeValue(target)}`,
+        );
+      }
+      const to = typeof r.data === 'number' ? { seq: r.data } : r.data;
+      return (await this.send('seek', { type: 'seek', ...to })) as number;
+    });
+  }
+
+  /** Make `engine` the active one: the previous other engine is disposed, the live one paused. */
+  private async enterOther(engine: OtherEngine): Promise<void> {
+    const prev = this.other;
+    this.other = engine;
+    if (prev !== null) await prev.dispose();
+    else if (this.current !== null && !this.current.paused) {
+      this.current.pause();
+      this.livePausedBySwitch = true;
+    }
+    this.notify();
+  }
+
+  /** Back to the live engine: the other one is disposed, the live cluster resumed if we paused it. */
+  private async leaveOther(): Promise<void> {
+    const prev = this.other;
+    if (prev === null) return;
+    this.other = null;
+    await prev.dispose();
+    if (this.livePausedBySwitch && this.current !== null) this.current.resume();
+    this.livePausedBySwitch = false;
+    this.notify();
+  }
+
+  /** Run `cmd` on the active other engine; its refusal becomes the thrown error. */
+  private async send(command: string, cmd: EngineCommand): Promise<unknown> {
+    const e = this.other;
+    if (e === null) {
+      throw new ClusterError(
+        `${command}: the live engine has no ${cmd.type}; it replays traces only`,
+      );
+    }
+    const r = await e.command(cmd);
+    if (!r.ok) throw new ClusterError(r.error);
+    return r.value;
+  }
+
+  /**
+   * With another engine active: refuse what a replay cannot do before looking at the arguments
+   * (so the message says why), and check node arguments against that engine's nodes.
+   */
+  private otherRef(
+    e: OtherEngine,
+    command: string,
+    cmd: EngineCommand['type'],
+    node: unknown,
+    what = 'node',
+    refs = true,
+  ): string {
+    this.gate(e, cmd);
+    return checkNodeRef(`${command}: ${what}`, node, e.nodeIds(), e.groups(), refs);
+  }
+
+  private gate(e: OtherEngine, cmd: EngineCommand['type']): void {
+    if (e.kind === 'replay' && !REPLAY_COMMANDS.has(cmd)) {
+      const r = refuse(
+        'replay',
+        cmd,
+        'a replay shows a recorded run and cannot change it; switch to the live or simulated engine (playground.useEngine)',
+      );
+      throw new ClusterError(r.ok ? '' : r.error);
+    }
+  }
+
+  /** A live-only command while another engine is active: say so. */
+  private liveOnly(command: string): void {
+    if (this.other !== null) {
+      throw new ClusterError(
+        `${command}: works on the live engine only; the active engine is ${this.other.kind} ` +
+          `(playground.useEngine('live'))`,
+      );
+    }
   }
 
   help(): string {
@@ -246,6 +447,7 @@ export class Playground {
         if (opts.clusterId !== undefined && opts.clusterId !== this.current?.clusterId) {
           await this.checkIdFree(opts.clusterId);
         }
+        await this.leaveOther();
         // The user chose a new cluster over the one a previous page left: let it be collected.
         await this.dropGuard();
         await this.teardown(true);
@@ -278,9 +480,11 @@ export class Playground {
   }
 
   /** Delete the cluster's databases and start a new cluster with the same options. */
-  reset(...args: unknown[]): Promise<PlaygroundStatus> {
+  reset(...args: unknown[]): Promise<PlaygroundStatus | EngineStatus> {
     return attempt(() => {
       checkNoArgs('reset', args);
+      if (this.other !== null)
+        return this.send('reset', { type: 'reset' }).then(() => this.status());
       const { clusterId: _old, ...options } = this.options;
       return this.createCluster(options);
     });
@@ -369,6 +573,7 @@ export class Playground {
                   `another tab runs it`,
           );
         }
+        await this.leaveOther();
         await this.teardown(true);
         await this.dropGuard();
         const c = await Cluster.create({
@@ -483,16 +688,22 @@ export class Playground {
 
   /** A node id argument of a synchronous command (no reference: it cannot wait for status). */
   private nodeId(command: string, node: unknown, what: string): NodeId {
+    const e = this.other;
+    if (e !== null)
+      return checkNodeRef(`${command}: ${what}`, node, e.nodeIds(), e.groups(), false);
     const c = this.c();
     return checkNodeRef(`${command}: ${what}`, node, c.nodeIds(), c.groups, false);
   }
 
   private group(command: string, group: unknown): GroupId {
+    if (this.other !== null) return checkGroup(`${command}: group`, group, this.other.groups());
     return checkGroup(`${command}: group`, group, this.c().groups);
   }
 
+  /** The live cluster's status, or the active engine's (`engine` says which). */
   async status(...args: unknown[]): Promise<PlaygroundStatus> {
     checkNoArgs('status', args);
+    if (this.other !== null) return (await this.other.status()) as unknown as PlaygroundStatus;
     const c = this.c();
     const statuses = await c.statuses();
     const nodes: Record<NodeId, NodeSummary> = {};
@@ -530,6 +741,7 @@ export class Playground {
       leaders[g] = best;
     }
     return {
+      engine: 'live',
       clusterId: c.clusterId,
       resumed: c.resumed,
       speed: c.speed,
@@ -545,22 +757,42 @@ export class Playground {
 
   nodes(...args: unknown[]): NodeInfo[] {
     checkNoArgs('nodes', args);
+    this.liveOnly('nodes');
     return this.c().nodes();
   }
 
   async leader(group: unknown = CONFIG_GROUP): Promise<NodeId | null> {
+    const e = this.other;
+    if (e !== null) {
+      const g = checkGroup('leader: group', group, e.groups());
+      return (await e.status()).leaders[g] ?? null;
+    }
     return this.c().leaderOf(this.group('leader', group));
   }
 
   // ───────────────────────────── faults ─────────────────────────────
 
   async crash(node: unknown): Promise<NodeId> {
+    const e = this.other;
+    if (e !== null) {
+      return (await this.send('crash', {
+        type: 'crash',
+        node: this.otherRef(e, 'crash', 'crash', node),
+      })) as NodeId;
+    }
     const id = await this.node('crash', node);
     this.c().crash(id);
     return id;
   }
 
   async restart(node: unknown): Promise<NodeId> {
+    const e = this.other;
+    if (e !== null) {
+      return (await this.send('restart', {
+        type: 'restart',
+        node: this.otherRef(e, 'restart', 'restart', node),
+      })) as NodeId;
+    }
     const id = await this.node('restart', node);
     await this.c().restart(id);
     return id;
@@ -568,17 +800,40 @@ export class Playground {
 
   /** Pause one node (SIGSTOP), or with no argument the whole cluster (ticks and deliveries). */
   async pause(node?: unknown): Promise<void> {
+    const e = this.other;
+    if (e !== null) {
+      const n = node === undefined ? undefined : this.otherRef(e, 'pause', 'pause', node);
+      await this.send('pause', n === undefined ? { type: 'pause' } : { type: 'pause', node: n });
+      return;
+    }
     if (node === undefined) return this.c().pause();
     await this.c().pauseNode(await this.node('pause', node));
   }
 
   async resume(node?: unknown): Promise<void> {
+    const e = this.other;
+    if (e !== null) {
+      const n = node === undefined ? undefined : this.otherRef(e, 'resume', 'resume', node);
+      await this.send('resume', n === undefined ? { type: 'resume' } : { type: 'resume', node: n });
+      return;
+    }
     if (node === undefined) return this.c().resume();
     await this.c().resumeNode(await this.node('resume', node));
   }
 
   /** Get, or set (0.01 to 10), the cluster's speed. */
-  speed(speed?: unknown): number {
+  speed(speed?: unknown): number | 'max' {
+    const e = this.other;
+    if (e !== null) {
+      if (speed !== undefined) {
+        const v =
+          speed === 'max' ? 'max' : checkNumber("speed (or 'max')", speed, MIN_SPEED, MAX_SPEED);
+        this.otherSpeed = v;
+        // Validated above, so only a dead worker refuses it; that shows in status().
+        void this.send('speed', { type: 'speed', speed: v }).catch(() => undefined);
+      }
+      return this.otherSpeed ?? (e.kind === 'simulated' ? e.options.speed : 1);
+    }
     if (speed !== undefined) {
       this.c().setSpeed(checkNumber('speed', speed, MIN_SPEED, MAX_SPEED));
     }
@@ -587,6 +842,7 @@ export class Playground {
 
   /** Get, or set ('strict' or 'relaxed'), how writes reach the disk. */
   durability(mode?: unknown): string {
+    this.liveOnly('durability');
     if (mode !== undefined) {
       this.c().setDurability(checkOneOf('durability', mode, ['strict', 'relaxed'] as const));
     }
@@ -595,11 +851,21 @@ export class Playground {
 
   async skew(node: unknown, rate: unknown): Promise<void> {
     const r = checkNumber('skew: rate', rate, 0, 100, { above: true });
+    const e = this.other;
+    if (e !== null) {
+      await this.send('skew', {
+        type: 'skew',
+        node: this.otherRef(e, 'skew', 'skew', node),
+        rate: r,
+      });
+      return;
+    }
     await this.c().skew(await this.node('skew', node), r);
   }
 
   /** partition(['n1','n2'], ['n3','n4','n5']) or partition([['n1','n2'], ['n3']]). */
-  partition(...sides: unknown[]): void {
+  partition(...sides: unknown[]): void | Promise<void> {
+    if (this.other !== null) this.gate(this.other, 'partition');
     const list =
       sides.length === 1 && Array.isArray(sides[0]) && Array.isArray(sides[0][0])
         ? (sides[0] as unknown[])
@@ -625,32 +891,50 @@ export class Playground {
         return id;
       });
     });
+    if (this.other !== null) return this.sendVoid('partition', { type: 'partition', sides: out });
     this.c().partition(out);
   }
 
-  heal(...args: unknown[]): void {
+  heal(...args: unknown[]): void | Promise<void> {
     checkNoArgs('heal', args);
+    if (this.other !== null) return this.sendVoid('heal', { type: 'heal' });
     this.c().heal();
   }
 
-  cut(from: unknown, to: unknown): void {
+  cut(from: unknown, to: unknown): void | Promise<void> {
+    if (this.other !== null) this.gate(this.other, 'cut');
     const f = this.nodeId('cut', from, 'from');
+    if (this.other !== null) {
+      return this.sendVoid('cut', { type: 'cut', from: f, to: this.nodeId('cut', to, 'to') });
+    }
     this.c().cut(f, this.nodeId('cut', to, 'to'));
   }
 
-  link(from: unknown, to: unknown): void {
+  link(from: unknown, to: unknown): void | Promise<void> {
+    if (this.other !== null) this.gate(this.other, 'link');
     const f = this.nodeId('link', from, 'from');
+    if (this.other !== null) {
+      return this.sendVoid('link', { type: 'link', from: f, to: this.nodeId('link', to, 'to') });
+    }
     this.c().link(f, this.nodeId('link', to, 'to'));
   }
 
   /** Delay range, loss and duplication on every link, or on the direction from → to. */
-  network(settings: unknown, from?: unknown, to?: unknown): void {
+  network(settings: unknown, from?: unknown, to?: unknown): void | Promise<void> {
+    if (this.other !== null) this.gate(this.other, 'network');
     const change = parseNetworkSettings(settings);
     if ((from === undefined) !== (to === undefined)) {
       throw new ConsoleArgError('network: give both from and to for one link, or neither');
     }
     const f = from === undefined ? undefined : this.nodeId('network', from, 'from');
     const t = to === undefined ? undefined : this.nodeId('network', to, 'to');
+    if (this.other !== null) {
+      return this.sendVoid('network', {
+        type: 'network',
+        change,
+        ...(f !== undefined && t !== undefined ? { from: f, to: t } : {}),
+      });
+    }
     try {
       this.c().setNetwork(change, f, t);
     } catch (err) {
@@ -660,13 +944,16 @@ export class Playground {
   }
 
   /** Hold mode: messages wait until released one by one (off releases them all). */
-  hold(on: unknown = true): void {
-    this.c().setHold(checkBoolean('hold', on));
+  hold(on: unknown = true): void | Promise<void> {
+    const v = checkBoolean('hold', on);
+    if (this.other !== null) return this.sendVoid('hold', { type: 'hold', on: v });
+    this.c().setHold(v);
   }
 
   held(...args: unknown[]): Promise<HeldMessage[]> {
     return attempt(() => {
       checkNoArgs('held', args);
+      this.liveOnly('held');
       return this.c().held();
     });
   }
@@ -678,6 +965,12 @@ export class Playground {
         msgId === undefined
           ? undefined
           : checkNumber('release: msgId', msgId, 0, Number.MAX_SAFE_INTEGER, { int: true });
+      if (this.other !== null) {
+        return this.send(
+          'release',
+          id === undefined ? { type: 'release' } : { type: 'release', msgId: id },
+        ) as Promise<HeldMessage | null>;
+      }
       return this.c().release(id, false);
     });
   }
@@ -686,6 +979,9 @@ export class Playground {
   discard(msgId: unknown): Promise<HeldMessage | null> {
     return attempt(() => {
       const id = checkNumber('discard: msgId', msgId, 0, Number.MAX_SAFE_INTEGER, { int: true });
+      if (this.other !== null) {
+        return this.send('discard', { type: 'discard', msgId: id }) as Promise<HeldMessage | null>;
+      }
       return this.c().release(id, true);
     });
   }
@@ -697,6 +993,12 @@ export class Playground {
           `addNode: expected a new node id like "n6" (or nothing), got ${describeValue(id)}`,
         );
       }
+      if (this.other !== null) {
+        return (await this.send(
+          'addNode',
+          id === undefined ? { type: 'add-node' } : { type: 'add-node', node: id },
+        )) as NodeId;
+      }
       const added = await this.c().addNode(id);
       this.save();
       return added;
@@ -704,11 +1006,30 @@ export class Playground {
   }
 
   async removeNode(node: unknown): Promise<void> {
+    const e = this.other;
+    if (e !== null) {
+      await this.send('removeNode', {
+        type: 'remove-node',
+        node: this.otherRef(e, 'removeNode', 'remove-node', node),
+      });
+      return;
+    }
     await this.c().removeNode(await this.node('removeNode', node));
     this.save();
   }
 
   async transferLeader(group: unknown, to: unknown): Promise<NodeId> {
+    const e = this.other;
+    if (e !== null) {
+      this.gate(e, 'transfer-leader');
+      const g = this.group('transferLeader', group);
+      const ref = this.otherRef(e, 'transferLeader', 'transfer-leader', to, 'to');
+      return (await this.send('transferLeader', {
+        type: 'transfer-leader',
+        group: g,
+        to: ref,
+      })) as NodeId;
+    }
     const g = this.group('transferLeader', group);
     const id = await this.node('transferLeader', to, 'to');
     await this.c().transferLeader(g, id);
@@ -716,11 +1037,23 @@ export class Playground {
   }
 
   async snapshot(node: unknown, group: unknown = CONFIG_GROUP): Promise<void> {
+    const e = this.other;
+    if (e !== null) {
+      this.gate(e, 'snapshot');
+      const g = this.group('snapshot', group);
+      await this.send('snapshot', {
+        type: 'snapshot',
+        node: this.otherRef(e, 'snapshot', 'snapshot', node),
+        group: g,
+      });
+      return;
+    }
     const g = this.group('snapshot', group);
     await this.c().snapshot(await this.node('snapshot', node), g);
   }
 
   async failApply(node: unknown, group: unknown = CONFIG_GROUP): Promise<void> {
+    this.liveOnly('failApply');
     const g = this.group('failApply', group);
     await this.c().failApply(await this.node('failApply', node), g);
   }
@@ -729,23 +1062,47 @@ export class Playground {
 
   /** A write at a node, with any group's operation; resolves with the reply. */
   async write(node: unknown, group: unknown, op: unknown): Promise<ClientReply> {
+    const e = this.other;
+    if (e !== null) this.gate(e, 'write');
     const g = this.group('write', group);
     const payload = checkPayload('write: op', op);
+    if (e !== null) {
+      const ref = this.otherRef(e, 'write', 'write', node);
+      return (await this.send('write', {
+        type: 'write',
+        node: ref,
+        group: g,
+        op: payload,
+      })) as ClientReply;
+    }
     return this.c().write(await this.node('write', node), g, payload);
   }
 
   async read(node: unknown, group: unknown, query: unknown): Promise<ClientReply> {
+    const e = this.other;
+    if (e !== null) this.gate(e, 'read');
     const g = this.group('read', group);
     const payload = checkPayload('read: query', query);
+    if (e !== null) {
+      const ref = this.otherRef(e, 'read', 'read', node);
+      return (await this.send('read', {
+        type: 'read',
+        node: ref,
+        group: g,
+        query: payload,
+      })) as ClientReply;
+    }
     return this.c().read(await this.node('read', node), g, payload);
   }
 
   async log(node: unknown, group: unknown = CONFIG_GROUP): Promise<LogView> {
+    this.liveOnly('log');
     const g = this.group('log', group);
     return this.c().log(await this.node('log', node), g);
   }
 
   async appliedState(node: unknown, group: unknown = CONFIG_GROUP): Promise<unknown> {
+    this.liveOnly('appliedState');
     const g = this.group('appliedState', group);
     return this.c().appliedState(await this.node('appliedState', node), g);
   }
@@ -772,6 +1129,7 @@ export class Playground {
     let started!: () => void;
     const clusterUp = new Promise<void>((resolve) => (started = resolve));
     const run = this.exclusive(async () => {
+      await this.leaveOther();
       await this.dropGuard();
       await this.teardown(true);
       const p = runScenarioInBrowser(parsed.scenario, {
@@ -793,6 +1151,7 @@ export class Playground {
   /** The merged trace so far as JSON Lines. */
   exportTrace(...args: unknown[]): string {
     checkNoArgs('exportTrace', args);
+    if (this.other !== null) return traceToJsonl(this.other.header(), this.other.events());
     return this.c().exportTrace();
   }
 
@@ -818,9 +1177,15 @@ export class Playground {
    */
   importTrace(
     input: unknown,
-    options: { onProgress?: ImportProgress } = {},
+    options: { onProgress?: ImportProgress; open?: boolean } = {},
   ): Promise<ImportSummary> {
     return attempt(async () => {
+      const o = importOptionsSchema.safeParse(options);
+      if (!o.success) {
+        throw new ConsoleArgError(
+          `importTrace: ${o.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown option ${i.keys.map((k) => `"${k}"`).join(', ')} (options: onProgress, open)` : i.message)).join('; ')}`,
+        );
+      }
       const isBlob = typeof Blob !== 'undefined' && input instanceof Blob;
       if (typeof input !== 'string' && !isBlob) {
         throw new ConsoleArgError(
@@ -838,10 +1203,14 @@ export class Playground {
         const text = typeof input === 'string' ? input : await (input as Blob).text();
         r = importTrace(text, { onProgress: options.onProgress });
       }
-      if (r.ok) this.imported = r;
-      return r.ok
-        ? { ok: true, events: r.events.length, errors: [] }
-        : { ok: false, events: 0, errors: r.errors };
+      if (!r.ok) return { ok: false, events: 0, errors: r.errors };
+      this.imported = r;
+      // The file opens in the replay engine unless the caller only wanted it checked and kept.
+      if (options.open !== false) {
+        const engine = new ReplayEngine(r.header, r.events);
+        await this.exclusive(() => this.enterOther(engine));
+      }
+      return { ok: true, events: r.events.length, errors: [], engine: this.engine };
     });
   }
 
@@ -883,6 +1252,7 @@ export class Playground {
   /** The merged trace events so far. */
   trace(...args: unknown[]): readonly TraceEvent[] {
     checkNoArgs('trace', args);
+    if (this.other !== null) return this.other.events();
     return this.c().events();
   }
 
@@ -893,7 +1263,13 @@ export class Playground {
         `events: expected a function called with each batch of events, got ${describeValue(listener)}`,
       );
     }
+    if (this.other !== null) return this.other.subscribe(listener as EngineListener);
     return this.c().subscribe(listener as ClusterListener);
+  }
+
+  /** An engine command whose value the console does not return. */
+  private async sendVoid(command: string, cmd: EngineCommand): Promise<void> {
+    await this.send(command, cmd);
   }
 
   /** Test hooks: faults no user action produces. */

@@ -360,7 +360,11 @@ describe('traces', () => {
     const header = JSON.parse(text.split('\n')[0]) as { dropped: unknown; notes: string[] };
     expect(header.dropped).toMatchObject({ firstSeq: 0 });
     expect(header.notes[0]).toMatch(/^events with seq 0–/);
-    const imported = await p.page.evaluate((t) => window.playground.importTrace(t), text);
+    // Checked and kept, not opened in the replay engine: the live cluster stays active.
+    const imported = await p.page.evaluate(
+      (t) => window.playground.importTrace(t, { open: false }),
+      text,
+    );
     expect(imported.errors).toEqual([]);
     expect(imported.events).toBeLessThanOrEqual(300);
     const status = await p.page.evaluate(() => window.playground.status());
