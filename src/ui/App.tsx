@@ -11,6 +11,7 @@ import { useView } from '../state/hooks.ts';
 import { statusText } from '../state/statusText.ts';
 import { createViewStore } from '../state/store.ts';
 import { droppedNote } from '../trace/recorder.ts';
+import { EngineSelector } from './EngineSelector.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -175,6 +176,7 @@ export function App({ playground = null }: { playground?: Playground | null }) {
           Browser runtime: each node is a Web Worker with its own IndexedDB. The visual cluster is
           coming; today you drive it from the console.
         </p>
+        {playground !== null && <EngineSelector playground={playground} />}
       </header>
 
       <main className="app-main">

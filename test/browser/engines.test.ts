@@ -64,6 +64,11 @@ describe('engines', () => {
     expect(out.log).toHaveLength(4);
     expect(out.text.split('\n').length).toBeGreaterThan(100);
     expect(out.text).toBe(host.exportTrace());
+    // The page's engine selector shows the active engine and switches it.
+    expect(await p.page.inputValue('#engine-select')).toBe('simulated');
+    await p.page.selectOption('#engine-select', 'replay');
+    await waitFor(p.page, 'the replay engine', () => window.playground.engine === 'replay', null);
+    expect(await p.page.textContent('#engine-label')).toMatch(/^replay: /);
     expect(p.problems).toEqual([]);
   }, 120_000);
 
