@@ -3,8 +3,8 @@
 // network → receive; trace → recorder; reply → the waiting client).
 // Orderings it keeps: events fire in (time, scheduling order); a node sends what depends on a
 // write only after the disk completed it (the node's contract, kept by completing writes in
-// order); a paused node gets no ticks and its deliveries, disk completions and requests wait in
-// order until it resumes; every timer of a crashed incarnation is void (incarnation and tick
+// order); a paused node's clock keeps running (a stopped process's monotonic clock does): its
+// ticks, deliveries, disk completions and requests wait in order and are replayed at resume; every timer of a crashed incarnation is void (incarnation and tick
 // generation numbers), so a restarted node starts with nothing in flight but what is durable.
 // All randomness flows from one seed through fixed forks, so a run is a pure function of it.
 //
@@ -32,7 +32,7 @@ import { MEMBER_RETRY_MS, RaftNode, toTicks } from '../node/node.ts';
 import { definedChange } from '../trace/header.ts';
 import { LEASE_MAX_CLOCK_DRIFT, isClockRateWithinLeaseBound } from '../raft/lease.ts';
 import type { Role } from '../raft/types.ts';
-import { canonicalJson } from './scenarioSetup.ts';
+import { canonicalJson } from '../scenario/setup.ts';
 import { hashString } from '../trace/models.ts';
 import { HealthTracker } from './health.ts';
 import type { GroupStatus } from '../node/node.ts';
@@ -160,7 +160,8 @@ type SimEvent = DeliveryEvent | TickEvent | PersistedEvent | CallEvent;
 type HeldInput =
   | { kind: 'deliver'; ev: DeliveryEvent }
   | { kind: 'persisted'; token: number }
-  | { kind: 'request'; handle: ClientHandle; req: ClientRequest };
+  | { kind: 'request'; handle: ClientHandle; req: ClientRequest }
+  | { kind: 'tick' };
 
 interface NodeHost {
   readonly id: NodeId;
@@ -407,17 +408,20 @@ export class Simulator {
     this.boot(host, 'node-restart');
   }
 
-  /** Stop the node's process (SIGSTOP): no ticks; inputs queue until resume. */
+  /**
+   * Stop the node's process (SIGSTOP): it runs nothing, but its clock goes on. Ticks queue with
+   * the other inputs until resume, as the browser host holds them, so a leader resumed after its
+   * lease ran out sees the lease expired instead of believing no time passed.
+   */
   pause(id: NodeId): void {
     const host = this.host(id);
     if (host.node === null || host.paused) return;
     host.paused = true;
-    host.tickGen++;
     this.noteNodeHealth(host);
     this.record(id, { type: 'fault', fault: 'pause' });
   }
 
-  /** Continue a paused node: replay what it missed in order, then tick again. */
+  /** Continue a paused node: replay what it missed (its ticks included) in order. */
   resume(id: NodeId): void {
     const host = this.host(id);
     if (host.node === null || !host.paused) return;
@@ -430,7 +434,6 @@ export class Simulator {
       if (host.node === null || host.paused || this.violation !== null) break;
       this.replay(host, input);
     }
-    if (host.node !== null && !host.paused) this.startTicks(host, 0);
   }
 
   /** Make the node's clock run at `rate` times real speed. */
@@ -445,7 +448,8 @@ export class Simulator {
     const withinLeaseBound = isClockRateWithinLeaseBound(rate);
     if (!withinLeaseBound) this.clockOutsideBound.push({ node: id, rate, atMs: this.nowMs });
     this.record(id, { type: 'clock', rate, withinLeaseBound, maxDrift: LEASE_MAX_CLOCK_DRIFT });
-    if (host.node !== null && !host.paused) this.startTicks(host, 0);
+    // A paused node's clock runs too (its ticks are held), so its schedule changes as well.
+    if (host.node !== null) this.startTicks(host, 0);
   }
 
   partition(sides: NodeId[][]): void {
@@ -851,9 +855,13 @@ export class Simulator {
 
   private onTick(ev: TickEvent): void {
     const host = ev.host;
-    if (ev.gen !== host.tickGen || host.node === null || host.paused) return;
-    this.stats.ticks++;
+    if (ev.gen !== host.tickGen || host.node === null) return;
     this.scheduleTick(host);
+    if (host.paused) {
+      host.held.push({ kind: 'tick' });
+      return;
+    }
+    this.stats.ticks++;
     this.execute(host, host.node.tick());
     this.check(host);
   }
@@ -906,6 +914,10 @@ export class Simulator {
         return this.check(host);
       case 'request':
         this.execute(host, node.request(input.req));
+        return this.check(host);
+      case 'tick':
+        this.stats.ticks++;
+        this.execute(host, node.tick());
         return this.check(host);
     }
   }
