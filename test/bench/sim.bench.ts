@@ -2,6 +2,8 @@
 // trace recording and once with it. Prints simulated messages and committed writes per wall-clock
 // second and peak memory. Run with `npm run bench:sim` (tsx --expose-gc). A diagnostic run stubs
 // the config store's apply to show how much of the time the state machine takes.
+// With tracing on it prints the trace's size in bytes per committed write (goal < 4 KB, argued
+// at TRACE_BYTES_PER_WRITE_GOAL).
 // Memory: a last run commits 1,000,000 writes with every node snapshotting every 10,000 entries
 // (logs compacted behind), invariants checked, and reports the peak heap: the sampled peak of
 // heapUsed and the peak of the live heap after a full GC (the bounded part; goal < 200 MB),
@@ -52,6 +54,8 @@ interface BenchResult {
   /** Peak of heapUsed right after a full GC (0 when not measured). */
   peakLiveHeapMb: number;
   traceEvents: number;
+  /** Bytes of the recorded trace as JSON Lines (events only, header aside; 0 without tracing). */
+  traceBytes: number;
   /** The invariant checker's per-index records at the end, and the leader's log range. */
   checkerRecords: number;
   logRange: [number, number];
@@ -149,9 +153,40 @@ function runOnce(cfg: BenchConfig): BenchResult {
     peakHeapMb: peakHeap / 2 ** 20,
     peakLiveHeapMb: peakLive / 2 ** 20,
     traceEvents: recorder?.size ?? 0,
+    traceBytes: recorder === null ? 0 : jsonlBytes(recorder),
     checkerRecords: sim.checker?.recordCount(GROUP) ?? 0,
     logRange: [log.firstIndex, log.lastIndex],
   };
+}
+
+/** The size of the recorder's events as exported (one JSON object and a newline each). */
+function jsonlBytes(recorder: TraceRecorder): number {
+  let bytes = 0;
+  for (const e of recorder.events()) bytes += Buffer.byteLength(JSON.stringify(e)) + 1;
+  return bytes;
+}
+
+/**
+ * Goal for the trace's size per committed write, with tracing on. Trace v2 records per write, on
+ * a 5-node cluster: the request, propose and reply at the leader, the entry's summary in each
+ * node's append event, the replication messages that carry it (send and recv), the commit, and
+ * an apply on each of the 5 nodes with the operation and its result (which the state model
+ * needs to rebuild every state machine). At about 150 bytes per event that is some 1.5 KB; 4 KB
+ * leaves room for elections and heartbeats while keeping a lesson's hour at 10 writes/s
+ * (36,000 writes) under about 150 MB of JSON Lines, which a page can hold and export.
+ */
+const TRACE_BYTES_PER_WRITE_GOAL = 4096;
+
+function printTraceSize(r: BenchResult): void {
+  if (r.traceBytes === 0 || r.committed === 0) return;
+  const perWrite = r.traceBytes / r.committed;
+  console.log(
+    `  trace: ${(r.traceBytes / 2 ** 20).toFixed(1)} MB of JSON Lines, ` +
+      `${Math.round(r.traceBytes / r.traceEvents)} bytes per event, ` +
+      `${Math.round(perWrite).toLocaleString('en-US')} bytes per committed write ` +
+      `(goal < ${TRACE_BYTES_PER_WRITE_GOAL.toLocaleString('en-US')}: ` +
+      `${perWrite < TRACE_BYTES_PER_WRITE_GOAL ? 'met' : 'NOT met'})`,
+  );
 }
 
 function print(r: BenchResult): void {
@@ -290,7 +325,11 @@ if (only === undefined || only === 'throughput') {
   console.log(
     `5 nodes, ${writes.toLocaleString('en-US')} writes, ${windowSize} in flight, no faults`,
   );
-  for (const cfg of runs) print(runBench(cfg));
+  for (const cfg of runs) {
+    const r = runBench(cfg);
+    print(r);
+    printTraceSize(r);
+  }
 }
 if (only === undefined || only === 'memory') runMemory();
 
