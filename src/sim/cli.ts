@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceHeader } from '../trace/events.ts';
-import { parseScenarioText } from './scenario.ts';
+import { parseScenarioText } from '../scenario/format.ts';
 import { formatRunResult, formatViolation, runScenario, traceHeader } from './runner.ts';
 import {
   DEFAULT_RANDOM_OPTIONS,
@@ -27,7 +27,7 @@ import {
   runRandom,
 } from './random.ts';
 import type { RandomCoverage, RandomResult } from './random.ts';
-import { checkBound, LIMITS } from './limits.ts';
+import { checkBound, LIMITS } from '../scenario/limits.ts';
 
 const USAGE = `usage:
   npm run sim -- --scenario FILE [--seed N] [--trace OUT.jsonl]

@@ -22,7 +22,7 @@ import { checkHistory } from '../trace/linearizability.ts';
 import { CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP, defaultModels } from '../trace/models.ts';
 import type { ConfChange, Entry, GroupId, NodeId } from '../raft/types.ts';
 import { SeededRng } from '../raft/rand.ts';
-import type { Scenario } from './scenario.ts';
+import type { Scenario } from '../scenario/format.ts';
 import { SimActionError } from './cluster.ts';
 import type { ClientHandle, SimViolation, Simulator } from './cluster.ts';
 import { classifyStaleRead, entryOp, prepareRun, summarizeRun } from './runner.ts';

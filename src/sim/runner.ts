@@ -8,7 +8,12 @@
 // running members of the group (its leader's configuration: voters and learners), so a removed
 // node, which keeps running without receiving entries, and a node still joining are left out;
 // 'committed' without a node counts a majority of the leader's voters.
-import { canonicalJson, initialDurableState, linkPolicy, scenarioTiming } from './scenarioSetup.ts';
+import {
+  canonicalJson,
+  initialDurableState,
+  linkPolicy,
+  scenarioTiming,
+} from '../scenario/setup.ts';
 import type { ConfState, Entry, GroupId, NodeId, Role } from '../raft/types.ts';
 import type { DurableState } from '../node/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
@@ -16,8 +21,23 @@ import type { TraceEngine, TraceHeader } from '../trace/events.ts';
 import { APP_VERSION, plainNetwork, raftProfile } from '../trace/header.ts';
 import { toTicks } from '../node/node.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
-import { nodeIds, resolveNodeRefSyntax } from './scenario.ts';
-import type { Action, ExpectStep, NodeRef, Scenario, Step } from './scenario.ts';
+import { nodeIds } from '../scenario/format.ts';
+import type { ExpectStep, NodeRef, Scenario, Step } from '../scenario/format.ts';
+import {
+  executeStep,
+  resolveRef as resolveSharedRef,
+  UnresolvedRef,
+  type ClientSummary,
+  type ExpectOutcome,
+  type ScenarioActions,
+  type StepError,
+} from '../scenario/engine.ts';
+import {
+  evaluateExpect as evaluateShared,
+  ExpectFailed,
+  type EntryView,
+  type ExpectView,
+} from '../scenario/expect.ts';
 import { SimActionError, Simulator } from './cluster.ts';
 import type { ClientHandle, SimViolation } from './cluster.ts';
 import type { TraceSink } from './network.ts';
@@ -45,21 +65,7 @@ export interface RunOptions {
   maxEntriesPerMsg?: number;
 }
 
-export interface ExpectOutcome {
-  step: number;
-  at: number;
-  that: ExpectStep['that'];
-  group: GroupId;
-  passed: boolean;
-  detail: string;
-}
-
-export interface StepError {
-  step: number;
-  at: number;
-  action: Action;
-  message: string;
-}
+export type { ClientSummary, ExpectOutcome, StepError };
 
 export interface GroupSummary {
   role: Role;
@@ -76,19 +82,6 @@ export interface NodeSummary {
   removed: boolean;
   /** Live status per group, or for a crashed node what its disk holds (role 'follower'). */
   groups: Record<GroupId, GroupSummary>;
-}
-
-/**
- * Client requests by outcome, counted as the trace's history records them (clientHistory.ts
- * outcomeType): `ok`, `failed` (certainly took no effect: `fail`) and `unknown` (`info`: timed
- * out, lost with a crashed node, still waiting at the end, or answered with an outcome the node
- * could not know, such as its own 10 s write timeout).
- */
-export interface ClientSummary {
-  issued: number;
-  ok: number;
-  failed: number;
-  unknown: number;
 }
 
 export interface RunResult {
@@ -352,7 +345,7 @@ export function classifyStaleRead(
   );
 }
 
-// ---- steps ------------------------------------------------------------------------------------
+// ---- steps (the shared engine in src/scenario, on this host) ---------------------------------
 
 /**
  * Execute one step now. A reference that names nobody now, or an action the cluster refuses
@@ -361,7 +354,8 @@ export function classifyStaleRead(
  */
 export function runStep(ctx: RunContext, step: Step, i: number): void {
   try {
-    executeStep(ctx, step, i);
+    if (step.do === 'expect') recordExpect(ctx, step, i);
+    else executeStep(simActions(ctx), ctx.sim, ctx.sim.random, step);
   } catch (err) {
     if (!(err instanceof UnresolvedRef || err instanceof SimActionError)) throw err;
     const message = err.message;
@@ -370,76 +364,34 @@ export function runStep(ctx: RunContext, step: Step, i: number): void {
   }
 }
 
-/** Thrown when a node reference names nobody at the moment its step fires. */
-export class UnresolvedRef extends Error {}
-
 /** The node a reference names now. */
 export function resolveRef(sim: Simulator, ref: NodeRef): NodeId {
-  const syntax = resolveNodeRefSyntax(ref);
-  if (syntax === null) throw new UnresolvedRef(`bad node reference "${ref}"`);
-  if (syntax.kind === 'id') {
-    if (!sim.nodeIds.includes(syntax.id)) throw new UnresolvedRef(`unknown node "${ref}"`);
-    return syntax.id;
-  }
-  if (syntax.kind === 'leader') {
-    const leader = sim.leaderOf(syntax.group);
-    if (leader === null) throw new UnresolvedRef(`${ref}: no running node leads ${syntax.group}`);
-    return leader;
-  }
-  const followers = sim.followersOf(syntax.group);
-  if (followers.length === 0)
-    throw new UnresolvedRef(`${ref}: no running follower in ${syntax.group}`);
-  return sim.random.pick(followers);
+  return resolveSharedRef(sim, sim.random, ref);
 }
 
-function executeStep(ctx: RunContext, step: Step, i: number): void {
+/** The scenario actions on the simulator: each acts at once. */
+function simActions(ctx: RunContext): ScenarioActions<void> {
   const sim = ctx.sim;
-  const ref = (r: NodeRef): NodeId => resolveRef(sim, r);
-  switch (step.do) {
-    case 'write':
-      ctx.handles.push(sim.write(ref(step.node), step.group, step.op));
-      return;
-    case 'read':
-      ctx.handles.push(sim.read(ref(step.node), step.group, step.query));
-      return;
-    case 'crash':
-      return sim.crash(ref(step.node));
-    case 'restart':
-      return sim.restart(ref(step.node));
-    case 'pause':
-      return sim.pause(ref(step.node));
-    case 'resume':
-      return sim.resume(ref(step.node));
-    case 'partition':
-      return sim.partition(step.sides.map((side) => side.map(ref)));
-    case 'heal':
-      return sim.heal();
-    case 'cut':
-      return sim.cut(ref(step.from), ref(step.to));
-    case 'link':
-      return sim.link(ref(step.from), ref(step.to));
-    case 'network': {
-      const from = step.from === undefined ? undefined : ref(step.from);
-      const to = step.to === undefined ? undefined : ref(step.to);
-      return sim.setNetwork(linkPolicy(step), from, to);
-    }
-    case 'skew':
-      return sim.skew(ref(step.node), step.rate);
-    case 'add-node':
-      return sim.addNode(step.node);
-    case 'remove-node':
-      return sim.removeNode(ref(step.node));
-    case 'transfer-leader':
-      return sim.transferLeader(step.group, ref(step.to));
-    case 'snapshot':
-      return sim.snapshot(ref(step.node), step.group);
-    case 'fail-apply':
-      return sim.failApply(ref(step.node), step.group);
-    case 'narrate':
-      return sim.record(null, { type: 'narrate', text: step.text });
-    case 'expect':
-      return recordExpect(ctx, step, i);
-  }
+  return {
+    write: (node, group, op) => void ctx.handles.push(sim.write(node, group, op)),
+    read: (node, group, query) => void ctx.handles.push(sim.read(node, group, query)),
+    crash: (node) => sim.crash(node),
+    restart: (node) => sim.restart(node),
+    pause: (node) => sim.pause(node),
+    resume: (node) => sim.resume(node),
+    partition: (sides) => sim.partition(sides),
+    heal: () => sim.heal(),
+    cut: (from, to) => sim.cut(from, to),
+    link: (from, to) => sim.link(from, to),
+    network: (change, from, to) => sim.setNetwork(change, from, to),
+    skew: (node, rate) => sim.skew(node, rate),
+    addNode: (node) => sim.addNode(node),
+    removeNode: (node) => sim.removeNode(node),
+    transferLeader: (group, to) => sim.transferLeader(group, to),
+    snapshot: (node, group) => sim.snapshot(node, group),
+    failApply: (node, group) => sim.failApply(node, group),
+    narrate: (text) => void sim.record(null, { type: 'narrate', text }),
+  };
 }
 
 // ---- expectations ----------------------------------------------------------------------------
@@ -460,99 +412,10 @@ function recordExpect(ctx: RunContext, step: ExpectStep, i: number): void {
   ctx.sim.record(null, { type: 'expect', that: step.that, passed, detail });
 }
 
-class ExpectFailed extends Error {}
-
-function fail(message: string): never {
-  throw new ExpectFailed(message);
-}
-
-/** Check one expectation now; returns what held, or throws ExpectFailed saying what did not. */
+/** Check one expectation now (src/scenario/expect.ts over the simulator's nodes and disks). */
 export function evaluateExpect(sim: Simulator, step: ExpectStep): string {
-  const g = step.group;
   const node = step.node === undefined ? undefined : resolveRef(sim, step.node);
-  switch (step.that) {
-    case 'single-leader':
-      return expectSingleLeader(sim, g, step.term);
-    case 'leader':
-      return expectRole(sim, g, node!, 'leader', step.term);
-    case 'no-leader': {
-      const leaders = runningLeaders(sim, g);
-      if (leaders.length > 0) fail(`expected no leader of ${g}, found ${describeLeaders(leaders)}`);
-      return `no running node leads ${g}`;
-    }
-    case 'committed':
-      return expectCommitted(sim, step, node);
-    case 'applied-equal':
-      return expectAppliedEqual(sim, g, step.index);
-    case 'log-equal':
-      return expectLogEqual(sim, g, step.index);
-    case 'term':
-      return expectTerm(sim, g, step.term!, node);
-    case 'role':
-      return expectRole(sim, g, node!, step.role!, step.term);
-  }
-}
-
-function runningNodes(sim: Simulator): NodeId[] {
-  return sim.nodeIds.filter((id) => sim.isUp(id));
-}
-
-/** Running members of the group: in its leader's configuration (or not removed, without one). */
-function runningMembers(sim: Simulator, g: GroupId): NodeId[] {
-  return runningNodes(sim).filter((id) => sim.isMember(id, g));
-}
-
-function runningLeaders(sim: Simulator, g: GroupId): { id: NodeId; term: number }[] {
-  const out: { id: NodeId; term: number }[] = [];
-  for (const id of runningNodes(sim)) {
-    const st = sim.status(id, g)!;
-    if (st.role === 'leader') out.push({ id, term: st.term });
-  }
-  return out;
-}
-
-function describeLeaders(leaders: { id: NodeId; term: number }[]): string {
-  return leaders.map((l) => `${l.id} (term ${l.term})`).join(', ');
-}
-
-function expectSingleLeader(sim: Simulator, g: GroupId, term: number | undefined): string {
-  const leaders = runningLeaders(sim, g);
-  if (leaders.length !== 1) {
-    const found = leaders.length === 0 ? 'none' : `${leaders.length}: ${describeLeaders(leaders)}`;
-    fail(`expected exactly one leader of ${g}, found ${found}`);
-  }
-  const [l] = leaders;
-  if (term !== undefined && l.term !== term) {
-    fail(`expected the leader of ${g} in term ${term}, but ${l.id} leads in term ${l.term}`);
-  }
-  return `${l.id} is the only leader of ${g} (term ${l.term})`;
-}
-
-function expectRole(
-  sim: Simulator,
-  g: GroupId,
-  id: NodeId,
-  role: Role,
-  term: number | undefined,
-): string {
-  const st = sim.status(id, g);
-  if (st === null) fail(`expected ${id} to be ${role} of ${g}, but it is down`);
-  if (st.role !== role)
-    fail(`expected ${id} to be ${role} of ${g}, but it is ${st.role} (term ${st.term})`);
-  if (term !== undefined && st.term !== term) {
-    fail(`expected ${id} to be ${role} of ${g} in term ${term}, but its term is ${st.term}`);
-  }
-  return `${id} is ${role} of ${g} in term ${st.term}`;
-}
-
-function expectTerm(sim: Simulator, g: GroupId, term: number, id: NodeId | undefined): string {
-  const ids = id === undefined ? runningMembers(sim, g) : [id];
-  for (const n of ids) {
-    const st = sim.status(n, g);
-    if (st === null) fail(`expected ${n} in term ${term} of ${g}, but it is down`);
-    if (st.term !== term) fail(`expected term ${term} of ${g} on ${n}, found ${st.term}`);
-  }
-  return `term of ${g} is ${term} on ${ids.join(', ')}`;
+  return evaluateShared(simExpectView(sim), step, node);
 }
 
 /** The operation an entry carries (a write's op), for comparing with an expected value. */
@@ -563,104 +426,44 @@ export function entryOp(e: Entry): unknown {
   return e.data;
 }
 
-/** Entry `index` of `g` as node `id` holds it and whether it counts it committed. */
-function committedOn(
-  sim: Simulator,
-  id: NodeId,
-  g: GroupId,
-  index: number,
-): { committed: boolean; entry: Entry | undefined; commit: number } {
-  const node = sim.node(id);
-  if (node !== null) {
-    const commit = node.status(g).commit;
-    return { committed: commit >= index, entry: node.log(g).entry(index), commit };
-  }
-  const disk = sim.disk(id).durable[g];
-  const base = disk.snapshot?.meta.index ?? 0;
-  const entry = disk.entries[index - base - 1];
-  const commit = disk.hardState.commit;
-  return { committed: commit >= index && entry !== undefined, entry, commit };
+function entryView(e: Entry | undefined): EntryView | undefined {
+  return e === undefined ? undefined : { term: e.term, op: entryOp(e) };
 }
 
-function entryMismatch(e: Entry | undefined, step: ExpectStep): string | null {
-  if (e === undefined) return 'does not hold it';
-  if (step.term !== undefined && e.term !== step.term) return `holds it with term ${e.term}`;
-  if (step.value !== undefined && canonicalJson(entryOp(e)) !== canonicalJson(step.value)) {
-    return `holds ${canonicalJson(entryOp(e))}`;
-  }
-  return null;
-}
-
-function expectCommitted(sim: Simulator, step: ExpectStep, id: NodeId | undefined): string {
-  const g = step.group;
-  const index = step.index!;
-  const ids = id === undefined ? voters(sim, g) : [id];
-  const agree: NodeId[] = [];
-  const why: string[] = [];
-  for (const n of ids) {
-    const c = committedOn(sim, n, g, index);
-    const bad = entryMismatch(c.entry, step);
-    if (!c.committed) why.push(`${n} has commit ${c.commit}`);
-    else if (bad !== null) why.push(`${n} ${bad}`);
-    else agree.push(n);
-  }
-  const need = id === undefined ? Math.floor(ids.length / 2) + 1 : 1;
-  if (agree.length < need) {
-    const where = id === undefined ? `a majority (${need}) of ${ids.join(', ')}` : id;
-    fail(`expected entry ${index} of ${g} committed on ${where}: ${why.join('; ')}`);
-  }
-  return `entry ${index} of ${g} is committed on ${agree.join(', ')}`;
-}
-
-/** The group's voters as the leader (or else any running member) sees them. */
-function voters(sim: Simulator, g: GroupId): NodeId[] {
-  const leader = sim.leaderOf(g);
-  const seer = leader ?? runningMembers(sim, g)[0];
-  if (seer === undefined) return sim.memberIds;
-  return sim.status(seer, g)!.conf.voters;
-}
-
-function expectAppliedEqual(sim: Simulator, g: GroupId, index: number | undefined): string {
-  const ids = runningMembers(sim, g);
-  if (ids.length === 0) fail(`no running member of ${g} to compare`);
-  let first: string | null = null;
-  for (const id of ids) {
-    const st = sim.status(id, g)!;
-    if (index !== undefined && st.applied < index) {
-      fail(
-        `expected every running node to have applied ${g} up to ${index}, but ${id} is at ${st.applied}`,
-      );
-    }
-    const state = canonicalJson(sim.node(id)!.appliedState(g));
-    if (first === null) first = state;
-    else if (state !== first) fail(`state machines of ${g} differ: ${ids[0]} and ${id}`);
-  }
-  return `state machines of ${g} are identical on ${ids.join(', ')}`;
-}
-
-function expectLogEqual(sim: Simulator, g: GroupId, index: number | undefined): string {
-  const ids = runningMembers(sim, g);
-  if (ids.length === 0) fail(`no running member of ${g} to compare`);
-  const logs = ids.map((id) => ({ id, log: sim.node(id)!.log(g) }));
-  const last = index ?? logs[0].log.lastIndex;
-  for (const { id, log } of logs) {
-    if (log.lastIndex < last || (index === undefined && log.lastIndex !== last)) {
-      fail(`logs of ${g} differ in length: ${ids[0]} ends at ${last}, ${id} at ${log.lastIndex}`);
-    }
-  }
-  const ref = logs[0];
-  for (let i = Math.max(1, ...logs.map((l) => l.log.firstIndex)); i <= last; i++) {
-    const want = ref.log.entry(i)!;
-    for (const { id, log } of logs.slice(1)) {
-      const e = log.entry(i)!;
-      if (e.term !== want.term || canonicalJson(e.data) !== canonicalJson(want.data)) {
-        fail(
-          `logs of ${g} differ at ${i}: ${ref.id} has term ${want.term}, ${id} has term ${e.term}`,
-        );
-      }
-    }
-  }
-  return `logs of ${g} are identical up to ${last} on ${ids.join(', ')}`;
+/** What the expectations read, straight from the simulated nodes (and a down node's disk). */
+function simExpectView(sim: Simulator): ExpectView {
+  return {
+    nodeIds: sim.nodeIds,
+    memberIds: sim.memberIds,
+    status: (id, g) => {
+      const st = sim.status(id, g);
+      if (st === null) return null;
+      const { role, term, commit, applied } = st;
+      return { role, term, commit, applied, voters: st.conf.voters };
+    },
+    isMember: (id, g) => sim.isMember(id, g),
+    log: (id, g) => {
+      const log = sim.node(id)!.log(g);
+      return {
+        firstIndex: log.firstIndex,
+        lastIndex: log.lastIndex,
+        entry: (i) => entryView(log.entry(i)),
+      };
+    },
+    appliedState: (id, g) => sim.node(id)!.appliedState(g),
+    durable: (id, g) => {
+      const disk = sim.disk(id).durable[g];
+      const base = disk.snapshot?.meta.index ?? 0;
+      return {
+        commit: disk.hardState.commit,
+        log: {
+          firstIndex: base + 1,
+          lastIndex: base + disk.entries.length,
+          entry: (i) => entryView(disk.entries[i - base - 1]),
+        },
+      };
+    },
+  };
 }
 
 // ---- summary ---------------------------------------------------------------------------------
@@ -793,4 +596,4 @@ export {
   initialEntryData,
   linkPolicy,
   scenarioTiming,
-} from './scenarioSetup.ts';
+} from '../scenario/setup.ts';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { LESSON_TIMING } from '../node/node.ts';
 import { Simulator } from '../sim/cluster.ts';
-import { nodeIds } from '../sim/scenario.ts';
+import { nodeIds } from '../scenario/format.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { emptyState, type ViewState } from './model.ts';

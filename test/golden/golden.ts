@@ -5,7 +5,7 @@
 // every event), so what is checked in is what `npm run sim -- --trace` writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenarioText } from '../../src/sim/scenario.ts';
+import { parseScenarioText } from '../../src/scenario/format.ts';
 import { runScenario } from '../../src/sim/runner.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, UsageError } from '../../src/sim/cli.ts';
-import { LIMITS } from '../../src/sim/limits.ts';
+import { LIMITS } from '../../src/scenario/limits.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { importTrace } from '../../src/trace/jsonl.ts';
-import { parseScenario } from '../../src/sim/scenario.ts';
-import type { Scenario } from '../../src/sim/scenario.ts';
+import { parseScenario } from '../../src/scenario/format.ts';
+import type { Scenario } from '../../src/scenario/format.ts';
 import { runScenario } from '../../src/sim/runner.ts';
 import { runRandom } from '../../src/sim/random.ts';
 

@@ -9,7 +9,7 @@ import { runRandom } from '../../src/sim/random.ts';
 import { RaftLog } from '../../src/raft/log.ts';
 import { Raft } from '../../src/raft/raft.ts';
 import { G as CONFIG_GROUP, othersThan, startCluster } from './simHelpers.ts';
-import { parseScenario } from '../../src/sim/scenario.ts';
+import { parseScenario } from '../../src/scenario/format.ts';
 
 const G = 'g';
 

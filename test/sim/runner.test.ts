@@ -2,8 +2,8 @@
 // references resolve when their step fires, unsupported or unresolvable steps are reported,
 // `initial` durable state is seeded, and faults change what the cluster does.
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../src/sim/scenario.ts';
-import type { Scenario } from '../../src/sim/scenario.ts';
+import { parseScenario } from '../../src/scenario/format.ts';
+import type { Scenario } from '../../src/scenario/format.ts';
 import {
   checkRun,
   classifyStaleRead,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenarioText } from '../../src/sim/scenario.ts';
+import { parseScenarioText } from '../../src/scenario/format.ts';
 import { formatRunResult, runScenario } from '../../src/sim/runner.ts';
 
 const DIR = join(import.meta.dirname, '..', 'scenarios');

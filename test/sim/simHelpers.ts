@@ -6,7 +6,7 @@ import { Simulator } from '../../src/sim/cluster.ts';
 import type { ClientHandle, SimOptions } from '../../src/sim/cluster.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/events.ts';
-import { nodeIds } from '../../src/sim/scenario.ts';
+import { nodeIds } from '../../src/scenario/format.ts';
 
 export const G = 'nacos_config';
 /** Lesson timing: the election timeout in ms. */

@@ -9,8 +9,8 @@ import {
   parseScenarioText,
   resolveNodeRefSyntax,
   stepSchemas,
-} from './scenario.ts';
-import type { Scenario } from './scenario.ts';
+} from './format.ts';
+import type { Scenario } from './format.ts';
 import { LIMITS, MAX_TICKS_PER_NODE } from './limits.ts';
 
 /** The example of DESIGN.md §3. */

@@ -7,7 +7,7 @@ import { emptyDurableState } from '../node/storage.ts';
 import type { DurableState, TimingConfig } from '../node/types.ts';
 import type { LinkPolicy } from '../net/policy.ts';
 import type { Entry, GroupId } from '../raft/types.ts';
-import type { InitialNodeState, Scenario } from './scenario.ts';
+import type { InitialNodeState, Scenario } from './format.ts';
 
 /** The Raft timing a scenario asks for: its profile's defaults, overridden field by field. */
 export function scenarioTiming(scenario: Scenario): TimingConfig {
