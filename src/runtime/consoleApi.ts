@@ -128,8 +128,6 @@ export interface ImportSummary {
   ok: boolean;
   events: number;
   errors: string[];
-  /** The engine active afterwards ('replay' when the file was opened in it). */
-  engine?: EngineKind;
 }
 
 /** An engine other than the live cluster, when one is active. */
@@ -1210,7 +1208,7 @@ export class Playground {
         const engine = new ReplayEngine(r.header, r.events);
         await this.exclusive(() => this.enterOther(engine));
       }
-      return { ok: true, events: r.events.length, errors: [], engine: this.engine };
+      return { ok: true, events: r.events.length, errors: [] };
     });
   }
 
