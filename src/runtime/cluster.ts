@@ -595,7 +595,7 @@ export class Cluster {
   private async submit(id: NodeId, req: ClientRequest, payload: unknown): Promise<ClientReply> {
     const s = this.slot(id);
     const call = this.traceOn ? describeRequest(req.group, req.kind, payload) : null;
-    if (call) this.record(id, { type: 'invoke', ...call, process: req.id });
+    if (call) this.record(id, { type: 'invoke', ...call, process: req.id, requestId: req.id });
     let reply: ClientReply;
     const serving = s.state === 'running' || s.state === 'removing';
     if (s.inc === null || !s.inc.ready || !serving) {
@@ -609,7 +609,7 @@ export class Cluster {
     }
     if (call) {
       const { type, result } = describeOutcome(call, reply);
-      this.record(id, { type, ...call, process: req.id, result });
+      this.record(id, { type, ...call, process: req.id, requestId: req.id, result });
     }
     return reply;
   }

@@ -32,7 +32,7 @@ import { MEMBER_RETRY_MS, RaftNode, toTicks } from '../node/node.ts';
 import { definedChange } from '../trace/header.ts';
 import { LEASE_MAX_CLOCK_DRIFT, isClockRateWithinLeaseBound } from '../raft/lease.ts';
 import type { Role } from '../raft/types.ts';
-import { canonicalJson } from '../scenario/setup.ts';
+import { canonicalJson } from './scenarioSetup.ts';
 import { hashString } from '../trace/models.ts';
 import { HealthTracker } from './health.ts';
 import type { GroupStatus } from '../node/node.ts';
@@ -1186,7 +1186,9 @@ export class Simulator {
     };
     if (this.tap.enabled) {
       const call = describeRequest(req.group, req.kind, payload);
-      if (call) this.record(id, { type: 'invoke', ...call, process: handle.id });
+      if (call) {
+        this.record(id, { type: 'invoke', ...call, process: handle.id, requestId: handle.id });
+      }
     }
     if (host.node === null) {
       this.settle(handle, 'fail', { ok: false, error: `node ${id} is down` });
@@ -1276,7 +1278,13 @@ export class Simulator {
       if (call) {
         const answered = outcome === 'ok' || outcome === 'fail' ? reply : null;
         const { type, result } = describeOutcome(call, answered);
-        this.record(handle.node, { type, ...call, process: handle.id, result });
+        this.record(handle.node, {
+          type,
+          ...call,
+          process: handle.id,
+          requestId: handle.id,
+          result,
+        });
       }
     }
     handle.onSettle?.(handle);
