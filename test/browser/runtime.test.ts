@@ -41,7 +41,7 @@ describe('a 5-node cluster of workers', () => {
     for (const g of groups) await stableLeader(p, g);
     await checkElectionSafety(p);
     const header = await p.page.evaluate(() => window.playground.exportTrace().split('\n')[0]);
-    expect(JSON.parse(header)).toMatchObject({ format: 'raft-playground-trace', version: 1 });
+    expect(JSON.parse(header)).toMatchObject({ format: 'raft-playground-trace', version: 2 });
     expect(p.problems).toEqual([]);
   });
 
