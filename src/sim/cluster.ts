@@ -32,7 +32,7 @@ import { MEMBER_RETRY_MS, RaftNode, toTicks } from '../node/node.ts';
 import { definedChange } from '../trace/header.ts';
 import { LEASE_MAX_CLOCK_DRIFT, isClockRateWithinLeaseBound } from '../raft/lease.ts';
 import type { Role } from '../raft/types.ts';
-import { canonicalJson } from './scenarioSetup.ts';
+import { canonicalJson } from '../scenario/setup.ts';
 import { hashString } from '../trace/models.ts';
 import { HealthTracker } from './health.ts';
 import type { GroupStatus } from '../node/node.ts';
