@@ -2,14 +2,15 @@
 // mutations.ts, one at a time, in a COPY of src/ (a temporary directory with the repository's
 // node_modules linked in), runs the simulator's random runner there over seeds 1..N with tsx,
 // and prints a table: mutation, caught?, first catching seed, seeds tried, which check caught
-// it. An unmutated copy runs first as the control, which must pass the same seeds, or a catch
-// would mean nothing. Exits 1 when a mutation survives its bound or the control fails, 2 on bad
+// it. An unmutated copy runs first as the control (once with the everyday fault mix and once
+// with each mutation's targeted options), which must pass, or a catch would mean nothing. Exits 1 when a mutation survives its bound or the control fails, 2 on bad
 // arguments or an anchor that no longer applies.
 //
 // Usage: tsx test/mutation/run.ts [--only NAME,NAME] [--seeds N] [--control-seeds N]
 //          [--base GIT-REV --seeds A-B]
 //   --seeds N          try each mutation over seeds 1..N instead of its own bound
-//   --control-seeds N  seeds for the control run (default 10; 0 skips it)
+//   --control-seeds N  seeds for each control run (default 10; 0 skips them): one with the
+//                      everyday mix, one per mutation-specific set of options
 //   --base REV         no mutations: run the CURRENT simulator (src/sim, src/trace) over the
 //                      core of an older commit REV (src/raft, src/node, src/cp ...) for every
 //                      seed of the range, to show which seeds catch the bugs of that commit
@@ -27,7 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MUTATIONS, MutationAnchorError, applyPatches } from './mutations.ts';
-import type { Mutation } from './mutations.ts';
+import type { Mutation, MutationOptions } from './mutations.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
@@ -135,9 +136,16 @@ function useBaseCore(dir: string, rev: string): void {
   }
 }
 
-function runWorker(dir: string, first: number, last: number, all: boolean): SeedOutcome[] {
+function runWorker(
+  dir: string,
+  first: number,
+  last: number,
+  all: boolean,
+  options?: MutationOptions,
+): SeedOutcome[] {
   const args = [join(dir, 'worker.ts'), String(first), String(last)];
   if (all) args.push('--all');
+  if (options !== undefined) args.push('--options', JSON.stringify(options));
   const r = spawnSync(TSX, args, {
     cwd: dir,
     encoding: 'utf8',
@@ -155,14 +163,14 @@ function runWorker(dir: string, first: number, last: number, all: boolean): Seed
   return outcomes;
 }
 
-function runMutation(m: Mutation | null, bound: number): Row {
+function runMutation(m: Mutation | null, bound: number, options?: MutationOptions): Row {
   const dir = makeCopy();
   try {
     if (m !== null) {
       const patched = applyPatches(m, (file) => readFileSync(join(dir, 'src', file), 'utf8'));
       for (const [file, text] of patched) writeFileSync(join(dir, 'src', file), text);
     }
-    const outcomes = runWorker(dir, 1, bound, false);
+    const outcomes = runWorker(dir, 1, bound, false, options ?? m?.options);
     const hit = outcomes.find((o) => o.caughtBy !== null) ?? null;
     return {
       name: m?.name ?? '(control: no mutation)',
@@ -241,13 +249,21 @@ function main(argv: string[]): number {
   }
   const rows: Row[] = [];
   if (args.controlSeeds > 0) {
-    const control = runMutation(null, args.controlSeeds);
-    console.log(
-      control.caught
-        ? `control FAILED at seed ${control.firstSeed}: ${control.detail}`
-        : `control: the unmutated copy passed seeds 1..${control.tried}`,
-    );
-    rows.push(control);
+    // One control per set of options in use: a targeted schedule must not fail a correct core
+    // either, or its catches would mean nothing.
+    const sets = new Map<string, MutationOptions | undefined>([['', undefined]]);
+    for (const m of chosen) if (m.options) sets.set(JSON.stringify(m.options), m.options);
+    for (const [key, options] of sets) {
+      const control = runMutation(null, args.controlSeeds, options);
+      const label = key === '' ? 'everyday mix' : key;
+      control.name = key === '' ? control.name : `(control: ${label})`;
+      console.log(
+        control.caught
+          ? `control (${label}) FAILED at seed ${control.firstSeed}: ${control.detail}`
+          : `control (${label}): the unmutated copy passed seeds 1..${control.tried}`,
+      );
+      rows.push(control);
+    }
   }
   for (const m of chosen) {
     const started = Date.now();
