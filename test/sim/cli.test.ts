@@ -82,7 +82,7 @@ describe('sim CLI', () => {
     expect(r.stdout).toContain('expect PASS steps[0]');
     expect(r.stdout).toContain('expect FAIL steps[1]');
     const first = JSON.parse(readFileSync(trace, 'utf8').split('\n')[0]);
-    expect(first).toMatchObject({ format: 'raft-playground-trace', version: 1, seed: 3 });
+    expect(first).toMatchObject({ format: 'raft-playground-trace', version: 2, seed: 3 });
   });
 
   it('runs random seeds and ends with the summary line', () => {

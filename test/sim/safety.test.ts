@@ -78,8 +78,10 @@ describe('a ReadIndex answer from before a restart', () => {
       'n1 to apply v1',
       () => sim.status(n1, G)!.applied === sim.status(leader, G)!.applied,
     );
-    // The leader's answer to n1's read travels slowly (1.2 s).
-    sim.setNetwork({ delayMsMin: 1200, delayMsMax: 1200 }, leader, n1);
+    // The leader's answer to n1's read travels slowly (1.2 s). The link may reorder: n1's
+    // restart opens a new connection, so what the leader sends to its new life does not queue
+    // behind the answer still in flight to the old one.
+    sim.setNetwork({ delayMsMin: 1200, delayMsMax: 1200, reorder: true }, leader, n1);
     const lost = sim.read(n1, G, get());
     sim.runFor(100);
     sim.setNetwork(FAST, leader, n1);
