@@ -5,7 +5,7 @@
 // the events the cluster still holds, then every batch it merges after.
 import { SeededRng } from '../raft/rand.ts';
 import type { NodeId } from '../raft/types.ts';
-import { leaderIn, type Cluster } from '../runtime/cluster.ts';
+import { groupSummaries, leaderIn, type Cluster } from '../runtime/cluster.ts';
 import { resolveRef } from '../runtime/scenarioRunner.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import {
@@ -13,7 +13,6 @@ import {
   refuse,
   type Engine,
   type EngineCommand,
-  type EngineGroupStatus,
   type EngineListener,
   type EngineResult,
   type EngineStatus,
@@ -133,23 +132,7 @@ export class LiveEngine implements Engine {
     const statuses = await c.statuses();
     const nodes: EngineStatus['nodes'] = {};
     for (const info of c.nodes()) {
-      const st = statuses.get(info.id);
-      let groups: Record<string, EngineGroupStatus> | null = null;
-      if (st !== undefined) {
-        groups = {};
-        for (const [g, s] of Object.entries(st.groups)) {
-          groups[g] = {
-            role: s.role,
-            term: s.term,
-            leader: s.leader,
-            commit: s.commit,
-            applied: s.applied,
-            lastIndex: s.lastIndex,
-            voters: s.conf.voters,
-            error: s.errMsg,
-          };
-        }
-      }
+      const groups = groupSummaries(statuses.get(info.id));
       nodes[info.id] = { ...info, groups };
     }
     const leaders: Record<string, NodeId | null> = {};

@@ -1010,6 +1010,37 @@ export function leaderIn(statuses: Map<NodeId, NodeStatus>, group: GroupId): Nod
   return best;
 }
 
+/** A group's status as the console and the live engine report it: what a reader needs. */
+export interface GroupSummary {
+  role: string;
+  term: number;
+  leader: NodeId | null;
+  commit: number;
+  applied: number;
+  lastIndex: number;
+  voters: NodeId[];
+  error: string | null;
+}
+
+/** Every group of one node's status, summarized; null when the node gave no status. */
+export function groupSummaries(st: NodeStatus | undefined): Record<GroupId, GroupSummary> | null {
+  if (st === undefined) return null;
+  const groups: Record<GroupId, GroupSummary> = {};
+  for (const [g, s] of Object.entries(st.groups)) {
+    groups[g] = {
+      role: s.role,
+      term: s.term,
+      leader: s.leader,
+      commit: s.commit,
+      applied: s.applied,
+      lastIndex: s.lastIndex,
+      voters: s.conf.voters,
+      error: s.errMsg,
+    };
+  }
+  return groups;
+}
+
 /** A client history event's fields (as the simulator records them). */
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -45,9 +45,12 @@ import { LiveEngine } from '../engine/live.ts';
 import {
   Cluster,
   ClusterError,
+  groupSummaries,
+  leaderIn,
   sleep,
   type ClusterListener,
   type ClusterOptions,
+  type GroupSummary,
   type NodeInfo,
 } from './cluster.ts';
 import {
@@ -78,16 +81,7 @@ export interface NetworkSettings {
   duplicate?: number;
 }
 
-export interface GroupSummary {
-  role: string;
-  term: number;
-  leader: NodeId | null;
-  commit: number;
-  applied: number;
-  lastIndex: number;
-  voters: NodeId[];
-  error: string | null;
-}
+export type { GroupSummary };
 
 export interface NodeSummary extends NodeInfo {
   groups: Record<GroupId, GroupSummary> | null;
@@ -706,38 +700,11 @@ export class Playground {
     const statuses = await c.statuses();
     const nodes: Record<NodeId, NodeSummary> = {};
     for (const info of c.nodes()) {
-      const st = statuses.get(info.id);
-      let groups: Record<GroupId, GroupSummary> | null = null;
-      if (st !== undefined) {
-        groups = {};
-        for (const [g, s] of Object.entries(st.groups)) {
-          groups[g] = {
-            role: s.role,
-            term: s.term,
-            leader: s.leader,
-            commit: s.commit,
-            applied: s.applied,
-            lastIndex: s.lastIndex,
-            voters: s.conf.voters,
-            error: s.errMsg,
-          };
-        }
-      }
+      const groups = groupSummaries(statuses.get(info.id));
       nodes[info.id] = { ...info, groups };
     }
     const leaders: Record<GroupId, NodeId | null> = {};
-    for (const g of c.groups) {
-      let best: NodeId | null = null;
-      let bestTerm = -1;
-      for (const [id, st] of statuses) {
-        const s = st.groups[g];
-        if (st.failure === null && s?.role === 'leader' && s.term > bestTerm) {
-          best = id;
-          bestTerm = s.term;
-        }
-      }
-      leaders[g] = best;
-    }
+    for (const g of c.groups) leaders[g] = leaderIn(statuses, g);
     return {
       engine: 'live',
       clusterId: c.clusterId,
