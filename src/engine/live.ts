@@ -27,7 +27,10 @@ export class LiveEngine implements Engine {
   }
 
   header(): TraceHeader {
-    return this.cluster.traceHeader();
+    const h = this.cluster.traceHeader();
+    // The in-memory trace is bounded: say what it no longer holds, as an export's header does.
+    const dropped = this.cluster.droppedEvents;
+    return dropped === null ? h : { ...h, dropped };
   }
 
   nodeIds(): NodeId[] {

@@ -171,3 +171,27 @@ export class EventFeed {
     this.listeners.clear();
   }
 }
+
+/**
+ * What the page needs of the console API (window.playground): the active engine, the resume
+ * offer a reload leaves, and the commands behind its few controls. The views depend on this and
+ * on src/state only, never on the runtime that implements it.
+ */
+export interface PageHost {
+  readonly engine: EngineKind;
+  readonly activeEngine: Engine | null;
+  readonly resumeOffer: {
+    clusterId: string;
+    nodes: readonly NodeId[];
+    groups: readonly GroupId[];
+  } | null;
+  /** Be told when the cluster or engine is replaced, or the resume offer changes. */
+  onClusterChange(listener: () => void): () => void;
+  useEngine(kind: EngineKind): Promise<unknown>;
+  resumeCluster(clusterId: string): Promise<unknown>;
+  createCluster(): Promise<unknown>;
+  importTrace(
+    file: File,
+    options: { onProgress: (done: number, total: number) => void },
+  ): Promise<{ ok: boolean; events: number; errors: string[] }>;
+}

@@ -5,8 +5,7 @@
 // (its databases survive a reload), the trace's memory bound and what it dropped, and importing
 // a trace file with progress.
 import { useEffect, useMemo, useState, type ChangeEvent } from 'react';
-import type { Cluster } from '../runtime/cluster.ts';
-import type { Playground, ResumeOffer } from '../runtime/consoleApi.ts';
+import type { Engine, PageHost } from '../engine/types.ts';
 import { useView } from '../state/hooks.ts';
 import { statusText } from '../state/statusText.ts';
 import { createViewStore } from '../state/store.ts';
@@ -16,59 +15,86 @@ import { EngineSelector } from './EngineSelector.tsx';
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
 
-/** The current cluster and resume offer, kept in step with the playground. */
-function usePlayground(playground: Playground | null): {
-  cluster: Cluster | null;
-  offer: ResumeOffer | null;
-} {
+type ResumeOffer = NonNullable<PageHost['resumeOffer']>;
+
+/** The active engine and the resume offer, kept in step with the playground. */
+function usePage(host: PageHost | null): { engine: Engine | null; offer: ResumeOffer | null } {
   const [state, setState] = useState({
-    cluster: playground?.cluster ?? null,
-    offer: playground?.resumeOffer ?? null,
+    engine: host?.activeEngine ?? null,
+    offer: host?.resumeOffer ?? null,
   });
   useEffect(() => {
-    if (playground === null) return;
-    const off = playground.onClusterChange((cluster) =>
-      setState({ cluster, offer: playground.resumeOffer }),
-    );
+    if (host === null) return;
+    const update = (): void => setState({ engine: host.activeEngine, offer: host.resumeOffer });
+    const off = host.onClusterChange(update);
     // A change between the first render and this subscription would otherwise be missed.
-    setState({ cluster: playground.cluster, offer: playground.resumeOffer });
+    update();
     return off;
-  }, [playground]);
+  }, [host]);
   return state;
 }
 
-/** Each node's role, term and commit index per group, as plain text, from the view store. */
-function LiveStatus({ cluster }: { cluster: Cluster | null }) {
-  // One store per cluster, fed by its merged event stream and folded once per animation frame.
-  const store = useMemo(
-    () => createViewStore({ groups: cluster?.groups ?? [], limit: STORE_EVENT_LIMIT }),
-    [cluster],
-  );
+/** The engine's clock rate and pause, asked again as events arrive (and each second). */
+function useEngineClock(engine: Engine | null): { speed: number | 'max'; paused: boolean } | null {
+  const [clock, setClock] = useState<{ speed: number | 'max'; paused: boolean } | null>(null);
   useEffect(() => {
-    if (cluster === null) return;
-    store.getState().ingest(cluster.events());
-    return cluster.subscribe((events) => store.getState().ingest(events));
-  }, [cluster, store]);
-  // seq too: any folded event re-renders, so the header's speed and pause marks stay current.
+    if (engine === null) return;
+    let live = true;
+    const ask = (): void => {
+      engine
+        .status()
+        .then((st) => {
+          if (live) setClock({ speed: st.speed, paused: st.paused });
+        })
+        .catch(() => undefined);
+    };
+    ask();
+    const timer = setInterval(ask, 1000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [engine]);
+  return clock;
+}
+
+/** Each node's role, term and commit index per group, as plain text, from the view store. */
+function EngineStatusText({ engine }: { engine: Engine | null }) {
+  const groups = useMemo(() => engine?.header().cluster.groups ?? [], [engine]);
+  // One store per engine, fed by its event stream and folded once per animation frame; a reset
+  // batch (a replay seeking back, a simulator restarting) starts the store over.
+  const store = useMemo(() => createViewStore({ groups, limit: STORE_EVENT_LIMIT }), [groups]);
+  useEffect(() => {
+    if (engine === null) return;
+    return engine.subscribe((events, reset) => {
+      if (reset) store.getState().reset(engine.header().cluster.groups);
+      store.getState().ingest(events);
+    });
+  }, [engine, store]);
+  const clock = useEngineClock(engine);
+  // seq too: any folded event re-renders, so the header's marks stay current.
   const { t, text } = useView(store, (s) => ({
     seq: s.view.seq,
     t: s.view.t,
-    text: statusText(s.view, cluster?.groups ?? []),
+    text: statusText(s.view, groups),
   }));
 
-  if (cluster === null) {
+  if (engine === null) {
     return <>No cluster is running. In the console: await playground.createCluster()</>;
   }
+  const c = engine.header().cluster;
+  const id = typeof c.clusterId === 'string' ? `cluster ${c.clusterId}` : `${engine.kind} run`;
   const head =
-    `cluster ${cluster.clusterId}${cluster.resumed ? ' (resumed from disk)' : ''} · ` +
-    `${cluster.timing.profile} timing · ` +
-    `speed ${cluster.speed}× · t = ${(t / 1000).toFixed(1)} s` +
-    (cluster.paused ? ' · PAUSED' : '');
+    `${id}${c.resumed === true ? ' (resumed from disk)' : ''} · ` +
+    `${c.raft?.profile ?? 'unknown'} timing · ` +
+    (clock === null ? '' : `speed ${clock.speed}${clock.speed === 'max' ? '' : '×'} · `) +
+    `t = ${(t / 1000).toFixed(1)} s` +
+    (clock?.paused === true ? ' · PAUSED' : '');
   return <>{`${head}\n\n${text}`}</>;
 }
 
 /** "Resume cluster X (n nodes, from disk)" or a fresh one, after a reload. */
-function ResumePanel({ playground, offer }: { playground: Playground; offer: ResumeOffer }) {
+function ResumePanel({ playground, offer }: { playground: PageHost; offer: ResumeOffer }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const run = (fn: () => Promise<unknown>): void => {
@@ -112,18 +138,18 @@ function ResumePanel({ playground, offer }: { playground: Playground; offer: Res
 }
 
 /** The trace's bound and what it dropped, refreshed as events arrive. */
-function TraceBound({ cluster }: { cluster: Cluster | null }) {
+function TraceBound({ engine }: { engine: Engine | null }) {
   const [note, setNote] = useState<string | null>(null);
   useEffect(() => {
-    if (cluster === null) return;
+    if (engine === null) return;
     const update = (): void => {
-      const d = cluster.droppedEvents;
-      setNote(d === null ? null : droppedNote(d));
+      const d = engine.header().dropped;
+      setNote(d === undefined ? null : droppedNote(d));
     };
     update();
-    return cluster.subscribe(update);
-  }, [cluster]);
-  if (cluster === null) return null;
+    return engine.subscribe(update);
+  }, [engine]);
+  if (engine === null) return null;
   return (
     <p id="trace-dropped" className="trace-note">
       {note ??
@@ -133,7 +159,7 @@ function TraceBound({ cluster }: { cluster: Cluster | null }) {
 }
 
 /** Import a trace file: parsed in a worker, with progress; a bad file changes nothing. */
-function TraceImport({ playground }: { playground: Playground }) {
+function TraceImport({ playground }: { playground: PageHost }) {
   const [status, setStatus] = useState<string>('');
   const onFile = (ev: ChangeEvent<HTMLInputElement>): void => {
     const file = ev.target.files?.[0];
@@ -166,8 +192,8 @@ function TraceImport({ playground }: { playground: Playground }) {
 }
 
 /** The whole page: an honest header, the live state region, and how to drive it. */
-export function App({ playground = null }: { playground?: Playground | null }) {
-  const { cluster, offer } = usePlayground(playground);
+export function App({ playground = null }: { playground?: PageHost | null }) {
+  const { engine, offer } = usePage(playground);
   return (
     <div className="app">
       <header className="app-header">
@@ -180,20 +206,20 @@ export function App({ playground = null }: { playground?: Playground | null }) {
       </header>
 
       <main className="app-main">
-        {playground !== null && offer !== null && cluster === null && (
+        {playground !== null && offer !== null && engine === null && (
           <ResumePanel playground={playground} offer={offer} />
         )}
 
         <section aria-labelledby="sim-state-title">
           <h2 id="sim-state-title">Cluster state</h2>
           <div id="sim-state" className="sim-state" aria-live="off">
-            <LiveStatus cluster={cluster} />
+            <EngineStatusText engine={engine} />
           </div>
         </section>
 
         <section aria-labelledby="trace-title">
           <h2 id="trace-title">Trace</h2>
-          <TraceBound cluster={cluster} />
+          <TraceBound engine={engine} />
           {playground !== null && <TraceImport playground={playground} />}
         </section>
 

@@ -2,10 +2,9 @@
 // in one quiet control. It reads and switches through window.playground only, so the console
 // and the page always agree on the active engine; a refused switch says why beside the control.
 import { useEffect, useState, type ChangeEvent } from 'react';
-import { ENGINE_KINDS, ENGINE_LABELS, type EngineKind } from '../engine/types.ts';
-import type { Playground } from '../runtime/consoleApi.ts';
+import { ENGINE_KINDS, ENGINE_LABELS, type EngineKind, type PageHost } from '../engine/types.ts';
 
-export function EngineSelector({ playground }: { playground: Playground }) {
+export function EngineSelector({ playground }: { playground: PageHost }) {
   const [engine, setEngine] = useState<EngineKind>(playground.engine);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
