@@ -10,6 +10,7 @@
 // or not yet reported is gone, as in a real crash. Client requests to a worker are batched: all
 // made in one turn leave in one message on its events port, and its replies come back batched
 // the same way (comlink's per-call cost dominated the main thread under load).
+import type { EngineGroupStatus } from '../engine/types.ts';
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import { transfer, wrap, type Remote } from 'comlink';
 import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
@@ -1011,16 +1012,7 @@ export function leaderIn(statuses: Map<NodeId, NodeStatus>, group: GroupId): Nod
 }
 
 /** A group's status as the console and the live engine report it: what a reader needs. */
-export interface GroupSummary {
-  role: string;
-  term: number;
-  leader: NodeId | null;
-  commit: number;
-  applied: number;
-  lastIndex: number;
-  voters: NodeId[];
-  error: string | null;
-}
+export type GroupSummary = EngineGroupStatus;
 
 /** Every group of one node's status, summarized; null when the node gave no status. */
 export function groupSummaries(st: NodeStatus | undefined): Record<GroupId, GroupSummary> | null {
