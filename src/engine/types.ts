@@ -190,6 +190,8 @@ export interface PageHost {
   useEngine(kind: EngineKind): Promise<unknown>;
   resumeCluster(clusterId: string): Promise<unknown>;
   createCluster(): Promise<unknown>;
+  /** Save the active engine's trace as a JSON Lines file (throws when there is none). */
+  downloadTrace(filename?: unknown): void;
   importTrace(
     file: File,
     options: { onProgress: (done: number, total: number) => void },

@@ -42,7 +42,13 @@ export interface TraceSlice {
 export interface UiSlice {
   selectedNode: NodeId | null;
   selectedGroup: GroupId | null;
+  /** A message in flight the person clicked (its trace id). */
+  selectedMessage: string | null;
+  /** A client request the person selected: the views highlight its path, entry and applies. */
+  selectedRequest: string | null;
   select: (node: NodeId | null, group?: GroupId | null) => void;
+  selectMessage: (id: string | null) => void;
+  selectRequest: (id: string | null) => void;
 }
 
 export type ViewStoreState = ModelSlice & TraceSlice & UiSlice;
@@ -119,11 +125,15 @@ const traceSlice =
 const uiSlice: Slice<UiSlice> = (set) => ({
   selectedNode: null,
   selectedGroup: null,
+  selectedMessage: null,
+  selectedRequest: null,
   select: (node, group) =>
     set((s) => ({
       selectedNode: node,
       selectedGroup: group === undefined ? s.selectedGroup : group,
     })),
+  selectMessage: (id) => set({ selectedMessage: id }),
+  selectRequest: (id) => set({ selectedRequest: id }),
 });
 
 /** Flush at the next animation frame (the page's scheduler). */

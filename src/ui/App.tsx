@@ -1,16 +1,21 @@
-// The page shell. Until the visual cluster lands, it says plainly what exists: a cluster of Web
-// Workers runs in this page, scripted from the console (window.playground), and the #sim-state
-// region shows its live state as plain text, read from the view store (src/state/), which folds
-// the merged event stream only. Around it: the offer to resume the cluster a previous page left
-// (its databases survive a reload), the trace's memory bound and what it dropped, and importing
-// a trace file with progress.
-import { useEffect, useMemo, useState, type ChangeEvent } from 'react';
+// The page: a top bar (what runs, run controls, trace export/import), the stage (the cluster)
+// on the left, the panels (logs above, tabs below) on the right, and a thin footer about the
+// trace. Every view below reads the one view store, folded from the active engine's event
+// stream (src/state/), so the live cluster, the simulator and a replay look the same; views act
+// only through engine commands (context.ts).
+// Invariant: one store per engine; a `reset` batch (a replay seeking back, a restart) starts the
+// store over; the layout is a fixed grid, so nothing moves when contents change.
+import { useEffect, useMemo, useState } from 'react';
 import type { Engine, PageHost } from '../engine/types.ts';
-import { useView } from '../state/hooks.ts';
 import { statusText } from '../state/statusText.ts';
-import { createViewStore } from '../state/store.ts';
+import { createViewStore, type ViewStore } from '../state/store.ts';
 import { droppedNote } from '../trace/recorder.ts';
-import { EngineSelector } from './EngineSelector.tsx';
+import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
+import { Header } from './Header.tsx';
+import { Notices } from './Notices.tsx';
+import { useShortcut, useShortcutListener } from './shortcuts.ts';
+import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
+import { Tabs, type TabSpec } from './Tabs.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -34,35 +39,9 @@ function usePage(host: PageHost | null): { engine: Engine | null; offer: ResumeO
   return state;
 }
 
-/** The engine's clock rate and pause, asked again as events arrive (and each second). */
-function useEngineClock(engine: Engine | null): { speed: number | 'max'; paused: boolean } | null {
-  const [clock, setClock] = useState<{ speed: number | 'max'; paused: boolean } | null>(null);
-  useEffect(() => {
-    if (engine === null) return;
-    let live = true;
-    const ask = (): void => {
-      engine
-        .status()
-        .then((st) => {
-          if (live) setClock({ speed: st.speed, paused: st.paused });
-        })
-        .catch(() => undefined);
-    };
-    ask();
-    const timer = setInterval(ask, 1000);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [engine]);
-  return clock;
-}
-
-/** Each node's role, term and commit index per group, as plain text, from the view store. */
-function EngineStatusText({ engine }: { engine: Engine | null }) {
+/** One view store per engine, fed by its event stream and folded once per animation frame. */
+function useEngineStore(engine: Engine | null): ViewStore {
   const groups = useMemo(() => engine?.header().cluster.groups ?? [], [engine]);
-  // One store per engine, fed by its event stream and folded once per animation frame; a reset
-  // batch (a replay seeking back, a simulator restarting) starts the store over.
   const store = useMemo(() => createViewStore({ groups, limit: STORE_EVENT_LIMIT }), [groups]);
   useEffect(() => {
     if (engine === null) return;
@@ -71,32 +50,27 @@ function EngineStatusText({ engine }: { engine: Engine | null }) {
       store.getState().ingest(events);
     });
   }, [engine, store]);
-  const clock = useEngineClock(engine);
-  // seq too: any folded event re-renders, so the header's marks stay current.
-  const { t, text } = useView(store, (s) => ({
-    seq: s.view.seq,
-    t: s.view.t,
-    text: statusText(s.view, groups),
-  }));
+  return store;
+}
 
-  if (engine === null) {
-    return <>No cluster is running. In the console: await playground.createCluster()</>;
-  }
-  const c = engine.header().cluster;
-  const id = typeof c.clusterId === 'string' ? `cluster ${c.clusterId}` : `${engine.kind} run`;
-  const head =
-    `${id}${c.resumed === true ? ' (resumed from disk)' : ''} · ` +
-    `${c.raft?.profile ?? 'unknown'} timing · ` +
-    (clock === null ? '' : `speed ${clock.speed}${clock.speed === 'max' ? '' : '×'} · `) +
-    `t = ${(t / 1000).toFixed(1)} s` +
-    (clock?.paused === true ? ' · PAUSED' : '');
-  return <>{`${head}\n\n${text}`}</>;
+/** Each node's role, term and commit per group as plain text: the screen-reader view. */
+function TextView() {
+  const engine = useEngine();
+  const groups = useMemo(() => engine?.header().cluster.groups ?? [], [engine]);
+  const text = useSel((s) => statusText(s.view, groups));
+  return (
+    <pre id="text-view" className="text-view" aria-live="off">
+      {engine === null ? 'No cluster is running.' : text}
+    </pre>
+  );
 }
 
 /** "Resume cluster X (n nodes, from disk)" or a fresh one, after a reload. */
-function ResumePanel({ playground, offer }: { playground: PageHost; offer: ResumeOffer }) {
+function ResumePanel({ offer }: { offer: ResumeOffer }) {
+  const playground = useHost();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  if (playground === null) return null;
   const run = (fn: () => Promise<unknown>): void => {
     setBusy(true);
     setError(null);
@@ -112,12 +86,13 @@ function ResumePanel({ playground, offer }: { playground: PageHost; offer: Resum
         Cluster <code>{offer.clusterId}</code> ({n} node{n === 1 ? '' : 's'}:{' '}
         {offer.nodes.join(', ')}; {offer.groups.join(', ')}) left its IndexedDB databases in this
         browser. Resuming starts every node on its database: each recovers its term, vote, log and
-        snapshot, as after a crash. In the console: <code>playground.resumeCluster()</code>.
+        snapshot, as after a crash.
       </p>
       <p className="resume-actions">
         <button
           id="resume-cluster"
           type="button"
+          className="primary"
           disabled={busy}
           onClick={() => run(() => playground.resumeCluster(offer.clusterId))}
         >
@@ -137,8 +112,10 @@ function ResumePanel({ playground, offer }: { playground: PageHost; offer: Resum
   );
 }
 
-/** The trace's bound and what it dropped, refreshed as events arrive. */
-function TraceBound({ engine }: { engine: Engine | null }) {
+/** The footer: how many events the trace holds and, when its bound was reached, what it dropped. */
+function TraceFooter() {
+  const engine = useEngine();
+  const count = useSel((s) => s.view.count);
   const [note, setNote] = useState<string | null>(null);
   useEffect(() => {
     if (engine === null) return;
@@ -149,103 +126,61 @@ function TraceBound({ engine }: { engine: Engine | null }) {
     update();
     return engine.subscribe(update);
   }, [engine]);
-  if (engine === null) return null;
   return (
-    <p id="trace-dropped" className="trace-note">
-      {note ??
-        'The trace holds every event so far (the most recent ones are kept when it is full).'}
-    </p>
+    <footer className="footer">
+      <span>
+        {engine === null ? 'No trace' : `Trace: ${count.toLocaleString('en')} events folded`}
+      </span>
+      <span id="trace-dropped" className="muted" title={note ?? undefined}>
+        {note ?? 'The trace holds every event so far; when full, the oldest are dropped.'}
+      </span>
+      <span className="muted">Press ? for keyboard shortcuts</span>
+    </footer>
   );
 }
 
-/** Import a trace file: parsed in a worker, with progress; a bad file changes nothing. */
-function TraceImport({ playground }: { playground: PageHost }) {
-  const [status, setStatus] = useState<string>('');
-  const onFile = (ev: ChangeEvent<HTMLInputElement>): void => {
-    const file = ev.target.files?.[0];
-    if (file === undefined) return;
-    setStatus(`reading ${file.name}…`);
-    playground
-      .importTrace(file, {
-        onProgress: (done, total) =>
-          setStatus(`reading ${file.name}: ${Math.floor((done / Math.max(1, total)) * 100)} %`),
-      })
-      .then((r) =>
-        setStatus(
-          r.ok
-            ? `${file.name}: ${r.events} events imported (playground.imported)`
-            : `${file.name} was not imported:\n${r.errors.join('\n')}`,
-        ),
-      )
-      .catch((err: unknown) => setStatus(err instanceof Error ? err.message : String(err)));
-  };
+function Stage({ offer }: { offer: ResumeOffer | null }) {
+  const engine = useEngine();
   return (
-    <div className="trace-import">
-      <label>
-        Import a trace file (.jsonl): <input id="trace-file" type="file" onChange={onFile} />
-      </label>
-      <pre id="trace-import-status" className="trace-note">
-        {status}
-      </pre>
-    </div>
+    <section className="stage" aria-label="Cluster">
+      {offer !== null && engine === null && <ResumePanel offer={offer} />}
+      <TextView />
+    </section>
   );
 }
 
-/** The whole page: an honest header, the live state region, and how to drive it. */
+const PANEL_TABS: readonly TabSpec[] = [{ id: 'text', label: 'Text', render: () => <TextView /> }];
+
+function Panels() {
+  return (
+    <section className="panels" aria-label="Panels">
+      <Tabs tabs={PANEL_TABS} label="Panels" />
+    </section>
+  );
+}
+
 export function App({ playground = null }: { playground?: PageHost | null }) {
   const { engine, offer } = usePage(playground);
+  const store = useEngineStore(engine);
+  const [help, setHelp] = useState(false);
+  useShortcutListener();
+  useShortcut('?', 'Show this list', 'Page', () => setHelp(true));
   return (
-    <div className="app">
-      <header className="app-header">
-        <h1>Raft Playground</h1>
-        <p className="app-status">
-          Browser runtime: each node is a Web Worker with its own IndexedDB. The visual cluster is
-          coming; today you drive it from the console.
-        </p>
-        {playground !== null && <EngineSelector playground={playground} />}
-      </header>
-
-      <main className="app-main">
-        {playground !== null && offer !== null && engine === null && (
-          <ResumePanel playground={playground} offer={offer} />
-        )}
-
-        <section aria-labelledby="sim-state-title">
-          <h2 id="sim-state-title">Cluster state</h2>
-          <div id="sim-state" className="sim-state" aria-live="off">
-            <EngineStatusText engine={engine} />
+    <HostContext.Provider value={playground}>
+      <EngineContext.Provider value={engine}>
+        <StoreContext.Provider value={store}>
+          <div className="app">
+            <Header onHelp={() => setHelp(true)} />
+            <main className="workspace">
+              <Stage offer={offer} />
+              <Panels />
+            </main>
+            <TraceFooter />
           </div>
-        </section>
-
-        <section aria-labelledby="trace-title">
-          <h2 id="trace-title">Trace</h2>
-          <TraceBound engine={engine} />
-          {playground !== null && <TraceImport playground={playground} />}
-        </section>
-
-        <section aria-labelledby="today-title">
-          <h2 id="today-title">What runs today</h2>
-          <p>
-            Open the browser console and type <code>playground.help()</code>: create a cluster,
-            crash and restart nodes, partition the network, write and read, run a scenario file,
-            export the trace.
-          </p>
-          <pre className="commands">
-            <code>
-              {"await playground.createCluster({ nodes: 5, timing: 'lesson' })\n" +
-                "await playground.write('n2', 'nacos_config', { type: 'publish', dataId: 'a', content: 'v1' })\n" +
-                "playground.crash('@leader:nacos_config')"}
-            </code>
-          </pre>
-          <p>The deterministic simulator runs in Node, from a terminal in the project folder:</p>
-          <pre className="commands">
-            <code>
-              {'npm run sim -- --scenario FILE [--seed N] [--trace OUT.jsonl]\n' +
-                'npm run sim -- --random --seeds 1-1000 [--nodes 5]'}
-            </code>
-          </pre>
-        </section>
-      </main>
-    </div>
+          <Notices />
+          <ShortcutsOverlay open={help} onClose={() => setHelp(false)} />
+        </StoreContext.Provider>
+      </EngineContext.Provider>
+    </HostContext.Provider>
   );
 }

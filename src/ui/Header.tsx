@@ -1,0 +1,227 @@
+// The top bar: what runs (engine, cluster or seed, timing profile, cluster time), the run
+// controls every engine shares (pause/resume, speed, start over), the trace's export and
+// import, and the shortcuts overlay. Everything here acts through the engine or the page host.
+// Invariant: the bar's height never changes with its contents (one line; long text is cut with
+// an ellipsis and kept whole in the tooltip), so nothing below it jumps.
+import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import type { Engine } from '../engine/types.ts';
+import { droppedNote } from '../trace/recorder.ts';
+import { useCommand, useEngine, useHost, useSel } from './context.ts';
+import { EngineSelector } from './EngineSelector.tsx';
+import { notify } from './notices.ts';
+import { useShortcut } from './shortcuts.ts';
+
+/** The speeds offered (× wall time); the simulator adds 'max'. */
+export const SPEEDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
+
+interface Clock {
+  speed: number | 'max';
+  paused: boolean;
+}
+
+/** The engine's clock rate and pause, asked again each second and after each command. */
+function useEngineClock(engine: Engine | null): [Clock | null, () => void] {
+  const [clock, setClock] = useState<Clock | null>(null);
+  const ask = useRef<() => void>(() => {});
+  useEffect(() => {
+    if (engine === null) {
+      setClock(null);
+      return;
+    }
+    let live = true;
+    ask.current = () => {
+      engine
+        .status()
+        .then((st) => {
+          if (live) setClock({ speed: st.speed, paused: st.paused });
+        })
+        .catch(() => undefined);
+    };
+    ask.current();
+    const timer = setInterval(() => ask.current(), 1000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [engine]);
+  return [clock, () => ask.current()];
+}
+
+function speedText(s: number | 'max'): string {
+  return s === 'max' ? 'max' : `${s}×`;
+}
+
+/** One line saying what runs: "cluster c-1a2b · nacos timing · t = 12.3 s". */
+function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | null }) {
+  const t = useSel((s) => Math.floor(s.view.t / 100));
+  if (engine === null) {
+    return (
+      <span id="sim-state" className="status-line">
+        No cluster is running
+      </span>
+    );
+  }
+  const h = engine.header();
+  const c = h.cluster;
+  const what =
+    typeof c.clusterId === 'string'
+      ? `cluster ${c.clusterId}${c.resumed === true ? ' (resumed from disk)' : ''}`
+      : engine.kind === 'simulated'
+        ? `seed ${String(h.seed ?? '?')}`
+        : `${engine.kind}`;
+  const text =
+    `${what} · ${c.raft?.profile ?? 'unknown'} timing · t = ${(t / 10).toFixed(1)} s` +
+    (clock?.paused === true ? ' · paused' : '');
+  return (
+    <span id="sim-state" className="status-line" title={text}>
+      {text}
+    </span>
+  );
+}
+
+function RunControls({ clock, refresh }: { clock: Clock | null; refresh: () => void }) {
+  const engine = useEngine();
+  const command = useCommand();
+  const paused = clock?.paused === true;
+  const run = (cmd: Parameters<typeof command>[0]): void => {
+    void command(cmd).finally(refresh);
+  };
+  const togglePause = (): void => run({ type: paused ? 'resume' : 'pause' });
+  useShortcut(
+    ' ',
+    paused ? 'Resume the cluster' : 'Pause the cluster',
+    'Time',
+    togglePause,
+    engine !== null,
+  );
+  const speeds: (number | 'max')[] = [...SPEEDS];
+  if (engine?.kind === 'simulated') speeds.push('max');
+  const current = clock?.speed ?? 1;
+  if (!speeds.includes(current)) speeds.push(current);
+  const onSpeed = (ev: ChangeEvent<HTMLSelectElement>): void => {
+    const v = ev.target.value;
+    run({ type: 'speed', speed: v === 'max' ? 'max' : Number(v) });
+  };
+  return (
+    <div className="run-controls">
+      <button
+        id="run-pause"
+        type="button"
+        className={paused ? 'primary' : ''}
+        disabled={engine === null}
+        aria-pressed={paused}
+        onClick={togglePause}
+        title="Pause or resume the whole cluster (Space)"
+      >
+        {paused ? '▶ Resume' : '❚❚ Pause'}
+      </button>
+      <label className="inline-label">
+        Speed{' '}
+        <select
+          id="run-speed"
+          value={String(current)}
+          onChange={onSpeed}
+          disabled={engine === null}
+        >
+          {speeds.map((s) => (
+            <option key={String(s)} value={String(s)}>
+              {speedText(s)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button
+        id="run-reset"
+        type="button"
+        disabled={engine === null}
+        onClick={() => run({ type: 'reset' })}
+        title="Start the same cluster again from the beginning"
+      >
+        ↺ Start over
+      </button>
+    </div>
+  );
+}
+
+/** Export the trace as JSON Lines; import one (parsed in a worker, with progress). */
+function TraceMenu({ engine }: { engine: Engine | null }) {
+  const host = useHost();
+  const input = useRef<HTMLInputElement>(null);
+  const [progress, setProgress] = useState<string | null>(null);
+  if (host === null) return null;
+  const onExport = (): void => {
+    try {
+      host.downloadTrace(`raft-playground-${engine?.kind ?? 'trace'}.jsonl`);
+      const d = engine?.header().dropped;
+      notify(d === undefined ? 'Trace exported.' : `Trace exported. ${droppedNote(d)}`);
+    } catch (err) {
+      notify(err instanceof Error ? err.message : String(err), 'error');
+    }
+  };
+  const onFile = (ev: ChangeEvent<HTMLInputElement>): void => {
+    const file = ev.target.files?.[0];
+    ev.target.value = '';
+    if (file === undefined) return;
+    setProgress(`reading ${file.name}…`);
+    host
+      .importTrace(file, {
+        onProgress: (done, total) =>
+          setProgress(`reading ${file.name}: ${Math.floor((done / Math.max(1, total)) * 100)} %`),
+      })
+      .then((r) => {
+        if (r.ok) notify(`${file.name}: ${r.events} events imported; now replaying it.`);
+        else notify(`${file.name} was not imported: ${r.errors.slice(0, 3).join('; ')}`, 'error');
+      })
+      .catch((err: unknown) => notify(err instanceof Error ? err.message : String(err), 'error'))
+      .finally(() => setProgress(null));
+  };
+  return (
+    <div className="trace-menu">
+      <button id="trace-export" type="button" onClick={onExport} disabled={engine === null}>
+        Export trace
+      </button>
+      <button id="trace-import" type="button" onClick={() => input.current?.click()}>
+        Import…
+      </button>
+      <input
+        ref={input}
+        id="trace-file"
+        type="file"
+        accept=".jsonl,.json,application/x-ndjson"
+        className="visually-hidden"
+        aria-label="Import a trace file (.jsonl)"
+        onChange={onFile}
+      />
+      {progress !== null && (
+        <span id="trace-import-status" className="muted" role="status">
+          {progress}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function Header({ onHelp }: { onHelp: () => void }) {
+  const engine = useEngine();
+  const host = useHost();
+  const [clock, refresh] = useEngineClock(engine);
+  return (
+    <header className="topbar">
+      <h1 className="brand">Raft Playground</h1>
+      {host !== null && <EngineSelector playground={host} />}
+      <RunControls clock={clock} refresh={refresh} />
+      <StatusLine engine={engine} clock={clock} />
+      <TraceMenu engine={engine} />
+      <button
+        id="help-open"
+        type="button"
+        className="icon-button"
+        onClick={onHelp}
+        aria-label="Keyboard shortcuts"
+        title="Keyboard shortcuts (?)"
+      >
+        ?
+      </button>
+    </header>
+  );
+}

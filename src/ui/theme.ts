@@ -1,0 +1,36 @@
+// The one palette, type scale and spacing scale of the page, for code that draws (SVG, canvas,
+// d3) — app.css holds the same values as CSS variables for markup. Term colours are the
+// Okabe–Ito colour-blind-safe set, one per term, cycling; a term is also always written as a
+// number, so colour is never the only cue.
+// Invariant: termColor(t) is the same colour for the same term everywhere on the page.
+
+/** Okabe & Ito (2008), without black: distinguishable under the common colour-vision deficiencies. */
+export const TERM_COLORS = [
+  '#0072B2', // blue
+  '#E69F00', // orange
+  '#009E73', // bluish green
+  '#CC79A7', // reddish purple
+  '#56B4E9', // sky blue
+  '#D55E00', // vermillion
+  '#F0E442', // yellow
+] as const;
+
+/** The colour of a term (term 0, before any election, is neutral grey). */
+export function termColor(term: number): string {
+  if (term <= 0) return '#9aa4b4';
+  return TERM_COLORS[(term - 1) % TERM_COLORS.length];
+}
+
+/** Text on a term colour: dark on the light colours, white on the dark ones. */
+export function termTextColor(term: number): string {
+  const c = termColor(term);
+  return c === '#F0E442' || c === '#E69F00' || c === '#56B4E9' || c === '#9aa4b4'
+    ? '#1d2430'
+    : '#ffffff';
+}
+
+/** Type scale (px): caption, small, body, title, display. */
+export const TYPE = { caption: 11, small: 12, body: 14, title: 16, display: 20 } as const;
+
+/** Spacing scale (px). */
+export const SPACE = { xs: 4, s: 8, m: 12, l: 16, xl: 24 } as const;
