@@ -53,3 +53,12 @@ export function useCommand(): (cmd: EngineCommand) => Promise<EngineResult> {
     [engine],
   );
 }
+
+/** The group every view shows: the one selected, else the first group of the run. */
+export function selectedGroupOf(s: ViewStoreState): string | null {
+  return s.selectedGroup ?? s.view.groups[0] ?? null;
+}
+
+export function useSelectedGroup(): string | null {
+  return useSel(selectedGroupOf);
+}
