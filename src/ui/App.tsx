@@ -11,6 +11,7 @@ import { statusText } from '../state/statusText.ts';
 import { createViewStore, type ViewStore } from '../state/store.ts';
 import { droppedNote } from '../trace/recorder.ts';
 import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
+import { pageScheduler } from './frameScheduler.ts';
 import { Header } from './Header.tsx';
 import { Notices } from './Notices.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
@@ -42,7 +43,10 @@ function usePage(host: PageHost | null): { engine: Engine | null; offer: ResumeO
 /** One view store per engine, fed by its event stream and folded once per animation frame. */
 function useEngineStore(engine: Engine | null): ViewStore {
   const groups = useMemo(() => engine?.header().cluster.groups ?? [], [engine]);
-  const store = useMemo(() => createViewStore({ groups, limit: STORE_EVENT_LIMIT }), [groups]);
+  const store = useMemo(
+    () => createViewStore({ groups, limit: STORE_EVENT_LIMIT, scheduler: pageScheduler }),
+    [groups],
+  );
   useEffect(() => {
     if (engine === null) return;
     return engine.subscribe((events, reset) => {
