@@ -38,6 +38,8 @@ import {
   metadataUpdate,
   nodeStartEvent,
   persistEvent,
+  recoveredEvent,
+  snapshotEvent,
 } from './traceEvents.ts';
 import type {
   ClientRequest,
@@ -93,11 +95,14 @@ export class RaftNode {
   private held = new Map<GroupId, Ready['messages']>();
   private nextMemberCheckMs = 0;
   private nextToken = 1;
+  /** What the node booted from, traced by start() (null: a fresh node with an empty disk). */
+  private booted: DurableState | null;
 
   constructor(cfg: NodeConfig, durable: DurableState | null) {
     this.id = cfg.id;
     this.cfg = cfg;
     this.n = new NodeState(cfg);
+    this.booted = durable;
     const ticks = toTicks(cfg.timing);
     const rng = new SeededRng(cfg.seed);
     for (const group of cfg.groups) {
@@ -172,6 +177,15 @@ export class RaftNode {
 
   start(): Effect[] {
     this.n.trace(nodeStartEvent(this.cfg.members));
+    // A node that booted from a disk says what it loaded, group by group: a reader rebuilds the
+    // node from this rather than from the writes it traced (a crash can cut those short).
+    const booted = this.booted;
+    if (booted !== null) {
+      for (const g of this.n.groups.values()) {
+        this.n.trace(recoveredEvent(g.id, booted[g.id] ?? emptyGroupState()));
+      }
+      this.booted = null;
+    }
     for (const g of this.n.groups.values()) this.maybeEmitMetadata(g);
     this.flush();
     return this.n.drain();
@@ -329,7 +343,13 @@ export class RaftNode {
           if (rd) rd.messages = held.concat(rd.messages);
           else for (const m of held) this.n.out.push({ type: 'send', msg: m });
         }
-        if (rd) this.traceCoreEvents(g, rd);
+        if (rd) {
+          this.traceCoreEvents(g, rd);
+          // A new term or leader reaches the trace with the Ready that shows it, not once its
+          // write is durable: the views show what the node holds in memory, and a follower that
+          // moves to a higher term has no role change to report it.
+          this.maybeEmitMetadata(g);
+        }
         // Like JRaft, the commit index alone is not worth a disk write before applying: it is
         // only a hint after a restart (a lower one is always safe). It rides along with the next
         // write that must be durable (term, vote, entries, snapshot).
@@ -433,6 +453,12 @@ export class RaftNode {
     for (const ev of rd.events) {
       const body = coreEventTrace(g.id, ev, tickMs);
       if (body) this.n.trace(body);
+    }
+    // The core took an installed snapshot into its log (compacted, committed and applied up to
+    // it); the state machine loads it once it is durable ('load').
+    if (rd.snapshot) {
+      const m = rd.snapshot.meta;
+      this.n.trace(snapshotEvent(g.id, m.index, m.term, 'install'));
     }
     if (rd.entries.length > 0) this.n.trace(appendEvent(g.id, rd.entries));
   }

@@ -8,10 +8,25 @@ import type { Raft } from '../raft/raft.ts';
 import type { ConfState, CoreEvent, Entry, GroupId, HardState, NodeId } from '../raft/types.ts';
 import type { ApplyResult } from '../cp/stateMachine.ts';
 import type { EntrySummary, TraceBody } from '../trace/events.ts';
-import type { ClientReply, PersistGroupBatch } from './types.ts';
+import type { ClientReply, DurableGroupState, PersistGroupBatch } from './types.ts';
 
 export function nodeStartEvent(members: NodeId[]): TraceBody {
   return { type: 'node-start', members: [...members] };
+}
+
+/** What a booting node loaded from its disk for `group` (the log as summaries, no payloads). */
+export function recoveredEvent(group: GroupId, disk: DurableGroupState): TraceBody {
+  const hs = disk.hardState;
+  const snap = disk.snapshot;
+  return {
+    type: 'recovered',
+    group,
+    term: hs.term,
+    votedFor: hs.votedFor,
+    commit: hs.commit,
+    snapshot: snap ? [snap.meta.index, snap.meta.term] : null,
+    entries: disk.entries.map(entrySummary),
+  };
 }
 
 /**
@@ -90,7 +105,7 @@ export function snapshotEvent(
   group: GroupId,
   index: number,
   term: number,
-  stage: 'save' | 'load',
+  stage: 'save' | 'install' | 'load',
 ): TraceBody {
   return { type: 'snapshot', group, index, term, stage };
 }

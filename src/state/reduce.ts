@@ -20,7 +20,7 @@ import type {
   ViewState,
 } from './model.ts';
 import { RECENT_FAULTS, RECENT_REQUESTS } from './model.ts';
-import { plDrop, plEmpty, plGet, plPush, plTake, type PList } from './plist.ts';
+import { plDrop, plEmpty, plFrom, plGet, plPush, plTake, type PList } from './plist.ts';
 import { smApply, smEmpty, smUnknown, type SmRef } from './sm.ts';
 
 // ---- copy-on-write helpers ---------------------------------------------------------------------
@@ -165,6 +165,11 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
         paused: false,
         note: null,
         groups: restartGroups(s, n),
+      }));
+    case 'recovered':
+      return updateNode(s, id!, (n) => ({
+        ...n,
+        groups: { ...n.groups, [e.group]: recoveredGroup(s, n.groups[e.group], e) },
       }));
     case 'node-crash':
       return updateNode(dropMessagesOf(s, id!), id!, (n) => ({
@@ -389,27 +394,42 @@ function truncateFrom(g: GroupView, from: number): GroupView {
 }
 
 /**
- * A write completed: the disk now holds the hard state, and the log up to the batch's last
- * entry (and the snapshot, when the batch saved one) as the node's log has them.
+ * A write completed. The disk changes as src/node/storage.ts changes it: the snapshot first
+ * (the stored entries after it survive when they continue it), then the batch's entries
+ * (replacing the stored suffix from the first one; their contents are the node's log's), then
+ * the hard state. The disk keeps its own entries, so a log compacted past the disk's snapshot
+ * (a snapshot taken but not yet written) loses nothing here.
  */
 function persisted(g: GroupView, e: Ev<'persist'>): GroupView {
   const d = g.disk;
   const log = g.log;
   let snapshotIndex = d.snapshotIndex;
   let snapshotTerm = d.snapshotTerm;
+  let entries = d.entries;
   if (e.snapshot !== null && e.snapshot > snapshotIndex) {
-    snapshotIndex = e.snapshot;
-    snapshotTerm = log.snapshotIndex === e.snapshot ? log.snapshotTerm : entryTerm(log, e.snapshot);
+    const at = e.snapshot;
+    const term =
+      log.snapshotIndex === at
+        ? log.snapshotTerm
+        : at > log.snapshotIndex
+          ? entryTerm(log, at)
+          : (plGet(entries, at - snapshotIndex - 1)?.term ?? 0);
+    const drop = at - snapshotIndex;
+    entries =
+      drop <= entries.length && plGet(entries, drop - 1)?.term === term
+        ? plDrop(entries, drop)
+        : plEmpty();
+    snapshotIndex = at;
+    snapshotTerm = term;
   }
-  const diskLast = d.snapshotIndex + d.entries.length;
-  const last = e.entries !== null ? e.entries[1] : Math.min(diskLast, lastIndex(log));
-  // The disk's entries are the node's entries from the snapshot boundary up to `last`.
-  const from = snapshotIndex - log.snapshotIndex; // Position in log.entries of index snapshotIndex + 1.
-  let entries: PList<EntryView>;
-  if (from < 0) {
-    entries = plEmpty(); // The node's log starts after the disk's snapshot: nothing to say.
-  } else {
-    entries = plTake(plDrop(log.entries, from), Math.max(0, last - snapshotIndex));
+  if (e.entries !== null) {
+    const [first, last] = e.entries;
+    entries = plTake(entries, Math.max(0, first - snapshotIndex - 1));
+    for (let i = Math.max(first, snapshotIndex + 1); i <= last; i++) {
+      const x = plGet(log.entries, i - log.snapshotIndex - 1);
+      if (x === undefined || x.index !== snapshotIndex + entries.length + 1) break;
+      entries = plPush(entries, x);
+    }
   }
   return {
     ...g,
@@ -422,10 +442,6 @@ function persisted(g: GroupView, e: Ev<'persist'>): GroupView {
       entries,
     },
   };
-}
-
-function lastIndex(log: LogView): number {
-  return log.snapshotIndex + log.entries.length;
 }
 
 function entryTerm(log: LogView, index: number): number {
@@ -537,7 +553,17 @@ function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState 
     case 'install':
       return updateGroup(s, id, e.group, (gv) => {
         const c = compactTo(gv, e.index, e.term);
-        return { ...c, log: { ...c.log, commit: Math.max(c.log.commit, e.index) } };
+        // The core counts the snapshot applied at once; the state machine still holds what it
+        // held until the snapshot is durable and loaded ('load').
+        const log = c.log;
+        return {
+          ...c,
+          log: {
+            ...log,
+            commit: Math.max(log.commit, e.index),
+            applied: Math.max(log.applied, e.index),
+          },
+        };
       });
     case 'load':
       return updateGroup(s, id, e.group, (gv) => {
@@ -603,6 +629,45 @@ function restartGroups(s: ViewState, n: NodeView): Record<GroupId, GroupView> {
     };
   }
   return out;
+}
+
+/**
+ * A group as the node booted it from its disk (Raft's restore: commit within the snapshot and
+ * the stored log, applied at the snapshot; the entries after it are applied with their own
+ * events). Configuration and metadata stay as the trace last showed them.
+ */
+function recoveredGroup(
+  s: ViewState,
+  before: GroupView | undefined,
+  e: Ev<'recovered'>,
+): GroupView {
+  const [snapshotIndex, snapshotTerm] = e.snapshot ?? [0, 0];
+  const entries = plFrom(e.entries.map(toEntry));
+  const last = snapshotIndex + entries.length;
+  const disk: DiskView = {
+    term: e.term,
+    votedFor: e.votedFor,
+    commit: e.commit,
+    snapshotIndex,
+    snapshotTerm,
+    entries,
+  };
+  return {
+    ...emptyGroup(e.group),
+    term: e.term,
+    votedFor: e.votedFor,
+    log: {
+      snapshotIndex,
+      snapshotTerm,
+      entries,
+      commit: Math.min(Math.max(e.commit, snapshotIndex), last),
+      applied: snapshotIndex,
+    },
+    conf: before?.conf ?? null,
+    sm: smAtSnapshot(s, e.group, snapshotIndex),
+    metadata: before?.metadata ?? null,
+    disk,
+  };
 }
 
 function crashGroups(n: NodeView): Record<GroupId, GroupView> {

@@ -1,5 +1,5 @@
 // Tests of the view model's machinery: the persistent list, lazy state-machine contents,
-// structural sharing of reduce, checkpoints (stateAt equals a fold from the start), and the
+// structural sharing of reduce, a restart taken from what the node loaded, checkpoints (stateAt equals a fold from the start), and the
 // store's per-frame batching with an injected scheduler.
 import { describe, expect, it } from 'vitest';
 import { LESSON_TIMING } from '../node/node.ts';
@@ -140,6 +140,28 @@ describe('reduce', () => {
     const after = next.nodes[e.node!].groups[G];
     expect(after.log.entries).toBe(before.log.entries);
     expect(after.sm).toBe(before.sm);
+  });
+
+  it('takes a restarted node from what it loaded, even when the trace lost its last writes', () => {
+    const crash = events.find((x) => x.type === 'node-crash')!;
+    const victim = crash.node!;
+    // A Worker's crash can cut off its last events: drop the victim's writes before the crash.
+    const cut = events.filter(
+      (x) =>
+        !(x.node === victim && x.seq < crash.seq && (x.type === 'persist' || x.type === 'append')),
+    );
+    expect(cut.length).toBeLessThan(events.length);
+    const recovered = events.filter((x) => x.type === 'recovered' && x.node === victim);
+    expect(recovered.length).toBe(1);
+    for (const s of [fold(events), fold(cut)]) {
+      const g = s.nodes[victim].groups[G];
+      const log = sim.node(victim)!.log(G);
+      const real = [];
+      for (let i = log.firstIndex; i <= log.lastIndex; i++) real.push([i, log.term(i)]);
+      expect(plToArray(g.log.entries).map((x) => [x.index, x.term])).toEqual(real);
+      expect(g.log.commit).toBe(sim.status(victim, G)!.commit);
+      expect(g.log.applied).toBe(sim.status(victim, G)!.applied);
+    }
   });
 
   it('never modifies the state it is given', () => {

@@ -255,6 +255,21 @@ export type TraceBody =
   | { type: 'node-start'; members: NodeId[] }
   | { type: 'node-crash'; reason?: string }
   | { type: 'node-restart'; term: number; lastIndex: number }
+  /**
+   * What the node loaded from its disk for one group when it booted from one (a restart, or a
+   * scenario's initial state): the hard state, the snapshot [index, term] and the stored log.
+   * A reader takes the group's state after a boot from this, not from the writes it saw: a
+   * crash may cut off the host's last trace events, never the disk.
+   */
+  | {
+      type: 'recovered';
+      group: GroupId;
+      term: number;
+      votedFor: NodeId | null;
+      commit: number;
+      snapshot: [index: number, term: number] | null;
+      entries: EntrySummary[];
+    }
   | { type: 'role'; group: GroupId; from: Role; to: Role; term: number; leader: NodeId | null }
   /**
    * The node (re)chose its randomized election timeout, in node-local ms. The time since the

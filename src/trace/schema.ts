@@ -409,6 +409,14 @@ export const traceEventSchemas = {
   'node-start': event('node-start', { members: nodeList }),
   'node-crash': event('node-crash', { reason: str.optional() }),
   'node-restart': event('node-restart', { term: int0, lastIndex: int0 }),
+  recovered: event('recovered', {
+    group,
+    term: int0,
+    votedFor: nullableNode,
+    commit: int0,
+    snapshot: z.tuple([int0, int0], { error: expecting('[index, term] or null') }).nullable(),
+    entries: z.array(entrySummary, { error: expecting('array of entries') }),
+  }),
   role: event('role', { group, from: role, to: role, term: int0, leader: nullableNode }),
   timer: event('timer', { group, timeoutMs: time }),
   vote: event('vote', {
