@@ -118,6 +118,15 @@ export class LiveEngine implements Engine {
       }
       case 'snapshot':
         return c.snapshot(await this.ref(cmd.node), cmd.group);
+      case 'drop-message':
+        return c.tamper(cmd.to, cmd.msgId, 'drop');
+      case 'duplicate-message':
+        return c.tamper(cmd.to, cmd.msgId, 'duplicate');
+      case 'fail-apply': {
+        const id = await this.ref(cmd.node);
+        await c.failApply(id, cmd.group);
+        return id;
+      }
       case 'speed':
         if (cmd.speed === 'max') {
           throw new Error("real workers and disks cannot run 'max'; give a number from 0.01 to 10");

@@ -73,6 +73,9 @@ const HOST_COMMANDS = new Set<EngineCommand['type']>([
   'remove-node',
   'transfer-leader',
   'snapshot',
+  'fail-apply',
+  'drop-message',
+  'duplicate-message',
 ]);
 
 export function isHostCommand(cmd: EngineCommand): boolean {
@@ -330,7 +333,11 @@ export class SimHost {
       }
       case 'transfer-leader':
         return { ...cmd, group: this.group(cmd.group), to: this.node(cmd.to, 'to') };
+      case 'drop-message':
+      case 'duplicate-message':
+        return { ...cmd, from: this.node(cmd.from, 'from'), to: this.node(cmd.to, 'to') };
       case 'snapshot':
+      case 'fail-apply':
         return { ...cmd, group: this.group(cmd.group), node: this.node(cmd.node) };
       default:
         throw new Error('not a command of the simulator');
@@ -409,6 +416,17 @@ export class SimHost {
       case 'snapshot':
         sim.snapshot(cmd.node, cmd.group);
         return done(cmd.node);
+      case 'fail-apply':
+        sim.failApply(cmd.node, cmd.group);
+        return done(cmd.node);
+      case 'drop-message':
+        if (!sim.dropMessage(cmd.msgId)) throw new Error(`message ${cmd.msgId} is not in flight`);
+        return done(cmd.msgId);
+      case 'duplicate-message': {
+        const id = sim.duplicateMessage(cmd.msgId);
+        if (id === null) throw new Error(`message ${cmd.msgId} is not in flight`);
+        return done(id);
+      }
       case 'write':
         this.log.push({ atMs: sim.nowMs, cmd });
         return this.client(sim.write(cmd.node, cmd.group, cmd.op));

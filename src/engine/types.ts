@@ -44,12 +44,18 @@ export type EngineCommand =
   | { type: 'hold'; on: boolean }
   | { type: 'release'; msgId?: number }
   | { type: 'discard'; msgId: number }
+  /** Lose one message in flight (`msgId` as its sender numbered it) before it arrives. */
+  | { type: 'drop-message'; from: NodeId; to: NodeId; msgId: number }
+  /** Put a second copy of a message in flight on the wire (it arrives once more). */
+  | { type: 'duplicate-message'; from: NodeId; to: NodeId; msgId: number }
   | { type: 'write'; node: NodeRef; group: GroupId; op: Record<string, unknown> }
   | { type: 'read'; node: NodeRef; group: GroupId; query: Record<string, unknown> }
   | { type: 'add-node'; node?: NodeId }
   | { type: 'remove-node'; node: NodeRef }
   | { type: 'transfer-leader'; group: GroupId; to: NodeRef }
   | { type: 'snapshot'; node: NodeRef; group: GroupId }
+  /** The node's state machine of `group` throws on its next apply (the group goes to ERROR). */
+  | { type: 'fail-apply'; node: NodeRef; group: GroupId }
   /** A rate of the engine's clock against wall time, or 'max': as fast as the machine goes. */
   | { type: 'speed'; speed: number | 'max' }
   /** Replay only: move the cursor to just after event `seq`, or to the last event at or before `t`. */

@@ -548,6 +548,13 @@ export class Cluster {
     return m;
   }
 
+  /** Lose (drop) or copy (duplicate) the message msgId in flight to `to`. */
+  async tamper(to: NodeId, msgId: number, action: 'drop' | 'duplicate'): Promise<void> {
+    const done = await this.callNode(to, (api) => api.tamper(msgId, action));
+    if (!done)
+      throw new ClusterError(`${action}: message ${msgId} to ${to} is no longer in flight`);
+  }
+
   private setPolicy(p: NetworkPolicy, fault: FaultBody): void {
     this.policy = p;
     this.record(null, { type: 'fault', ...fault });

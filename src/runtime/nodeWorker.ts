@@ -482,6 +482,10 @@ export class NodeHost implements NodeWorkerApi {
     return this.transportOrThrow().release(msgId, drop);
   }
 
+  tamper(msgId: number, action: 'drop' | 'duplicate'): boolean {
+    return this.transportOrThrow().tamper(msgId, action);
+  }
+
   recordStorage(on: boolean): void {
     this.recordBatches = on;
     this.storageStats = { transactions: 0, entries: 0, batchSizes: [], txMs: 0 };

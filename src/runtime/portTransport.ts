@@ -163,6 +163,28 @@ export class PortTransport {
     return true;
   }
 
+  /**
+   * A message in flight to this node, by hand: `drop` loses it now (traced as a drop, "dropped
+   * by hand"); `duplicate` queues a second copy due with the first (traced as a send with
+   * copyOf). False when no message msgId waits in this node's delivery queue.
+   */
+  tamper(msgId: number, action: 'drop' | 'duplicate'): boolean {
+    const p = this.queue.find((x) => x.id === msgId);
+    if (p === undefined) return false;
+    if (action === 'drop') {
+      this.queue.remove(p);
+      this.drop(p.msg, p.id, p.copyOf, 'dropped by hand');
+      return true;
+    }
+    const id = this.msgIdBase + ++this.nextMsg;
+    this.queue.push({ dueMs: p.dueMs, seq: this.queueSeq++, id, copyOf: p.id, msg: p.msg });
+    if (this.host.traceMessages) {
+      const s = messageSummary(p.msg, id, p.id);
+      this.host.trace({ type: 'send', group: p.msg.group, deliverAt: p.dueMs, ...s });
+    }
+    return true;
+  }
+
   /** Test hook: post anything on the port to `peer`. */
   injectFrame(peer: NodeId, data: unknown): void {
     const port = this.ports.get(peer);
@@ -389,6 +411,17 @@ class DeliveryHeap {
 
   peek(): Pending | undefined {
     return this.a[0];
+  }
+
+  find(pred: (p: Pending) => boolean): Pending | undefined {
+    return this.a.find(pred);
+  }
+
+  /** Take `p` out (a rebuild: rare, by hand only). */
+  remove(p: Pending): void {
+    const rest = this.a.filter((x) => x !== p);
+    this.a.length = 0;
+    for (const x of rest) this.push(x);
   }
 
   push(p: Pending): void {

@@ -151,6 +151,8 @@ export interface NodeWorkerApi {
   held(): HeldMessage[];
   /** Deliver (or with drop, discard) one held message; false when it is not held here. */
   release(msgId: number, drop: boolean): boolean;
+  /** Lose (drop) or copy (duplicate) a message in flight to this node; false when none waits. */
+  tamper(msgId: number, action: 'drop' | 'duplicate'): boolean;
   /** Record batch sizes of storage transactions from now on (benchmarks); resets the stats. */
   recordStorage(on: boolean): void;
   /** Test hook: post raw `data` on the port to `peer`, as a buggy or hostile peer would. */

@@ -526,6 +526,16 @@ export class Simulator {
     return true;
   }
 
+  /** Lose a message in flight before it arrives; false when it is not in flight. */
+  dropMessage(msgId: number): boolean {
+    return this.network.dropInFlight(msgId, this.nowMs);
+  }
+
+  /** Put a second copy of a message in flight on the wire; its msgId, or null. */
+  duplicateMessage(msgId: number): number | null {
+    return this.network.duplicateInFlight(msgId, this.nowMs);
+  }
+
   /** The node's state machine of `group` throws on its next apply. */
   failApply(id: NodeId, group: GroupId): void {
     const node = this.host(id).node;
@@ -867,6 +877,7 @@ export class Simulator {
   }
 
   private onDeliver(ev: DeliveryEvent, releasing = false): void {
+    if (!releasing && !this.network.land(ev)) return;
     const host = this.hosts.get(ev.msg.to);
     if (host === undefined) {
       this.network.recordDrop(ev, this.nowMs, 'unknown node');

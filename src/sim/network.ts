@@ -96,6 +96,9 @@ export class SimNetwork {
   private readonly effective = new Map<NodeId, Map<NodeId, LinkPolicy>>();
   private readonly order = new LinkClock();
   private held: { ev: DeliveryEvent; atMs: number }[] = [];
+  /** Copies on the wire, by msgId (for drop and duplicate by hand), and the ones dropped so. */
+  private readonly flying = new Map<number, DeliveryEvent>();
+  private readonly cancelled = new Set<number>();
   private nextMsgId = 1;
 
   constructor(opts: NetworkOptions) {
@@ -201,6 +204,56 @@ export class SimNetwork {
     return this.held.splice(i, 1)[0].ev;
   }
 
+  /**
+   * A delivery came due: false when it was dropped by hand while in flight (its drop is
+   * already recorded), so the host does nothing more with it.
+   */
+  land(ev: DeliveryEvent): boolean {
+    this.flying.delete(ev.msgId);
+    return !this.cancelled.delete(ev.msgId);
+  }
+
+  /** Lose the copy msgId in flight now (recorded as a drop); false when it is not in flight. */
+  dropInFlight(msgId: number, nowMs: number): boolean {
+    const ev = this.flying.get(msgId);
+    if (ev === undefined) return false;
+    this.flying.delete(msgId);
+    this.cancelled.add(msgId);
+    this.recordDrop(ev, nowMs, 'dropped by hand');
+    return true;
+  }
+
+  /**
+   * Put a second copy of msgId on the wire, due with the first (recorded as a send with
+   * copyOf); its new msgId, or null when msgId is not in flight.
+   */
+  duplicateInFlight(msgId: number, nowMs: number): number | null {
+    const ev = this.flying.get(msgId);
+    if (ev === undefined) return null;
+    const id = this.nextMsgId++;
+    this.stats.duplicated++;
+    const copy: DeliveryEvent = {
+      kind: 'deliver',
+      timeMs: Math.max(ev.timeMs, nowMs),
+      seq: 0,
+      msg: ev.msg,
+      msgId: id,
+      copyOf: msgId,
+      sentMs: nowMs,
+    };
+    this.scheduler.push(copy);
+    this.flying.set(id, copy);
+    if (this.trace !== null && this.trace.enabled) {
+      this.trace.record(ev.msg.from, nowMs, {
+        type: 'send',
+        group: ev.msg.group,
+        deliverAt: copy.timeMs,
+        ...messageSummary(ev.msg, id, msgId),
+      });
+    }
+    return id;
+  }
+
   /** Put `msg` on the wire at nowMs; returns its msgId (its first copy's when duplicated). */
   transmit(msg: WireMessage, nowMs: number): number {
     const msgId = this.nextMsgId++;
@@ -278,6 +331,7 @@ export class SimNetwork {
     const ev: DeliveryEvent = { kind: 'deliver', timeMs, seq: 0, msg, msgId, sentMs: nowMs };
     if (copyOf !== undefined) ev.copyOf = copyOf;
     this.scheduler.push(ev);
+    this.flying.set(msgId, ev);
     if (this.trace !== null && this.trace.enabled) {
       this.trace.record(msg.from, nowMs, {
         type: 'send',

@@ -7,6 +7,7 @@
 // The only exception is SmRef's internal cache (src/state/sm.ts), which never changes what a
 // ref means.
 import type { ConfState, GroupId, NodeId, Role } from '../raft/types.ts';
+import type { MessageSummary } from '../trace/events.ts';
 import type { PList } from './plist.ts';
 import { plEmpty } from './plist.ts';
 import type { SmRef } from './sm.ts';
@@ -128,6 +129,41 @@ export interface MessageView {
   heartbeat: boolean;
   /** The second copy of a duplicated message names the first copy's id. */
   copyOf: string | null;
+  /** The type's own fields (granted, ok, reject, prevIndex, ...): reduceMessages.ts. */
+  detail: MessageDetail;
+}
+
+/** What a message summary says beyond who, what and when (src/trace/events.ts, MessageSummary). */
+export type MessageDetail = Readonly<
+  Omit<MessageSummary, 'msgId' | 'copyOf' | 'from' | 'to' | 'msgType' | 'term' | 'entries'>
+>;
+
+/** One answer to a vote or pre-vote request, as the voter gave it (reduceVotes.ts). */
+export interface VoteMark {
+  voter: NodeId;
+  /** The term the request asked for, and the voter's own term when it answered. */
+  term: number;
+  voterTerm: number;
+  granted: boolean;
+  reject: string | null;
+  t: number;
+  /** The voter's last log entry [index, term] when it answered (the why of a refusal). */
+  voterLast: readonly [number, number];
+  /** Whom the voter had voted for in that term, when it refused because it had voted. */
+  votedFor: NodeId | null;
+}
+
+/** A node's latest campaign in a group: since it last became pre-candidate or candidate. */
+export interface CampaignView {
+  candidate: NodeId;
+  preVote: boolean;
+  /** The term the node stood at when the campaign began (a pre-vote asks for term + 1). */
+  term: number;
+  since: number;
+  /** The candidate's last log entry [index, term] when the campaign began. */
+  candidateLast: readonly [number, number];
+  /** One per voter that answered, the latest answer kept. */
+  marks: readonly VoteMark[];
 }
 
 export type RequestStageName =
@@ -240,6 +276,8 @@ export interface ViewState {
   paused: boolean;
   series: SeriesView;
   memo: ModelMemo;
+  /** Per group, each node's latest campaign (reduceVotes.ts). */
+  campaigns: Readonly<Record<GroupId, Readonly<Record<NodeId, CampaignView>>>>;
 }
 
 export const RECENT_REQUESTS = 500;
@@ -261,5 +299,6 @@ export function emptyState(groups: readonly GroupId[] = []): ViewState {
     paused: false,
     series: { buckets: plEmpty(), current: null, committed: {} },
     memo: { snapshots: new Map() },
+    campaigns: {},
   };
 }

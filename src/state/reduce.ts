@@ -21,6 +21,8 @@ import type {
 } from './model.ts';
 import { RECENT_FAULTS, RECENT_REQUESTS } from './model.ts';
 import { plDrop, plEmpty, plFrom, plGet, plPush, plTake, type PList } from './plist.ts';
+import { messageDetail } from './reduceMessages.ts';
+import { reduceVotes } from './reduceVotes.ts';
 import { smApply, smEmpty, smUnknown, type SmRef } from './sm.ts';
 
 // ---- copy-on-write helpers ---------------------------------------------------------------------
@@ -146,7 +148,7 @@ function smAtSnapshot(s: ViewState, group: GroupId, index: number): SmRef {
 
 /** The state after `e`. */
 export function reduce(state: ViewState, e: TraceEvent): ViewState {
-  const s: ViewState = { ...state, seq: e.seq, t: e.t, count: state.count + 1 };
+  const s: ViewState = reduceVotes({ ...state, seq: e.seq, t: e.t, count: state.count + 1 }, e);
   const id = e.node;
   switch (e.type) {
     case 'node-start':
@@ -343,6 +345,7 @@ function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
     entries: e.entries,
     heartbeat: e.hb === true,
     copyOf: e.copyOf === undefined ? null : msgKey(e.from, e.copyOf),
+    detail: messageDetail(e),
   };
   s = bumpSeries(s, e.t, (b) => ({ ...b, messages: b.messages + 1 }));
   return { ...s, messages: withEntry(s.messages, m.id, m) };

@@ -10,6 +10,7 @@ import type { Engine, PageHost } from '../engine/types.ts';
 import { statusText } from '../state/statusText.ts';
 import { createViewStore, type ViewStore } from '../state/store.ts';
 import { droppedNote } from '../trace/recorder.ts';
+import { ClusterView } from './cluster/ClusterView.tsx';
 import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
 import { pageScheduler } from './frameScheduler.ts';
 import { Header } from './Header.tsx';
@@ -143,12 +144,21 @@ function TraceFooter() {
   );
 }
 
+/**
+ * The stage: a 36 px strip at the top (the groups strip fills it), then the cluster view; the
+ * resume offer when a cluster is still on disk and none runs.
+ */
 function Stage({ offer }: { offer: ResumeOffer | null }) {
   const engine = useEngine();
   return (
     <section className="stage" aria-label="Cluster">
+      <div className="stage-top" />
       {offer !== null && engine === null && <ResumePanel offer={offer} />}
-      <TextView />
+      {engine === null ? (
+        offer === null && <p className="stage-empty muted">No cluster is running.</p>
+      ) : (
+        <ClusterView />
+      )}
     </section>
   );
 }

@@ -1,0 +1,419 @@
+// The cluster view (the stage): the ring of nodes of the selected group, the links, the
+// messages in flight and the vote marks, drawn from the view store on the shared cluster clock;
+// a toolbar (heal, step mode, add node), a legend, and a dock below that shows what was
+// selected (a node's state and actions, a message, a link, a vote's why) or the network
+// sliders, and the held-message queue in step mode.
+// Partitions by hand: drag a node out of the ring to cut it off on a side of its own, drop it
+// on a node of another side to join that side (ring.ts decides what a drop means); Heal ends it.
+// Invariants: everything drawn comes from the store (never the engine's status); every change
+// is an engine command, whose refusal is shown as a notice; the layout has fixed sizes (the
+// ring fills the space between toolbar and dock), so nothing jumps as state changes.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import './cluster.css';
+import type { NodeId } from '../../raft/types.ts';
+import { visibleCampaign } from '../../state/reduceVotes.ts';
+import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
+import type { CampaignView } from '../../state/model.ts';
+import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.ts';
+import { useShortcut } from '../shortcuts.ts';
+import { HeldQueue } from '../network/HeldQueue.tsx';
+import { LinkDetails, NetworkPanel } from '../network/LinkDetails.tsx';
+import { KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
+import {
+  compareIds,
+  dropIntent,
+  ringLayout,
+  sideRegionPath,
+  sidesAfterDrop,
+  type Point,
+} from '../viz/ring.ts';
+import { Flights } from './Flights.tsx';
+import { Links, linkSpecs } from './Links.tsx';
+import { MessageDetails } from './MessageDetails.tsx';
+import { NodeDetails } from './NodeDetails.tsx';
+import { NodeMark } from './NodeMark.tsx';
+import { nodeActions } from './nodeActions.ts';
+import { TimerArc } from './TimerArc.tsx';
+import { useClusterClock } from './useClusterClock.ts';
+import { VoteDetails } from './VoteDetails.tsx';
+import { VoteMarks } from './VoteMarks.tsx';
+
+/** How long (cluster ms) an election's answers stay drawn after it ended. */
+const VOTE_LINGER_MS = 2500;
+
+/** A pointer that moved less than this (px) is a click, not a drag. */
+const DRAG_SLOP_PX = 5;
+
+interface Drag {
+  id: NodeId;
+  pointerId: number;
+  start: Point;
+  at: Point;
+  moved: boolean;
+}
+
+function useBoxSize(): [React.RefObject<HTMLDivElement | null>, { w: number; h: number }] {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const [size, setSize] = useState({ w: 560, h: 360 });
+  useEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect();
+      setSize((s) =>
+        Math.abs(s.w - r.width) < 1 && Math.abs(s.h - r.height) < 1
+          ? s
+          : { w: Math.max(200, r.width), h: Math.max(200, r.height) },
+      );
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, size];
+}
+
+export function ClusterView() {
+  const view = useSel((s) => s.view);
+  const selectedNode = useSel((s) => s.selectedNode);
+  const selectedMessage = useSel((s) => s.selectedMessage);
+  const group = useSelectedGroup();
+  const store = useViewStore();
+  const run = useCommand();
+  const [boxRef, size] = useBoxSize();
+  const svgRef = useRef<SVGSVGElement | null>(null);
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const [link, setLink] = useState<string | null>(null);
+  const [vote, setVote] = useState<{ candidate: NodeId; voter: NodeId } | null>(null);
+  const now = useClusterClock(view.t, view.paused);
+
+  const ids = useMemo(() => Object.keys(view.nodes).sort(compareIds), [view.nodes]);
+  const partition = view.network.partition;
+  const layout = useMemo(
+    () => ringLayout(ids, partition, size.w, size.h),
+    [ids, partition, size.w, size.h],
+  );
+  const links = useMemo(
+    () => linkSpecs(ids, view.network.cuts, layout.sideOf),
+    [ids, view.network.cuts, layout.sideOf],
+  );
+  const positions = useMemo(() => {
+    if (drag === null || !drag.moved) return layout.positions;
+    const p = new Map(layout.positions);
+    p.set(drag.id, drag.at);
+    return p;
+  }, [layout.positions, drag]);
+  const intent = drag !== null && drag.moved ? dropIntent(layout, drag.id, drag.at) : null;
+  const r = layout.nodeRadius;
+
+  const selectNode = useCallback(
+    (id: NodeId | null) => {
+      store.getState().select(id);
+      store.getState().selectMessage(null);
+      setLink(null);
+      setVote(null);
+    },
+    [store],
+  );
+
+  const svgPoint = (ev: { clientX: number; clientY: number }): Point => {
+    const rect = svgRef.current!.getBoundingClientRect();
+    return { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
+  };
+
+  const onNodePointerDown = useCallback((id: NodeId, ev: React.PointerEvent<SVGGElement>) => {
+    if (ev.button !== 0) return;
+    const rect = svgRef.current!.getBoundingClientRect();
+    const p = { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
+    svgRef.current!.setPointerCapture(ev.pointerId);
+    setDrag({ id, pointerId: ev.pointerId, start: p, at: p, moved: false });
+  }, []);
+
+  const onPointerMove = (ev: React.PointerEvent<SVGSVGElement>): void => {
+    if (drag === null || ev.pointerId !== drag.pointerId) return;
+    const p = svgPoint(ev);
+    const moved = drag.moved || Math.hypot(p.x - drag.start.x, p.y - drag.start.y) > DRAG_SLOP_PX;
+    setDrag({ ...drag, at: p, moved });
+  };
+
+  const onPointerUp = (ev: React.PointerEvent<SVGSVGElement>): void => {
+    if (drag === null || ev.pointerId !== drag.pointerId) return;
+    setDrag(null);
+    if (!drag.moved) {
+      selectNode(drag.id);
+      return;
+    }
+    const next = sidesAfterDrop(layout, drag.id, dropIntent(layout, drag.id, svgPoint(ev)));
+    if (next === 'unchanged') return;
+    void run(next === null ? { type: 'heal' } : { type: 'partition', sides: next });
+  };
+
+  // Keyboard: arrows move the selection around the ring; Escape clears it.
+  const onNodesKey = (ev: React.KeyboardEvent<SVGGElement>): void => {
+    if (ids.length === 0) return;
+    const i = selectedNode === null ? -1 : ids.indexOf(selectedNode);
+    let j = -1;
+    if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') j = (i + 1) % ids.length;
+    else if (ev.key === 'ArrowLeft' || ev.key === 'ArrowUp') j = (i - 1 + ids.length) % ids.length;
+    else if (ev.key === 'Home') j = 0;
+    else if (ev.key === 'End') j = ids.length - 1;
+    if (j < 0) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    selectNode(ids[j]);
+    const el = svgRef.current?.querySelector<SVGGElement>(`[data-node="${ids[j]}"]`);
+    el?.focus();
+  };
+
+  const focusNode = selectedNode ?? ids[0] ?? null;
+  const campaigns: CampaignView[] = [];
+  if (group !== null) {
+    for (const id of ids) {
+      const c = visibleCampaign(view, group, id, VOTE_LINGER_MS);
+      if (c !== null) campaigns.push(c);
+    }
+  }
+
+  return (
+    <div className="cluster-view">
+      <ClusterToolbar selectedNode={selectedNode} />
+      <div className="ring-box">
+        <div className="ring-area" ref={boxRef}>
+          <svg
+            ref={svgRef}
+            className={`ring${drag?.moved === true ? ' dragging' : ''}`}
+            width={size.w}
+            height={size.h}
+            role="group"
+            aria-label={`Cluster of ${ids.length} nodes, group ${group ?? 'none'}`}
+            onPointerMove={onPointerMove}
+            onPointerUp={onPointerUp}
+            onPointerCancel={() => setDrag(null)}
+          >
+            <g className="regions">
+              {layout.sides.length > 1 &&
+                layout.sides.map((side, k) => (
+                  <path
+                    key={side.join(',')}
+                    className={`side-region${intent?.kind === 'join' && intent.side === k ? ' target' : ''}`}
+                    d={sideRegionPath(side.map((id) => layout.positions.get(id)!))}
+                    strokeWidth={2 * (r + 26)}
+                    data-side={side.join(',')}
+                  />
+                ))}
+            </g>
+            <Links
+              links={links}
+              positions={layout.positions}
+              r={r}
+              selected={link}
+              onSelect={(key) => {
+                store.getState().selectMessage(null);
+                setVote(null);
+                setLink(key);
+              }}
+            />
+            {ids.map((id) => (
+              <TimerArc
+                key={id}
+                node={view.nodes[id]}
+                group={group === null ? undefined : view.nodes[id].groups[group]}
+                at={positions.get(id)!}
+                r={r}
+                now={now}
+              />
+            ))}
+            <Flights
+              messages={view.messages}
+              positions={layout.positions}
+              r={r}
+              now={now}
+              selected={selectedMessage}
+              onSelect={(id) => {
+                setLink(null);
+                setVote(null);
+                store.getState().selectMessage(id);
+              }}
+            />
+            {campaigns.map((c) => (
+              <VoteMarks
+                key={c.candidate}
+                campaign={c}
+                positions={positions}
+                r={r}
+                onSelect={(candidate, voter) => {
+                  store.getState().selectMessage(null);
+                  setLink(null);
+                  setVote({ candidate, voter });
+                }}
+              />
+            ))}
+            <g className="nodes" onKeyDown={onNodesKey}>
+              {ids.map((id) => (
+                <NodeMark
+                  key={id}
+                  node={view.nodes[id]}
+                  group={group === null ? undefined : view.nodes[id].groups[group]}
+                  at={positions.get(id)!}
+                  center={layout.center}
+                  r={r}
+                  selected={id === selectedNode}
+                  focusable={id === focusNode}
+                  dragging={drag?.moved === true && drag.id === id}
+                  onPointerDown={onNodePointerDown}
+                  onSelect={selectNode}
+                />
+              ))}
+            </g>
+            {intent !== null && drag !== null && (
+              <text className="drop-hint" x={drag.at.x} y={drag.at.y + r + 40}>
+                {intent.kind === 'alone'
+                  ? `drop: cut ${drag.id} off`
+                  : intent.kind === 'join'
+                    ? `drop: join ${layout.sides[intent.side].join(', ')}`
+                    : 'drop: no change'}
+              </text>
+            )}
+          </svg>
+        </div>
+        <Legend />
+      </div>
+      <div className={`cluster-dock${view.network.hold ? ' with-queue' : ''}`}>
+        <div className="dock-main">
+          {selectedMessage !== null ? (
+            <MessageDetails id={selectedMessage} />
+          ) : vote !== null && group !== null ? (
+            <VoteDetails
+              group={group}
+              candidate={vote.candidate}
+              voter={vote.voter}
+              onClose={() => setVote(null)}
+            />
+          ) : link !== null ? (
+            <LinkDetails
+              a={link.split('|')[0]}
+              b={link.split('|')[1]}
+              onClose={() => setLink(null)}
+            />
+          ) : selectedNode !== null && view.nodes[selectedNode] !== undefined ? (
+            <NodeDetails id={selectedNode} />
+          ) : (
+            <NetworkPanel />
+          )}
+        </div>
+        {view.network.hold && <HeldQueue />}
+      </div>
+    </div>
+  );
+}
+
+/** Heal, step mode, add node; and the shortcuts that act on the selected node. */
+function ClusterToolbar({ selectedNode }: { selectedNode: NodeId | null }) {
+  const run = useCommand();
+  const store = useViewStore();
+  const hold = useSel((s) => s.view.network.hold);
+  const split = useSel((s) => s.view.network.partition !== null || s.view.network.cuts.length > 0);
+  const node = useSel((s) => (selectedNode === null ? null : (s.view.nodes[selectedNode] ?? null)));
+  const group = useSelectedGroup();
+  const nextHeld = useSel((s) => heldMessages(s.view)[0] ?? null);
+  const actions = node === null ? [] : nodeActions(node, group);
+  const act = (key: string): void => {
+    const a = actions.find((x) => x.key === key);
+    if (a !== undefined) void run(a.cmd);
+  };
+  useShortcut('c', 'Crash the selected node', 'Nodes', () => act('c'));
+  useShortcut('r', 'Restart the selected node', 'Nodes', () => act('r'));
+  useShortcut('p', 'Pause or resume the selected node', 'Nodes', () => act('p'));
+  useShortcut('l', 'Make the selected node leader (transfer)', 'Nodes', () => act('l'));
+  useShortcut('s', 'Snapshot the selected node now', 'Nodes', () => act('s'));
+  useShortcut('e', "Make the selected node's state machine throw", 'Nodes', () => act('e'));
+  useShortcut('X', 'Remove the selected node from the cluster', 'Nodes', () => act('X'));
+  useShortcut('Escape', 'Clear the selection', 'Nodes', () => {
+    store.getState().select(null);
+    store.getState().selectMessage(null);
+  });
+  useShortcut('h', 'Heal the network', 'Network', () => void run({ type: 'heal' }));
+  useShortcut(
+    'm',
+    'Step mode: hold messages on or off',
+    'Network',
+    () => void run({ type: 'hold', on: !hold }),
+  );
+  useShortcut('n', 'Release the next held message', 'Network', () => {
+    if (nextHeld !== null) void run({ type: 'release', msgId: wireMsgId(nextHeld) });
+  });
+  useShortcut('a', 'Add a node', 'Nodes', () => void run({ type: 'add-node' }));
+  return (
+    <div className="cluster-toolbar" role="toolbar" aria-label="Cluster">
+      <button
+        type="button"
+        id="heal"
+        className={split ? 'primary' : ''}
+        disabled={!split}
+        onClick={() => void run({ type: 'heal' })}
+        aria-keyshortcuts="h"
+        title="End the partition and restore every cut link (h)"
+      >
+        Heal <kbd>h</kbd>
+      </button>
+      <button
+        type="button"
+        id="step-mode"
+        aria-pressed={hold}
+        className={hold ? 'primary' : ''}
+        onClick={() => void run({ type: 'hold', on: !hold })}
+        aria-keyshortcuts="m"
+        title="Hold every message until you release it (m)"
+      >
+        Step mode <kbd>m</kbd>
+      </button>
+      <button
+        type="button"
+        id="add-node"
+        onClick={() => void run({ type: 'add-node' })}
+        aria-keyshortcuts="a"
+        title="Start a new node that joins the cluster (a)"
+      >
+        Add node <kbd>a</kbd>
+      </button>
+      <span className="toolbar-note muted">
+        {split
+          ? 'Network split: drag nodes between sides, or Heal'
+          : 'Drag a node out to partition'}
+      </span>
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <div className="ring-legend" aria-label="Legend">
+      {MESSAGE_KINDS.map((k) => (
+        <span key={k} className="legend-item">
+          <svg width="10" height="10" aria-hidden="true">
+            <circle cx="5" cy="5" r="4" fill={KIND_COLORS[k]} />
+          </svg>
+          {KIND_LABELS[k]}
+        </span>
+      ))}
+      <span className="legend-item">
+        <svg width="10" height="10" aria-hidden="true">
+          <circle cx="5" cy="5" r="3.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+        </svg>
+        reply
+      </span>
+      <span className="legend-item">
+        <svg width="12" height="12" aria-hidden="true">
+          <circle cx="6" cy="6" r="3.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+          <path d="M1,11L11,1" stroke="var(--bad)" strokeWidth="1.5" />
+        </svg>
+        refused
+      </span>
+      <span className="legend-item">
+        <svg width="12" height="12" aria-hidden="true">
+          <path d="M6,1L11,6L6,11L1,6Z" fill={KIND_COLORS['pre-vote']} />
+        </svg>
+        pre-vote answer
+      </span>
+    </div>
+  );
+}

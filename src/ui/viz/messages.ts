@@ -1,0 +1,203 @@
+// Messages in flight as the cluster view draws them: the kind a learner reads (pre-vote, vote,
+// append, heartbeat, snapshot, forward, read-index, timeout-now), request or reply, the reply's
+// verdict, where along its link a message is at a given cluster time, and the aggregation that
+// keeps the view readable (and SVG fast) when more are in flight than a person can follow.
+// Invariants: pure; a message's position depends only on its send and delivery times and the
+// clock passed in (the same clock the election timers use), and never leaves its link.
+import type { MessageView } from '../../state/model.ts';
+import type { Point } from './ring.ts';
+
+export type MessageKind =
+  | 'pre-vote'
+  | 'vote'
+  | 'append'
+  | 'heartbeat'
+  | 'snapshot'
+  | 'forward'
+  | 'read-index'
+  | 'timeout-now'
+  | 'other';
+
+export const MESSAGE_KINDS: readonly Exclude<MessageKind, 'other'>[] = [
+  'pre-vote',
+  'vote',
+  'append',
+  'heartbeat',
+  'snapshot',
+  'forward',
+  'read-index',
+  'timeout-now',
+];
+
+/**
+ * One colour per kind (Okabe–Ito hues plus a neutral grey for heartbeats, which are many and
+ * least interesting). Nodes are coloured by term; a message's shape (filled request, hollow
+ * reply) and the legend keep the two apart.
+ */
+export const KIND_COLORS: Record<MessageKind, string> = {
+  'pre-vote': '#CC79A7',
+  vote: '#D55E00',
+  append: '#0072B2',
+  heartbeat: '#8a94a6',
+  snapshot: '#009E73',
+  forward: '#E69F00',
+  'read-index': '#56B4E9',
+  'timeout-now': '#1d2430',
+  other: '#8a94a6',
+};
+
+export const KIND_LABELS: Record<MessageKind, string> = {
+  'pre-vote': 'pre-vote',
+  vote: 'vote',
+  append: 'append',
+  heartbeat: 'heartbeat',
+  snapshot: 'snapshot',
+  forward: 'forward',
+  'read-index': 'read-index',
+  'timeout-now': 'timeout-now',
+  other: 'other',
+};
+
+export function messageKind(m: Pick<MessageView, 'msgType' | 'heartbeat' | 'detail'>): MessageKind {
+  switch (m.msgType) {
+    case 'RequestVote':
+    case 'RequestVoteResponse':
+      return m.detail.preVote === true ? 'pre-vote' : 'vote';
+    case 'AppendEntries':
+    case 'AppendEntriesResponse':
+      return m.heartbeat ? 'heartbeat' : 'append';
+    case 'InstallSnapshot':
+    case 'InstallSnapshotResponse':
+      return 'snapshot';
+    case 'Forward':
+    case 'ForwardResponse':
+      return 'forward';
+    case 'ReadIndex':
+    case 'ReadIndexResponse':
+      return 'read-index';
+    case 'TimeoutNow':
+      return 'timeout-now';
+    default:
+      return 'other';
+  }
+}
+
+export function isReply(m: Pick<MessageView, 'msgType'>): boolean {
+  return m.msgType.endsWith('Response');
+}
+
+/** A reply's verdict: granted/success, refused/reject, or null for requests. */
+export function replyVerdict(m: Pick<MessageView, 'msgType' | 'detail'>): 'yes' | 'no' | null {
+  if (!isReply(m)) return null;
+  if (m.msgType === 'RequestVoteResponse') return m.detail.granted === true ? 'yes' : 'no';
+  if (m.msgType === 'ReadIndexResponse') {
+    return m.detail.reject !== undefined || (m.detail.index ?? 0) < 0 ? 'no' : 'yes';
+  }
+  return m.detail.ok === false ? 'no' : 'yes';
+}
+
+/** How long a message without a planned delivery time is drawn as travelling (cluster ms). */
+export const UNKNOWN_FLIGHT_MS = 200;
+
+/**
+ * How far along its link a message is at cluster time `now`: 0 at the sender, 1 at the
+ * receiver, clamped; a message past its due time waits at the receiver's end (held, or its
+ * arrival not folded in yet).
+ */
+export function messageProgress(m: Pick<MessageView, 'sentAt' | 'deliverAt'>, now: number): number {
+  const end = m.deliverAt ?? m.sentAt + UNKNOWN_FLIGHT_MS;
+  const span = end - m.sentAt;
+  if (span <= 0) return now >= end ? 1 : 0;
+  return Math.min(1, Math.max(0, (now - m.sentAt) / span));
+}
+
+/**
+ * The point at fraction `p` of the link from `a` to `b`, starting and ending at the node
+ * circles' edges (radius `r`), offset sideways by `lane` px so the two directions of a link
+ * travel apart (requests and replies do not overlap).
+ */
+export function pointOnLink(a: Point, b: Point, p: number, r: number, lane: number): Point {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = Math.hypot(dx, dy) || 1;
+  const ux = dx / len;
+  const uy = dy / len;
+  const usable = Math.max(0, len - 2 * r);
+  const along = r + usable * p;
+  // The normal to the right of the direction of travel.
+  return { x: a.x + ux * along - uy * lane, y: a.y + uy * along + ux * lane };
+}
+
+/** One thing to draw: a single message, or a bundle of messages of one kind on one direction. */
+export type FlightMark =
+  | { type: 'one'; message: MessageView; kind: MessageKind; progress: number }
+  | {
+      type: 'bundle';
+      key: string;
+      from: string;
+      to: string;
+      kind: MessageKind;
+      reply: boolean;
+      count: number;
+      /** The mean progress of its messages. */
+      progress: number;
+      ids: readonly string[];
+    };
+
+/**
+ * The marks to draw for the messages in flight. Up to `limit` messages are drawn one by one;
+ * beyond, messages are bundled by direction, kind and request/reply (one mark with a count at
+ * their mean position), which a person can still follow and SVG draws at full frame rate.
+ */
+export function flightMarks(
+  messages: Iterable<MessageView>,
+  now: number,
+  limit: number,
+  include: (m: MessageView) => boolean = () => true,
+): { marks: FlightMark[]; total: number; bundled: boolean } {
+  const list: MessageView[] = [];
+  for (const m of messages) if (include(m)) list.push(m);
+  if (list.length <= limit) {
+    return {
+      marks: list.map((m) => ({
+        type: 'one',
+        message: m,
+        kind: messageKind(m),
+        progress: messageProgress(m, now),
+      })),
+      total: list.length,
+      bundled: false,
+    };
+  }
+  const groups = new Map<
+    string,
+    { m: MessageView; kind: MessageKind; sum: number; ids: string[] }
+  >();
+  for (const m of list) {
+    const kind = messageKind(m);
+    const reply = isReply(m);
+    const key = `${m.from}>${m.to}|${kind}|${reply ? 'r' : 'q'}`;
+    const p = messageProgress(m, now);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { m, kind, sum: p, ids: [m.id] });
+    else {
+      g.sum += p;
+      g.ids.push(m.id);
+    }
+  }
+  const marks: FlightMark[] = [];
+  for (const [key, g] of groups) {
+    marks.push({
+      type: 'bundle',
+      key,
+      from: g.m.from,
+      to: g.m.to,
+      kind: g.kind,
+      reply: isReply(g.m),
+      count: g.ids.length,
+      progress: g.sum / g.ids.length,
+      ids: g.ids,
+    });
+  }
+  return { marks, total: list.length, bundled: true };
+}

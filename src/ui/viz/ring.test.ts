@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { dropIntent, ringLayout, sideRegionPath, sidesAfterDrop, sidesOf } from './ring.ts';
+
+const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
+
+describe('ring layout', () => {
+  it('puts every node on the ring inside the box, the first at the top, in id order', () => {
+    const l = ringLayout(['n10', 'n2', 'n1'], null, 600, 400);
+    expect([...l.positions.keys()]).toEqual(['n1', 'n2', 'n10']);
+    const top = l.positions.get('n1')!;
+    expect(top.x).toBeCloseTo(300);
+    expect(top.y).toBeLessThan(200);
+    for (const p of l.positions.values()) {
+      expect(Math.hypot(p.x - 300, p.y - 200)).toBeCloseTo(l.radius);
+      expect(p.x - l.nodeRadius).toBeGreaterThan(0);
+      expect(p.y - l.nodeRadius).toBeGreaterThan(0);
+      expect(p.x + l.nodeRadius).toBeLessThan(600);
+      expect(p.y + l.nodeRadius).toBeLessThan(400);
+    }
+  });
+
+  it('keeps nodes apart, also at 9 nodes', () => {
+    const l = ringLayout(
+      Array.from({ length: 9 }, (_, i) => `n${i + 1}`),
+      null,
+      590,
+      380,
+    );
+    const ps = [...l.positions.values()];
+    for (let i = 0; i < ps.length; i++) {
+      for (let j = i + 1; j < ps.length; j++) {
+        const d = Math.hypot(ps[i].x - ps[j].x, ps[i].y - ps[j].y);
+        expect(d).toBeGreaterThan(2 * l.nodeRadius + 8);
+      }
+    }
+  });
+
+  it('gathers each side of a partition and pulls the sides apart', () => {
+    const l = ringLayout(ids, [['n2', 'n4']], 600, 600);
+    expect(l.sides).toEqual([
+      ['n2', 'n4'],
+      ['n1', 'n3', 'n5'],
+    ]);
+    expect(l.sideOf.get('n4')).toBe(0);
+    expect(l.sideOf.get('n5')).toBe(1);
+    // The closest pair across sides is farther apart than neighbours within a side.
+    const d = (a: string, b: string): number => {
+      const p = l.positions.get(a)!;
+      const q = l.positions.get(b)!;
+      return Math.hypot(p.x - q.x, p.y - q.y);
+    };
+    const within = d('n2', 'n4');
+    const across = Math.min(d('n2', 'n1'), d('n2', 'n5'), d('n4', 'n1'), d('n4', 'n3'));
+    expect(across).toBeGreaterThan(within);
+  });
+
+  it('treats nodes on no side as one more side, and ignores unknown ids', () => {
+    expect(sidesOf(ids, [['n3', 'n9'], ['n1']])).toEqual([['n3'], ['n1'], ['n2', 'n4', 'n5']]);
+  });
+});
+
+describe('dragging a node', () => {
+  const l = ringLayout(ids, null, 600, 600);
+  const at = (id: string) => l.positions.get(id)!;
+
+  it('is a click when it barely moves', () => {
+    const p = at('n1');
+    expect(dropIntent(l, 'n1', { x: p.x + 3, y: p.y + 2 })).toEqual({ kind: 'none' });
+  });
+
+  it('cuts a node off when dropped far from everyone', () => {
+    const p = at('n1');
+    const intent = dropIntent(l, 'n1', { x: p.x, y: p.y - 4 * l.nodeRadius });
+    expect(intent).toEqual({ kind: 'alone' });
+    expect(sidesAfterDrop(l, 'n1', intent)).toEqual([['n2', 'n3', 'n4', 'n5'], ['n1']]);
+  });
+
+  it('joins the side of the node it is dropped on; one side left means heal', () => {
+    const split = ringLayout(ids, [['n1']], 600, 600);
+    const onN1 = split.positions.get('n1')!;
+    const intent = dropIntent(split, 'n2', onN1);
+    expect(intent).toEqual({ kind: 'join', side: 0 });
+    expect(sidesAfterDrop(split, 'n2', intent)).toEqual([
+      ['n1', 'n2'],
+      ['n3', 'n4', 'n5'],
+    ]);
+    const back = dropIntent(split, 'n1', split.positions.get('n3')!);
+    expect(sidesAfterDrop(split, 'n1', back)).toBeNull();
+  });
+
+  it('changes nothing when dropped on a node of its own side', () => {
+    expect(dropIntent(l, 'n1', at('n2'))).toEqual({ kind: 'none' });
+    expect(sidesAfterDrop(l, 'n1', { kind: 'none' })).toBe('unchanged');
+  });
+});
+
+describe('side regions', () => {
+  it('draws a point, a segment or a hull', () => {
+    expect(sideRegionPath([{ x: 1, y: 2 }])).toBe('M1,2Z');
+    expect(
+      sideRegionPath([
+        { x: 0, y: 0 },
+        { x: 10, y: 0 },
+      ]),
+    ).toBe('M0,0L10,0Z');
+    const hull = sideRegionPath([
+      { x: 0, y: 0 },
+      { x: 10, y: 0 },
+      { x: 5, y: 1 },
+      { x: 5, y: 10 },
+    ]);
+    expect(hull.split('L')).toHaveLength(3); // the inner point is not on the hull
+  });
+});
