@@ -10,6 +10,7 @@ import type { ConfState, GroupId, NodeId, Role } from '../raft/types.ts';
 import type { PList } from './plist.ts';
 import { plEmpty } from './plist.ts';
 import type { SmRef } from './sm.ts';
+import { emptyActivity, type LogActivity } from './reduceApplyStream.ts';
 
 /** What a log entry is, as a learner reads it. */
 export type EntryKind = 'normal' | 'conf' | 'noop' | 'read';
@@ -239,6 +240,8 @@ export interface ViewState {
   /** The whole cluster is paused (browser runtime). */
   paused: boolean;
   series: SeriesView;
+  /** Apply streams with results, and recent truncations (reduceApplyStream.ts). */
+  activity: LogActivity;
   memo: ModelMemo;
 }
 
@@ -260,6 +263,7 @@ export function emptyState(groups: readonly GroupId[] = []): ViewState {
     network: { partition: null, cuts: [], policy: {}, hold: false },
     paused: false,
     series: { buckets: plEmpty(), current: null, committed: {} },
+    activity: emptyActivity(),
     memo: { snapshots: new Map() },
   };
 }

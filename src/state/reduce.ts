@@ -22,6 +22,7 @@ import type {
 import { RECENT_FAULTS, RECENT_REQUESTS } from './model.ts';
 import { plDrop, plEmpty, plGet, plPush, plTake, type PList } from './plist.ts';
 import { smApply, smEmpty, smUnknown, type SmRef } from './sm.ts';
+import { recordApply, recordTruncate } from './reduceApplyStream.ts';
 
 // ---- copy-on-write helpers ---------------------------------------------------------------------
 
@@ -199,7 +200,12 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'append':
       return updateGroup(s, id!, e.group, (g) => appendEntries(g, e.entries));
     case 'truncate':
-      return updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from));
+      return recordTruncate(
+        s,
+        updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from)),
+        id!,
+        e,
+      );
     case 'persist':
       return updateGroup(s, id!, e.group, (g) => applySilent(persisted(g, e)));
     case 'progress':
@@ -213,7 +219,7 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'commit':
       return reduceCommit(s, id!, e);
     case 'apply':
-      return reduceApply(s, id!, e);
+      return recordApply(reduceApply(s, id!, e), id!, e);
     case 'snapshot':
       return reduceSnapshot(s, id!, e);
     case 'metadata':
