@@ -11,6 +11,7 @@ import type { MessageSummary } from '../trace/events.ts';
 import type { PList } from './plist.ts';
 import { plEmpty } from './plist.ts';
 import type { SmRef } from './sm.ts';
+import { emptyActivity, type LogActivity } from './reduceApplyStream.ts';
 
 /** What a log entry is, as a learner reads it. */
 export type EntryKind = 'normal' | 'conf' | 'noop' | 'read';
@@ -275,6 +276,8 @@ export interface ViewState {
   /** The whole cluster is paused (browser runtime). */
   paused: boolean;
   series: SeriesView;
+  /** Apply streams with results, and recent truncations (reduceApplyStream.ts). */
+  activity: LogActivity;
   memo: ModelMemo;
   /** Per group, each node's latest campaign (reduceVotes.ts). */
   campaigns: Readonly<Record<GroupId, Readonly<Record<NodeId, CampaignView>>>>;
@@ -298,6 +301,7 @@ export function emptyState(groups: readonly GroupId[] = []): ViewState {
     network: { partition: null, cuts: [], policy: {}, hold: false },
     paused: false,
     series: { buckets: plEmpty(), current: null, committed: {} },
+    activity: emptyActivity(),
     memo: { snapshots: new Map() },
     campaigns: {},
   };

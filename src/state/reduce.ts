@@ -24,6 +24,7 @@ import { plDrop, plEmpty, plFrom, plGet, plPush, plTake, type PList } from './pl
 import { messageDetail } from './reduceMessages.ts';
 import { reduceVotes } from './reduceVotes.ts';
 import { smApply, smEmpty, smUnknown, type SmRef } from './sm.ts';
+import { recordApply, recordTruncate } from './reduceApplyStream.ts';
 
 // ---- copy-on-write helpers ---------------------------------------------------------------------
 
@@ -206,7 +207,12 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'append':
       return updateGroup(s, id!, e.group, (g) => appendEntries(g, e.entries));
     case 'truncate':
-      return updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from));
+      return recordTruncate(
+        s,
+        updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from)),
+        id!,
+        e,
+      );
     case 'persist':
       return updateGroup(s, id!, e.group, (g) => applySilent(persisted(g, e)));
     case 'progress':
@@ -220,7 +226,7 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'commit':
       return reduceCommit(s, id!, e);
     case 'apply':
-      return reduceApply(s, id!, e);
+      return recordApply(reduceApply(s, id!, e), id!, e);
     case 'snapshot':
       return reduceSnapshot(s, id!, e);
     case 'metadata':

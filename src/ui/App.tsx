@@ -13,10 +13,14 @@ import { droppedNote } from '../trace/recorder.ts';
 import { ClusterView } from './cluster/ClusterView.tsx';
 import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
 import { pageScheduler } from './frameScheduler.ts';
+import { GroupStrip } from './groups/GroupStrip.tsx';
 import { Header } from './Header.tsx';
+import { LogsPanel } from './logs/LogsPanel.tsx';
+import { MetadataPanel } from './meta/MetadataPanel.tsx';
 import { Notices } from './Notices.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
+import { StatePanel } from './sm/StatePanel.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
@@ -152,7 +156,7 @@ function Stage({ offer }: { offer: ResumeOffer | null }) {
   const engine = useEngine();
   return (
     <section className="stage" aria-label="Cluster">
-      <div className="stage-top" />
+      <GroupStrip />
       {offer !== null && engine === null && <ResumePanel offer={offer} />}
       {engine === null ? (
         offer === null && <p className="stage-empty muted">No cluster is running.</p>
@@ -163,11 +167,16 @@ function Stage({ offer }: { offer: ResumeOffer | null }) {
   );
 }
 
-const PANEL_TABS: readonly TabSpec[] = [{ id: 'text', label: 'Text', render: () => <TextView /> }];
+const PANEL_TABS: readonly TabSpec[] = [
+  { id: 'state', label: 'State', render: () => <StatePanel /> },
+  { id: 'metadata', label: 'Metadata', render: () => <MetadataPanel /> },
+  { id: 'text', label: 'Text', render: () => <TextView /> },
+];
 
 function Panels() {
   return (
     <section className="panels" aria-label="Panels">
+      <LogsPanel />
       <Tabs tabs={PANEL_TABS} label="Panels" />
     </section>
   );

@@ -1,0 +1,94 @@
+// The logs panel above the tabs: a title with the group and a legend, every node's log of the
+// selected group side by side (LogGrid), and one line that says why the selected entry is or is
+// not committed (logWhy.ts). Selecting an entry selects its client request, when it has one, so
+// every view highlights that request; a request selected elsewhere is highlighted here.
+// Invariant: reads only the view store; the selection of an entry is local to the panel, the
+// selection of a request is the store's.
+import { useMemo, useState } from 'react';
+import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
+import { shortGroupName } from '../groups/groupSummary.ts';
+import { explainEntry } from '../viz/logWhy.ts';
+import { cellAt } from '../viz/logLayout.ts';
+import { LogGrid, type CellRef } from './LogGrid.tsx';
+import { logRows, requestIndex } from './logRows.ts';
+import './logs.css';
+
+function Legend() {
+  return (
+    <span className="log-legend" aria-hidden="true">
+      <span className="lg lg-committed">2</span> committed
+      <span className="lg lg-uncommitted">2</span> not yet
+      <span className="lg lg-applied">2</span> applied
+      <span className="lg lg-compacted">S</span> snapshot
+      <span className="lg lg-match" /> match
+      <span className="lg lg-next" /> next
+    </span>
+  );
+}
+
+export function LogsPanel() {
+  const store = useViewStore();
+  const group = useSelectedGroup();
+  const view = useSel((s) => s.view);
+  const selectedRequest = useSel((s) => s.selectedRequest);
+  const [selected, setSelected] = useState<CellRef | null>(null);
+  const layout = useMemo(() => (group === null ? null : logRows(view, group)), [view, group]);
+  const requestAt = useMemo(
+    () => (selectedRequest === null ? null : requestIndex(view, selectedRequest)),
+    [view, selectedRequest],
+  );
+  if (group === null || layout === null) {
+    return (
+      <section className="logs-panel" aria-label="Logs">
+        <div className="logs-head">
+          <h2 className="logs-title">Logs</h2>
+        </div>
+        <p className="logs-why muted">No cluster is running.</p>
+      </section>
+    );
+  }
+  const sel =
+    selected !== null && layout.rows.some((r) => r.node === selected.node) ? selected : null;
+  const why =
+    sel === null
+      ? 'Select an entry (click it, or focus the logs and use the arrow keys) to see why it is or is not committed.'
+      : explainEntry(view, group, sel.node, sel.index);
+  const onSelect = (c: CellRef): void => {
+    setSelected(c);
+    const g = view.nodes[c.node]?.groups[group];
+    if (g === undefined) return;
+    const cell = cellAt(g.log, c.index);
+    if (cell.type === 'entry' && cell.entry.requestId !== null) {
+      store.getState().selectRequest(cell.entry.requestId);
+    }
+  };
+  const nodes = layout.rows.length;
+  return (
+    <section className="logs-panel" aria-label="Logs">
+      <div className="logs-head">
+        <h2 className="logs-title">
+          Logs <span className="muted">· {shortGroupName(group)}</span>
+        </h2>
+        <span className="logs-span muted">
+          {layout.last >= layout.first ? `${layout.first}–${layout.last}` : 'empty'}
+          {layout.leader !== null ? ` · leader ${layout.leader}` : ' · no leader'}
+        </span>
+        <Legend />
+      </div>
+      <LogGrid
+        group={group}
+        rows={layout.rows}
+        first={layout.first}
+        last={layout.last}
+        selected={sel}
+        onSelect={onSelect}
+        highlightRequest={selectedRequest}
+        scrollToIndex={requestAt}
+        label={`Logs of ${group} on ${nodes} node${nodes === 1 ? '' : 's'}: arrow keys move between entries`}
+      />
+      <p className="logs-why" id="log-why" aria-live="polite">
+        {why}
+      </p>
+    </section>
+  );
+}
