@@ -13,6 +13,7 @@ import { droppedNote } from '../trace/recorder.ts';
 import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
 import { Header } from './Header.tsx';
 import { Notices } from './Notices.tsx';
+import { RequestsTab } from './requests/RequestsTab.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
@@ -149,7 +150,10 @@ function Stage({ offer }: { offer: ResumeOffer | null }) {
   );
 }
 
-const PANEL_TABS: readonly TabSpec[] = [{ id: 'text', label: 'Text', render: () => <TextView /> }];
+const PANEL_TABS: readonly TabSpec[] = [
+  { id: 'requests', label: 'Requests', render: () => <RequestsTab /> },
+  { id: 'text', label: 'Text', render: () => <TextView /> },
+];
 
 function Panels() {
   return (

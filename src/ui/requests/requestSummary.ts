@@ -191,6 +191,22 @@ export function requestRows(
   return out;
 }
 
+/** The request with this id, open or settled (null when unknown or forgotten). */
+export function findRequest(
+  open: ReadonlyMap<string, RequestView>,
+  recent: PList<RequestView>,
+  id: string | null,
+): RequestView | null {
+  if (id === null) return null;
+  const r = open.get(id);
+  if (r !== undefined) return r;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const x = plGet(recent, i)!;
+    if (x.id === id) return x;
+  }
+  return null;
+}
+
 /** "12 ms", "1.4 s", "—" for unknown. */
 export function formatMs(ms: number | null): string {
   if (ms === null) return '—';
