@@ -8,6 +8,7 @@
 // ref means.
 import type { ConfState, GroupId, NodeId, Role } from '../raft/types.ts';
 import type { MessageSummary } from '../trace/events.ts';
+import type { TraceEvent } from '../trace/events.ts';
 import type { PList } from './plist.ts';
 import { plEmpty } from './plist.ts';
 import type { SmRef } from './sm.ts';
@@ -176,6 +177,7 @@ export type RequestStageName =
   | 'apply'
   | 'reply'
   | 'forward-reply'
+  | 'read-index'
   | 'ok'
   | 'fail'
   | 'info';
@@ -231,6 +233,12 @@ export interface SeriesBucket {
   commits: number;
   /** Nodes that became leader. */
   leaderChanges: number;
+  /** Nodes that became candidate: elections started (a pre-vote that fails starts none). */
+  elections: number;
+  /** Requests whose entry committed in this second: the sum and maximum of propose → commit. */
+  commitLatencyMsSum: number;
+  commitLatencyCount: number;
+  commitLatencyMsMax: number;
   /** Client operations that completed ok / failed or unknown. */
   ok: number;
   failed: number;
@@ -278,12 +286,39 @@ export interface ViewState {
   series: SeriesView;
   /** Apply streams with results, and recent truncations (reduceApplyStream.ts). */
   activity: LogActivity;
+  /** Raw events, client histories and invariant checks (reduceChecks.ts). */
+  checks: ChecksView;
   memo: ModelMemo;
   /** Per group, each node's latest campaign (reduceVotes.ts). */
   campaigns: Readonly<Record<GroupId, Readonly<Record<NodeId, CampaignView>>>>;
 }
 
+/** A client history event (Jepsen-style): what the linearizability checker reads. */
+export type HistoryEvent = Extract<TraceEvent, { type: 'invoke' | 'ok' | 'fail' | 'info' }>;
+/** An invariant the simulator found broken, or a scenario expectation that was evaluated. */
+export type CheckEvent = Extract<TraceEvent, { type: 'violation' | 'expect' }>;
+
+export interface ChecksView {
+  /** The most recent raw events (bounded: RECENT_EVENTS), for the events list. */
+  events: PList<TraceEvent>;
+  /** Raw events seen but no longer in `events`. */
+  eventsDropped: number;
+  /**
+   * The client history from its start (bounded: HISTORY_EVENTS). Past the bound, later events
+   * are not kept, so the history stays a prefix of the real one: a prefix is checkable (ops
+   * pending at its end count as of unknown outcome), a suffix is not.
+   */
+  history: PList<HistoryEvent>;
+  /** Client history events past the bound, not kept. */
+  historyDropped: number;
+  /** Invariant violations and scenario expectations, in order (bounded: RECENT_CHECKS). */
+  checks: PList<CheckEvent>;
+}
+
 export const RECENT_REQUESTS = 500;
+export const RECENT_EVENTS = 20_000;
+export const HISTORY_EVENTS = 100_000;
+export const RECENT_CHECKS = 500;
 export const RECENT_FAULTS = 500;
 
 /** The state before any event: no nodes yet; `groups` come from the trace header when known. */
@@ -302,6 +337,13 @@ export function emptyState(groups: readonly GroupId[] = []): ViewState {
     paused: false,
     series: { buckets: plEmpty(), current: null, committed: {} },
     activity: emptyActivity(),
+    checks: {
+      events: plEmpty(),
+      eventsDropped: 0,
+      history: plEmpty(),
+      historyDropped: 0,
+      checks: plEmpty(),
+    },
     memo: { snapshots: new Map() },
     campaigns: {},
   };

@@ -14,14 +14,14 @@ import type {
   LogView,
   MessageView,
   NodeView,
-  RequestStage,
-  RequestView,
-  SeriesBucket,
   ViewState,
 } from './model.ts';
-import { RECENT_FAULTS, RECENT_REQUESTS } from './model.ts';
+import { RECENT_FAULTS } from './model.ts';
 import { plDrop, plEmpty, plFrom, plGet, plPush, plTake, type PList } from './plist.ts';
+import { recordRaw } from './reduceChecks.ts';
 import { messageDetail } from './reduceMessages.ts';
+import { applyRequest, commitRequests, reduceRequestEvent } from './reduceRequests.ts';
+import { bumpSeries, countElection } from './reduceSeries.ts';
 import { reduceVotes } from './reduceVotes.ts';
 import { smApply, smEmpty, smUnknown, type SmRef } from './sm.ts';
 import { recordApply, recordTruncate } from './reduceApplyStream.ts';
@@ -101,24 +101,6 @@ function updateGroup(
   });
 }
 
-/**
- * The bucket of cluster second `t`, updated by f. The second in progress is kept apart from the
- * list of completed ones, so counting an event copies one small object, not a list chunk.
- */
-function bumpSeries(s: ViewState, t: number, f: (b: SeriesBucket) => SeriesBucket): ViewState {
-  const second = Math.floor(t / 1000);
-  const cur = s.series.current;
-  if (cur !== null && cur.second === second) {
-    return { ...s, series: { ...s.series, current: f(cur) } };
-  }
-  const buckets = cur === null ? s.series.buckets : plPush(s.series.buckets, cur);
-  return { ...s, series: { ...s.series, buckets, current: f(emptyBucket(second)) } };
-}
-
-function emptyBucket(second: number): SeriesBucket {
-  return { second, commits: 0, leaderChanges: 0, ok: 0, failed: 0, messages: 0 };
-}
-
 function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
   const out = plPush(l, x);
   return out.length > bound ? plDrop(out, out.length - bound) : out;
@@ -149,7 +131,10 @@ function smAtSnapshot(s: ViewState, group: GroupId, index: number): SmRef {
 
 /** The state after `e`. */
 export function reduce(state: ViewState, e: TraceEvent): ViewState {
-  const s: ViewState = reduceVotes({ ...state, seq: e.seq, t: e.t, count: state.count + 1 }, e);
+  const s: ViewState = reduceVotes(
+    recordRaw({ ...state, seq: e.seq, t: e.t, count: state.count + 1 }, e),
+    e,
+  );
   const id = e.node;
   switch (e.type) {
     case 'node-start':
@@ -252,65 +237,15 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'clock':
       return updateNode(s, id!, (n) => ({ ...n, clockRate: e.rate }));
     case 'request':
-      return openRequest(s, {
-        id: e.requestId,
-        group: e.group,
-        node: id,
-        kind: e.kind,
-        label: e.label,
-        invokedAt: e.t,
-        stages: [{ stage: 'invoke', t: e.t, node: id }],
-        outcome: 'pending',
-        entry: null,
-        client: false,
-      });
     case 'forward':
-      return addStage(s, e.requestId, e.group, {
-        stage:
-          e.stage === 'send' ? 'forward' : e.stage === 'recv' ? 'forward-recv' : 'forward-reply',
-        t: e.t,
-        node: id,
-        ...(e.error !== undefined ? { detail: e.error } : {}),
-      });
-    case 'propose': {
-      const next = addStage(s, e.requestId, e.group, {
-        stage: 'propose',
-        t: e.t,
-        node: id,
-        index: e.index,
-      });
-      const r = next.requests.get(e.requestId)!;
-      return {
-        ...next,
-        requests: withEntry(next.requests, e.requestId, {
-          ...r,
-          entry: { index: e.index, term: e.term },
-        }),
-      };
-    }
+    case 'propose':
     case 'reply':
-      return reduceReply(s, id, e);
-    case 'invoke': {
-      const rid = e.requestId ?? e.process;
-      const open = s.requests.get(rid);
-      if (open !== undefined) return s; // The node's own `request` event opened it already.
-      return openRequest(s, {
-        id: rid,
-        group: e.group,
-        node: id,
-        kind: e.op,
-        label: `${e.op} ${e.key}`,
-        invokedAt: e.t,
-        stages: [{ stage: 'invoke', t: e.t, node: id }],
-        outcome: 'pending',
-        entry: null,
-        client: true,
-      });
-    }
+    case 'invoke':
     case 'ok':
     case 'fail':
     case 'info':
-      return settleRequest(s, e.requestId ?? e.process, e.type, e.t, id);
+    case 'read-index':
+      return reduceRequestEvent(s, e);
     default:
       return s;
   }
@@ -326,6 +261,7 @@ function reduceRole(s: ViewState, id: NodeId, e: Ev<'role'>): ViewState {
   if (e.to === 'leader') {
     s = bumpSeries(s, e.t, (b) => ({ ...b, leaderChanges: b.leaderChanges + 1 }));
   }
+  if (e.to === 'candidate') s = countElection(s, e.t);
   return updateGroup(s, id, e.group, (g) => ({
     ...g,
     role: e.to,
@@ -466,17 +402,8 @@ function reduceCommit(s: ViewState, id: NodeId, e: Ev<'commit'>): ViewState {
       ...s,
       series: { ...s.series, committed: { ...s.series.committed, [e.group]: e.index } },
     };
-    // The requests whose entry this commit covers, on the node that proposed them.
-    for (const r of s.requests.values()) {
-      if (
-        r.group === e.group &&
-        r.entry !== null &&
-        r.entry.index <= e.index &&
-        !hasStage(r, 'commit')
-      ) {
-        s = addStage(s, r.id, r.group, { stage: 'commit', t: e.t, node: id, index: r.entry.index });
-      }
-    }
+    // The requests whose entry this commit covers.
+    s = commitRequests(s, id, e.group, e.index, e.t);
   }
   return updateGroup(s, id, e.group, (g) =>
     e.index === g.log.commit ? g : applySilent({ ...g, log: { ...g.log, commit: e.index } }),
@@ -530,14 +457,8 @@ function applySilent(g: GroupView): GroupView {
   return applied === log.applied ? g : { ...g, log: { ...log, applied } };
 }
 
-function hasStage(r: RequestView, stage: RequestStage['stage']): boolean {
-  return r.stages.some((x) => x.stage === stage);
-}
-
 function reduceApply(s: ViewState, id: NodeId, e: Ev<'apply'>): ViewState {
-  if (e.requestId !== undefined && s.requests.has(e.requestId)) {
-    s = addStage(s, e.requestId, e.group, { stage: 'apply', t: e.t, node: id, index: e.index });
-  }
+  s = applyRequest(s, id, e);
   return updateGroup(s, id, e.group, (g) =>
     applySilent({
       ...g,
@@ -597,23 +518,6 @@ function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState 
     default:
       return s;
   }
-}
-
-function reduceReply(s: ViewState, id: NodeId | null, e: Ev<'reply'>): ViewState {
-  const r = s.requests.get(e.requestId);
-  if (r === undefined) return s;
-  s = addStage(s, e.requestId, e.group, {
-    stage: 'reply',
-    t: e.t,
-    node: id,
-    ...(e.error !== undefined ? { detail: e.error } : {}),
-  });
-  // Without a client history (the console's requests), the origin's reply settles it.
-  if (!r.client && r.node === id) {
-    const outcome = e.ok ? 'ok' : e.indeterminate === true ? 'info' : 'fail';
-    return settleRequest(s, e.requestId, outcome, e.t, null, false);
-  }
-  return s;
 }
 
 function restartGroups(s: ViewState, n: NodeView): Record<GroupId, GroupView> {
@@ -776,50 +680,4 @@ function reduceFault(s: ViewState, e: Ev<'fault'>): ViewState {
 function heldKey(s: ViewState, msgId: number): string {
   for (const m of s.messages.values()) if (m.id.endsWith(`:${msgId}`)) return m.id;
   return '';
-}
-
-function openRequest(s: ViewState, r: RequestView): ViewState {
-  return { ...s, requests: withEntry(s.requests, r.id, r) };
-}
-
-function addStage(s: ViewState, id: string, group: GroupId, stage: RequestStage): ViewState {
-  const r = s.requests.get(id);
-  if (r === undefined) {
-    // A request the trace did not see arrive (a trace that starts late): open it here.
-    return openRequest(s, {
-      id,
-      group,
-      node: stage.node,
-      kind: '',
-      label: '',
-      invokedAt: stage.t,
-      stages: [stage],
-      outcome: 'pending',
-      entry: null,
-      client: false,
-    });
-  }
-  return { ...s, requests: withEntry(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
-}
-
-function settleRequest(
-  s: ViewState,
-  id: string,
-  outcome: 'ok' | 'fail' | 'info',
-  t: number,
-  node: NodeId | null,
-  addOutcomeStage = true,
-): ViewState {
-  s = bumpSeries(s, t, (b) =>
-    outcome === 'ok' ? { ...b, ok: b.ok + 1 } : { ...b, failed: b.failed + 1 },
-  );
-  const r = s.requests.get(id);
-  if (r === undefined) return s;
-  const stages = addOutcomeStage ? [...r.stages, { stage: outcome, t, node }] : r.stages;
-  const done: RequestView = { ...r, outcome, stages };
-  return {
-    ...s,
-    requests: without(s.requests, id),
-    recentRequests: pushBounded(s.recentRequests, done, RECENT_REQUESTS),
-  };
 }

@@ -18,6 +18,7 @@ import { Header } from './Header.tsx';
 import { LogsPanel } from './logs/LogsPanel.tsx';
 import { MetadataPanel } from './meta/MetadataPanel.tsx';
 import { Notices } from './Notices.tsx';
+import { RequestsTab } from './requests/RequestsTab.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
@@ -168,6 +169,7 @@ function Stage({ offer }: { offer: ResumeOffer | null }) {
 }
 
 const PANEL_TABS: readonly TabSpec[] = [
+  { id: 'requests', label: 'Requests', render: () => <RequestsTab /> },
   { id: 'state', label: 'State', render: () => <StatePanel /> },
   { id: 'metadata', label: 'Metadata', render: () => <MetadataPanel /> },
   { id: 'text', label: 'Text', render: () => <TextView /> },

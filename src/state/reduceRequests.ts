@@ -1,0 +1,249 @@
+// The request path of the view model: each client request from its invoke, through forwarding,
+// the leader's proposal (index, term), the commit, the apply on every node and the replies, to
+// the client's outcome. Open requests live in `requests` by id; settled ones move to the
+// bounded `recentRequests`, and still collect the applies that come after the outcome (a
+// follower learns the commit only with the leader's next AppendEntries).
+// Invariants: pure; a request is open or settled, never both; its stages are in fold (seq)
+// order; a request with a client history (`invoke` … `ok`/`fail`/`info`) is settled by the
+// client's outcome event, one without by its origin's reply, so each outcome is counted once.
+import type { NodeId } from '../raft/types.ts';
+import type { TraceEvent } from '../trace/events.ts';
+import type { RequestStage, RequestView, ViewState } from './model.ts';
+import { RECENT_REQUESTS } from './model.ts';
+import { plDrop, plGet, plPush, plSet, type PList } from './plist.ts';
+import { bumpSeries, countCommitLatency } from './reduceSeries.ts';
+
+type Ev<T extends TraceEvent['type']> = Extract<TraceEvent, { type: T }>;
+
+/** The event types this module folds (reduce.ts routes them here). */
+export type RequestEvent = Ev<
+  'request' | 'forward' | 'propose' | 'reply' | 'invoke' | 'ok' | 'fail' | 'info' | 'read-index'
+>;
+
+function withEntry<T>(m: ReadonlyMap<string, T>, key: string, v: T): ReadonlyMap<string, T> {
+  return new Map(m).set(key, v);
+}
+
+function without<T>(m: ReadonlyMap<string, T>, key: string): ReadonlyMap<string, T> {
+  if (!m.has(key)) return m;
+  const out = new Map(m);
+  out.delete(key);
+  return out;
+}
+
+function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
+  const out = plPush(l, x);
+  return out.length > bound ? plDrop(out, out.length - bound) : out;
+}
+
+export function hasStage(r: RequestView, stage: RequestStage['stage']): boolean {
+  return r.stages.some((x) => x.stage === stage);
+}
+
+/** Fold one request-path event. */
+export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
+  const id = e.node;
+  switch (e.type) {
+    case 'request':
+      return openFromNode(s, id, e);
+    case 'forward':
+      return addStage(s, e.requestId, e.group, {
+        stage:
+          e.stage === 'send' ? 'forward' : e.stage === 'recv' ? 'forward-recv' : 'forward-reply',
+        t: e.t,
+        node: id,
+        ...(e.error !== undefined ? { detail: e.error } : {}),
+      });
+    case 'propose': {
+      const next = addStage(s, e.requestId, e.group, {
+        stage: 'propose',
+        t: e.t,
+        node: id,
+        index: e.index,
+      });
+      const r = next.requests.get(e.requestId)!;
+      return {
+        ...next,
+        requests: withEntry(next.requests, e.requestId, {
+          ...r,
+          entry: { index: e.index, term: e.term },
+        }),
+      };
+    }
+    case 'read-index':
+      if (e.requestId === undefined || !s.requests.has(e.requestId)) return s;
+      return addStage(s, e.requestId, e.group, {
+        stage: 'read-index',
+        t: e.t,
+        node: id,
+        index: e.index,
+        ...(e.fallback !== undefined
+          ? { detail: e.fallback }
+          : e.error !== undefined
+            ? { detail: e.error }
+            : {}),
+      });
+    case 'reply':
+      return reduceReply(s, id, e);
+    case 'invoke': {
+      const rid = e.requestId ?? e.process;
+      const open = s.requests.get(rid);
+      // The node's own `request` event opened it already: it now has a client history.
+      if (open !== undefined) {
+        return { ...s, requests: withEntry(s.requests, rid, { ...open, client: true }) };
+      }
+      return openRequest(s, {
+        id: rid,
+        group: e.group,
+        node: id,
+        kind: e.op,
+        label: `${e.op} ${e.key}`,
+        invokedAt: e.t,
+        stages: [{ stage: 'invoke', t: e.t, node: id }],
+        outcome: 'pending',
+        entry: null,
+        client: true,
+      });
+    }
+    case 'ok':
+    case 'fail':
+    case 'info':
+      return settleRequest(s, e.requestId ?? e.process, e.type, e.t, id);
+  }
+}
+
+/**
+ * A client request reached a node. When the client's `invoke` came first, the request keeps
+ * its history (it is settled by the client's outcome) and takes the node's kind and label.
+ */
+function openFromNode(s: ViewState, id: NodeId | null, e: Ev<'request'>): ViewState {
+  const open = s.requests.get(e.requestId);
+  if (open !== undefined) {
+    return {
+      ...s,
+      requests: withEntry(s.requests, e.requestId, {
+        ...open,
+        kind: e.kind,
+        label: e.label,
+        node: open.node ?? id,
+      }),
+    };
+  }
+  return openRequest(s, {
+    id: e.requestId,
+    group: e.group,
+    node: id,
+    kind: e.kind,
+    label: e.label,
+    invokedAt: e.t,
+    stages: [{ stage: 'invoke', t: e.t, node: id }],
+    outcome: 'pending',
+    entry: null,
+    client: false,
+  });
+}
+
+function openRequest(s: ViewState, r: RequestView): ViewState {
+  return { ...s, requests: withEntry(s.requests, r.id, r) };
+}
+
+function addStage(s: ViewState, id: string, group: string, stage: RequestStage): ViewState {
+  const r = s.requests.get(id);
+  if (r === undefined) {
+    // A request the trace did not see arrive (a trace that starts late): open it here.
+    return openRequest(s, {
+      id,
+      group,
+      node: stage.node,
+      kind: '',
+      label: '',
+      invokedAt: stage.t,
+      stages: [stage],
+      outcome: 'pending',
+      entry: null,
+      client: false,
+    });
+  }
+  return { ...s, requests: withEntry(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
+}
+
+function reduceReply(s: ViewState, id: NodeId | null, e: Ev<'reply'>): ViewState {
+  const r = s.requests.get(e.requestId);
+  if (r === undefined) return s;
+  s = addStage(s, e.requestId, e.group, {
+    stage: 'reply',
+    t: e.t,
+    node: id,
+    ...(e.error !== undefined ? { detail: e.error } : {}),
+  });
+  // Without a client history (the console's requests), the origin's reply settles it.
+  if (!r.client && r.node === id) {
+    const outcome = e.ok ? 'ok' : e.indeterminate === true ? 'info' : 'fail';
+    return settleRequest(s, e.requestId, outcome, e.t, null, false);
+  }
+  return s;
+}
+
+function settleRequest(
+  s: ViewState,
+  id: string,
+  outcome: 'ok' | 'fail' | 'info',
+  t: number,
+  node: NodeId | null,
+  addOutcomeStage = true,
+): ViewState {
+  s = bumpSeries(s, t, (b) =>
+    outcome === 'ok' ? { ...b, ok: b.ok + 1 } : { ...b, failed: b.failed + 1 },
+  );
+  const r = s.requests.get(id);
+  if (r === undefined) return s;
+  const stages = addOutcomeStage ? [...r.stages, { stage: outcome, t, node }] : r.stages;
+  const done: RequestView = { ...r, outcome, stages };
+  return {
+    ...s,
+    requests: without(s.requests, id),
+    recentRequests: pushBounded(s.recentRequests, done, RECENT_REQUESTS),
+  };
+}
+
+/**
+ * The group's commit index reached `index` (first seen on node `id`): the open requests whose
+ * entry it covers are committed, and their propose → commit latency goes into the series.
+ */
+export function commitRequests(
+  s: ViewState,
+  id: NodeId,
+  group: string,
+  index: number,
+  t: number,
+): ViewState {
+  for (const r of s.requests.values()) {
+    if (r.group !== group || r.entry === null || r.entry.index > index || hasStage(r, 'commit')) {
+      continue;
+    }
+    s = addStage(s, r.id, r.group, { stage: 'commit', t, node: id, index: r.entry.index });
+    const proposed = r.stages.find((x) => x.stage === 'propose');
+    if (proposed !== undefined) s = countCommitLatency(s, t, t - proposed.t);
+  }
+  return s;
+}
+
+/**
+ * Node `id` applied the entry a request made: an `apply` stage on the request, whether it is
+ * still open or already settled (followers often apply after the client has its answer).
+ */
+export function applyRequest(s: ViewState, id: NodeId, e: Ev<'apply'>): ViewState {
+  const rid = e.requestId;
+  if (rid === undefined) return s;
+  const stage: RequestStage = { stage: 'apply', t: e.t, node: id, index: e.index };
+  if (s.requests.has(rid)) return addStage(s, rid, e.group, stage);
+  // Settled: most recent first, since late applies follow their outcome closely.
+  const recent = s.recentRequests;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const r = plGet(recent, i)!;
+    if (r.id !== rid) continue;
+    if (r.stages.some((x) => x.stage === 'apply' && x.node === id && x.index === e.index)) return s;
+    return { ...s, recentRequests: plSet(recent, i, { ...r, stages: [...r.stages, stage] }) };
+  }
+  return s;
+}

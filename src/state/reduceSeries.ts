@@ -1,0 +1,53 @@
+// The per-second series behind the charts: commits, leaders elected, elections started, client
+// outcomes, messages and commit latency, counted into one bucket per second of cluster time.
+// Invariants: pure; the bucket of the second in progress is kept apart from the completed ones,
+// so counting an event copies one small object, never a list chunk; buckets are in increasing
+// `second`, and a second in which nothing was counted has no bucket (a reader treats it as 0).
+import type { SeriesBucket, ViewState } from './model.ts';
+import { plPush } from './plist.ts';
+
+export function emptyBucket(second: number): SeriesBucket {
+  return {
+    second,
+    commits: 0,
+    leaderChanges: 0,
+    elections: 0,
+    ok: 0,
+    failed: 0,
+    messages: 0,
+    commitLatencyMsSum: 0,
+    commitLatencyCount: 0,
+    commitLatencyMsMax: 0,
+  };
+}
+
+/** The state with the bucket of cluster second `floor(t / 1000)` updated by f. */
+export function bumpSeries(
+  s: ViewState,
+  t: number,
+  f: (b: SeriesBucket) => SeriesBucket,
+): ViewState {
+  const second = Math.floor(t / 1000);
+  const cur = s.series.current;
+  if (cur !== null && cur.second === second) {
+    return { ...s, series: { ...s.series, current: f(cur) } };
+  }
+  const buckets = cur === null ? s.series.buckets : plPush(s.series.buckets, cur);
+  return { ...s, series: { ...s.series, buckets, current: f(emptyBucket(second)) } };
+}
+
+/** A node became candidate at `t`: an election started (after a successful pre-vote). */
+export function countElection(s: ViewState, t: number): ViewState {
+  return bumpSeries(s, t, (b) => ({ ...b, elections: b.elections + 1 }));
+}
+
+/** A request's entry committed at `t`, `latencyMs` after the leader proposed it. */
+export function countCommitLatency(s: ViewState, t: number, latencyMs: number): ViewState {
+  const ms = Math.max(0, latencyMs);
+  return bumpSeries(s, t, (b) => ({
+    ...b,
+    commitLatencyMsSum: b.commitLatencyMsSum + ms,
+    commitLatencyCount: b.commitLatencyCount + 1,
+    commitLatencyMsMax: Math.max(b.commitLatencyMsMax, ms),
+  }));
+}
