@@ -227,12 +227,18 @@ function runRandomSeeds(args: Args): number {
   let violations = 0;
   let livenessFailures = 0;
   let undecided = 0;
+  let expectedStale = 0;
+  let lease = 0;
+  let skewedOutside = 0;
   let firstFailure: number | null = null;
   const coverage = emptyCoverage();
   let compactingSeeds = 0;
   let historyOps = 0;
   const tally = (r: RandomResult): void => {
     historyOps += r.historyOps;
+    if (r.expectedStaleRead !== null) expectedStale++;
+    if (r.readOnly === 'lease') lease++;
+    if (r.clockOutsideBound.length > 0) skewedOutside++;
     for (const key of Object.keys(coverage) as (keyof RandomCoverage)[]) {
       coverage[key] += r.coverage[key];
     }
@@ -268,8 +274,14 @@ function runRandomSeeds(args: Args): number {
   );
   // An undecided history check (search budget spent) is no verdict: reported, not a violation.
   console.log(
-    `${total} seeds, ${violations} violations, ${livenessFailures} liveness failures` +
-      (undecided > 0 ? `, ${undecided} histories undecided` : ''),
+    `read modes and clocks: ${lease} seeds read through the leader lease, ${skewedOutside} ` +
+      `ran a clock outside the lease bound; ${expectedStale} stale lease reads under such a ` +
+      `clock (the lease's documented limit, not counted as violations)`,
+  );
+  const ok = total - violations - livenessFailures - undecided;
+  console.log(
+    `${total} seeds: ${ok} ok, ${undecided} undecided, ${violations} violations, ` +
+      `${livenessFailures} liveness failures`,
   );
   return violations + livenessFailures === 0 && written ? 0 : 1;
 }

@@ -47,6 +47,11 @@ export interface ClientOptions {
   backoffMsBase?: number;
   /** Bound on the back-off, in simulated ms (default 3,000: about an election and a half). */
   backoffMsMax?: number;
+  /**
+   * A drawn operation for which this says true is not sent (nor recorded): the client thinks
+   * and draws again. The random runner holds writes to a group it keeps quiet for a while.
+   */
+  hold?: (op: ClientOp) => boolean;
 }
 
 /**
@@ -95,6 +100,10 @@ export function startClients(
     const node: NodeId = rng.pick(others.length > 0 ? others : up);
     const process = `c${client}.${generation}`;
     const op: ClientOp = workload.next(process);
+    if (opts.hold?.(op) === true) {
+      sim.at(sim.nowMs + 1 + rng.int(thinkMsMax), () => issue(client, generation));
+      return;
+    }
     const call = history.invoke(node, sim.nowMs, process, op);
     inFlight++;
     const handle =

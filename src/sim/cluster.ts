@@ -740,6 +740,16 @@ export class Simulator {
    */
   onReceived: ((node: NodeId, msg: DeliveryEvent['msg']) => void) | null = null;
 
+  /**
+   * Called after every event a node processed (a tick, a message, a disk write completing, a
+   * client request) and the checks that follow it, for schedules that must act at the exact
+   * event a node reaches some state. It must not change the cluster itself (a node may be in
+   * the middle of replaying held inputs): it schedules what it does with `at(nowMs, …)`, which
+   * still runs before any message sent in the event arrives when links delay by 1 ms or more
+   * (the random runner's do).
+   */
+  onNodeEvent: ((node: NodeId) => void) | null = null;
+
   /** Client requests sent to the node and not yet settled. */
   waitingOn(id: NodeId): ClientHandle[] {
     return [...this.host(id).waiting];
@@ -982,6 +992,7 @@ export class Simulator {
         this.checkStateMachines(host);
       }
     }
+    this.onNodeEvent?.(host.id);
   }
 
   /** Is the node healthy now: up, running, its clock inside the lease's drift bound? */

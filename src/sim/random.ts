@@ -53,7 +53,9 @@ export type FaultKind =
   | 'dup-leader-change'
   | 'figure8'
   | 'vote-crash'
-  | 'isolate-slow';
+  | 'isolate-slow'
+  | 'figure8-exact'
+  | 'quiet-cut';
 
 /** How often a kind of fault is drawn (relative weight) and how long it lasts. */
 export interface FaultSpec {
@@ -90,6 +92,10 @@ export const DEFAULT_FAULTS: Record<FaultKind, FaultSpec> = {
   'vote-crash': { weight: 0, durationMs: [10_000, 25_000] },
   // Longer than an election, so the majority elects a new leader and commits while it lasts.
   'isolate-slow': { weight: 0, durationMs: [8_000, 20_000] },
+  // Four elections under Nacos's timeout, each waited for at the exact event (see figure8Exact).
+  'figure8-exact': { weight: 0, durationMs: [45_000, 55_000] },
+  // Two election timeouts or more of a follower cut off while its group is idle.
+  'quiet-cut': { weight: 0, durationMs: [12_000, 20_000] },
 };
 
 /**
@@ -135,6 +141,8 @@ export type Fault = { atMs: number; durationMs: number } & (
   | { kind: 'figure8'; group: GroupId; pick: number; key: number; crashAfterMs: number }
   | { kind: 'vote-crash'; group: GroupId; restartAfterMs: number }
   | { kind: 'isolate-slow'; group: GroupId; rate: number }
+  | { kind: 'figure8-exact'; group: GroupId; pick: number }
+  | { kind: 'quiet-cut'; group: GroupId; pick: number }
 );
 
 /** A client write of the safety phase; `pick` null means "the leader of the group now". */
@@ -405,6 +413,9 @@ function drawFault(rng: SeededRng, kind: FaultKind, opts: RandomOptions): Record
       return { kind, group: rng.pick(opts.groups), restartAfterMs: rng.range(0, 3_000) };
     case 'isolate-slow':
       return { kind, group: rng.pick(opts.groups), rate: rng.range(20, 50) / 100 };
+    case 'figure8-exact':
+    case 'quiet-cut':
+      return { kind, group: rng.pick(opts.groups), pick: rng.float() };
   }
 }
 
@@ -516,6 +527,16 @@ interface RandomRun {
    * since a partition or crash elsewhere would break the chain of elections it needs.
    */
   exclusiveUntilMs: number;
+  /** Groups that get no writes for now (planned and client writes are held back). */
+  quiet: Set<GroupId>;
+  /** Probes run after every node event (see watch); installed on the first one. */
+  watchers: Set<Watcher>;
+}
+
+/** A probe waiting for the node state it names, up to a deadline. */
+interface Watcher {
+  probe: () => NodeId | null;
+  then: (id: NodeId) => void;
 }
 
 /** Run seed `seed`: safety phase, then liveness, then the durability check. */
@@ -540,11 +561,17 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     rng: new SeededRng(seed ^ 0x9e3779b9),
     extraOps: 0,
     exclusiveUntilMs: -1,
+    quiet: new Set(),
+    watchers: new Set(),
   };
   for (const g of sim.groups) run.committed.set(g, new Set());
   sim.checker!.onCommitted = (g, _i, e) => noteCommitted(run, g, e);
   for (const f of plan.faults) scheduleFault(run, f);
-  for (const w of plan.writes) sim.at(w.atMs, () => issueWrite(ctx, w));
+  for (const w of plan.writes) {
+    sim.at(w.atMs, () => {
+      if (!run.quiet.has(w.group)) issueWrite(ctx, w);
+    });
+  }
   const clientGroups = opts.groups.filter((g) => CLIENT_GROUPS.includes(g));
   const clients = (run.clients =
     opts.clients > 0 && clientGroups.length > 0
@@ -554,7 +581,12 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
             groups: clientGroups,
             clients: opts.clients,
           }),
-          { clients: opts.clients, untilMs: opts.faultPhaseMs, rng: new SeededRng(seed ^ 0xc11e) },
+          {
+            clients: opts.clients,
+            untilMs: opts.faultPhaseMs,
+            rng: new SeededRng(seed ^ 0xc11e),
+            hold: (op) => op.kind === 'write' && run.quiet.has(op.group),
+          },
         )
       : null);
   sim.runUntil(opts.faultPhaseMs);
@@ -625,13 +657,20 @@ function pickNode(sim: Simulator, pick: number, among: NodeId[] = sim.nodeIds): 
   return among[Math.min(among.length - 1, Math.floor(pick * among.length))];
 }
 
+/**
+ * Schedules that need the cluster to themselves: faults drawn to start while one runs are
+ * skipped (a crash or cut elsewhere would break the chain of elections they wait for, or
+ * excuse the election they provoke).
+ */
+const EXCLUSIVE: ReadonlySet<FaultKind> = new Set(['figure8', 'figure8-exact', 'quiet-cut']);
+
 /** Start the fault at its time and undo it after its duration (at most until the phase ends). */
 function scheduleFault(run: RandomRun, f: Fault): void {
   const sim = run.ctx.sim;
   const endMs = Math.min(f.atMs + f.durationMs, run.opts.faultPhaseMs);
   sim.at(f.atMs, () => {
     if (sim.nowMs < run.exclusiveUntilMs) return;
-    if (f.kind === 'figure8') run.exclusiveUntilMs = endMs;
+    if (EXCLUSIVE.has(f.kind)) run.exclusiveUntilMs = endMs;
     const undo = startFault(run, f);
     if (undo !== null) sim.at(endMs, undo);
   });
@@ -722,6 +761,10 @@ function startFault(run: RandomRun, f: Fault): (() => void) | null {
       return voteCrash(run, f);
     case 'isolate-slow':
       return isolateSlow(run, f);
+    case 'figure8-exact':
+      return figure8Exact(run, f);
+    case 'quiet-cut':
+      return quietCut(run, f);
   }
 }
 
@@ -883,6 +926,310 @@ function figure8(run: RandomRun, f: Extract<Fault, { kind: 'figure8' }>): () => 
     );
   });
   return undo;
+}
+
+/**
+ * The Raft paper's Figure 8 (§5.4.2) played step by step, each step taken at the exact event the
+ * cluster reaches the state it waits for (watch), so that no message of the wrong kind slips
+ * through between a poll and the next. With n voters (n odd) and a majority m:
+ * (a) leader S1 (term T1) is cut off from all but m − 2 followers A, so what it appends from
+ *     now on reaches a minority (S1 and A) only; once its next entry X (index i) is on their
+ *     disks, S1 crashes and A is paused;
+ * (b) the other m followers B elect S5 (term T2), which is cut off in the event it wins: its
+ *     no-op (index i, term T2) and a write after it reach nobody; once they are on its disk S5
+ *     crashes;
+ * (c) S1 comes back and A resumes; one of them, W, wins term T3 with the votes of B \ {S5}
+ *     (their logs end before i). W appends its no-op after X and replicates from the first
+ *     index a follower lacks; the links from S1 and A to B are slow, so S1 and A hold the
+ *     no-op before any node of B has X. In the event W first counts index i committed, W is
+ *     cut off and crashed and the rest of S1 and A paused: with AppendEntries of one entry, a
+ *     core that commits X by counting replicas (X is of term T1) does so when one node of B
+ *     acknowledges X, before its no-op reaches anyone of B;
+ * (d) S5 comes back; B \ {S5} hold X of term T1 at most, older than S5's term-T2 no-op, so they
+ *     elect S5, whose log lacks X: a core that counted X committed breaks leader completeness
+ *     (and then state machine safety when S5 overwrites index i). A correct core counts index i
+ *     committed only with its term-T3 no-op on a majority, which B \ {S5} then holds, so S5
+ *     cannot win and nothing committed is lost.
+ * No client writes reach g meanwhile (a quiet group, as in quietCut), so the logs of B end just
+ * before X and the new leader's probe sends X alone. Everything comes back when the fault
+ * ends; a step that does not happen in time ends it early.
+ */
+function figure8Exact(run: RandomRun, f: Extract<Fault, { kind: 'figure8-exact' }>): () => void {
+  const sim = run.ctx.sim;
+  const g = f.group;
+  const undo = new Restorer();
+  // Giving up ends the fault's exclusive spell too, so the run's other faults go on.
+  const done = (): void => {
+    undo.all();
+    run.exclusiveUntilMs = -1;
+  };
+  const running = (id: NodeId): boolean => sim.isUp(id) && !sim.isPaused(id);
+  // No writes reach g but the schedule's own, so that a node of B that answers the new
+  // leader's probe lacks X only (else the leader pipelines X and its no-op together).
+  run.quiet.add(g);
+  undo.add(() => run.quiet.delete(g));
+  // Start once g has a leader and an odd number of voters, all running, whose logs all end at
+  // the same committed index.
+  const ready = (): NodeId | null => {
+    const l = sim.leaderOf(g);
+    const conf = sim.confOf(g);
+    if (l === null || conf === null || conf.outgoing.length > 0) return null;
+    const n = conf.voters.length;
+    if (n % 2 === 0 || !conf.voters.includes(l) || !conf.voters.every(running)) return null;
+    const last = sim.status(l, g)?.lastIndex ?? -1;
+    for (const id of conf.voters) {
+      const st = sim.status(id, g);
+      if (st === null || st.lastIndex !== last || st.commit !== last) return null;
+    }
+    return l;
+  };
+  watch(run, 15_000, ready, (s1) => figure8Steps(run, f, s1, undo, done), done);
+  return done;
+}
+
+function figure8Steps(
+  run: RandomRun,
+  f: Extract<Fault, { kind: 'figure8-exact' }>,
+  s1: NodeId,
+  undo: Restorer,
+  done: () => void,
+): void {
+  const sim = run.ctx.sim;
+  const g = f.group;
+  const running = (id: NodeId): boolean => sim.isUp(id) && !sim.isPaused(id);
+  const voters = sim.confOf(g)!.voters;
+  const m = Math.floor(voters.length / 2) + 1;
+  const followers = rotate(
+    voters.filter((id) => id !== s1),
+    f.pick,
+  );
+  const a = followers.slice(0, m - 2);
+  const b = followers.slice(m - 2);
+  const t1 = sim.status(s1, g)!.term;
+  const i = (sim.status(s1, g)?.lastIndex ?? 0) + 1;
+  // (a) From now on S1's entries reach A only; the next one is X.
+  const uncutS1 = b.map((id) => cutUndo(sim, undo, s1, id));
+  const tag = `s${sim.seed}-x${run.extraOps++}`;
+  run.ctx.handles.push(sim.write(s1, g, writeOp(g, run.rng.int(8), tag)));
+  const xOnDisks = (): NodeId | null =>
+    [s1, ...a].every((id) => durableUpTo(sim, id, g) >= i) ? s1 : null;
+  watch(
+    run,
+    3_000,
+    xOnDisks,
+    () => {
+      if (!running(s1)) return done();
+      const restartS1 = crashUndo(sim, undo, s1);
+      const resumeA = a.filter(running).map((id) => pauseUndo(sim, undo, id));
+      // (b) S5, elected by B, is cut off in the event it wins.
+      const s5Leads = (): NodeId | null => {
+        for (const id of b) {
+          const st = sim.status(id, g);
+          if (st !== null && st.role === 'leader' && st.term > t1) return id;
+        }
+        return null;
+      };
+      watch(
+        run,
+        25_000,
+        s5Leads,
+        (s5) => {
+          const uncutS5 = sim.nodeIds
+            .filter((id) => id !== s5)
+            .map((id) => cutUndo(sim, undo, s5, id));
+          const t2 = sim.status(s5, g)?.term ?? 0;
+          // S5 writes an entry of its own too (its no-op would do, but a core may append none).
+          const tag5 = `s${sim.seed}-x${run.extraOps++}`;
+          run.ctx.handles.push(sim.write(s5, g, writeOp(g, run.rng.int(8), tag5)));
+          const i5 = Math.max(i, sim.status(s5, g)?.lastIndex ?? 0);
+          const noopOnDisk = (): NodeId | null => (durableUpTo(sim, s5, g) >= i5 ? s5 : null);
+          watch(
+            run,
+            3_000,
+            noopOnDisk,
+            () => {
+              if (!sim.isUp(s5)) return done();
+              const restartS5 = crashUndo(sim, undo, s5);
+              // (c) S1 and A are back; wait for W to count index i committed.
+              restartS1();
+              resumeA.forEach((r) => r());
+              uncutS1.forEach((r) => r());
+              const olds = [s1, ...a];
+              // Slow links from S1 and A to the rest of B, so that S1 and A (which hold X) have
+              // acknowledged the new leader's entries by the time a node of B acknowledges X.
+              const [delayMsMin, delayMsMax] = run.opts.baseDelayMs;
+              for (const o of olds) {
+                for (const c of b) {
+                  if (c === s5) continue;
+                  sim.setNetwork({ delayMsMin: 300, delayMsMax: 400 }, o, c);
+                  undo.add(() => sim.setNetwork({ delayMsMin, delayMsMax }, o, c));
+                }
+              }
+              const wCommits = (): NodeId | null => {
+                for (const id of olds) {
+                  const st = sim.status(id, g);
+                  if (st !== null && st.role === 'leader' && st.term > t2 && st.commit >= i)
+                    return id;
+                }
+                return null;
+              };
+              watch(
+                run,
+                30_000,
+                wCommits,
+                (w) => {
+                  for (const id of sim.nodeIds) if (id !== w) cutUndo(sim, undo, w, id);
+                  if (sim.isUp(w)) crashUndo(sim, undo, w);
+                  for (const id of olds) if (id !== w && running(id)) pauseUndo(sim, undo, id);
+                  // (d) S5 returns; a correct core gives it no majority.
+                  uncutS5.forEach((r) => r());
+                  restartS5();
+                },
+                done,
+              );
+            },
+            done,
+          );
+        },
+        done,
+      );
+    },
+    done,
+  );
+}
+
+/**
+ * A follower cut off from its leader while its group is idle (thesis §9.6): no writes reach the
+ * group for the fault's length (idle Raft groups are common: Nacos's metadata groups see few
+ * writes), and once every voter's log ends at the same committed index, the leader L and a
+ * follower X are cut apart both ways. X's election timer fires and it asks for pre-votes with a
+ * log as up to date as anyone's; the others heard L within their election timeout, so they
+ * must refuse, and L, healthy and connected to a majority, stays leader. A follower that
+ * grants pre-votes while it has a live leader lets X depose L, which the disruption check
+ * reports.
+ */
+function quietCut(run: RandomRun, f: Extract<Fault, { kind: 'quiet-cut' }>): () => void {
+  const sim = run.ctx.sim;
+  const g = f.group;
+  const undo = new Restorer();
+  const done = (): void => {
+    undo.all();
+    run.exclusiveUntilMs = -1;
+  };
+  run.quiet.add(g);
+  undo.add(() => run.quiet.delete(g));
+  const settled = (): NodeId | null => {
+    const l = sim.leaderOf(g);
+    const conf = sim.confOf(g);
+    if (l === null || conf === null || conf.outgoing.length > 0) return null;
+    const last = sim.status(l, g)?.lastIndex ?? -1;
+    for (const id of conf.voters) {
+      const st = sim.status(id, g);
+      if (st === null || st.lastIndex !== last || st.commit !== last) return null;
+    }
+    return l;
+  };
+  watch(
+    run,
+    8_000,
+    settled,
+    (l) => {
+      const followers = (sim.confOf(g)?.voters ?? []).filter((id) => id !== l);
+      const x = pickOr(followers, f.pick);
+      if (x === null) return done();
+      cutUndo(sim, undo, l, x);
+      cutUndo(sim, undo, x, l);
+    },
+    done,
+  );
+  return done;
+}
+
+/**
+ * Undo actions, each to be called once: early by the schedule (the function `add` returns) or
+ * by `all` when the fault ends, whichever comes first.
+ */
+class Restorer {
+  private readonly pending = new Map<number, () => void>();
+  private next = 0;
+
+  add(fn: () => void): () => void {
+    const k = this.next++;
+    this.pending.set(k, fn);
+    return () => {
+      const f = this.pending.get(k);
+      if (f === undefined) return;
+      this.pending.delete(k);
+      f();
+    };
+  }
+
+  all(): void {
+    for (const [k, f] of [...this.pending]) {
+      this.pending.delete(k);
+      f();
+    }
+  }
+}
+
+function cutUndo(sim: Simulator, undo: Restorer, from: NodeId, to: NodeId): () => void {
+  sim.cut(from, to);
+  return undo.add(() => sim.link(from, to));
+}
+
+function crashUndo(sim: Simulator, undo: Restorer, id: NodeId): () => void {
+  sim.crash(id);
+  return undo.add(() => {
+    if (!sim.isUp(id)) sim.restart(id);
+  });
+}
+
+function pauseUndo(sim: Simulator, undo: Restorer, id: NodeId): () => void {
+  sim.pause(id);
+  return undo.add(() => {
+    if (sim.isPaused(id)) sim.resume(id);
+  });
+}
+
+/** The ids in order, starting at the one `pick` (in [0, 1)) chooses. */
+function rotate(ids: NodeId[], pick: number): NodeId[] {
+  const k = Math.min(ids.length - 1, Math.floor(pick * ids.length));
+  return [...ids.slice(k), ...ids.slice(0, k)];
+}
+
+/**
+ * After every node event, up to `withinMs`, until `probe` names a node; then `then` runs at the
+ * same instant, before any message sent in that event arrives (Simulator.onNodeEvent). When
+ * the time runs out first, `expired` runs instead.
+ */
+function watch(
+  run: RandomRun,
+  withinMs: number,
+  probe: () => NodeId | null,
+  then: (id: NodeId) => void,
+  expired: () => void = () => {},
+): void {
+  const sim = run.ctx.sim;
+  if (sim.onNodeEvent === null) {
+    sim.onNodeEvent = () => {
+      for (const w of [...run.watchers]) {
+        const id = w.probe();
+        if (id === null) continue;
+        run.watchers.delete(w);
+        sim.at(sim.nowMs, () => w.then(id));
+      }
+    };
+  }
+  const w: Watcher = { probe, then };
+  const now = probe();
+  if (now !== null) {
+    sim.at(sim.nowMs, () => then(now));
+    return;
+  }
+  run.watchers.add(w);
+  sim.at(sim.nowMs + withinMs, () => {
+    if (run.watchers.delete(w)) expired();
+  });
 }
 
 /** The last index of g on the node's disk (entries or snapshot). */

@@ -25,7 +25,8 @@ export interface Mutation {
    * Random-runner options for this bug's seeds (see `targeted`), or none for the everyday mix
    * that `npm run sim -- --random` draws. A bug that needs a rare alignment of faults is hunted
    * with the one schedule aimed at it, drawn on every seed (figure8 is in the everyday mix
-   * too; vote-crash and isolate-slow have weight 0 there until controlled over many seeds).
+   * too; vote-crash, isolate-slow, figure8-exact and quiet-cut have weight 0 there, see
+   * DEFAULT_FAULTS in src/sim/random.ts).
    */
   options?: MutationOptions;
 }
@@ -39,7 +40,7 @@ export interface MutationOptions {
   profiles?: ('nacos' | 'lesson')[];
 }
 
-/** Options that draw only the named fault kinds (equal weights) and 1-entry batches. */
+/** Options that draw only the named fault kinds (equal weights), with `extra` options. */
 function targeted(kinds: string[], extra: MutationOptions = {}): MutationOptions {
   return { faults: Object.fromEntries(kinds.map((k) => [k, 1])), ...extra };
 }
@@ -63,8 +64,10 @@ export const MUTATIONS: Mutation[] = [
     name: 'no-figure8-rule',
     description:
       'the leader commits by counting replicas whatever the term of the entry (§5.4.2, Figure 8)',
-    // Caught when a later leader overwrites an entry committed that way (state machine safety,
-    // leader completeness, durability); needs small batches and leaders crashing after appends.
+    // Caught by leader completeness when a later leader lacks an entry committed that way. The
+    // figure8-exact schedule plays Figure 8 step by step at the exact events (an old-term entry
+    // acknowledged by a majority before the new leader's no-op reaches it); AppendEntries of one
+    // entry, so that the entry and the no-op travel apart.
     patches: [
       {
         file: 'raft/raft.ts',
@@ -73,6 +76,7 @@ export const MUTATIONS: Mutation[] = [
       },
     ],
     seeds: 20,
+    options: targeted(['figure8-exact'], { batchSizes: [1] }),
   },
   {
     name: 'commit-prev-term',
@@ -93,12 +97,17 @@ export const MUTATIONS: Mutation[] = [
       },
     ],
     seeds: 20,
+    // The same Figure 8 schedule: without a no-op the new leader commits the old entry as soon
+    // as one more node holds it.
+    options: targeted(['figure8-exact'], { batchSizes: [1] }),
   },
   {
     name: 'no-vote-lease',
     description:
       'a follower that hears from a live leader still grants (pre-)votes: no leader lease on votes (thesis §9.6)',
-    // Caught by the disruption check: a healthy, connected leader is deposed.
+    // Caught by the disruption check: a healthy, connected leader is deposed. The quiet-cut
+    // schedule cuts a follower off from its leader while the group is idle, so its log is as
+    // up to date as anyone's and only the lease stands between its pre-vote and a majority.
     patches: [
       {
         file: 'raft/raft.ts',
@@ -107,6 +116,7 @@ export const MUTATIONS: Mutation[] = [
       },
     ],
     seeds: 20,
+    options: targeted(['quiet-cut']),
   },
   {
     name: 'lease-read-without-lease',

@@ -88,7 +88,9 @@ describe('sim CLI', () => {
   it('runs random seeds and ends with the summary line', () => {
     const r = sim('--random', '--seeds', '1-2', '--nodes', '3');
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('2 seeds, 0 violations, 0 liveness failures');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(
+      '2 seeds: 2 ok, 0 undecided, 0 violations, 0 liveness failures',
+    );
   });
 
   it('rejects bad arguments with exit 2', () => {
