@@ -43,6 +43,9 @@ export type ReadResult = { ok: true; trace: Trace } | { ok: false; errors: strin
 export class TraceLineReader {
   private readonly errors: string[] = [];
   private header: TraceHeader | null = null;
+  /** A line that is not blank was read (the file is not empty). */
+  private sawLine = false;
+  /** The first such line was taken as the header (valid or not). */
   private sawHeader = false;
   private fileVersion = TRACE_VERSION;
   private readonly events: TraceEvent[] = [];
@@ -64,6 +67,15 @@ export class TraceLineReader {
     if (!this.full) this.errors.push(`line ${this.lineNo}: ${message}`);
   }
 
+  /**
+   * Count a line the caller did not keep because it grew past LINE_CHARS_MAX (a stream reader
+   * stops buffering it there), and report it.
+   */
+  pushTooLong(chars: number): void {
+    this.lineNo++;
+    this.error(`line of more than ${chars} characters, longer than any trace line`);
+  }
+
   /** Read one physical line; "\r" at its end and a BOM on the first line are ignored. */
   push(line: string): void {
     this.lineNo++;
@@ -75,11 +87,13 @@ export class TraceLineReader {
       return;
     }
     if (content.trim() === '') return;
+    this.sawLine = true;
     let value: unknown;
     try {
       value = JSON.parse(content);
     } catch (e) {
       this.error(`invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+      this.sawHeader = true;
       return;
     }
     if (!this.sawHeader) {
@@ -143,7 +157,7 @@ export class TraceLineReader {
    * file (because the reader was full): the errors then end with where reading stopped.
    */
   finish(complete = true): ReadResult {
-    if (!this.sawHeader) {
+    if (!this.sawLine) {
       return { ok: false, errors: [`line 1: empty file, expected a ${TRACE_FORMAT} header`] };
     }
     if (this.errors.length > 0 || this.header === null) {
