@@ -198,7 +198,7 @@ export function formatSummary(s: TraceSummary): string {
     const more =
       g.leaders.length > LEADERS_SHOWN ? `, … ${g.leaders.length - LEADERS_SHOWN} more` : '';
     lines.push(
-      `${g.group}: highest term ${g.highestTerm}, ${g.leaders.length} leaders elected` +
+      `${g.group}: highest term ${g.highestTerm}, ${g.leaders.length} ${g.leaders.length === 1 ? 'leader' : 'leaders'} elected` +
         `${shown !== '' ? ` (${shown}${more})` : ''}, commit index reached ${g.highestCommit}`,
     );
   }
