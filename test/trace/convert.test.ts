@@ -81,6 +81,21 @@ describe.each(traces)('perfetto: $name', ({ trace }) => {
     expect(starts.size).toBeGreaterThan(0);
   });
 
+  it('binds every flow end to a slice on its thread (the node is always in a role or down)', () => {
+    const slices = new Map<string, ChromeEvent[]>();
+    for (const e of events) {
+      if (e.ph !== 'X') continue;
+      const k = `${e.pid}:${e.tid}`;
+      slices.set(k, [...(slices.get(k) ?? []), e]);
+    }
+    const unbound = events.filter(
+      (e) =>
+        (e.ph === 's' || e.ph === 'f') &&
+        !(slices.get(`${e.pid}:${e.tid}`) ?? []).some((x) => x.ts <= e.ts && e.ts <= x.ts + x.dur!),
+    );
+    expect(unbound.slice(0, 5)).toEqual([]);
+  });
+
   it('closes every async request it opens, and never overlaps slices on a thread', () => {
     const open = new Map<string, number>();
     for (const e of events) {
