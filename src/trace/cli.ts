@@ -4,7 +4,7 @@
 // conversion could not be written); 2 bad arguments, or a file that cannot be read or is not a
 // valid trace. Errors are one clear message each, never a stack trace.
 // Invariants: the file is streamed in chunks and split into lines here, so a huge file is read
-// once, a line is never buffered past LINE_CHARS_MAX, and reading stops at the first
+// once (check and summary fold the events as they come and keep none of them), a line is never buffered past LINE_CHARS_MAX, and reading stops at the first
 // MAX_IMPORT_ERRORS errors; only regular files are read (a FIFO or a device could block
 // forever); every argument and the output path are checked before the file is read.
 import {
@@ -17,12 +17,12 @@ import {
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkTrace, formatCheckReport } from './check.ts';
+import { formatCheckReport, TraceChecker } from './check.ts';
 import type { ConvertFormat } from './convert/index.ts';
 import { CONVERTERS, CONVERT_FORMATS, isConvertFormat } from './convert/index.ts';
-import type { ReadResult } from './convert/read.ts';
+import type { LineReaderOptions, ReadResult } from './convert/read.ts';
 import { LINE_CHARS_MAX, TraceLineReader } from './convert/read.ts';
-import { formatSummary, summarizeTrace } from './convert/summary.ts';
+import { formatSummary, TraceSummarizer } from './convert/summary.ts';
 
 export const USAGE = `usage:
   npm run trace -- convert FILE --to FORMAT [--out OUT] [--from-ms A] [--to-ms B]
@@ -164,8 +164,11 @@ function unreadable(path: string): string | null {
  * Stream the trace file at `path` through a TraceLineReader, a chunk at a time, stopping as soon
  * as the reader has collected enough errors.
  */
-export async function readTraceFile(path: string): Promise<ReadResult> {
-  const reader = new TraceLineReader();
+export async function readTraceFile(
+  path: string,
+  options: LineReaderOptions = {},
+): Promise<ReadResult> {
+  const reader = new TraceLineReader(options);
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let partial = '';
   /** Characters of the current line dropped because it grew past LINE_CHARS_MAX. */
@@ -234,9 +237,23 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.err(`trace: cannot read ${args.file}: ${why}\n`);
     return 2;
   }
+  // The checks and the summary fold events as they are read; only a conversion keeps them.
+  let checker: TraceChecker | null = null;
+  let summarizer: TraceSummarizer | null = null;
+  const command = args.command;
+  const options: LineReaderOptions =
+    command === 'convert'
+      ? {}
+      : {
+          keep: false,
+          onEvent: (event, header) => {
+            if (command === 'check') (checker ??= new TraceChecker(header)).add(event);
+            else (summarizer ??= new TraceSummarizer(header)).add(event);
+          },
+        };
   let read: ReadResult;
   try {
-    read = await readTraceFile(args.file);
+    read = await readTraceFile(args.file, options);
   } catch (err) {
     io.err(`trace: cannot read ${args.file}: ${(err as Error).message}\n`);
     return 2;
@@ -247,16 +264,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     );
     return 2;
   }
-  const { header, events } = read.trace;
+  const { header } = read.trace;
   try {
     switch (args.command) {
       case 'check': {
-        const report = checkTrace(header, events);
+        const report = (checker ?? new TraceChecker(header)).finish();
         io.out(`${formatCheckReport(report)}\n`);
         return report.ok ? 0 : 1;
       }
       case 'summary':
-        io.out(`${formatSummary(summarizeTrace(header, events))}\n`);
+        io.out(`${formatSummary((summarizer ?? new TraceSummarizer(header)).finish())}\n`);
         return 0;
       case 'convert': {
         const text = CONVERTERS[args.to].convert(read.trace, {
@@ -268,7 +285,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           return 0;
         }
         writeFileSync(args.out, text);
-        io.err(`trace: ${args.to} of ${events.length} events written to ${args.out}\n`);
+        io.err(`trace: ${args.to} of ${read.trace.events.length} events written to ${args.out}\n`);
         return 0;
       }
     }
