@@ -436,6 +436,10 @@ export function checkTrace(header: TraceHeader, events: readonly TraceEvent[]): 
   return checker.finish();
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** The report in words: one line per check, then the failures and notes. */
 export function formatCheckReport(report: CheckReport): string {
   const lines: string[] = [];
@@ -447,9 +451,9 @@ export function formatCheckReport(report: CheckReport): string {
   }
   const s = report.stats;
   lines.push(
-    `${s.events} events: ${s.leaderTerms} terms with a leader, ${s.entries} entries appended, ` +
-      `${s.applied} indexes applied, ${s.acknowledgedWrites} acknowledged writes, ` +
-      `${s.historyOperations} client operations`,
+    `${s.events} events: ${plural(s.leaderTerms, 'term')} with a leader, ${plural(s.entries, 'entry', 'entries')} appended, ` +
+      `${plural(s.applied, 'index', 'indexes')} applied, ${plural(s.acknowledgedWrites, 'acknowledged write')}, ` +
+      `${plural(s.historyOperations, 'client operation')}`,
   );
   for (const f of report.failures) {
     const seqs = f.seqs.length > 0 ? ` [seq ${f.seqs.join(', ')}]` : '';
