@@ -64,7 +64,13 @@ export default tseslint.config(
       'src/scenario/**',
     ],
     // The view store meets the page (animation frames) and React; the model it folds is pure.
-    ignores: ['src/sim/cli.ts', '**/*.test.ts', 'src/state/store.ts', 'src/state/hooks.ts'],
+    ignores: [
+      'src/sim/cli.ts',
+      'src/trace/cli.ts',
+      '**/*.test.ts',
+      'src/state/store.ts',
+      'src/state/hooks.ts',
+    ],
     languageOptions: { globals: {} },
     rules: {
       'no-restricted-globals': ['error', ...forbiddenInPure],

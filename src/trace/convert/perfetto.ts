@@ -2,7 +2,8 @@
 // open. A process per node (pid 1..n, in the order the header lists them; pid 0 is "cluster"
 // for cluster-wide faults), a thread per group (tid 1..g) holding the node's roles in that
 // group as complete slices (X) and its messages, commits and elections as instant events (i),
-// and a "node" thread (tid 0) for faults and the time the node was down. Messages are flow
+// and a "node" thread (tid 0) for its faults. A node's group threads are always inside a slice
+// from its start: its role, or "down" between a crash and its restart. Messages are flow
 // arrows: an `s` at the send and an `f` (bound to the enclosing slice, bp "e") at the receive or
 // the drop, with one id per message. Client requests are async slices (b/e) from invoke to
 // ok/fail/info. Timestamps are cluster time in µs.
@@ -46,7 +47,7 @@ const NODE_TID = 0;
 interface OpenSlice {
   name: string;
   startUs: number;
-  role: Role | 'down';
+  role: Role | 'down' | 'unknown';
   term: number | null;
 }
 
@@ -97,7 +98,7 @@ export function toPerfettoEvents(trace: Trace, options: ConvertOptions = {}): Ch
     open.delete(key);
     out.push({
       name: slice.name,
-      cat: slice.role === 'down' ? 'fault' : 'role',
+      cat: slice.role === 'down' ? 'down' : 'role',
       ph: 'X',
       ts: slice.startUs,
       dur: endUs - slice.startUs,
@@ -110,8 +111,20 @@ export function toPerfettoEvents(trace: Trace, options: ConvertOptions = {}): Ch
     close(p, t, slice.startUs);
     open.set(`${p}:${t}`, { ...slice, pid: p, tid: t });
   };
-  /** When each node's current life began: its role slices start there when first seen. */
-  const lifeStartUs = new Map<string, number>();
+  // A window that starts mid-run opens with every node's role unknown (the first role change
+  // names it); a whole trace starts with the nodes' node-start events instead.
+  if (!events.some((e) => e.type === 'node-start' && e.t === events[0].t)) {
+    for (const p of pidOf.values()) {
+      for (const t of tidOf.values()) {
+        begin(p, t, {
+          name: 'role before the window',
+          startUs: firstUs,
+          role: 'unknown',
+          term: null,
+        });
+      }
+    }
+  }
 
   // Messages get an arrow only when both ends are in the window: find those pairs first.
   const sent = new Set<string>();
@@ -146,34 +159,28 @@ export function toPerfettoEvents(trace: Trace, options: ConvertOptions = {}): Ch
     switch (e.type) {
       case 'node-start':
       case 'node-restart': {
+        // A node (re)starts as a follower in every group, until its first role change says more.
         const p = pid(e.node);
-        close(p, NODE_TID, ts);
-        lifeStartUs.set(e.node!, ts);
+        for (const t of tidOf.values()) {
+          begin(p, t, { name: 'follower', startUs: ts, role: 'follower', term: null });
+        }
         break;
       }
       case 'node-crash': {
+        // Down on every group's thread, so drops at the dead node still sit in a slice.
         const p = pid(e.node);
-        for (const t of tidOf.values()) close(p, t, ts);
-        begin(p, NODE_TID, { name: 'down', startUs: ts, role: 'down', term: null });
-        lifeStartUs.delete(e.node!);
+        for (const t of tidOf.values()) {
+          begin(p, t, { name: 'down', startUs: ts, role: 'down', term: null });
+        }
         break;
       }
       case 'role': {
         if (e.node === null) break;
         const p = pid(e.node);
         const t = tid(e.group);
-        if (!open.has(`${p}:${t}`)) {
-          // The role before the first change seen: from the node's start (or the window's).
-          const startUs = lifeStartUs.get(e.node) ?? firstUs;
-          open.set(`${p}:${t}`, {
-            name: e.from,
-            startUs,
-            role: e.from,
-            term: null,
-            pid: p,
-            tid: t,
-          });
-        }
+        const before = open.get(`${p}:${t}`);
+        // A slice opened at the window's start did not know the role: the change says it.
+        if (before !== undefined && before.role === 'unknown') before.name = e.from;
         begin(p, t, { name: `${e.to} t${e.term}`, startUs: ts, role: e.to, term: e.term });
         if (e.to === 'leader') instant(e, `leader t${e.term}`, 'election', t, { term: e.term });
         if (e.to === 'candidate')

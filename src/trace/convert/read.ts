@@ -4,7 +4,8 @@
 // streams a large file and stops at the first errors instead of reading it whole.
 // Invariants: never throws on any input; once MAX_IMPORT_ERRORS errors are collected `full` is
 // true and further lines are ignored; events are kept only while the file has no error, so a
-// partly bad file never yields a partial trace; a line longer than LINE_CHARS_MAX is refused
+// partly bad file never yields a partial trace (with `keep` false finish() returns no events:
+// the caller took them through onEvent); a line longer than LINE_CHARS_MAX is refused
 // without being parsed.
 import type { TraceEvent, TraceHeader } from '../events.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../events.ts';
@@ -39,10 +40,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export type ReadResult = { ok: true; trace: Trace } | { ok: false; errors: string[] };
 
+export interface LineReaderOptions {
+  /** Keep the events for finish() (default true); false with onEvent streams them instead. */
+  keep?: boolean;
+  /**
+   * Called with each valid event while the file has shown no error, in file order: a caller
+   * folding events as they come (the checks, the summary) needs no copy of the file in memory.
+   * Its result stands only if finish() then says ok.
+   */
+  onEvent?: (event: TraceEvent, header: TraceHeader) => void;
+}
+
 /** Feed it the lines of a file in order (without their "\n"), then call finish(). */
 export class TraceLineReader {
+  private readonly keep: boolean;
+  private readonly onEvent: LineReaderOptions['onEvent'];
+
+  constructor(options: LineReaderOptions = {}) {
+    this.keep = options.keep ?? true;
+    this.onEvent = options.onEvent;
+  }
+
   private readonly errors: string[] = [];
   private header: TraceHeader | null = null;
+  /** A line that is not blank was read (the file is not empty). */
+  private sawLine = false;
+  /** The first such line was taken as the header (valid or not). */
   private sawHeader = false;
   private fileVersion = TRACE_VERSION;
   private readonly events: TraceEvent[] = [];
@@ -64,6 +87,15 @@ export class TraceLineReader {
     if (!this.full) this.errors.push(`line ${this.lineNo}: ${message}`);
   }
 
+  /**
+   * Count a line the caller did not keep because it grew past LINE_CHARS_MAX (a stream reader
+   * stops buffering it there), and report it.
+   */
+  pushTooLong(chars: number): void {
+    this.lineNo++;
+    this.error(`line of more than ${chars} characters, longer than any trace line`);
+  }
+
   /** Read one physical line; "\r" at its end and a BOM on the first line are ignored. */
   push(line: string): void {
     this.lineNo++;
@@ -75,11 +107,13 @@ export class TraceLineReader {
       return;
     }
     if (content.trim() === '') return;
+    this.sawLine = true;
     let value: unknown;
     try {
       value = JSON.parse(content);
     } catch (e) {
       this.error(`invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+      this.sawHeader = true;
       return;
     }
     if (!this.sawHeader) {
@@ -135,7 +169,9 @@ export class TraceLineReader {
     }
     this.lastSeq = event.seq;
     this.lastSeqLine = this.lineNo;
-    if (this.errors.length === 0) this.events.push(event);
+    if (this.errors.length > 0 || this.header === null) return;
+    if (this.keep) this.events.push(event);
+    this.onEvent?.(event, this.header);
   }
 
   /**
@@ -143,7 +179,7 @@ export class TraceLineReader {
    * file (because the reader was full): the errors then end with where reading stopped.
    */
   finish(complete = true): ReadResult {
-    if (!this.sawHeader) {
+    if (!this.sawLine) {
       return { ok: false, errors: [`line 1: empty file, expected a ${TRACE_FORMAT} header`] };
     }
     if (this.errors.length > 0 || this.header === null) {
