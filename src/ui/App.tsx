@@ -12,6 +12,8 @@ import { createViewStore, type ViewStore } from '../state/store.ts';
 import { droppedNote } from '../trace/recorder.ts';
 import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
 import { Header } from './Header.tsx';
+import { ChartsTab } from './charts/ChartsTab.tsx';
+import { EventsTab } from './events/EventsTab.tsx';
 import { Notices } from './Notices.tsx';
 import { RequestsTab } from './requests/RequestsTab.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
@@ -152,6 +154,8 @@ function Stage({ offer }: { offer: ResumeOffer | null }) {
 
 const PANEL_TABS: readonly TabSpec[] = [
   { id: 'requests', label: 'Requests', render: () => <RequestsTab /> },
+  { id: 'charts', label: 'Charts', render: () => <ChartsTab /> },
+  { id: 'events', label: 'Events', render: () => <EventsTab /> },
   { id: 'text', label: 'Text', render: () => <TextView /> },
 ];
 
