@@ -5,7 +5,7 @@
 // Invariants: reads only the view store (the verdict is computed from it, off the thread);
 // fixed row heights; the list keeps its place when a person scrolls up to read.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { plToArray } from '../../state/plist.ts';
 import { useEngine, useSel, useViewStore } from '../context.ts';
 import {
@@ -221,13 +221,16 @@ function EventList({ filter }: { filter: EventFilter }) {
     estimateSize: () => ROW_PX,
     overscan: 12,
   });
-  useEffect(() => {
-    if (follow.current && rows.length > 0) virtual.scrollToIndex(rows.length - 1, { align: 'end' });
+  // Follow the tail: after each render that added rows, while the person has not scrolled up.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (follow.current && el !== null) el.scrollTop = el.scrollHeight;
   }, [rows.length, virtual]);
   return (
     <>
       <div className="event-count muted" aria-live="off">
-        {rows.length.toLocaleString('en')} of {events.length.toLocaleString('en')} recent events
+        {rows.length.toLocaleString('en')} of {deferredEvents.length.toLocaleString('en')} recent
+        events
         {dropped > 0 ? ` (${dropped.toLocaleString('en')} older ones let go)` : ''}
         {' · scroll up to stop following the tail'}
       </div>

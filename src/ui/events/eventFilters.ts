@@ -51,7 +51,13 @@ function rest(e: TraceEvent, omit: readonly string[]): string {
   for (const [k, v] of Object.entries(e)) {
     if (k === 'seq' || k === 't' || k === 'node' || k === 'type' || omit.includes(k)) continue;
     if (v === undefined) continue;
-    out.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const text =
+      typeof v === 'string'
+        ? v
+        : typeof v === 'number' && !Number.isInteger(v)
+          ? v.toFixed(1)
+          : JSON.stringify(v);
+    out.push(`${k}=${text}`);
   }
   return out.join(' ');
 }
