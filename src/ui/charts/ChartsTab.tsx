@@ -6,7 +6,7 @@
 // axes do not jump; a second without data reads zero (or a gap, for latency).
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ScaleLinear } from 'd3';
-import { useSel } from '../context.ts';
+import { useThrottledSel } from '../requests/useThrottledSel.ts';
 import {
   faultMarks,
   minutesWindow,
@@ -22,6 +22,7 @@ import './charts.css';
 const MARGIN = { left: 44, right: 12, top: 16, bottom: 20 };
 const CHART_PX = 150;
 const ELECTION_MINUTES = 10;
+const CHART_UPDATE_MS = 500;
 const WINDOWS = [
   { seconds: 60, label: '1 min' },
   { seconds: 120, label: '2 min' },
@@ -198,10 +199,11 @@ function TimeChart({
 }
 
 function ElectionsChart({ width, endSecond }: { width: number; endSecond: number }) {
-  const { buckets, current } = useSel((s) => ({
-    buckets: s.view.series.buckets,
-    current: s.view.series.current,
-  }));
+  const { buckets, current } = useThrottledSel(
+    (s) => ({ buckets: s.view.series.buckets, current: s.view.series.current }),
+    CHART_UPDATE_MS,
+    [],
+  );
   const lastMinute = Math.floor(endSecond / 60);
   const first = Math.max(0, lastMinute - ELECTION_MINUTES + 1);
   const minutes = minutesWindow(buckets, current, endSecond, lastMinute - first + 1);
@@ -277,12 +279,18 @@ function ElectionsChart({ width, endSecond }: { width: number; endSecond: number
 export function ChartsTab() {
   const [span, setSpan] = useState<number>(120);
   const [ref, width] = useWidth();
-  const { buckets, current, faults, endSecond } = useSel((s) => ({
-    buckets: s.view.series.buckets,
-    current: s.view.series.current,
-    faults: s.view.faults,
-    endSecond: Math.floor(s.view.t / 1000),
-  }));
+  // Twice a second: the charts move by whole seconds, and redrawing them each frame under
+  // load would cost the cluster views their frames.
+  const { buckets, current, faults, endSecond } = useThrottledSel(
+    (s) => ({
+      buckets: s.view.series.buckets,
+      current: s.view.series.current,
+      faults: s.view.faults,
+      endSecond: Math.floor(s.view.t / 1000),
+    }),
+    CHART_UPDATE_MS,
+    [],
+  );
   // Until the run is `span` seconds old the window starts at 0 and fills from the left.
   const start = Math.max(0, endSecond - span + 1);
   const points = secondsWindow(buckets, current, endSecond, endSecond - start + 1);

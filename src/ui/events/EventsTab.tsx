@@ -17,6 +17,7 @@ import {
 } from './eventFilters.ts';
 import type { LinVerdict } from './linVerdict.ts';
 import { RECHECK_MS, useLinVerdict } from './useLinCheck.ts';
+import { useThrottledSel } from '../requests/useThrottledSel.ts';
 import './events.css';
 
 const ROW_PX = 18;
@@ -202,10 +203,11 @@ function FilterBar({
 }
 
 function EventList({ filter }: { filter: EventFilter }) {
-  const { events, dropped } = useSel((s) => ({
-    events: s.view.checks.events,
-    dropped: s.view.checks.eventsDropped,
-  }));
+  const { events, dropped } = useThrottledSel(
+    (s) => ({ events: s.view.checks.events, dropped: s.view.checks.eventsDropped }),
+    250,
+    [],
+  );
   // Filtering yields to typing and to the cluster's frames.
   const deferredEvents = useDeferredValue(events);
   const deferredFilter = useDeferredValue(filter);
