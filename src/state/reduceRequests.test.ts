@@ -152,3 +152,56 @@ describe('raw events and the client history', () => {
     expect(plToArray(s.checks.checks)).toEqual([v]);
   });
 });
+
+describe('requests past their outcome', () => {
+  let seq = 0;
+  const ev = (node: string, body: Record<string, unknown>): TraceEvent =>
+    ({ seq: seq++, t: seq * 10, node, ...body }) as TraceEvent;
+  const noops = [
+    [1, 1, 'noop', ''],
+    [2, 1, 'noop', ''],
+  ];
+  const hist = { group: G, process: 'c1', op: 'put', key: 'a', value: 'v', requestId: 'c1' };
+
+  it('puts a late proposal, commit and apply on the settled request, never reopening it', () => {
+    seq = 0;
+    const events = [
+      ev('n2', { type: 'invoke', ...hist }),
+      ev('n2', { type: 'request', group: G, requestId: 'c1', kind: 'write', label: 'publish a' }),
+      ev('n2', { type: 'info', ...hist, result: 'timeout' }),
+      ev('n1', { type: 'propose', group: G, requestId: 'c1', index: 3, term: 1 }),
+      ev('n1', {
+        type: 'append',
+        group: G,
+        entries: [...noops, [3, 1, 'normal', 'publish a', 'c1']],
+      }),
+      ev('n1', { type: 'commit', group: G, index: 3 }),
+      ev('n1', { type: 'apply', group: G, index: 3, term: 1, op: {}, result: {}, requestId: 'c1' }),
+    ];
+    const s = fold(events);
+    expect(s.requests.size).toBe(0);
+    const [r] = settled(s);
+    expect(r.outcome).toBe('info');
+    expect(r.entry).toEqual({ index: 3, term: 1 });
+    expect(r.stages.map((x) => x.stage)).toEqual(['invoke', 'info', 'propose', 'commit', 'apply']);
+  });
+
+  it('does not count a commit of another entry written at the same index (§5.3)', () => {
+    seq = 0;
+    const events = [
+      ev('n2', { type: 'request', group: G, requestId: 'c2', kind: 'write', label: 'publish b' }),
+      ev('n1', { type: 'propose', group: G, requestId: 'c2', index: 3, term: 1 }),
+      ev('n1', {
+        type: 'append',
+        group: G,
+        entries: [...noops, [3, 1, 'normal', 'publish b', 'c2']],
+      }),
+      // A new leader of term 2 wrote index 3 itself and commits it.
+      ev('n3', { type: 'append', group: G, entries: [...noops, [3, 2, 'noop', '']] }),
+      ev('n3', { type: 'commit', group: G, index: 3 }),
+    ];
+    const s = fold(events);
+    const r = s.requests.get('c2')!;
+    expect(r.stages.map((x) => x.stage)).toEqual(['invoke', 'propose']);
+  });
+});

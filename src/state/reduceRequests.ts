@@ -61,7 +61,19 @@ export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
         node: id,
         index: e.index,
       });
-      const r = next.requests.get(e.requestId)!;
+      const r = next.requests.get(e.requestId);
+      if (r === undefined) {
+        // Proposed after it settled: addStage put the stage on the settled request.
+        const i = settledIndex(next, e.requestId);
+        const done = plGet(next.recentRequests, i)!;
+        return {
+          ...next,
+          recentRequests: plSet(next.recentRequests, i, {
+            ...done,
+            entry: { index: e.index, term: e.term },
+          }),
+        };
+      }
       return {
         ...next,
         requests: withEntry(next.requests, e.requestId, {
@@ -149,22 +161,39 @@ function openRequest(s: ViewState, r: RequestView): ViewState {
 
 function addStage(s: ViewState, id: string, group: string, stage: RequestStage): ViewState {
   const r = s.requests.get(id);
-  if (r === undefined) {
-    // A request the trace did not see arrive (a trace that starts late): open it here.
-    return openRequest(s, {
-      id,
-      group,
-      node: stage.node,
-      kind: '',
-      label: '',
-      invokedAt: stage.t,
-      stages: [stage],
-      outcome: 'pending',
-      entry: null,
-      client: false,
-    });
+  if (r !== undefined) {
+    return { ...s, requests: withEntry(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
   }
-  return { ...s, requests: withEntry(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
+  // Settled already (an unknown outcome whose entry a leader proposes, commits or applies
+  // later): the stage goes to the settled request, so one id is never open and settled at once.
+  const i = settledIndex(s, id);
+  if (i >= 0) {
+    const done = plGet(s.recentRequests, i)!;
+    return {
+      ...s,
+      recentRequests: plSet(s.recentRequests, i, { ...done, stages: [...done.stages, stage] }),
+    };
+  }
+  // A request the trace did not see arrive (a trace that starts late): open it here.
+  return openRequest(s, {
+    id,
+    group,
+    node: stage.node,
+    kind: '',
+    label: '',
+    invokedAt: stage.t,
+    stages: [stage],
+    outcome: 'pending',
+    entry: null,
+    client: false,
+  });
+}
+
+/** The position of a settled request in recentRequests, newest first, or -1. */
+function settledIndex(s: ViewState, id: string): number {
+  const recent = s.recentRequests;
+  for (let i = recent.length - 1; i >= 0; i--) if (plGet(recent, i)!.id === id) return i;
+  return -1;
 }
 
 function reduceReply(s: ViewState, id: NodeId | null, e: Ev<'reply'>): ViewState {
@@ -207,6 +236,24 @@ function settleRequest(
 }
 
 /**
+ * Whether node `id`'s log holds the entry (index, term): a commit there commits that entry, not
+ * another one a later leader wrote at the same index (§5.3). An index already compacted into a
+ * snapshot cannot be checked and counts as held.
+ */
+function entryHeldBy(
+  s: ViewState,
+  id: NodeId,
+  group: string,
+): (index: number, term: number) => boolean {
+  const log = s.nodes[id]?.groups[group]?.log;
+  return (index, term) => {
+    if (log === undefined || index <= log.snapshotIndex) return true;
+    const e = plGet(log.entries, index - log.snapshotIndex - 1);
+    return e !== undefined && e.term === term;
+  };
+}
+
+/**
  * The group's commit index reached `index` (first seen on node `id`): the open requests whose
  * entry it covers are committed, and their propose → commit latency goes into the series.
  */
@@ -217,13 +264,25 @@ export function commitRequests(
   index: number,
   t: number,
 ): ViewState {
+  const holds = entryHeldBy(s, id, group);
   for (const r of s.requests.values()) {
     if (r.group !== group || r.entry === null || r.entry.index > index || hasStage(r, 'commit')) {
       continue;
     }
+    if (!holds(r.entry.index, r.entry.term)) continue;
     s = addStage(s, r.id, r.group, { stage: 'commit', t, node: id, index: r.entry.index });
     const proposed = r.stages.find((x) => x.stage === 'propose');
     if (proposed !== undefined) s = countCommitLatency(s, t, t - proposed.t);
+  }
+  // Settled without an answer (unknown outcome) but proposed: it may still commit.
+  const recent = s.recentRequests;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const r = plGet(recent, i)!;
+    if (r.outcome !== 'info' || r.group !== group || r.entry === null) continue;
+    if (r.entry.index > index || hasStage(r, 'commit') || !holds(r.entry.index, r.entry.term)) {
+      continue;
+    }
+    s = addStage(s, r.id, r.group, { stage: 'commit', t, node: id, index: r.entry.index });
   }
   return s;
 }
@@ -237,13 +296,9 @@ export function applyRequest(s: ViewState, id: NodeId, e: Ev<'apply'>): ViewStat
   if (rid === undefined) return s;
   const stage: RequestStage = { stage: 'apply', t: e.t, node: id, index: e.index };
   if (s.requests.has(rid)) return addStage(s, rid, e.group, stage);
-  // Settled: most recent first, since late applies follow their outcome closely.
-  const recent = s.recentRequests;
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const r = plGet(recent, i)!;
-    if (r.id !== rid) continue;
-    if (r.stages.some((x) => x.stage === 'apply' && x.node === id && x.index === e.index)) return s;
-    return { ...s, recentRequests: plSet(recent, i, { ...r, stages: [...r.stages, stage] }) };
-  }
-  return s;
+  const i = settledIndex(s, rid);
+  if (i < 0) return s;
+  const r = plGet(s.recentRequests, i)!;
+  if (r.stages.some((x) => x.stage === 'apply' && x.node === id && x.index === e.index)) return s;
+  return addStage(s, rid, e.group, stage);
 }

@@ -17,6 +17,8 @@ import { GroupStrip } from './groups/GroupStrip.tsx';
 import { Header } from './Header.tsx';
 import { LogsPanel } from './logs/LogsPanel.tsx';
 import { MetadataPanel } from './meta/MetadataPanel.tsx';
+import { ChartsTab } from './charts/ChartsTab.tsx';
+import { EventsTab } from './events/EventsTab.tsx';
 import { Notices } from './Notices.tsx';
 import { RequestsTab } from './requests/RequestsTab.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
@@ -172,6 +174,8 @@ const PANEL_TABS: readonly TabSpec[] = [
   { id: 'requests', label: 'Requests', render: () => <RequestsTab /> },
   { id: 'state', label: 'State', render: () => <StatePanel /> },
   { id: 'metadata', label: 'Metadata', render: () => <MetadataPanel /> },
+  { id: 'charts', label: 'Charts', render: () => <ChartsTab /> },
+  { id: 'events', label: 'Events', render: () => <EventsTab /> },
   { id: 'text', label: 'Text', render: () => <TextView /> },
 ];
 

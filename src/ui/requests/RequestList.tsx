@@ -6,7 +6,7 @@
 // Invariants: reads only the view store (and the checker's verdict, itself computed from it);
 // rows never change height, so the list never jumps as requests progress.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { RequestView } from '../../state/model.ts';
 import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
 import { termColor, termTextColor } from '../theme.ts';
@@ -21,8 +21,10 @@ import {
   type Step,
 } from './requestSummary.ts';
 import './requests.css';
+import { useThrottledSel } from './useThrottledSel.ts';
 
 const ROW_PX = 26;
+const LIST_UPDATE_MS = 250;
 
 const OUTCOME_TEXT: Record<RequestView['outcome'], string> = {
   pending: 'pending',
@@ -76,19 +78,23 @@ function rowLabel(s: RequestSummary): string {
   return `${OUTCOME_TEXT[s.outcome]}: ${s.label}, ${path ?? ''}, ${entry}, applied ${applied}, ${formatMs(s.latencyMs)}`;
 }
 
-function RequestRow({
-  s,
+/** One row; re-renders only when its request, selection or membership changed. */
+const RequestRow = memo(function RequestRow({
+  r,
+  members,
   selected,
   offending,
   id,
   onSelect,
 }: {
-  s: RequestSummary;
+  r: RequestView;
+  members: readonly string[];
   selected: boolean;
   offending: boolean;
   id: string;
-  onSelect: () => void;
+  onSelect: (requestId: string) => void;
 }) {
+  const s = summarize(r, members);
   const path =
     s.forwardedTo !== null ? `${s.origin} → ${s.forwardedTo}` : (s.proposer ?? s.origin ?? '');
   const applied = s.steps.find((x) => x.name === 'apply');
@@ -101,7 +107,7 @@ function RequestRow({
       className={`req-row${selected ? ' selected' : ''}${offending ? ' offending' : ''}`}
       data-request={s.id}
       data-outcome={s.outcome}
-      onClick={onSelect}
+      onClick={() => onSelect(s.id)}
     >
       <span className={`req-outcome req-outcome-${s.outcome}`}>{OUTCOME_TEXT[s.outcome]}</span>
       <span className="req-label" title={`${s.label} (${s.group}, request ${s.id})`}>
@@ -119,7 +125,7 @@ function RequestRow({
       )}
     </div>
   );
-}
+});
 
 /** The selected request's path, step by step with times, and the why of its outcome. */
 export function RequestDetail({ s }: { s: RequestSummary | null }) {
@@ -177,7 +183,12 @@ export function RequestList() {
   const selectedGroup = useSelectedGroup();
   const [allGroups, setAllGroups] = useState(true);
   const filter = allGroups ? null : selectedGroup;
-  const rows = useSel((s) => requestRows(s.view.requests, s.view.recentRequests, filter));
+  // A person reads the list; four updates a second are plenty, and cheap under load.
+  const rows = useThrottledSel(
+    (s) => requestRows(s.view.requests, s.view.recentRequests, filter),
+    LIST_UPDATE_MS,
+    [filter],
+  );
   const members = useSel((s) =>
     Object.values(s.view.nodes)
       .filter((n) => !n.removed)
@@ -200,20 +211,35 @@ export function RequestList() {
   const rowId = (id: string): string => `${base}-req-${id}`;
   const selectedIndex = rows.findIndex((r) => r.id === selected);
   // Found in the store, not the rows: the list's filter may hide the selected request.
-  const selectedView = useSel((s) =>
-    findRequest(s.view.requests, s.view.recentRequests, s.selectedRequest),
+  const selectedView = useThrottledSel(
+    (s) => findRequest(s.view.requests, s.view.recentRequests, selected),
+    LIST_UPDATE_MS,
+    [selected],
   );
   const summary = useMemo(
     () => (selectedView === null ? null : summarize(selectedView, members)),
     [selectedView, members],
   );
 
+  const latest = useRef({ rows, virtual });
+  latest.current = { rows, virtual };
   const choose = (i: number): void => {
     const r = rows[i];
     if (r === undefined) return;
     store.getState().selectRequest(r.id);
     virtual.scrollToIndex(i, { align: 'auto' });
   };
+  // Stable, and by id rather than position: rows shift down as requests arrive, and the
+  // memoized rows must not re-render for that.
+  const chooseId = useCallback(
+    (id: string): void => {
+      const i = latest.current.rows.findIndex((r) => r.id === id);
+      if (i < 0) return;
+      store.getState().selectRequest(id);
+      latest.current.virtual.scrollToIndex(i, { align: 'auto' });
+    },
+    [store],
+  );
   const onKey = (ev: KeyboardEvent<HTMLDivElement>): void => {
     let i = -1;
     if (ev.key === 'ArrowDown') i = Math.min(rows.length - 1, selectedIndex + 1);
@@ -270,11 +296,12 @@ export function RequestList() {
                   style={{ position: 'absolute', top: v.start, left: 0, right: 0, height: ROW_PX }}
                 >
                   <RequestRow
-                    s={summarize(r, members)}
+                    r={r}
+                    members={members}
                     id={rowId(r.id)}
                     selected={r.id === selected}
                     offending={offending.has(r.id)}
-                    onSelect={() => choose(v.index)}
+                    onSelect={chooseId}
                   />
                 </div>
               );

@@ -1,0 +1,45 @@
+// A store selection that follows the store at most a few times a second: for lists and charts
+// that change every frame under load but that a person reads, not watches (requests, events,
+// per-second charts). The selection is compared shallowly, so an unchanged one renders nothing.
+// Invariants: the first render and every change of `deps` read the store at once; after that
+// the value lags the store by at most `intervalMs`; no timer outlives the component.
+import { useEffect, useRef, useState, type DependencyList } from 'react';
+import { shallow } from 'zustand/shallow';
+import type { ViewStoreState } from '../../state/store.ts';
+import { useViewStore } from '../context.ts';
+
+export function useThrottledSel<T>(
+  selector: (s: ViewStoreState) => T,
+  intervalMs: number,
+  deps: DependencyList,
+): T {
+  const store = useViewStore();
+  const sel = useRef(selector);
+  sel.current = selector;
+  const [value, setValue] = useState(() => selector(store.getState()));
+  const current = useRef(value);
+  useEffect(() => {
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const update = (): void => {
+      timer = null;
+      last = performance.now();
+      const v = sel.current(store.getState());
+      if (!shallow(v, current.current)) {
+        current.current = v;
+        setValue(v);
+      }
+    };
+    update();
+    const unsubscribe = store.subscribe(() => {
+      if (timer !== null) return;
+      timer = setTimeout(update, Math.max(0, last + intervalMs - performance.now()));
+    });
+    return () => {
+      unsubscribe();
+      if (timer !== null) clearTimeout(timer);
+    };
+    // `deps` are the selector's inputs besides the store.
+  }, [store, intervalMs, ...deps]);
+  return value;
+}

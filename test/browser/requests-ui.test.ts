@@ -1,0 +1,167 @@
+// The Requests, Charts and Events tabs used as a person uses them: the client panel sends a
+// write to a follower, and the request list shows it forwarded to the leader, proposed,
+// committed, applied on every node and ok; the load generator starts and stops, its requests
+// fill the list, the charts draw them, and the Events tab's checker calls the history
+// linearizable. Generous bounded waits; nothing asserts on timing.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  agreedLeader,
+  openPlayground,
+  startHarness,
+  waitFor,
+  type Harness,
+  type PlaygroundPage,
+} from './harness.ts';
+
+let h: Harness | undefined;
+let open: PlaygroundPage[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  // The first load waits for Vite to transform the app: minutes on a loaded machine.
+  h.context.setDefaultNavigationTimeout(180_000);
+  h.context.setDefaultTimeout(60_000);
+}, 200_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+afterEach(async () => {
+  for (const p of open) await p.page.close().catch(() => undefined);
+  open = [];
+});
+
+/** The app with a three-node, lesson-timed live cluster. */
+async function cluster(): Promise<PlaygroundPage> {
+  if (!h) throw new Error('the harness did not start');
+  const p = await openPlayground(h);
+  open.push(p);
+  await p.page.evaluate(() => window.playground.createCluster({ timing: 'lesson', nodes: 3 }));
+  return p;
+}
+
+describe('the Requests tab', () => {
+  it(
+    'sends a write to a follower and follows it to an apply on every node',
+    { timeout: 300_000 },
+    async () => {
+      const p = await cluster();
+      const { page } = p;
+      const leader = await agreedLeader(p);
+      const follower = ['n1', 'n2', 'n3'].find((n) => n !== leader)!;
+
+      // The Requests tab is the first one, already open.
+      await page.getByRole('tab', { name: 'Requests' }).click();
+      await page.getByLabel('operation', { exact: true }).selectOption('publish');
+      await page.getByLabel('to', { exact: true }).selectOption(follower);
+      await page.getByLabel('dataId', { exact: true }).fill('ui-test.yaml');
+      await page.getByLabel('content', { exact: true }).fill('hello');
+      await page.getByRole('button', { name: /^Send write/ }).click();
+
+      const row = page.locator('.req-row', { hasText: 'publish ui-test.yaml' });
+      await row.waitFor({ timeout: 30_000 });
+      await waitFor(
+        page,
+        'the request to settle ok',
+        () => document.querySelector('.req-row[data-outcome="ok"]') !== null,
+        null,
+      );
+      await row.click();
+      expect(await row.getAttribute('aria-selected')).toBe('true');
+
+      // Every node applies the entry: followers may do so after the client has its answer.
+      await waitFor(
+        page,
+        'the write applied on all three nodes',
+        () => document.querySelectorAll('#request-detail [data-applied]').length === 3,
+        null,
+      );
+      const detail = page.locator('#request-detail');
+      const step = (name: string) => detail.locator(`[data-step="${name}"]`);
+      expect(await step('forward').textContent()).toContain(`${follower} → ${leader}`);
+      expect(await step('forward').getAttribute('class')).toContain('req-tl-done');
+      expect(await step('propose').textContent()).toMatch(/#\d+ term \d+/);
+      expect(await step('propose').getAttribute('class')).toContain('req-tl-done');
+      expect(await step('commit').getAttribute('class')).toContain('req-tl-done');
+      expect(await step('apply').textContent()).toContain('3/3 nodes');
+      expect(await step('reply').textContent()).toContain('ok');
+      const applied = await detail
+        .locator('[data-applied]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-applied')).sort());
+      expect(applied).toEqual(['n1', 'n2', 'n3']);
+      expect(await row.getAttribute('data-outcome')).toBe('ok');
+      // The selection is the store's, for the other views to highlight.
+      expect(p.problems).toEqual([]);
+    },
+  );
+
+  it(
+    'starts and stops the load generator, and the charts and checks follow',
+    { timeout: 300_000 },
+    async () => {
+      const p = await cluster();
+      const { page } = p;
+      await agreedLeader(p);
+      await page.getByLabel('load', { exact: true }).selectOption('20');
+      await page.getByRole('button', { name: 'Start load' }).click();
+      await waitFor(
+        page,
+        'the load generator to report an achieved rate and ten ok requests',
+        () => {
+          const stats = document.querySelector('#load-stats')?.textContent ?? '';
+          // The list is virtualized: count from its header, not the rows on screen.
+          const counts = document.querySelector('.req-counts')?.textContent ?? '';
+          const ok = Number(/(\d+) ok/.exec(counts)?.[1] ?? 0);
+          return /\/s achieved/.test(stats) && ok >= 10 ? stats : null;
+        },
+        null,
+        45_000,
+      );
+      await page.getByRole('button', { name: 'Stop load' }).click();
+      const sentAfterStop = async (): Promise<string> =>
+        (await page.locator('#load-stats').textContent()) ?? '';
+      await waitFor(
+        page,
+        'the load generator to stop',
+        () => /^stopped/.test(document.querySelector('#load-stats')?.textContent ?? ''),
+        null,
+      );
+      const first = await sentAfterStop();
+      await page.waitForTimeout(1500);
+      // Nothing more is sent once stopped (the count of sent requests stays put).
+      expect((await sentAfterStop()).match(/(\d+) sent/)?.[1]).toBe(first.match(/(\d+) sent/)?.[1]);
+      expect(await page.getByRole('button', { name: 'Start load' }).isVisible()).toBe(true);
+
+      // The commits chart draws a line through the seconds of load.
+      await page.getByRole('tab', { name: 'Charts' }).click();
+      await waitFor(
+        page,
+        'a commits line',
+        () =>
+          (
+            document
+              .querySelector('[data-testid="chart-commits"] .chart-line path')
+              ?.getAttribute('d') ?? ''
+          ).includes('L'),
+        null,
+      );
+
+      // The Events tab checks the client history off the page's thread.
+      await page.getByRole('tab', { name: 'Events' }).click();
+      const verdict = await waitFor(
+        page,
+        'a linearizability verdict',
+        () => {
+          const v = document.querySelector('#lin-verdict')?.getAttribute('data-verdict');
+          return v ? v : null;
+        },
+        null,
+        45_000,
+      );
+      expect(verdict).toBe('linearizable');
+      expect(await page.locator('.event-row').count()).toBeGreaterThan(0);
+      expect(p.problems).toEqual([]);
+    },
+  );
+});
