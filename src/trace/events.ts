@@ -41,6 +41,11 @@ export interface TraceHeader {
   notes?: string[];
   /** Set by the import migration: the version the file was written in. */
   migratedFrom?: number;
+  /**
+   * 'compact': the event lines leave out what the lines before them determine (compact.ts);
+   * absent: every line is a full event. Set by exportTrace, read by importTrace.
+   */
+  encoding?: 'compact';
 }
 
 /**

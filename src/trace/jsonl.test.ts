@@ -282,12 +282,13 @@ describe('exportTrace', () => {
     const text = exportTrace(header, allEvents());
     const lines = text.split('\n');
     expect(lines).toHaveLength(allEvents().length + 2);
-    expect(JSON.parse(lines[0])).toEqual(header);
+    expect(JSON.parse(lines[0])).toEqual({ ...header, encoding: 'compact' });
     expect(lines.at(-1)).toBe('');
   });
 
   it('writes an empty trace as just the header', () => {
-    expect(exportTrace(header, [])).toBe(headerLine + '\n');
+    expect(exportTrace(header, [], { compact: false })).toBe(headerLine + '\n');
+    expect(JSON.parse(exportTrace(header, []))).toEqual({ ...header, encoding: 'compact' });
   });
 });
 
@@ -297,6 +298,7 @@ describe('importTrace', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(TRACE_EVENT_TYPES));
     expect(FAULTS.map((f) => f.fault)).toEqual(FAULT_KINDS);
     const r = importTrace(exportTrace(header, events));
+    if (r.ok) for (let i = 0; i < events.length; i++) expect(r.events[i]).toEqual(events[i]);
     expect(r).toEqual({ ok: true, header, events });
   });
 

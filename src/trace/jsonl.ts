@@ -7,6 +7,7 @@
 // it is pure, so the page runs it in a worker (workers/traceImport.worker.ts) for large files.
 import type { TraceEvent, TraceHeader } from './events.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from './events.ts';
+import { CompactDecoder, CompactEncoder } from './compact.ts';
 import { migrateEvent, migrateHeader } from './migrate.ts';
 import {
   formatPath,
@@ -36,11 +37,23 @@ export interface ImportOptions {
   progressEvery?: number;
 }
 
-/** The trace as JSON Lines: the header, then one event per line, each line ending in "\n". */
-export function exportTrace(header: TraceHeader, events: readonly TraceEvent[]): string {
+/**
+ * The trace as JSON Lines: the header, then one event per line, each line ending in "\n". The
+ * lines use the compact encoding (compact.ts; the header says `encoding: 'compact'`) unless
+ * `compact` is false.
+ */
+export function exportTrace(
+  header: TraceHeader,
+  events: readonly TraceEvent[],
+  { compact = true }: { compact?: boolean } = {},
+): string {
   const lines = new Array<string>(events.length + 1);
-  lines[0] = JSON.stringify(header);
-  for (let i = 0; i < events.length; i++) lines[i + 1] = JSON.stringify(events[i]);
+  const { encoding: _encoding, ...rest } = header;
+  lines[0] = JSON.stringify(compact ? { ...rest, encoding: 'compact' } : rest);
+  const encoder = compact ? new CompactEncoder() : null;
+  for (let i = 0; i < events.length; i++) {
+    lines[i + 1] = JSON.stringify(encoder === null ? events[i] : encoder.encode(events[i]));
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -116,6 +129,7 @@ export function importTrace(text: string, options: ImportOptions = {}): ImportRe
   const events: TraceEvent[] = [];
   let lastSeq = -1;
   let lastSeqLine = 0;
+  let decoder: CompactDecoder | null = null;
   let lineNo = 0;
   // Walk the lines with indexOf rather than split: a large file is never copied into an array
   // of millions of strings before the first error is found.
@@ -140,6 +154,11 @@ export function importTrace(text: string, options: ImportOptions = {}): ImportRe
       }
       header = checkHeader(json.value, lineNo, errors);
       if (header !== null) fileVersion = (json.value as { version: number }).version;
+      if (header?.encoding === 'compact') {
+        decoder = new CompactDecoder();
+        // The events are full once read: the header describes what importTrace returns.
+        delete header.encoding;
+      }
       // A file without its header may be a bare list of events: check this line as one too.
       const looksLikeEvent = header === null && isObject(json.value) && 'seq' in json.value;
       if (!looksLikeEvent) continue;
@@ -148,7 +167,10 @@ export function importTrace(text: string, options: ImportOptions = {}): ImportRe
       errors.add(lineNo, json.message);
       continue;
     }
-    const upgraded = migrateEvent(fileVersion, json.value);
+    const upgraded = migrateEvent(
+      fileVersion,
+      decoder === null ? json.value : decoder.decode(json.value),
+    );
     if (!upgraded.ok) {
       errors.add(lineNo, `event: ${upgraded.message}`);
       continue;

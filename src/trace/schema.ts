@@ -266,6 +266,7 @@ export const traceHeaderSchema = z.strictObject(
       .optional(),
     notes: z.array(str, { error: expecting('array of strings') }).optional(),
     migratedFrom: int0.optional(),
+    encoding: z.literal('compact', { error: expecting('"compact"') }).optional(),
   },
   { error: objectError('object') },
 );

@@ -3,7 +3,7 @@
 // so the page is cross-origin isolated and its timers precise. Strict durability throughout.
 //
 // What it measures, in one run, so every ratio compares figures taken on the same machine load:
-//   - the browser's raw ceilings, with no Raft at all (workers/benchCeiling.worker.ts): one
+//   - the browser's raw ceilings, with no Raft at all (test/bench/benchCeiling.worker.ts): one
 //     strict transaction with one put; a worker ↔ worker MessageChannel round trip; and the
 //     entries/s that N workers reach together writing strict transactions of 256 entries each
 //     into their own databases, divided by N (every node stores every entry, so no cluster of
@@ -95,7 +95,7 @@ const load = (): string =>
     .map((x) => x.toFixed(2))
     .join(' ')}`;
 
-/** Spawn benchmark workers in the page (workers/benchCeiling.worker.ts). */
+/** Spawn benchmark workers in the page (test/bench/benchCeiling.worker.ts). */
 const CEILING_HELPERS = `
 // tsx compiles with keepNames: functions passed to page.evaluate may call __name.
 window.__name = (f) => f;
@@ -103,7 +103,7 @@ window.__ceiling = {
   spawn(n) {
     const ws = [];
     for (let i = 0; i < n; i++) {
-      const w = new Worker('/workers/benchCeiling.worker.ts', { type: 'module' });
+      const w = new Worker('/test/bench/benchCeiling.worker.ts', { type: 'module' });
       w.__pending = new Map(); w.__next = 0;
       w.onmessage = (ev) => {
         const p = w.__pending.get(ev.data.id); w.__pending.delete(ev.data.id);
@@ -159,7 +159,7 @@ async function oneTransactionMs(p: PlaygroundPage): Promise<number[]> {
  * What `n` workers reach together writing strict transactions of `perTx` entries back to back,
  * each into its own database: with `shared`, every database in the page's default bucket (one
  * backing store for all); otherwise each in its own storage bucket, as the nodes keep theirs.
- * The same code and layout either way (workers/benchCeiling.worker.ts, rawBurst).
+ * The same code and layout either way (test/bench/benchCeiling.worker.ts, rawBurst).
  */
 async function burstCeiling(
   p: PlaygroundPage,

@@ -7,8 +7,8 @@
 //     database, in its own storage bucket or all in the default one;
 // and it answers pings on a MessagePort for the worker-to-worker round trip. Plain postMessage
 // protocol: { id, cmd, args } in, { id, result } or { id, error } out.
-import { IdbStorage, type Durability } from '../src/runtime/idbStorage.ts';
-import type { Entry } from '../src/raft/types.ts';
+import { IdbStorage, type Durability } from '../../src/runtime/idbStorage.ts';
+import type { Entry } from '../../src/raft/types.ts';
 
 interface Request {
   id: number;
