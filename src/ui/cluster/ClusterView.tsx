@@ -33,6 +33,8 @@ import { MessageDetails } from './MessageDetails.tsx';
 import { NodeDetails } from './NodeDetails.tsx';
 import { NodeMark } from './NodeMark.tsx';
 import { nodeActions } from './nodeActions.ts';
+import { findRequest, requestPath } from './requestPath.ts';
+import { RequestPathMarks } from './RequestPathMarks.tsx';
 import { TimerArc } from './TimerArc.tsx';
 import { useClusterClock } from './useClusterClock.ts';
 import { VoteDetails } from './VoteDetails.tsx';
@@ -195,6 +197,10 @@ export function ClusterView() {
     el?.focus();
   };
 
+  const selectedRequest = useSel((s) => s.selectedRequest);
+  const request = findRequest(view, selectedRequest);
+  const requestMarks = useMemo(() => (request === null ? null : requestPath(request)), [request]);
+
   const focusNode = selectedNode ?? ids[0] ?? null;
   const campaigns: CampaignView[] = [];
   if (group !== null) {
@@ -258,6 +264,9 @@ export function ClusterView() {
                 onSelect={onVote}
               />
             ))}
+            {requestMarks !== null && (
+              <RequestPathMarks path={requestMarks} positions={layout.positions} r={r} />
+            )}
             <g className="nodes" onKeyDown={onNodesKey}>
               {ids.map((id) => (
                 <NodeMark
