@@ -8,12 +8,12 @@
 // Invariants: everything drawn comes from the store (never the engine's status); every change
 // is an engine command, whose refusal is shown as a notice; the layout has fixed sizes (the
 // ring fills the space between toolbar and dock), so nothing jumps as state changes.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import './cluster.css';
 import type { NodeId } from '../../raft/types.ts';
 import { visibleCampaign } from '../../state/reduceVotes.ts';
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
-import type { CampaignView } from '../../state/model.ts';
+import type { CampaignView, ViewState } from '../../state/model.ts';
 import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
 import { HeldQueue } from '../network/HeldQueue.tsx';
@@ -33,6 +33,8 @@ import { MessageDetails } from './MessageDetails.tsx';
 import { NodeDetails } from './NodeDetails.tsx';
 import { NodeMark } from './NodeMark.tsx';
 import { nodeActions } from './nodeActions.ts';
+import { findRequest, requestPath } from './requestPath.ts';
+import { RequestPathMarks } from './RequestPathMarks.tsx';
 import { TimerArc } from './TimerArc.tsx';
 import { useClusterClock } from './useClusterClock.ts';
 import { VoteDetails } from './VoteDetails.tsx';
@@ -84,7 +86,6 @@ export function ClusterView() {
   const [drag, setDrag] = useState<Drag | null>(null);
   const [link, setLink] = useState<string | null>(null);
   const [vote, setVote] = useState<{ candidate: NodeId; voter: NodeId } | null>(null);
-  const now = useClusterClock(view.t, view.paused);
 
   const ids = useMemo(() => Object.keys(view.nodes).sort(compareIds), [view.nodes]);
   const partition = view.network.partition;
@@ -114,6 +115,38 @@ export function ClusterView() {
     },
     [store],
   );
+
+  const onLink = useCallback(
+    (key: string) => {
+      store.getState().selectMessage(null);
+      setVote(null);
+      setLink(key);
+    },
+    [store],
+  );
+  const onMessage = useCallback(
+    (id: string) => {
+      setLink(null);
+      setVote(null);
+      store.getState().selectMessage(id);
+    },
+    [store],
+  );
+  const onVote = useCallback(
+    (candidate: NodeId, voter: NodeId) => {
+      store.getState().selectMessage(null);
+      setLink(null);
+      setVote({ candidate, voter });
+    },
+    [store],
+  );
+
+  const dockVote = useMemo(
+    () => (vote !== null && group !== null ? { group, ...vote } : null),
+    [vote, group],
+  );
+  const onCloseVote = useCallback(() => setVote(null), []);
+  const onCloseLink = useCallback(() => setLink(null), []);
 
   const svgPoint = (ev: { clientX: number; clientY: number }): Point => {
     const rect = svgRef.current!.getBoundingClientRect();
@@ -164,6 +197,10 @@ export function ClusterView() {
     el?.focus();
   };
 
+  const selectedRequest = useSel((s) => s.selectedRequest);
+  const request = findRequest(view, selectedRequest);
+  const requestMarks = useMemo(() => (request === null ? null : requestPath(request)), [request]);
+
   const focusNode = selectedNode ?? ids[0] ?? null;
   const campaigns: CampaignView[] = [];
   if (group !== null) {
@@ -206,33 +243,17 @@ export function ClusterView() {
               positions={layout.positions}
               r={r}
               selected={link}
-              onSelect={(key) => {
-                store.getState().selectMessage(null);
-                setVote(null);
-                setLink(key);
-              }}
+              onSelect={onLink}
             />
-            {ids.map((id) => (
-              <TimerArc
-                key={id}
-                node={view.nodes[id]}
-                group={group === null ? undefined : view.nodes[id].groups[group]}
-                at={positions.get(id)!}
-                r={r}
-                now={now}
-              />
-            ))}
-            <Flights
-              messages={view.messages}
-              positions={layout.positions}
+            <Moving
+              ids={ids}
+              view={view}
+              group={group}
+              positions={positions}
+              linkPositions={layout.positions}
               r={r}
-              now={now}
-              selected={selectedMessage}
-              onSelect={(id) => {
-                setLink(null);
-                setVote(null);
-                store.getState().selectMessage(id);
-              }}
+              selectedMessage={selectedMessage}
+              onMessage={onMessage}
             />
             {campaigns.map((c) => (
               <VoteMarks
@@ -240,13 +261,12 @@ export function ClusterView() {
                 campaign={c}
                 positions={positions}
                 r={r}
-                onSelect={(candidate, voter) => {
-                  store.getState().selectMessage(null);
-                  setLink(null);
-                  setVote({ candidate, voter });
-                }}
+                onSelect={onVote}
               />
             ))}
+            {requestMarks !== null && (
+              <RequestPathMarks path={requestMarks} positions={layout.positions} r={r} />
+            )}
             <g className="nodes" onKeyDown={onNodesKey}>
               {ids.map((id) => (
                 <NodeMark
@@ -277,37 +297,118 @@ export function ClusterView() {
         </div>
         <Legend />
       </div>
-      <div className={`cluster-dock${view.network.hold ? ' with-queue' : ''}`}>
-        <div className="dock-main">
-          {selectedMessage !== null ? (
-            <MessageDetails id={selectedMessage} />
-          ) : vote !== null && group !== null ? (
-            <VoteDetails
-              group={group}
-              candidate={vote.candidate}
-              voter={vote.voter}
-              onClose={() => setVote(null)}
-            />
-          ) : link !== null ? (
-            <LinkDetails
-              a={link.split('|')[0]}
-              b={link.split('|')[1]}
-              onClose={() => setLink(null)}
-            />
-          ) : selectedNode !== null && view.nodes[selectedNode] !== undefined ? (
-            <NodeDetails id={selectedNode} />
-          ) : (
-            <NetworkPanel />
-          )}
-        </div>
-        {view.network.hold && <HeldQueue />}
-      </div>
+      <Dock
+        hold={view.network.hold}
+        selectedMessage={selectedMessage}
+        selectedNode={
+          selectedNode !== null && view.nodes[selectedNode] !== undefined ? selectedNode : null
+        }
+        vote={dockVote}
+        link={link}
+        onCloseVote={onCloseVote}
+        onCloseLink={onCloseLink}
+      />
     </div>
   );
 }
 
+/**
+ * What moves every frame: election timers and messages in flight, on the shared cluster clock.
+ * Kept apart so a frame re-renders only these, not the nodes, links or dock.
+ */
+function Moving({
+  ids,
+  view,
+  group,
+  positions,
+  linkPositions,
+  r,
+  selectedMessage,
+  onMessage,
+}: {
+  ids: readonly NodeId[];
+  view: ViewState;
+  group: string | null;
+  positions: ReadonlyMap<NodeId, Point>;
+  linkPositions: ReadonlyMap<NodeId, Point>;
+  r: number;
+  selectedMessage: string | null;
+  onMessage: (id: string) => void;
+}) {
+  const now = useClusterClock(view.t, view.paused);
+  return (
+    <>
+      {ids.map((id) => (
+        <TimerArc
+          key={id}
+          node={view.nodes[id]}
+          group={group === null ? undefined : view.nodes[id].groups[group]}
+          at={positions.get(id)!}
+          r={r}
+          now={now}
+        />
+      ))}
+      <Flights
+        messages={view.messages}
+        positions={linkPositions}
+        r={r}
+        now={now}
+        selected={selectedMessage}
+        onSelect={onMessage}
+      />
+    </>
+  );
+}
+
+/** The dock under the ring: what is selected, or the network sliders; the held queue. */
+const Dock = memo(function Dock({
+  hold,
+  selectedMessage,
+  selectedNode,
+  vote,
+  link,
+  onCloseVote,
+  onCloseLink,
+}: {
+  hold: boolean;
+  selectedMessage: string | null;
+  selectedNode: NodeId | null;
+  vote: { group: string; candidate: NodeId; voter: NodeId } | null;
+  link: string | null;
+  onCloseVote: () => void;
+  onCloseLink: () => void;
+}) {
+  return (
+    <div className={`cluster-dock${hold ? ' with-queue' : ''}`}>
+      <div className="dock-main">
+        {selectedMessage !== null ? (
+          <MessageDetails id={selectedMessage} />
+        ) : vote !== null ? (
+          <VoteDetails
+            group={vote.group}
+            candidate={vote.candidate}
+            voter={vote.voter}
+            onClose={onCloseVote}
+          />
+        ) : link !== null ? (
+          <LinkDetails a={link.split('|')[0]} b={link.split('|')[1]} onClose={onCloseLink} />
+        ) : selectedNode !== null ? (
+          <NodeDetails id={selectedNode} />
+        ) : (
+          <NetworkPanel />
+        )}
+      </div>
+      {hold && <HeldQueue />}
+    </div>
+  );
+});
+
 /** Heal, step mode, add node; and the shortcuts that act on the selected node. */
-function ClusterToolbar({ selectedNode }: { selectedNode: NodeId | null }) {
+const ClusterToolbar = memo(function ClusterToolbar({
+  selectedNode,
+}: {
+  selectedNode: NodeId | null;
+}) {
   const run = useCommand();
   const store = useViewStore();
   const hold = useSel((s) => s.view.network.hold);
@@ -376,15 +477,13 @@ function ClusterToolbar({ selectedNode }: { selectedNode: NodeId | null }) {
         Add node <kbd>a</kbd>
       </button>
       <span className="toolbar-note muted">
-        {split
-          ? 'Network split: drag nodes between sides, or Heal'
-          : 'Drag a node out to partition'}
+        {split ? 'Split: drag nodes between sides' : 'Drag a node out to partition'}
       </span>
     </div>
   );
-}
+});
 
-function Legend() {
+const Legend = memo(function Legend() {
   return (
     <div className="ring-legend" aria-label="Legend">
       {MESSAGE_KINDS.map((k) => (
@@ -416,4 +515,4 @@ function Legend() {
       </span>
     </div>
   );
-}
+});

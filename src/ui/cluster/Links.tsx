@@ -60,6 +60,8 @@ export const Links = memo(function Links({
         if (p === undefined || q === undefined) return null;
         const key = `${l.a}|${l.b}`;
         const anyCut = l.cutAB || l.cutBA;
+        // A pair split by the partition: the side regions already say it; a line would only
+        // clutter (its hit line stays, to cut or restore it by hand).
         const cls = anyCut ? 'link cut' : l.split ? 'link split' : 'link';
         const dx = q.x - p.x;
         const dy = q.y - p.y;
@@ -84,7 +86,9 @@ export const Links = memo(function Links({
         }`;
         return (
           <g key={key} className={selected === key ? `${cls} selected` : cls}>
-            <line x1={p.x} y1={p.y} x2={q.x} y2={q.y} className="link-line" />
+            {(!l.split || anyCut || selected === key) && (
+              <line x1={p.x} y1={p.y} x2={q.x} y2={q.y} className="link-line" />
+            )}
             {l.cutAB !== l.cutBA && (
               <Arrow
                 at={l.cutAB ? end(q, 1) : end(p, -1)}

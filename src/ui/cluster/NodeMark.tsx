@@ -29,6 +29,25 @@ export function nodeStateWords(n: NodeView, g: GroupView | undefined): string[] 
   return words;
 }
 
+/**
+ * Where a node's two-line label goes: outside the ring, away from the centre — beside a node
+ * on the ring's left or right, above one at the top, below one at the bottom — clear of the
+ * disc and its timer arc.
+ */
+export function labelPlacement(
+  at: Point,
+  center: Point,
+  r: number,
+): { x: number; y: number; anchor: 'start' | 'middle' | 'end' } {
+  const dx = at.x - center.x;
+  const dy = at.y - center.y;
+  const len = Math.hypot(dx, dy);
+  if (len > 0 && Math.abs(dx) >= len * 0.7) {
+    return dx > 0 ? { x: r + 13, y: -3, anchor: 'start' } : { x: -r - 13, y: -3, anchor: 'end' };
+  }
+  return dy < 0 ? { x: 0, y: -r - 27, anchor: 'middle' } : { x: 0, y: r + 23, anchor: 'middle' };
+}
+
 export function rateText(r: number): string {
   return Number.isInteger(r) ? String(r) : r.toFixed(2).replace(/0+$/, '');
 }
@@ -63,12 +82,7 @@ export const NodeMark = memo(function NodeMark({
   const fill = down ? '#b9c0cb' : termColor(term);
   const text = down ? '#4b5563' : termTextColor(term);
   const words = nodeStateWords(node, group);
-  // The label sits outside the ring, away from the centre.
-  const dx = at.x - center.x;
-  const dy = at.y - center.y;
-  const len = Math.hypot(dx, dy) || 1;
-  const below = dy >= -len * 0.3;
-  const idY = below ? r + 23 : -r - 27;
+  const label = labelPlacement(at, center, r);
   const failed = node.status === 'failed' || group?.error != null;
   const title = [
     `${node.id}: ${words.join(', ')}, term ${term}`,
@@ -141,9 +155,9 @@ export const NodeMark = memo(function NodeMark({
           <text dy="0.35em">ERROR</text>
         </g>
       )}
-      <text className="node-label" y={idY}>
+      <text className="node-label" x={label.x} y={label.y} textAnchor={label.anchor}>
         <tspan className="node-id">{node.id}</tspan>
-        <tspan x={0} dy="1.2em" className="node-words">
+        <tspan x={label.x} dy="1.2em" className="node-words">
           {words.join(' · ')}
         </tspan>
       </text>

@@ -11,7 +11,8 @@ describe('ring layout', () => {
     expect(top.x).toBeCloseTo(300);
     expect(top.y).toBeLessThan(200);
     for (const p of l.positions.values()) {
-      expect(Math.hypot(p.x - 300, p.y - 200)).toBeCloseTo(l.radius);
+      // On the ellipse with radii rx, ry around the centre.
+      expect(((p.x - 300) / l.rx) ** 2 + ((p.y - 200) / l.ry) ** 2).toBeCloseTo(1);
       expect(p.x - l.nodeRadius).toBeGreaterThan(0);
       expect(p.y - l.nodeRadius).toBeGreaterThan(0);
       expect(p.x + l.nodeRadius).toBeLessThan(600);

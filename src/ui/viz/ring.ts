@@ -15,7 +15,9 @@ export interface Point {
 
 export interface RingLayout {
   center: Point;
-  /** The ring's radius (the distance of an unpartitioned node from the centre). */
+  /** The ring's radii (an ellipse filling the box), and the smaller of the two. */
+  rx: number;
+  ry: number;
   radius: number;
   /** A node's circle radius. */
   nodeRadius: number;
@@ -64,10 +66,16 @@ export function nodeRadiusFor(n: number, ringRadius: number): number {
   return Math.max(14, Math.min(30, chord * 0.3));
 }
 
+/** Room beside a node on the ring's left or right for its label (two short lines). */
+const LABEL_SIDE_PX = 84;
+/** Room above or below a node for its label. */
+const LABEL_BELOW_PX = 38;
+
 /**
- * The layout in a width × height box. Unpartitioned, nodes sit evenly on the ring, the first at
- * the top, clockwise. Partitioned, each side takes an arc proportional to its size with a gap
- * between arcs, and is moved outwards along its arc's middle by `pull` of the radius.
+ * The layout in a width × height box. The ring is an ellipse that fills the box (minus room
+ * for the labels), so a wide stage is used. Unpartitioned, nodes sit evenly on it, the first at
+ * the top, clockwise. Partitioned, each side takes an arc proportional to its size with an
+ * empty slot between arcs, and is moved outwards along its arc's middle by `pull` of the radii.
  */
 export function ringLayout(
   ids: readonly NodeId[],
@@ -79,35 +87,36 @@ export function ringLayout(
   const sides = sidesOf(ids, partition);
   const n = sides.reduce((k, s) => k + s.length, 0);
   const partitioned = sides.length > 1;
-  const pull = partitioned ? 0.16 : 0;
-  // Room outside the ring for each node's disc, timer arc and two-line label (above or below).
-  const fit = (nr: number): number =>
-    Math.max(40, Math.min(width / 2 - nr - 40, height / 2 - nr - 36) / (1 + pull));
-  const radius = fit(nodeRadiusFor(n, fit(24)));
-  const nodeRadius = nodeRadiusFor(n, radius);
+  const pull = partitioned ? 0.22 : 0;
+  const radii = (nr: number): { rx: number; ry: number } => ({
+    rx: Math.max(40, (width / 2 - nr - LABEL_SIDE_PX) / (1 + pull)),
+    ry: Math.max(40, (height / 2 - nr - LABEL_BELOW_PX) / (1 + pull)),
+  });
+  const slots = n + (partitioned ? sides.length : 0);
+  const first = radii(24);
+  // Node size from the tighter radius, counting the empty slots between sides.
+  const nodeRadius = nodeRadiusFor(Math.max(n, slots), Math.min(first.rx, first.ry));
+  const { rx, ry } = radii(nodeRadius);
+  const radius = Math.min(rx, ry);
   const positions = new Map<NodeId, Point>();
   const sideOf = new Map<NodeId, number>();
-  // Angular room: one slot per node, plus one empty slot between sides when partitioned.
-  const slots = n + (partitioned ? sides.length : 0);
   const step = (2 * Math.PI) / Math.max(1, slots);
   let slot = partitioned ? 0.5 : 0;
   sides.forEach((side, k) => {
-    const first = slot;
-    const mid = first + (side.length - 1) / 2;
+    const mid = slot + (side.length - 1) / 2;
     const midAngle = -Math.PI / 2 + mid * step;
-    const shift = radius * pull;
     for (const id of side) {
       const a = -Math.PI / 2 + slot * step;
       positions.set(id, {
-        x: center.x + radius * Math.cos(a) + shift * Math.cos(midAngle),
-        y: center.y + radius * Math.sin(a) + shift * Math.sin(midAngle),
+        x: center.x + rx * (Math.cos(a) + pull * Math.cos(midAngle)),
+        y: center.y + ry * (Math.sin(a) + pull * Math.sin(midAngle)),
       });
       sideOf.set(id, k);
       slot += 1;
     }
     if (partitioned) slot += 1;
   });
-  return { center, radius, nodeRadius, positions, sides, sideOf };
+  return { center, radius, rx, ry, nodeRadius, positions, sides, sideOf };
 }
 
 /** What dropping a dragged node at `p` asks for. */

@@ -1,0 +1,337 @@
+// The cluster view used as a person uses it (issue 10, items 1, 2 and 8): drag a node out of
+// the ring to partition it and watch the majority elect a new leader, then heal; click a link
+// to cut it one way, both ways, and restore it; crash a node from its panel and restart it from
+// the keyboard; step through held messages; slow the network with a slider, click a message in
+// flight and drop it. Assertions read the engine (window.playground) and the page; every wait is
+// a bounded poll, nothing asserts on timing. Lesson timings, the live engine unless named.
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { agreedLeader, playgroundSuite, waitFor, type PlaygroundPage } from './harness.ts';
+
+const { cluster, page } = playgroundSuite(5);
+
+const G = 'nacos_config';
+
+/** Per test: a loaded machine starts Vite, Chromium and five workers slowly. */
+const TEST_MS = 240_000;
+
+async function centerOf(page: Page, selector: string): Promise<{ x: number; y: number }> {
+  const box = await page.locator(selector).boundingBox();
+  if (box === null) throw new Error(`${selector} is not on screen`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drag node `id` with the mouse to (x, y), in small steps as a hand does. */
+async function dragNode(page: Page, id: string, to: { x: number; y: number }): Promise<void> {
+  const from = await centerOf(page, `[data-node="${id}"] .node-disc`);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 8, from.y + 8, { steps: 2 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+}
+
+async function clickNode(page: Page, id: string): Promise<void> {
+  const c = await centerOf(page, `[data-node="${id}"] .node-disc`);
+  await page.mouse.click(c.x, c.y);
+}
+
+/** A leader of G other than `old`, in a term after `oldTerm`, as the engine reports it. */
+function newLeader(p: PlaygroundPage, old: string, oldTerm: number): Promise<string> {
+  return waitFor(
+    p.page,
+    `a new leader other than ${old}`,
+    async ([g, o, t]) => {
+      const s = await window.playground.status();
+      const l = Object.values(s.nodes).find(
+        (n) => n.id !== o && n.groups?.[g]?.role === 'leader' && n.groups[g].term > t,
+      );
+      return l?.id ?? null;
+    },
+    [G, old, oldTerm] as const,
+    60_000,
+  );
+}
+
+async function termOf(p: PlaygroundPage, id: string): Promise<number> {
+  return p.page.evaluate(
+    async ([n, g]) => (await window.playground.status()).nodes[n].groups![g].term,
+    [id, G] as const,
+  );
+}
+
+describe('partitions by hand', () => {
+  for (const engine of ['live', 'simulated'] as const) {
+    it(
+      `drags the leader away from the others, a new leader wins the majority, Heal ends it (${engine})`,
+      async () => {
+        const p =
+          engine === 'live'
+            ? await cluster()
+            : await (async () => {
+                const q = await page();
+                await q.page.evaluate(() =>
+                  window.playground.useEngine('simulated', { seed: 5, nodes: 5, timing: 'lesson' }),
+                );
+                return q;
+              })();
+        const old = await agreedLeader(p, G, 60_000);
+        const oldTerm = await termOf(p, old);
+        await p.page.locator(`[data-node="${old}"]`).waitFor();
+        // Drop it in the middle of the ring: far from where it was and from every other node.
+        await dragNode(p.page, old, await centerOf(p.page, 'svg.ring'));
+        await waitFor(
+          p.page,
+          'two sides drawn',
+          () => document.querySelectorAll('.side-region').length === 2,
+          null,
+        );
+        const side = await p.page.locator('.side-region').first().getAttribute('data-side');
+        expect([
+          side,
+          await p.page.locator('.side-region').nth(1).getAttribute('data-side'),
+        ]).toContain(old);
+        const next = await newLeader(p, old, oldTerm);
+        expect(next).not.toBe(old);
+        // The view shows the new leader crowned.
+        await waitFor(
+          p.page,
+          `${next} crowned`,
+          (n) => document.querySelector(`[data-node="${n}"] .leader-crown`) !== null,
+          next,
+        );
+        await p.page.locator('#heal').click();
+        await waitFor(
+          p.page,
+          'the sides to go',
+          () => document.querySelectorAll('.side-region').length === 0,
+          null,
+        );
+        await agreedLeader(p, G, 60_000);
+        expect(p.problems).toEqual([]);
+      },
+      TEST_MS,
+    );
+  }
+
+  it(
+    'drops a node on another side to join it',
+    async () => {
+      const p = await cluster();
+      await agreedLeader(p, G, 60_000);
+      await p.page.locator('[data-node="n1"]').waitFor();
+      await dragNode(p.page, 'n1', await centerOf(p.page, 'svg.ring'));
+      await waitFor(
+        p.page,
+        'n1 alone',
+        () => document.querySelector('[data-side="n1"]') !== null,
+        null,
+      );
+      // n2 dropped onto n1: the sides become n1, n2 | n3, n4, n5.
+      await p.page.waitForTimeout(600); // the ring settles into its new layout (a CSS transition)
+      await dragNode(p.page, 'n2', await centerOf(p.page, '[data-node="n1"] .node-disc'));
+      await waitFor(
+        p.page,
+        'n1 and n2 on one side',
+        () => document.querySelector('[data-side="n1,n2"]') !== null,
+        null,
+      );
+      const sides = await p.page.evaluate(() => window.playground.cluster!.network().sides);
+      expect(sides).toEqual(expect.arrayContaining([['n1', 'n2']]));
+    },
+    TEST_MS,
+  );
+});
+
+describe('links', () => {
+  it(
+    'cuts one direction, then both, then restores, from the link panel',
+    async () => {
+      const p = await cluster();
+      await agreedLeader(p, G, 60_000);
+      const link = p.page.locator('[data-link="n1|n2"]');
+      await link.click({ force: true });
+      await p.page.locator('[data-action="cut-ab"]').click();
+      const cuts = () =>
+        p.page.evaluate(() =>
+          window.playground
+            .cluster!.network()
+            .cuts.map((c) => `${c.from}>${c.to}`)
+            .sort(),
+        );
+      await waitFor(
+        p.page,
+        'n1→n2 cut',
+        () => window.playground.cluster!.network().cuts.length === 1,
+        null,
+      );
+      expect(await cuts()).toEqual(['n1>n2']);
+      await waitFor(
+        p.page,
+        'the link drawn cut',
+        () => document.querySelector('.link.cut') !== null,
+        null,
+      );
+      await p.page.locator('[data-action="cut-both"]').click();
+      await waitFor(
+        p.page,
+        'both cut',
+        () => window.playground.cluster!.network().cuts.length === 2,
+        null,
+      );
+      expect(await cuts()).toEqual(['n1>n2', 'n2>n1']);
+      await p.page.locator('[data-action="restore"]').click();
+      await waitFor(
+        p.page,
+        'restored',
+        () =>
+          window.playground.cluster!.network().cuts.length === 0 &&
+          document.querySelector('.link.cut') === null,
+        null,
+      );
+    },
+    TEST_MS,
+  );
+});
+
+describe('node faults', () => {
+  it(
+    'crashes a node from its panel and restarts it with the r key',
+    async () => {
+      const p = await cluster();
+      await agreedLeader(p, G, 60_000);
+      await clickNode(p.page, 'n2');
+      await p.page.locator('[data-action="crash"]').click();
+      await waitFor(
+        p.page,
+        'n2 crashed, in the engine and on the ring',
+        async () =>
+          (await window.playground.status()).nodes.n2.state === 'crashed' &&
+          document.querySelector('[data-node="n2"] .crash-cross') !== null,
+        null,
+      );
+      await p.page.keyboard.press('r');
+      await waitFor(
+        p.page,
+        'n2 running again and following a leader',
+        async () => {
+          const n = (await window.playground.status()).nodes.n2;
+          return (
+            n.state === 'running' &&
+            n.groups?.nacos_config.leader != null &&
+            document.querySelector('[data-node="n2"] .crash-cross') === null
+          );
+        },
+        null,
+        60_000,
+      );
+    },
+    TEST_MS,
+  );
+});
+
+describe('step mode', () => {
+  it(
+    'holds messages, releases the next, drops one, and lets all go',
+    async () => {
+      const p = await cluster();
+      await agreedLeader(p, G, 60_000);
+      await p.page.locator('#step-mode').click();
+      await waitFor(
+        p.page,
+        'held messages listed',
+        () => document.querySelectorAll('.held-list [data-held]').length >= 2,
+        null,
+      );
+      const first = await p.page
+        .locator('.held-list [data-held]')
+        .first()
+        .getAttribute('data-held');
+      await p.page.locator('[data-action="release-next"]').click();
+      await waitFor(
+        p.page,
+        'a release in the trace',
+        () =>
+          window.playground
+            .trace()
+            .some((e) => e.type === 'fault' && (e as { fault: string }).fault === 'release'),
+        null,
+      );
+      await waitFor(
+        p.page,
+        'the released message gone from the queue',
+        (id) => document.querySelector(`[data-held="${id}"]`) === null,
+        first,
+      );
+      await p.page
+        .locator('.held-list [data-held]')
+        .first()
+        .getByRole('button', { name: /^Drop / })
+        .click();
+      await waitFor(
+        p.page,
+        'a discard in the trace',
+        () =>
+          window.playground
+            .trace()
+            .some((e) => e.type === 'fault' && (e as { fault: string }).fault === 'discard'),
+        null,
+      );
+      await p.page.locator('#step-mode').click();
+      await waitFor(
+        p.page,
+        'the queue closed and the cluster moving',
+        () => document.querySelector('.held-queue') === null,
+        null,
+      );
+      await agreedLeader(p, G, 60_000);
+    },
+    TEST_MS,
+  );
+});
+
+describe('messages', () => {
+  it(
+    'slows every link with the delay slider, then drops a message in flight from its panel',
+    async () => {
+      const p = await cluster();
+      await agreedLeader(p, G, 60_000);
+      const slider = p.page.locator('#net-delay');
+      await slider.focus();
+      await p.page.keyboard.press('End');
+      await waitFor(
+        p.page,
+        'the delay set on every link',
+        () => window.playground.cluster!.network().link.delayMsMax === 2000,
+        null,
+      );
+      // Heartbeats now take seconds: click one in flight.
+      await waitFor(
+        p.page,
+        'a message in flight',
+        () => document.querySelector('.flight[data-msg]') !== null,
+        null,
+      );
+      const id = await p.page.locator('.flight[data-msg]').first().getAttribute('data-msg');
+      await p.page.locator(`.flight[data-msg="${id}"]`).dispatchEvent('click');
+      await p.page.locator('[data-action="drop-message"]').click();
+      const [from, msgId] = id!.split(':');
+      const dropped = await waitFor(
+        p.page,
+        'the message dropped by hand',
+        ([f, m]) =>
+          window.playground
+            .trace()
+            .find(
+              (e) =>
+                e.type === 'drop' &&
+                (e as { from: string }).from === f &&
+                (e as { msgId: number }).msgId === m,
+            ) ?? null,
+        [from, Number(msgId)] as const,
+      );
+      expect(dropped).toMatchObject({ reason: 'dropped by hand' });
+    },
+    TEST_MS,
+  );
+});
