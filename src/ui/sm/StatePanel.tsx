@@ -21,7 +21,7 @@ import './sm.css';
 
 const APPLY_ROWS = 60;
 const CONTENT_ROWS = 300;
-const CONTENTS_EVERY_MS = 250;
+const CONTENTS_EVERY_MS = 500;
 
 /** `value`, updated at most every `ms` (the latest value always arrives, after a short wait). */
 function useThrottled<T>(value: T, ms: number): T {
