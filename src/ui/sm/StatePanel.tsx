@@ -147,8 +147,11 @@ function ApplyStream({ view, group, nodes }: { view: ViewState; group: GroupId; 
 
 function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nodes: NodeId[] }) {
   const slow = useThrottled(view, CONTENTS_EVERY_MS);
-  const { rows, applied, unknown } = useMemo(() => {
-    const present = nodes.filter((n) => slow.nodes[n]?.groups[group] !== undefined);
+  const { rows, applied, unknown, down } = useMemo(() => {
+    // A node that is down holds no state machine until it restarts: it takes no part.
+    const present = nodes.filter(
+      (n) => slow.nodes[n]?.status === 'up' && slow.nodes[n].groups[group] !== undefined,
+    );
     const contents = present.map((node) => ({
       node,
       contents: smContents(slow.nodes[node].groups[group].sm),
@@ -157,6 +160,7 @@ function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nod
       rows: diffStateMachines(group, contents),
       applied: present.map((n) => ({ node: n, index: slow.nodes[n].groups[group].sm.index })),
       unknown: contents.filter((c) => c.contents === null).map((c) => c.node),
+      down: nodes.filter((n) => !present.includes(n)),
     };
   }, [slow, group, nodes]);
   const differing = rows.filter((r) => r.differs).length;
@@ -183,6 +187,12 @@ function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nod
           ))}
         </span>
       </h3>
+      {down.length > 0 && (
+        <p className="sm-note muted">
+          Not compared: {down.join(', ')} (down; a restart rebuilds the state machine from the
+          snapshot and the log).
+        </p>
+      )}
       {unknown.length > 0 && (
         <p className="sm-note muted">
           Unknown on {unknown.join(', ')}: their snapshot was loaded before this trace began.
