@@ -148,7 +148,7 @@ function RowHeader({ row }: { row: LogRowData }) {
   const title =
     g === null
       ? `${row.node}: no log of this group`
-      : `${row.node}: ${g.role}, term ${g.term}, last ${g.log.snapshotIndex + g.log.entries.length}, commit ${g.log.commit}, applied ${g.log.applied}, snapshot ${g.log.snapshotIndex}${state !== '' ? `, ${state}` : ''}`;
+      : `${row.node}: ${g.role}, term ${g.term}, last ${g.log.snapshotIndex + g.log.entries.length}, commit ${g.log.commit}, applied ${g.log.applied}, snapshot ${g.log.snapshotIndex}${row.marks !== null ? `; leader's view: match ${row.marks.match}, next ${row.marks.next} (${row.marks.state})` : ''}${state !== '' ? `, ${state}` : ''}`;
   return (
     <div className="log-row-head" title={title}>
       <span className="log-node">{row.node}</span>
@@ -213,8 +213,22 @@ export function LogGrid({
     if (el === null || !follow.current || count === 0) return;
     el.scrollLeft = el.scrollWidth;
   }, [count, group]);
+  // Bring a newly selected request's entry into view, once: later entries must not pull the
+  // view back to it while the person scrolls.
+  const shownRequestIndex = useRef<number | null>(null);
   useEffect(() => {
+    if (scrollToIndex === shownRequestIndex.current) return;
     if (scrollToIndex === null || scrollToIndex < first || scrollToIndex > last) return;
+    shownRequestIndex.current = scrollToIndex;
+    const el = scrollRef.current;
+    const x = HEADER_W + (scrollToIndex - first) * CELL_W;
+    // Already on screen (e.g. the person clicked it): leave the view where it is.
+    if (
+      el === null ||
+      (x >= el.scrollLeft + HEADER_W && x + CELL_W <= el.scrollLeft + el.clientWidth)
+    ) {
+      return;
+    }
     follow.current = false;
     virt.scrollToIndex(scrollToIndex - first, { align: 'center' });
   }, [scrollToIndex, first, last, virt]);

@@ -50,6 +50,8 @@ export function logRows(s: ViewState, group: GroupId): LogRows {
   // A follower's next index may lie past every log's end: keep its column so the mark shows.
   let last = w.last;
   for (const r of rows) if (r.marks !== null) last = Math.max(last, r.marks.next);
+  // Entries a node just truncated stay in view while their ghosts are drawn.
+  for (const t of recent) last = Math.max(last, t.from + t.removed.length - 1);
   return { first: w.first, last, leader, rows };
 }
 

@@ -6,7 +6,7 @@
 // Invariants: reads only the view store (contents are replayed by src/state/sm.ts); the
 // contents are recomputed at most a few times a second, so a heavy load does not make every
 // frame rebuild them; the selected request's applies are highlighted.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GroupId, NodeId } from '../../raft/types.ts';
 import type { ViewState } from '../../state/model.ts';
 import { applyStream } from '../../state/reduceApplyStream.ts';
@@ -21,21 +21,35 @@ import './sm.css';
 
 const APPLY_ROWS = 60;
 const CONTENT_ROWS = 300;
-const CONTENTS_EVERY_MS = 250;
+const CONTENTS_EVERY_MS = 500;
 
-/** `value`, updated at most every `ms` (the latest value always arrives, after a short wait). */
+/**
+ * `value`, updated at most every `ms`: one timer at a time, which shows the latest value when it
+ * fires. (Re-arming the timer on every change would starve it while values change each frame.)
+ */
 function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
-  const [last, setLast] = useState(0);
+  const latest = useRef(value);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const last = useRef(0);
   useEffect(() => {
-    if (shown === value) return;
-    const wait = Math.max(0, last + ms - performance.now());
-    const id = setTimeout(() => {
-      setShown(value);
-      setLast(performance.now());
+    latest.current = value;
+    if (pending.current !== null || shown === value) return;
+    const wait = Math.max(0, last.current + ms - performance.now());
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      last.current = performance.now();
+      setShown(latest.current);
     }, wait);
-    return () => clearTimeout(id);
-  }, [value, shown, last, ms]);
+  }, [value, shown, ms]);
+  useEffect(
+    () => () => {
+      if (pending.current !== null) clearTimeout(pending.current);
+      // A remount (StrictMode's, or a later one) must be able to arm the timer again.
+      pending.current = null;
+    },
+    [],
+  );
   return shown;
 }
 
@@ -133,8 +147,11 @@ function ApplyStream({ view, group, nodes }: { view: ViewState; group: GroupId; 
 
 function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nodes: NodeId[] }) {
   const slow = useThrottled(view, CONTENTS_EVERY_MS);
-  const { rows, applied, unknown } = useMemo(() => {
-    const present = nodes.filter((n) => slow.nodes[n]?.groups[group] !== undefined);
+  const { rows, applied, unknown, down } = useMemo(() => {
+    // A node that is down holds no state machine until it restarts: it takes no part.
+    const present = nodes.filter(
+      (n) => slow.nodes[n]?.status === 'up' && slow.nodes[n].groups[group] !== undefined,
+    );
     const contents = present.map((node) => ({
       node,
       contents: smContents(slow.nodes[node].groups[group].sm),
@@ -143,6 +160,7 @@ function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nod
       rows: diffStateMachines(group, contents),
       applied: present.map((n) => ({ node: n, index: slow.nodes[n].groups[group].sm.index })),
       unknown: contents.filter((c) => c.contents === null).map((c) => c.node),
+      down: nodes.filter((n) => !present.includes(n)),
     };
   }, [slow, group, nodes]);
   const differing = rows.filter((r) => r.differs).length;
@@ -169,6 +187,12 @@ function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nod
           ))}
         </span>
       </h3>
+      {down.length > 0 && (
+        <p className="sm-note muted">
+          Not compared: {down.join(', ')} (down; a restart rebuilds the state machine from the
+          snapshot and the log).
+        </p>
+      )}
       {unknown.length > 0 && (
         <p className="sm-note muted">
           Unknown on {unknown.join(', ')}: their snapshot was loaded before this trace began.

@@ -102,6 +102,23 @@ export function smItems(group: GroupId, contents: unknown): SmItem[] {
   );
 }
 
+/**
+ * The items of some contents by section and key. Contents are shared, immutable values
+ * (src/state/sm.ts caches them per ref), so their items are remembered per contents object:
+ * a node whose state machine did not change since the last comparison costs nothing.
+ */
+const itemCache = new WeakMap<object, Map<string, SmItem>>();
+
+function itemMap(group: GroupId, contents: unknown): Map<string, SmItem> {
+  const cached =
+    typeof contents === 'object' && contents !== null ? itemCache.get(contents) : undefined;
+  if (cached !== undefined) return cached;
+  const m = new Map<string, SmItem>();
+  for (const it of smItems(group, contents)) m.set(`${it.section}\u0000${it.key}`, it);
+  if (typeof contents === 'object' && contents !== null) itemCache.set(contents, m);
+  return m;
+}
+
 /** One key across the nodes. */
 export interface SmRow {
   section: string;
@@ -125,11 +142,7 @@ export function diffStateMachines(
   diffFirst = true,
 ): SmRow[] {
   const known = contents.filter((c) => c.contents !== null);
-  const perNode = known.map((c) => {
-    const m = new Map<string, SmItem>();
-    for (const it of smItems(group, c.contents)) m.set(`${it.section}\u0000${it.key}`, it);
-    return { node: c.node, items: m };
-  });
+  const perNode = known.map((c) => ({ node: c.node, items: itemMap(group, c.contents) }));
   const keys = new Map<string, { section: string; key: string }>();
   for (const p of perNode) for (const [k, it] of p.items) keys.set(k, it);
   const rows: SmRow[] = [];
