@@ -21,7 +21,7 @@ const header: TraceHeader = {
 
 function randomTrace(seed: number): readonly TraceEvent[] {
   const recorder = new TraceRecorder();
-  runRandom(seed, { faultPhaseMs: 5_000, clients: 3, trace: recorder });
+  runRandom(seed, { faultPhaseMs: 8_000, clients: 3, trace: recorder });
   return recorder.events();
 }
 
