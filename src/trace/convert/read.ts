@@ -7,6 +7,7 @@
 // partly bad file never yields a partial trace (with `keep` false finish() returns no events:
 // the caller took them through onEvent); a line longer than LINE_CHARS_MAX is refused
 // without being parsed.
+import { CompactDecoder } from '../compact.ts';
 import type { TraceEvent, TraceHeader } from '../events.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../events.ts';
 import { MAX_IMPORT_ERRORS } from '../jsonl.ts';
@@ -63,6 +64,8 @@ export class TraceLineReader {
 
   private readonly errors: string[] = [];
   private header: TraceHeader | null = null;
+  /** Set when the header says the lines use the compact encoding (compact.ts). */
+  private decoder: CompactDecoder | null = null;
   /** A line that is not blank was read (the file is not empty). */
   private sawLine = false;
   /** The first such line was taken as the header (valid or not). */
@@ -144,10 +147,18 @@ export class TraceLineReader {
     }
     this.header = parsed.data as TraceHeader;
     this.fileVersion = value.version as number;
+    if (this.header.encoding === 'compact') {
+      this.decoder = new CompactDecoder();
+      // The events are full once read: the header describes what the reader returns.
+      delete this.header.encoding;
+    }
   }
 
   private readEvent(value: unknown): void {
-    const upgraded = migrateEvent(this.fileVersion, value);
+    const upgraded = migrateEvent(
+      this.fileVersion,
+      this.decoder === null ? value : this.decoder.decode(value),
+    );
     if (!upgraded.ok) {
       this.error(`event: ${upgraded.message}`);
       return;
