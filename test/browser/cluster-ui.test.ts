@@ -263,7 +263,10 @@ describe('step mode', () => {
         .locator('.held-list [data-held]')
         .first()
         .getAttribute('data-held');
-      await p.page.locator('[data-action="release-next"]').click();
+      await p.page
+        .locator(`[data-held="${first}"]`)
+        .getByRole('button', { name: /^Release / })
+        .click();
       // Released: it arrives (a recv in the trace) and leaves the queue.
       await waitFor(
         p.page,
@@ -274,6 +277,20 @@ describe('step mode', () => {
             .some((e) => e.type === 'recv' && `${e.from}:${e.msgId}` === id) &&
           document.querySelector(`[data-held="${id}"]`) === null,
         first,
+      );
+      // The n key releases the next one in the queue: one of those listed arrives.
+      const listed = await p.page
+        .locator('.held-list [data-held]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-held')));
+      await p.page.keyboard.press('n');
+      await waitFor(
+        p.page,
+        'the next held message to arrive',
+        (ids) =>
+          window.playground
+            .trace()
+            .some((e) => e.type === 'recv' && ids.includes(`${e.from}:${e.msgId}`)),
+        listed,
       );
       const second = await p.page
         .locator('.held-list [data-held]')
