@@ -93,7 +93,7 @@ describe('campaigns', () => {
     expect(c.marks[0].voterLast).toEqual([2, 2]);
   });
 
-  it('is visible while campaigning and shortly after', () => {
+  it('is visible while campaigning, and shortly after a win; a lost one is over', () => {
     const s = fold([role(0, 'n1', 'candidate', 3), vote(10, 'n2', 'n1', 3, false, true)]);
     expect(visibleCampaign(s, G, 'n1', 1000)).not.toBeNull();
     const won = [
@@ -109,5 +109,16 @@ describe('campaigns', () => {
     expect(visibleCampaign(won, G, 'n1', 1000)).not.toBeNull();
     const later = [ev(5000, 'n2', { type: 'commit', group: G, index: 0 })].reduce(reduce, won);
     expect(visibleCampaign(later, G, 'n1', 1000)).toBeNull();
+    const lost = [
+      ev(20, 'n1', {
+        type: 'role',
+        group: G,
+        from: 'candidate',
+        to: 'follower',
+        term: 3,
+        leader: null,
+      }),
+    ].reduce(reduce, s);
+    expect(visibleCampaign(lost, G, 'n1', 1000)).toBeNull();
   });
 });

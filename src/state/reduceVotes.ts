@@ -80,7 +80,7 @@ function putCampaign(s: ViewState, group: GroupId, c: CampaignView): ViewState {
 
 /**
  * The campaign to draw around `id` now: while it campaigns, and for `lingerMs` of cluster time
- * after its last answer once it won or lost, so a learner sees how an election ended.
+ * after its last answer once it won, so a learner sees the votes that made the leader.
  */
 export function visibleCampaign(
   s: ViewState,
@@ -92,6 +92,8 @@ export function visibleCampaign(
   if (c === undefined) return null;
   const role = s.nodes[id]?.groups[group]?.role;
   if (role === 'pre-candidate' || role === 'candidate') return c;
+  // A lost campaign is over; a won one stays a moment, so the winning votes are seen.
+  if (role !== 'leader' || c.preVote) return null;
   const last = c.marks.length === 0 ? c.since : c.marks[c.marks.length - 1].t;
   return s.t - last <= lingerMs ? c : null;
 }

@@ -180,9 +180,13 @@ export function ClusterView() {
     void run(next === null ? { type: 'heal' } : { type: 'partition', sides: next });
   };
 
-  // Keyboard: arrows move the selection around the ring; Escape clears it.
+  // Keyboard on the ring: arrows move the selection around it; Escape clears it.
   const onNodesKey = (ev: React.KeyboardEvent<SVGGElement>): void => {
     if (ids.length === 0) return;
+    if (ev.key === 'Escape') {
+      selectNode(null);
+      return;
+    }
     const i = selectedNode === null ? -1 : ids.indexOf(selectedNode);
     let j = -1;
     if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') j = (i + 1) % ids.length;
@@ -410,7 +414,6 @@ const ClusterToolbar = memo(function ClusterToolbar({
   selectedNode: NodeId | null;
 }) {
   const run = useCommand();
-  const store = useViewStore();
   const hold = useSel((s) => s.view.network.hold);
   const split = useSel((s) => s.view.network.partition !== null || s.view.network.cuts.length > 0);
   const node = useSel((s) => (selectedNode === null ? null : (s.view.nodes[selectedNode] ?? null)));
@@ -428,10 +431,6 @@ const ClusterToolbar = memo(function ClusterToolbar({
   useShortcut('s', 'Snapshot the selected node now', 'Nodes', () => act('s'));
   useShortcut('e', "Make the selected node's state machine throw", 'Nodes', () => act('e'));
   useShortcut('X', 'Remove the selected node from the cluster', 'Nodes', () => act('X'));
-  useShortcut('Escape', 'Clear the selection', 'Nodes', () => {
-    store.getState().select(null);
-    store.getState().selectMessage(null);
-  });
   useShortcut('h', 'Heal the network', 'Network', () => void run({ type: 'heal' }));
   useShortcut(
     'm',

@@ -35,10 +35,11 @@ export function VoteMarks({
         const dx = v.x - c.x;
         const dy = v.y - c.y;
         const len = Math.hypot(dx, dy) || 1;
-        const d = r + 17;
+        // On the node's timer ring: a mark belongs to its node, unlike a message in flight.
+        const d = r + 7.5;
         const x = (dx / len) * d;
         const y = (dy / len) * d;
-        const s = 5;
+        const s = 4;
         const label = `${campaign.preVote ? 'pre-vote' : 'vote'} from ${m.voter}: ${m.granted ? 'granted' : `refused (${m.reject ?? 'no reason given'})`}`;
         return (
           <g
@@ -54,7 +55,7 @@ export function VoteMarks({
             }}
           >
             <title>{label}</title>
-            <circle r={9} className="flight-hit" />
+            <circle r={8} className="flight-hit" />
             {campaign.preVote ? (
               <path
                 d={`M0,${-s - 1}L${s + 1},0L0,${s + 1}L${-s - 1},0Z`}

@@ -61,6 +61,9 @@ describe('why a vote was refused', () => {
     expect(voteWhy(campaign(), mark({ reject: 'voted', votedFor: 'n3' }))).toMatch(
       /already voted for n3 in term 4; one vote per term \(§5\.2\)/,
     );
+    expect(voteWhy(campaign(), mark({ reject: 'voted', votedFor: 'n2' }))).toMatch(
+      /already voted for itself/,
+    );
     expect(voteWhy(campaign({ preVote: true }), mark({ reject: 'in-lease' }))).toMatch(
       /^pre-vote refused: .*§9\.6/,
     );

@@ -23,7 +23,7 @@ export function voteWhy(campaign: CampaignView, mark: VoteMark): string {
     case 'in-lease':
       return `${what} refused: ${v} heard from a live leader within its election timeout, so it will not help unseat it (§9.6, leader lease / check-quorum).`;
     case 'voted':
-      return `${what} refused: ${v} already ${mark.votedFor !== null ? `voted for ${mark.votedFor}` : 'voted for another candidate or follows a leader'} in term ${mark.term}; one vote per term (§5.2).`;
+      return `${what} refused: ${v} already ${mark.votedFor === v ? 'voted for itself' : mark.votedFor !== null ? `voted for ${mark.votedFor}` : 'voted for another candidate or follows a leader'} in term ${mark.term}; one vote per term (§5.2).`;
     case 'log-behind': {
       const cl = campaign.candidateLast;
       const vl = mark.voterLast;

@@ -67,7 +67,7 @@ export function nodeRadiusFor(n: number, ringRadius: number): number {
 }
 
 /** Room beside a node on the ring's left or right for its label (two short lines). */
-const LABEL_SIDE_PX = 84;
+const LABEL_SIDE_PX = 94;
 /** Room above or below a node for its label. */
 const LABEL_BELOW_PX = 38;
 
