@@ -55,7 +55,8 @@ export type FaultKind =
   | 'vote-crash'
   | 'isolate-slow'
   | 'figure8-exact'
-  | 'quiet-cut';
+  | 'quiet-cut'
+  | 'isolate-edge';
 
 /** How often a kind of fault is drawn (relative weight) and how long it lasts. */
 export interface FaultSpec {
@@ -96,6 +97,8 @@ export const DEFAULT_FAULTS: Record<FaultKind, FaultSpec> = {
   'figure8-exact': { weight: 0, durationMs: [45_000, 55_000] },
   // Two election timeouts or more of a follower cut off while its group is idle.
   'quiet-cut': { weight: 0, durationMs: [12_000, 20_000] },
+  // Long enough for the majority to elect a new leader under Nacos's timeout.
+  'isolate-edge': { weight: 0, durationMs: [12_000, 20_000] },
 };
 
 /**
@@ -143,6 +146,7 @@ export type Fault = { atMs: number; durationMs: number } & (
   | { kind: 'isolate-slow'; group: GroupId; rate: number }
   | { kind: 'figure8-exact'; group: GroupId; pick: number }
   | { kind: 'quiet-cut'; group: GroupId; pick: number }
+  | { kind: 'isolate-edge'; group: GroupId }
 );
 
 /** A client write of the safety phase; `pick` null means "the leader of the group now". */
@@ -416,6 +420,8 @@ function drawFault(rng: SeededRng, kind: FaultKind, opts: RandomOptions): Record
     case 'figure8-exact':
     case 'quiet-cut':
       return { kind, group: rng.pick(opts.groups), pick: rng.float() };
+    case 'isolate-edge':
+      return { kind, group: rng.pick(opts.groups) };
   }
 }
 
@@ -662,7 +668,12 @@ function pickNode(sim: Simulator, pick: number, among: NodeId[] = sim.nodeIds): 
  * skipped (a crash or cut elsewhere would break the chain of elections they wait for, or
  * excuse the election they provoke).
  */
-const EXCLUSIVE: ReadonlySet<FaultKind> = new Set(['figure8', 'figure8-exact', 'quiet-cut']);
+const EXCLUSIVE: ReadonlySet<FaultKind> = new Set([
+  'figure8',
+  'figure8-exact',
+  'quiet-cut',
+  'isolate-edge',
+]);
 
 /** Start the fault at its time and undo it after its duration (at most until the phase ends). */
 function scheduleFault(run: RandomRun, f: Fault): void {
@@ -765,7 +776,60 @@ function startFault(run: RandomRun, f: Fault): (() => void) | null {
       return figure8Exact(run, f);
     case 'quiet-cut':
       return quietCut(run, f);
+    case 'isolate-edge':
+      return isolateEdge(run, f);
   }
+}
+
+/**
+ * The leader lease at the edge of its clock bound (src/raft/lease.ts): the leader L of g runs
+ * its clock at 1 − ρ and every other node at 1 + ρ, all inside the bound, and L is cut off from
+ * everyone. The fast followers elect a new leader as early as the bound allows, while L, on its
+ * slow clock, may still believe it leads; from the moment a new leader exists, reads are sent
+ * to L. A lease counted as lease.ts derives it has run out by then; a leader that serves
+ * lease reads without checking its lease answers them from its old state, which the
+ * linearizability check sees (the clients' writes go to the new leader meanwhile).
+ */
+function isolateEdge(run: RandomRun, f: Extract<Fault, { kind: 'isolate-edge' }>): () => void {
+  const sim = run.ctx.sim;
+  const g = f.group;
+  const undo = new Restorer();
+  const done = (): void => {
+    undo.all();
+    run.exclusiveUntilMs = -1;
+  };
+  const running = (id: NodeId): boolean => sim.isUp(id) && !sim.isPaused(id);
+  const leader = (): NodeId | null => {
+    const l = sim.leaderOf(g);
+    return l !== null && running(l) ? l : null;
+  };
+  watch(
+    run,
+    10_000,
+    leader,
+    (l) => {
+      const t1 = sim.status(l, g)?.term ?? 0;
+      const rho = LEASE_MAX_CLOCK_DRIFT;
+      for (const id of sim.nodeIds) {
+        if (!sim.isUp(id)) continue;
+        sim.skew(id, id === l ? 1 - rho : 1 + rho);
+        undo.add(() => {
+          if (sim.isUp(id)) sim.skew(id, 1);
+        });
+      }
+      sim.partition([[l], sim.nodeIds.filter((id) => id !== l)]);
+      undo.add(() => sim.heal());
+      const newLeader = (): NodeId | null => {
+        const st = sim.status(l, g);
+        if (st === null || st.role !== 'leader') return null;
+        const l2 = leaderElsewhere(sim, g, l);
+        return l2 !== null && (sim.status(l2, g)?.term ?? 0) > t1 ? l2 : null;
+      };
+      watch(run, 15_000, newLeader, () => probeReads(run, l, 100, 15), done);
+    },
+    done,
+  );
+  return done;
 }
 
 /**

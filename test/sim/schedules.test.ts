@@ -53,4 +53,14 @@ describe('schedules aimed at planted bugs, on the real core', () => {
     );
     expect(refused.length).toBeGreaterThan(0);
   }, 180_000);
+
+  it('isolate-edge: with every clock inside the lease bound, the cut-off leader serves no stale read', () => {
+    const { r, events } = run(1, 5, 'isolate-edge', { readModes: ['lease'], faultPhaseMs: 30_000 });
+    expect(failures(r)).toBe('');
+    expect(r.ok).toBe(true);
+    expect(r.clockOutsideBound).toEqual([]);
+    // The clocks were set to both edges of the bound.
+    const rates = events.filter((e) => e.type === 'clock').map((e) => e.rate);
+    expect(rates).toEqual(expect.arrayContaining([0.9, 1.1]));
+  }, 180_000);
 });
