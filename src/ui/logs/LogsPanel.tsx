@@ -9,7 +9,7 @@ import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
 import { shortGroupName } from '../groups/groupSummary.ts';
 import { explainEntry } from '../viz/logWhy.ts';
 import { cellAt } from '../viz/logLayout.ts';
-import { LogGrid, type CellRef } from './LogGrid.tsx';
+import { LogGrid, ROW_H, type CellRef } from './LogGrid.tsx';
 import { logRows, requestIndex } from './logRows.ts';
 import './logs.css';
 
@@ -63,8 +63,11 @@ export function LogsPanel() {
     }
   };
   const nodes = layout.rows.length;
+  // As tall as the rows need (head, axis, rows, the why line), at most 45 % of the column: the
+  // tabs below get the rest. It changes only when a node is added or removed.
+  const basis = `min(45%, ${nodes * ROW_H + 132}px)`;
   return (
-    <section className="logs-panel" aria-label="Logs">
+    <section className="logs-panel" aria-label="Logs" style={{ flexBasis: basis }}>
       <div className="logs-head">
         <h2 className="logs-title">
           Logs <span className="muted">· {shortGroupName(group)}</span>
