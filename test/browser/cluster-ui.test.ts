@@ -93,7 +93,7 @@ describe('partitions by hand', () => {
               })();
         const old = await agreedLeader(p, G, 60_000);
         const oldTerm = await termOf(p, old);
-        await p.page.locator(`[data-node="${old}"]`).waitFor();
+        await p.page.locator(`g.node-mark[data-node="${old}"]`).waitFor();
         // Drop it in the middle of the ring: far from where it was and from every other node.
         await dragNode(p.page, old, await centerOf(p.page, 'svg.ring'));
         await waitFor(
@@ -135,7 +135,7 @@ describe('partitions by hand', () => {
     async () => {
       const p = await cluster();
       await agreedLeader(p, G, 60_000);
-      await p.page.locator('[data-node="n1"]').waitFor();
+      await p.page.locator('g.node-mark[data-node="n1"]').waitFor();
       await dragNode(p.page, 'n1', await centerOf(p.page, 'svg.ring'));
       await waitFor(
         p.page,

@@ -184,8 +184,13 @@ export function requestRows(
   const openList = [...open.values()].filter((r) => group === null || r.group === group);
   openList.sort((a, b) => b.invokedAt - a.invokedAt);
   out.push(...openList);
+  // Each id once (the list is keyed by id): should a request be both open and settled, or
+  // settled twice, the open (or most recent) record is the one shown.
+  const seen = new Set(openList.map((r) => r.id));
   for (let i = recent.length - 1; i >= 0; i--) {
     const r = plGet(recent, i)!;
+    if (seen.has(r.id)) continue;
+    seen.add(r.id);
     if (group === null || r.group === group) out.push(r);
   }
   return out;
