@@ -115,7 +115,18 @@ describe('the logs and state machines views', () => {
           `^index ${index} \\(term \\d+, publish lost\\.yaml\\) (not committed: replicated on 1 of 3, needs 2 \\(§5\\.3\\)|conflicts with leader n\\d's entry of term \\d+ there: it will be replaced \\(§5\\.3\\)|not committed: leader n\\d \\(term \\d+\\) has no entry at ${index})`,
         ),
       );
-    // The majority elects a leader; after healing, the old leader's entry is replaced.
+    // The majority elects a leader of its own (healing before that would let the old leader
+    // commit its entry); after healing, the old leader's entry is replaced.
+    await waitFor(
+      p.page,
+      'a leader in the majority',
+      async (ids) => {
+        const s = await window.playground.status();
+        return ids.some((n) => s.nodes[n]?.groups?.nacos_config?.role === 'leader');
+      },
+      others,
+      60_000,
+    );
     await p.page.evaluate(() => window.playground.heal());
     await waitFor(
       p.page,
