@@ -4,6 +4,7 @@
 // Invariants: pure (same state and event, same result; the input is never modified); events
 // are folded in seq order; an event about a node not seen yet creates it (a trace may start
 // after the node started, e.g. a bounded one).
+import { mapDelete, mapSet } from './maps.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type {
@@ -106,17 +107,6 @@ function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
   return out.length > bound ? plDrop(out, out.length - bound) : out;
 }
 
-function without<T>(m: ReadonlyMap<string, T>, key: string): ReadonlyMap<string, T> {
-  if (!m.has(key)) return m;
-  const out = new Map(m);
-  out.delete(key);
-  return out;
-}
-
-function withEntry<T>(m: ReadonlyMap<string, T>, key: string, v: T): ReadonlyMap<string, T> {
-  return new Map(m).set(key, v);
-}
-
 function snapKey(group: GroupId, index: number): string {
   return `${group}@${index}`;
 }
@@ -188,7 +178,7 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'recv':
       return reduceRecv(s, e);
     case 'drop':
-      return { ...s, messages: without(s.messages, msgKey(e.from, e.msgId)) };
+      return { ...s, messages: mapDelete(s.messages, msgKey(e.from, e.msgId)) };
     case 'append':
       return updateGroup(s, id!, e.group, (g) => appendEntries(g, e.entries));
     case 'truncate':
@@ -290,11 +280,11 @@ function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
     detail: messageDetail(e),
   };
   s = bumpSeries(s, e.t, (b) => ({ ...b, messages: b.messages + 1 }));
-  return { ...s, messages: withEntry(s.messages, m.id, m) };
+  return { ...s, messages: mapSet(s.messages, m.id, m) };
 }
 
 function reduceRecv(s: ViewState, e: Ev<'recv'>): ViewState {
-  s = { ...s, messages: without(s.messages, msgKey(e.from, e.msgId)) };
+  s = { ...s, messages: mapDelete(s.messages, msgKey(e.from, e.msgId)) };
   // A follower or candidate that hears a current leader restarts its election timer.
   if (e.msgType !== 'AppendEntries' && e.msgType !== 'InstallSnapshot') return s;
   return updateGroup(s, e.to, e.group, (g) =>
@@ -670,7 +660,7 @@ function reduceFault(s: ViewState, e: Ev<'fault'>): ViewState {
     case 'hold':
       return { ...s, network: { ...net, hold: e.on } };
     case 'discard':
-      return { ...s, messages: without(s.messages, heldKey(s, e.msgId)) };
+      return { ...s, messages: mapDelete(s.messages, heldKey(s, e.msgId)) };
     default:
       return s;
   }

@@ -6,6 +6,7 @@
 // Invariants: pure; a request is open or settled, never both; its stages are in fold (seq)
 // order; a request with a client history (`invoke` … `ok`/`fail`/`info`) is settled by the
 // client's outcome event, one without by its origin's reply, so each outcome is counted once.
+import { mapDelete, mapSet } from './maps.ts';
 import type { NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { RequestStage, RequestView, ViewState } from './model.ts';
@@ -19,17 +20,6 @@ type Ev<T extends TraceEvent['type']> = Extract<TraceEvent, { type: T }>;
 export type RequestEvent = Ev<
   'request' | 'forward' | 'propose' | 'reply' | 'invoke' | 'ok' | 'fail' | 'info' | 'read-index'
 >;
-
-function withEntry<T>(m: ReadonlyMap<string, T>, key: string, v: T): ReadonlyMap<string, T> {
-  return new Map(m).set(key, v);
-}
-
-function without<T>(m: ReadonlyMap<string, T>, key: string): ReadonlyMap<string, T> {
-  if (!m.has(key)) return m;
-  const out = new Map(m);
-  out.delete(key);
-  return out;
-}
 
 function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
   const out = plPush(l, x);
@@ -76,7 +66,7 @@ export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
       }
       return {
         ...next,
-        requests: withEntry(next.requests, e.requestId, {
+        requests: mapSet(next.requests, e.requestId, {
           ...r,
           entry: { index: e.index, term: e.term },
         }),
@@ -102,7 +92,7 @@ export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
       const open = s.requests.get(rid);
       // The node's own `request` event opened it already: it now has a client history.
       if (open !== undefined) {
-        return { ...s, requests: withEntry(s.requests, rid, { ...open, client: true }) };
+        return { ...s, requests: mapSet(s.requests, rid, { ...open, client: true }) };
       }
       return openRequest(s, {
         id: rid,
@@ -133,7 +123,7 @@ function openFromNode(s: ViewState, id: NodeId | null, e: Ev<'request'>): ViewSt
   if (open !== undefined) {
     return {
       ...s,
-      requests: withEntry(s.requests, e.requestId, {
+      requests: mapSet(s.requests, e.requestId, {
         ...open,
         kind: e.kind,
         label: e.label,
@@ -156,13 +146,13 @@ function openFromNode(s: ViewState, id: NodeId | null, e: Ev<'request'>): ViewSt
 }
 
 function openRequest(s: ViewState, r: RequestView): ViewState {
-  return { ...s, requests: withEntry(s.requests, r.id, r) };
+  return { ...s, requests: mapSet(s.requests, r.id, r) };
 }
 
 function addStage(s: ViewState, id: string, group: string, stage: RequestStage): ViewState {
   const r = s.requests.get(id);
   if (r !== undefined) {
-    return { ...s, requests: withEntry(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
+    return { ...s, requests: mapSet(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
   }
   // Settled already (an unknown outcome whose entry a leader proposes, commits or applies
   // later): the stage goes to the settled request, so one id is never open and settled at once.
@@ -230,7 +220,7 @@ function settleRequest(
   const done: RequestView = { ...r, outcome, stages };
   return {
     ...s,
-    requests: without(s.requests, id),
+    requests: mapDelete(s.requests, id),
     recentRequests: pushBounded(s.recentRequests, done, RECENT_REQUESTS),
   };
 }

@@ -215,12 +215,14 @@ describe('view store', () => {
     store.getState().ingest(events.slice(0, 100));
     store.getState().ingest(events.slice(100, 300));
     expect(frames).toHaveLength(1); // One flush scheduled for both batches.
+    expect(notified).toBe(0); // Queuing notifies nobody: the views run once per frame.
+    expect(store.getState().pending()).toBe(300);
     expect(store.getState().view.count).toBe(0);
     const before = notified;
     frames.shift()!();
     expect(notified).toBe(before + 1);
     expect(store.getState().view.count).toBe(300);
-    expect(store.getState().queued).toBe(0);
+    expect(store.getState().pending()).toBe(0);
   });
 
   it('seeks into the past while live events keep folding, and returns to live', () => {

@@ -25,8 +25,11 @@ export interface ModelSlice {
 export interface TraceSlice {
   /** null: follow the live head; a number: show the state at that seq. */
   cursor: number | null;
-  /** Events queued for the next frame. */
-  queued: number;
+  /**
+   * Events queued for the next frame. A function, not a field: queuing must not notify
+   * subscribers (every selector of every view would run once per incoming batch, not per frame).
+   */
+  pending: () => number;
   /** Queue events for the next frame's fold. */
   ingest: (events: readonly TraceEvent[]) => void;
   /** Fold the queued events now (the scheduler calls this). */
@@ -86,15 +89,14 @@ const traceSlice =
       queue = [];
       const { timeline, cursor } = get();
       const head = timeline.append(batch);
-      set(cursor === null ? { view: head, queued: 0 } : { queued: 0 });
+      if (cursor === null) set({ view: head });
     };
     return {
       cursor: null,
-      queued: 0,
+      pending: () => queue.length,
       ingest: (events) => {
         if (events.length === 0) return;
         for (const e of events) queue.push(e);
-        set({ queued: queue.length });
         if (scheduled) return;
         scheduled = true;
         const c = schedule(onFrame);
@@ -117,7 +119,7 @@ const traceSlice =
         cancel = null;
         scheduled = false;
         const timeline = new Timeline(emptyState(groups ?? opts.groups ?? []), opts);
-        set({ timeline, view: timeline.current, cursor: null, queued: 0 });
+        set({ timeline, view: timeline.current, cursor: null });
       },
     };
   };

@@ -8,6 +8,7 @@
 // forgotten together, so the earliest reachable point is always a checkpoint.
 import type { TraceEvent } from '../trace/events.ts';
 import type { ViewState } from './model.ts';
+import { withTransientMaps } from './maps.ts';
 import { reduce } from './reduce.ts';
 
 export interface TimelineOptions {
@@ -54,11 +55,17 @@ export class Timeline {
   /** Fold `batch` (in seq order, after every event held) into the current state. */
   append(batch: readonly TraceEvent[]): ViewState {
     let s = this.head;
-    for (const e of batch) {
-      s = reduce(s, e);
-      this.events.push(e);
-      if (this.events.length % this.every === 0) this.checkpoints.push(s);
-    }
+    // Maps the batch creates are updated in place until a state escapes (maps.ts).
+    withTransientMaps((seal) => {
+      for (const e of batch) {
+        s = reduce(s, e);
+        this.events.push(e);
+        if (this.events.length % this.every === 0) {
+          seal();
+          this.checkpoints.push(s);
+        }
+      }
+    });
     this.head = s;
     if (this.events.length > this.limit) this.dropOldest();
     return s;
@@ -79,7 +86,9 @@ export class Timeline {
     if (n >= this.events.length) return this.head;
     const k = Math.floor(Math.max(0, n) / this.every);
     let s = this.checkpoints[k];
-    for (let i = k * this.every; i < n; i++) s = reduce(s, this.events[i]);
+    withTransientMaps(() => {
+      for (let i = k * this.every; i < n; i++) s = reduce(s, this.events[i]);
+    });
     return s;
   }
 
