@@ -7,6 +7,9 @@
 // The only exception is SmRef's internal cache (src/state/sm.ts), which never changes what a
 // ref means.
 import type { ConfState, GroupId, NodeId, Role } from '../raft/types.ts';
+
+/** The ids the views name nodes and groups by (the views import them from here, not the core). */
+export type { GroupId, NodeId };
 import type { MessageSummary } from '../trace/events.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { PList } from './plist.ts';

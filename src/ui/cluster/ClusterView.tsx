@@ -10,10 +10,9 @@
 // ring fills the space between toolbar and dock), so nothing jumps as state changes.
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import './cluster.css';
-import type { NodeId } from '../../raft/types.ts';
+import type { CampaignView, NodeId, ViewState } from '../../state/model.ts';
 import { visibleCampaign } from '../../state/reduceVotes.ts';
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
-import type { CampaignView, ViewState } from '../../state/model.ts';
 import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
 import { HeldQueue } from '../network/HeldQueue.tsx';

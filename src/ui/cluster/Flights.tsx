@@ -3,8 +3,7 @@
 // by kind (messages.ts). Beyond FLIGHT_LIMIT messages, one mark per direction and kind with a
 // count (what a person can follow, and what SVG draws at full frame rate).
 // Invariant: a message is drawn on its own link only, between its two nodes' edges.
-import type { NodeId } from '../../raft/types.ts';
-import type { MessageView } from '../../state/model.ts';
+import type { MessageView, NodeId } from '../../state/model.ts';
 import {
   flightMarks,
   isReply,

@@ -4,7 +4,7 @@
 // the link (the dock then offers cut one direction, both, or restore, and its own sliders).
 // Invariant: the drawing says exactly what the model's network says (cuts, partition sides).
 import { memo } from 'react';
-import type { NodeId } from '../../raft/types.ts';
+import type { NodeId } from '../../state/model.ts';
 import type { Point } from '../viz/ring.ts';
 
 export interface LinkSpec {

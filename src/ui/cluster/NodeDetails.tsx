@@ -2,8 +2,7 @@
 // last index, snapshot, clock, error; on a leader each follower's next/match and mode) and the
 // actions open to it (nodeActions.ts), with a clock-skew choice.
 // Invariant: everything shown comes from the view store; actions are engine commands.
-import type { NodeId } from '../../raft/types.ts';
-import type { GroupView, NodeView } from '../../state/model.ts';
+import type { GroupView, NodeId, NodeView } from '../../state/model.ts';
 import { useCommand, useSel, useSelectedGroup } from '../context.ts';
 import { termColor, termTextColor } from '../theme.ts';
 import { compareIds } from '../viz/ring.ts';

@@ -1,7 +1,7 @@
 // The selected request's path on the ring: the client's node ringed, an arrow to the leader
 // when the request was forwarded, and a tick on every node that applied its entry.
 // Invariant: drawn from requestPath.ts over the model's request; nothing when none is selected.
-import type { NodeId } from '../../raft/types.ts';
+import type { NodeId } from '../../state/model.ts';
 import type { Point } from '../viz/ring.ts';
 import type { RequestPath } from './requestPath.ts';
 

@@ -1,7 +1,7 @@
 // Why a voter granted or refused a candidate's vote or pre-vote, in one sentence (why.ts),
 // with the facts behind it (terms, the two logs' last entries).
 // Invariant: reads the campaign reduceVotes.ts folded; nothing is inferred beyond it.
-import type { NodeId } from '../../raft/types.ts';
+import type { NodeId } from '../../state/model.ts';
 import { useSel } from '../context.ts';
 import { voteWhy } from './why.ts';
 

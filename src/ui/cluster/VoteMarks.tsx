@@ -3,8 +3,7 @@
 // stroke through it. Clicking one shows why (why.ts) in the dock.
 // Invariant: only the campaign reduceVotes.ts keeps for the node is drawn, and only while it
 // runs or just after (visibleCampaign).
-import type { NodeId } from '../../raft/types.ts';
-import type { CampaignView } from '../../state/model.ts';
+import type { CampaignView, NodeId } from '../../state/model.ts';
 import { KIND_COLORS } from '../viz/messages.ts';
 import type { Point } from '../viz/ring.ts';
 

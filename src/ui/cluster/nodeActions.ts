@@ -5,8 +5,7 @@
 // (restart a crashed node, crash a running one, ...); the engine still has the last word and
 // a refusal is shown as a notice.
 import type { EngineCommand } from '../../engine/types.ts';
-import type { GroupId } from '../../raft/types.ts';
-import type { NodeView } from '../../state/model.ts';
+import type { GroupId, NodeView } from '../../state/model.ts';
 
 export interface NodeAction {
   id: string;

@@ -2,8 +2,7 @@
 // request is selected: the node the client called, the leader that proposed it (reached by a
 // Forward when they differ), and the nodes that applied its entry.
 // Invariant: pure; read from the request's stages as the model folded them, nothing inferred.
-import type { NodeId } from '../../raft/types.ts';
-import type { RequestView, ViewState } from '../../state/model.ts';
+import type { NodeId, RequestView, ViewState } from '../../state/model.ts';
 import { plGet } from '../../state/plist.ts';
 
 export interface RequestPath {

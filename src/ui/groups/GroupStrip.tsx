@@ -4,7 +4,7 @@
 // Invariant: fixed height (36 px) and fixed-width chips, so leaders and terms changing never
 // move anything; the term is written as a number beside its colour.
 import { useRef, type KeyboardEvent } from 'react';
-import type { GroupId } from '../../raft/types.ts';
+import type { GroupId } from '../../state/model.ts';
 import { selectedGroupOf, useSel, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
 import { termColor, termTextColor } from '../theme.ts';

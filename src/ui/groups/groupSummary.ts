@@ -4,8 +4,7 @@
 // Invariant: pure; a group no node reported on yet shows no leader and term 0.
 import { CONFIG_GROUP, INSTANCE_METADATA_GROUP, NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
 import { SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
-import type { GroupId, NodeId } from '../../raft/types.ts';
-import type { ViewState } from '../../state/model.ts';
+import type { GroupId, NodeId, ViewState } from '../../state/model.ts';
 import { leaderOf } from '../viz/logLayout.ts';
 
 const SHORT: Readonly<Record<string, string>> = {

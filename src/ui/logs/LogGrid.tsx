@@ -17,8 +17,7 @@ import {
   type KeyboardEvent,
   type MouseEvent,
 } from 'react';
-import type { EntryView } from '../../state/model.ts';
-import type { GroupId, NodeId } from '../../raft/types.ts';
+import type { EntryView, GroupId, NodeId } from '../../state/model.ts';
 import { termColor, termTextColor } from '../theme.ts';
 import { atTail, cellAt, ghostAt, type FollowerMarks, type LogCell } from '../viz/logLayout.ts';
 import type { LogRowData } from './logRows.ts';

@@ -2,8 +2,7 @@
 // log of the selected group, the leader's marks for it, and its truncations recent enough to draw.
 // Invariant: pure; a node without the group has a row with no log (it is still a member of the
 // cluster, and the row keeps the rows below it in place).
-import type { GroupId, NodeId } from '../../raft/types.ts';
-import type { GroupView, NodeStatus, ViewState } from '../../state/model.ts';
+import type { GroupId, GroupView, NodeId, NodeStatus, ViewState } from '../../state/model.ts';
 import type { TruncationRecord } from '../../state/reduceApplyStream.ts';
 import { plGet } from '../../state/plist.ts';
 import { nodeOrder } from '../../state/statusText.ts';

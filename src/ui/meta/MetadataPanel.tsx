@@ -3,7 +3,7 @@
 // its consistency API returns), one row per node. The selected group comes first; a value a node
 // disagrees on with the others is highlighted (a node that has not caught up, or an error).
 // Invariant: reads only the view store; a node that never published for a group says so.
-import type { GroupId } from '../../raft/types.ts';
+import type { GroupId } from '../../state/model.ts';
 import { nodeOrder } from '../../state/statusText.ts';
 import { useSel, useSelectedGroup } from '../context.ts';
 import { shortGroupName } from '../groups/groupSummary.ts';

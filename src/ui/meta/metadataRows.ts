@@ -1,8 +1,7 @@
 // The metadata table's rows: per node, the metadata it last published for a group, and which of
 // its values disagree with what most nodes publish (so a lagging node or a split shows at once).
 // Invariant: pure; nodes that published nothing take no part in the majority.
-import type { GroupId, NodeId } from '../../raft/types.ts';
-import type { MetadataView, ViewState } from '../../state/model.ts';
+import type { GroupId, MetadataView, NodeId, ViewState } from '../../state/model.ts';
 
 export interface MetadataRow {
   node: NodeId;

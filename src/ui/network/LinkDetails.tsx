@@ -2,7 +2,7 @@
 // partition), buttons to cut one direction, both, or restore, and the link's own delay, loss
 // and duplication (set on both directions).
 // Invariant: the state shown is the model's network; every change is an engine command.
-import type { NodeId } from '../../raft/types.ts';
+import type { NodeId } from '../../state/model.ts';
 import { useCommand, useEngine, useSel } from '../context.ts';
 import { NetworkSliders } from './NetworkSliders.tsx';
 import { policyIn } from './policyView.ts';

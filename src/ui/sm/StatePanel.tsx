@@ -7,8 +7,7 @@
 // contents are recomputed at most a few times a second, so a heavy load does not make every
 // frame rebuild them; the selected request's applies are highlighted.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { GroupId, NodeId } from '../../raft/types.ts';
-import type { ViewState } from '../../state/model.ts';
+import type { GroupId, NodeId, ViewState } from '../../state/model.ts';
 import { applyStream } from '../../state/reduceApplyStream.ts';
 import { smContents } from '../../state/sm.ts';
 import { nodeOrder } from '../../state/statusText.ts';

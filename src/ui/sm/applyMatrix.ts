@@ -4,7 +4,7 @@
 // a row where they disagree is flagged.
 // Invariants: pure; rows are the most recent `limit` indexes any node applied, newest first;
 // a node's cell holds its latest apply of that index (a restarted node applies again).
-import type { NodeId } from '../../raft/types.ts';
+import type { NodeId } from '../../state/model.ts';
 import { plGet, type PList } from '../../state/plist.ts';
 import type { ApplyRecord } from '../../state/reduceApplyStream.ts';
 

@@ -5,7 +5,7 @@
 // keys, sorted); a node whose contents cannot be known counts as unknown, never as different.
 import { CONFIG_GROUP, INSTANCE_METADATA_GROUP, NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
 import { SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
-import type { GroupId, NodeId } from '../../raft/types.ts';
+import type { GroupId, NodeId } from '../../state/model.ts';
 
 export interface SmItem {
   /** What the key belongs to: a config group, a service. */

@@ -5,8 +5,14 @@
 // should keep following the tail.
 // Invariants: the same state gives the same layout; the index window covers every entry any
 // node holds (and the snapshot boundaries), so side by side the same index is in the same column.
-import type { GroupId, NodeId } from '../../raft/types.ts';
-import type { EntryView, GroupView, LogView, ViewState } from '../../state/model.ts';
+import type {
+  EntryView,
+  GroupId,
+  GroupView,
+  LogView,
+  NodeId,
+  ViewState,
+} from '../../state/model.ts';
 import { plGet, plToArray } from '../../state/plist.ts';
 import type { TruncationRecord } from '../../state/reduceApplyStream.ts';
 

@@ -3,8 +3,7 @@
 // entries from previous terms, §5.2 elections, §7 compaction). A pure function of the view model.
 // Invariant: the sentence only states what the model holds (the leader's log, its progress per
 // follower, the configuration); it never guesses at what the trace does not say.
-import type { GroupId, NodeId } from '../../raft/types.ts';
-import type { ViewState } from '../../state/model.ts';
+import type { GroupId, NodeId, ViewState } from '../../state/model.ts';
 import { cellAt, entryAt, lastIndex, leaderOf } from './logLayout.ts';
 
 /** The voters of the group as the leader (or else the node) knows them. */

@@ -6,7 +6,7 @@
 // position inside the box; a node's side in the layout is the side the network model gives it
 // (nodes on no side form one more side, as src/net/policy.ts treats them).
 import { polygonHull } from 'd3';
-import type { NodeId } from '../../raft/types.ts';
+import type { NodeId } from '../../state/model.ts';
 
 export interface Point {
   x: number;

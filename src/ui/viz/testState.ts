@@ -2,8 +2,13 @@
 // applied, role, term and a leader's progress, without running a cluster.
 // Invariant: test-only; builds states the fold could produce (entries indexed from the
 // snapshot boundary, commit ≤ last index, applied ≤ commit).
-import type { NodeId } from '../../raft/types.ts';
-import { emptyState, type EntryView, type GroupView, type ViewState } from '../../state/model.ts';
+import {
+  emptyState,
+  type EntryView,
+  type GroupView,
+  type NodeId,
+  type ViewState,
+} from '../../state/model.ts';
 import { plFrom } from '../../state/plist.ts';
 import { emptyGroup } from '../../state/reduce.ts';
 
