@@ -121,6 +121,65 @@ function mix32(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** A growable list of 32-bit integers: the memo's records without a boxed array per field. */
+class IntList {
+  private data = new Int32Array(1024);
+  length = 0;
+  at(i: number): number {
+    return this.data[i];
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/**
+ * A map from non-negative 31-bit keys to record numbers (NIL when absent), open addressing with
+ * linear probing, kept at most half full: millions of memo chains without a Map's per-entry cost.
+ */
+class IntTable {
+  private keys = new Int32Array(1 << 12).fill(NIL);
+  private values = new Int32Array(1 << 12);
+  private size = 0;
+  get(key: number): number {
+    const mask = this.keys.length - 1;
+    for (let h = Math.imul(key, 0x9e3779b1) & mask; ; h = (h + 1) & mask) {
+      const k = this.keys[h];
+      if (k === key) return this.values[h];
+      if (k === NIL) return NIL;
+    }
+  }
+  set(key: number, value: number): void {
+    if (2 * (this.size + 1) > this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    for (let h = Math.imul(key, 0x9e3779b1) & mask; ; h = (h + 1) & mask) {
+      const k = this.keys[h];
+      if (k === key) {
+        this.values[h] = value;
+        return;
+      }
+      if (k === NIL) {
+        this.keys[h] = key;
+        this.values[h] = value;
+        this.size++;
+        return;
+      }
+    }
+  }
+  private grow(): void {
+    const { keys, values } = this;
+    this.keys = new Int32Array(keys.length * 2).fill(NIL);
+    this.values = new Int32Array(keys.length * 2);
+    this.size = 0;
+    for (let h = 0; h < keys.length; h++) if (keys[h] !== NIL) this.set(keys[h], values[h]);
+  }
+}
+
 /** The info ops linearized so far, as a persistent stack shared by the memo records. */
 interface InfoNode {
   op: number;
@@ -418,11 +477,11 @@ export function checkOperations<S, I, O>(
   // holds its linearized completed ops (see compactCompleted) at memoSets[memoStart[r] ..
   // + memoLength[r]), its state and its info ops; records of one hash form a chain, newest
   // first, through memoNext, headed in `memo`.
-  const memo = new Map<number, number>();
-  const memoSets: number[] = [];
-  const memoStart: number[] = [];
-  const memoLength: number[] = [];
-  const memoNext: number[] = [];
+  const memo = new IntTable();
+  const memoSets = new IntList();
+  const memoStart = new IntList();
+  const memoLength = new IntList();
+  const memoNext = new IntList();
   const memoState: S[] = [];
   const memoInfo: (InfoNode | null)[] = [];
   /**
@@ -431,9 +490,9 @@ export function checkOperations<S, I, O>(
    * from the smaller too, with the extra info ops moved to the end.
    */
   const covers = (r: number, set: number[], state: S, infoSize: number): boolean => {
-    if (memoLength[r] !== set.length) return false;
-    const start = memoStart[r];
-    for (let j = 0; j < set.length; j++) if (memoSets[start + j] !== set[j]) return false;
+    if (memoLength.at(r) !== set.length) return false;
+    const start = memoStart.at(r);
+    for (let j = 0; j < set.length; j++) if (memoSets.at(start + j) !== set[j]) return false;
     const other = memoInfo[r];
     if ((other?.size ?? 0) > infoSize || !model.equal(memoState[r], state)) return false;
     return allLinearized(other);
@@ -446,7 +505,7 @@ export function checkOperations<S, I, O>(
     const head = memo.get(key);
     // Only the latest records of a chain: a check skipped costs pruning, never a wrong verdict.
     let scanned = 0;
-    for (let r = head ?? NIL; r !== NIL && scanned < BUCKET_SCAN_MAX; r = memoNext[r]) {
+    for (let r = head; r !== NIL && scanned < BUCKET_SCAN_MAX; r = memoNext.at(r)) {
       if (covers(r, set, state, infoSize)) return false;
       scanned++;
     }
@@ -454,7 +513,7 @@ export function checkOperations<S, I, O>(
     memoStart.push(memoSets.length);
     memoLength.push(set.length);
     for (let j = 0; j < set.length; j++) memoSets.push(set[j]);
-    memoNext.push(head ?? NIL);
+    memoNext.push(head);
     memoState.push(state);
     memoInfo.push(info);
     memo.set(key, r);
