@@ -47,6 +47,27 @@ async function dragNode(page: Page, id: string, to: { x: number; y: number }): P
   await page.mouse.up();
 }
 
+/** Draw a lasso on the empty stage: a rectangle around the given nodes, in small steps. */
+async function lassoNodes(page: Page, ids: string[]): Promise<void> {
+  const centres = await Promise.all(
+    ids.map((id) => centerOf(page, `[data-node="${id}"] .node-disc`)),
+  );
+  const svg = await page.locator('svg.ring').boundingBox();
+  if (svg === null) throw new Error('the ring is not on screen');
+  const pad = 36;
+  const x0 = Math.max(svg.x + 2, Math.min(...centres.map((c) => c.x)) - pad);
+  const y0 = Math.max(svg.y + 2, Math.min(...centres.map((c) => c.y)) - pad);
+  const x1 = Math.min(svg.x + svg.width - 2, Math.max(...centres.map((c) => c.x)) + pad);
+  const y1 = Math.min(svg.y + svg.height - 2, Math.max(...centres.map((c) => c.y)) + pad);
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  await page.mouse.move(x1, y0, { steps: 8 });
+  await page.mouse.move(x1, y1, { steps: 8 });
+  await page.mouse.move(x0, y1, { steps: 8 });
+  await page.mouse.move(x0, y0 + 4, { steps: 8 });
+  await page.mouse.up();
+}
+
 async function clickNode(page: Page, id: string): Promise<void> {
   const c = await centerOf(page, `[data-node="${id}"] .node-disc`);
   await page.mouse.click(c.x, c.y);
@@ -154,6 +175,31 @@ describe('partitions by hand', () => {
       );
       const sides = await p.page.evaluate(() => window.playground.cluster!.network().sides);
       expect(sides).toEqual(expect.arrayContaining([['n1', 'n2']]));
+    },
+    TEST_MS,
+  );
+
+  it(
+    'lassoes two nodes on the empty stage to cut them off together',
+    async () => {
+      const p = await cluster();
+      await agreedLeader(p, G, 60_000);
+      await p.page.locator('g.node-mark[data-node="n2"]').waitFor();
+      await lassoNodes(p.page, ['n1', 'n2']);
+      await waitFor(
+        p.page,
+        'n1 and n2 on a side of their own',
+        () => document.querySelector('[data-side="n1,n2"]') !== null,
+        null,
+      );
+      const sides = await p.page.evaluate(() => window.playground.cluster!.network().sides);
+      expect(sides).toEqual(
+        expect.arrayContaining([
+          ['n1', 'n2'],
+          ['n3', 'n4', 'n5'],
+        ]),
+      );
+      expect(p.problems).toEqual([]);
     },
     TEST_MS,
   );

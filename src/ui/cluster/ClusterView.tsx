@@ -4,7 +4,8 @@
 // selected (a node's state and actions, a message, a link, a vote's why) or the network
 // sliders, and the held-message queue in step mode.
 // Partitions by hand: drag a node out of the ring to cut it off on a side of its own, drop it
-// on a node of another side to join that side (ring.ts decides what a drop means); Heal ends it.
+// on a node of another side to join that side (ring.ts decides what a drop means); or draw a
+// lasso around several nodes on the empty stage to cut them off together; Heal ends it.
 // Invariants: everything drawn comes from the store (never the engine's status); every change
 // is an engine command, whose refusal is shown as a notice; the layout has fixed sizes (the
 // ring fills the space between toolbar and dock), so nothing jumps as state changes.
@@ -21,9 +22,11 @@ import { KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
 import {
   compareIds,
   dropIntent,
+  lassoPick,
   ringLayout,
   sideRegionPath,
   sidesAfterDrop,
+  sidesAfterLasso,
   type Point,
 } from '../viz/ring.ts';
 import { Flights } from './Flights.tsx';
@@ -51,6 +54,16 @@ interface Drag {
   start: Point;
   at: Point;
   moved: boolean;
+}
+
+interface Lasso {
+  pointerId: number;
+  points: Point[];
+}
+
+/** The lasso's outline as a closed path. */
+function lassoPath(points: readonly Point[]): string {
+  return `${points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('')}Z`;
 }
 
 function useBoxSize(): [React.RefObject<HTMLDivElement | null>, { w: number; h: number }] {
@@ -83,6 +96,7 @@ export function ClusterView() {
   const [boxRef, size] = useBoxSize();
   const svgRef = useRef<SVGSVGElement | null>(null);
   const [drag, setDrag] = useState<Drag | null>(null);
+  const [lasso, setLasso] = useState<Lasso | null>(null);
   const [link, setLink] = useState<string | null>(null);
   const [vote, setVote] = useState<{ candidate: NodeId; voter: NodeId } | null>(null);
 
@@ -103,6 +117,10 @@ export function ClusterView() {
     return p;
   }, [layout.positions, drag]);
   const intent = drag !== null && drag.moved ? dropIntent(layout, drag.id, drag.at) : null;
+  const lassoed = useMemo(
+    () => (lasso === null ? [] : lassoPick(layout, lasso.points)),
+    [lasso, layout],
+  );
   const r = layout.nodeRadius;
 
   const selectNode = useCallback(
@@ -160,7 +178,24 @@ export function ClusterView() {
     setDrag({ id, pointerId: ev.pointerId, start: p, at: p, moved: false });
   }, []);
 
+  // A lasso starts on the empty stage (or a side's region), never on a node, link or message.
+  const onStagePointerDown = (ev: React.PointerEvent<SVGSVGElement>): void => {
+    if (ev.button !== 0 || drag !== null) return;
+    const target = ev.target as Element;
+    if (target !== svgRef.current && !target.classList.contains('side-region')) return;
+    svgRef.current!.setPointerCapture(ev.pointerId);
+    setLasso({ pointerId: ev.pointerId, points: [svgPoint(ev)] });
+  };
+
   const onPointerMove = (ev: React.PointerEvent<SVGSVGElement>): void => {
+    if (lasso !== null && ev.pointerId === lasso.pointerId) {
+      const p = svgPoint(ev);
+      const last = lasso.points[lasso.points.length - 1];
+      if (Math.hypot(p.x - last.x, p.y - last.y) >= 3) {
+        setLasso({ ...lasso, points: [...lasso.points, p] });
+      }
+      return;
+    }
     if (drag === null || ev.pointerId !== drag.pointerId) return;
     const p = svgPoint(ev);
     const moved = drag.moved || Math.hypot(p.x - drag.start.x, p.y - drag.start.y) > DRAG_SLOP_PX;
@@ -168,6 +203,12 @@ export function ClusterView() {
   };
 
   const onPointerUp = (ev: React.PointerEvent<SVGSVGElement>): void => {
+    if (lasso !== null && ev.pointerId === lasso.pointerId) {
+      setLasso(null);
+      const next = sidesAfterLasso(layout, lassoPick(layout, lasso.points));
+      if (next !== 'unchanged') void run({ type: 'partition', sides: next });
+      return;
+    }
     if (drag === null || ev.pointerId !== drag.pointerId) return;
     setDrag(null);
     if (!drag.moved) {
@@ -225,9 +266,13 @@ export function ClusterView() {
             height={size.h}
             role="group"
             aria-label={`Cluster of ${ids.length} nodes, group ${group ?? 'none'}`}
+            onPointerDown={onStagePointerDown}
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
-            onPointerCancel={() => setDrag(null)}
+            onPointerCancel={() => {
+              setDrag(null);
+              setLasso(null);
+            }}
           >
             <g className="regions">
               {layout.sides.length > 1 &&
@@ -287,6 +332,24 @@ export function ClusterView() {
                 />
               ))}
             </g>
+            {lasso !== null && lasso.points.length > 1 && (
+              <g className="lasso" aria-hidden="true">
+                {lassoed.map((id) => {
+                  const p = layout.positions.get(id)!;
+                  return <circle key={id} className="lasso-pick" cx={p.x} cy={p.y} r={r + 8} />;
+                })}
+                <path className="lasso-outline" d={lassoPath(lasso.points)} />
+                <text
+                  className="drop-hint"
+                  x={lasso.points[lasso.points.length - 1].x}
+                  y={lasso.points[lasso.points.length - 1].y + 24}
+                >
+                  {sidesAfterLasso(layout, lassoed) === 'unchanged'
+                    ? 'release: no change'
+                    : `release: cut ${lassoed.join(', ')} off together`}
+                </text>
+              </g>
+            )}
             {intent !== null && drag !== null && (
               <text className="drop-hint" x={drag.at.x} y={drag.at.y + r + 40}>
                 {intent.kind === 'alone'
@@ -475,7 +538,9 @@ const ClusterToolbar = memo(function ClusterToolbar({
         Add node <kbd>a</kbd>
       </button>
       <span className="toolbar-note muted">
-        {split ? 'Split: drag nodes between sides' : 'Drag a node out to partition'}
+        {split
+          ? 'Split: drag nodes between sides'
+          : 'Drag a node out, or lasso several, to partition'}
       </span>
     </div>
   );

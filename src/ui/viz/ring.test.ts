@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { dropIntent, ringLayout, sideRegionPath, sidesAfterDrop, sidesOf } from './ring.ts';
+import {
+  dropIntent,
+  lassoPick,
+  ringLayout,
+  sideRegionPath,
+  sidesAfterDrop,
+  sidesAfterLasso,
+  sidesOf,
+  type Point,
+} from './ring.ts';
 
 const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -111,5 +120,50 @@ describe('side regions', () => {
       { x: 5, y: 10 },
     ]);
     expect(hull.split('L')).toHaveLength(3); // the inner point is not on the hull
+  });
+});
+
+describe('lassoing nodes', () => {
+  const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  /** A square of half-width h around the point. */
+  const around = (p: Point, h: number): Point[] => [
+    { x: p.x - h, y: p.y - h },
+    { x: p.x + h, y: p.y - h },
+    { x: p.x + h, y: p.y + h },
+    { x: p.x - h, y: p.y + h },
+  ];
+
+  it('picks the nodes whose centres are inside the drawn outline', () => {
+    const l = ringLayout(five, null, 600, 600);
+    const p1 = l.positions.get('n1')!;
+    const p2 = l.positions.get('n2')!;
+    const mid = { x: (p1.x + p2.x) / 2, y: (p1.y + p2.y) / 2 };
+    const half = Math.max(Math.abs(p1.x - p2.x), Math.abs(p1.y - p2.y)) / 2 + 10;
+    expect(lassoPick(l, around(mid, half))).toEqual(['n1', 'n2']);
+    expect(lassoPick(l, around(l.center, 5))).toEqual([]);
+    // A line is no outline.
+    expect(lassoPick(l, [p1, p2])).toEqual([]);
+  });
+
+  it('cuts the picked nodes off together and keeps the other sides', () => {
+    const whole = ringLayout(five, null, 600, 600);
+    expect(sidesAfterLasso(whole, ['n2', 'n1'])).toEqual([
+      ['n1', 'n2'],
+      ['n3', 'n4', 'n5'],
+    ]);
+    const split = ringLayout(five, [['n1'], ['n2', 'n3', 'n4', 'n5']], 600, 600);
+    expect(sidesAfterLasso(split, ['n1', 'n4'])).toEqual([
+      ['n1', 'n4'],
+      ['n2', 'n3', 'n5'],
+    ]);
+    expect(sidesAfterLasso(split, ['n4', 'n5'])).toEqual([['n4', 'n5'], ['n1'], ['n2', 'n3']]);
+  });
+
+  it('changes nothing for an empty pick, everyone, or a side as it stands', () => {
+    const split = ringLayout(five, [['n1', 'n2']], 600, 600);
+    expect(sidesAfterLasso(split, [])).toBe('unchanged');
+    expect(sidesAfterLasso(split, five)).toBe('unchanged');
+    expect(sidesAfterLasso(split, ['n2', 'n1'])).toBe('unchanged');
+    expect(sidesAfterLasso(split, ['n9'])).toBe('unchanged');
   });
 });

@@ -5,7 +5,7 @@
 // Invariants: pure; the same ids, sides and box give the same layout; every node gets a
 // position inside the box; a node's side in the layout is the side the network model gives it
 // (nodes on no side form one more side, as src/net/policy.ts treats them).
-import { polygonHull } from 'd3';
+import { polygonContains, polygonHull } from 'd3';
 import type { NodeId } from '../../state/model.ts';
 
 export interface Point {
@@ -169,6 +169,38 @@ export function sidesAfterDrop(
   else sides.push([id]);
   const out = sides.filter((s) => s.length > 0);
   return out.length <= 1 ? null : out;
+}
+
+/** The nodes whose centres lie inside the lasso `polygon` (in the layout's coordinates), sorted. */
+export function lassoPick(layout: RingLayout, polygon: readonly Point[]): NodeId[] {
+  if (polygon.length < 3) return [];
+  const ring = polygon.map((p): [number, number] => [p.x, p.y]);
+  const picked: NodeId[] = [];
+  for (const [id, p] of layout.positions) {
+    if (polygonContains(ring, [p.x, p.y])) picked.push(id);
+  }
+  return picked.sort(compareIds);
+}
+
+/**
+ * The partition after lassoing `picked`: the picked nodes form one side, cut off from every
+ * other node, and the rest keep their sides. 'unchanged' when nothing, everyone, or exactly an
+ * existing side was picked; null (heal) never, since a lasso always leaves two sides or none.
+ */
+export function sidesAfterLasso(
+  layout: RingLayout,
+  picked: readonly NodeId[],
+): NodeId[][] | 'unchanged' {
+  const chosen = new Set(picked.filter((id) => layout.positions.has(id)));
+  if (chosen.size === 0 || chosen.size === layout.positions.size) return 'unchanged';
+  const isSide = layout.sides.some(
+    (side) => side.length === chosen.size && side.every((id) => chosen.has(id)),
+  );
+  if (isSide) return 'unchanged';
+  const rest = layout.sides
+    .map((side) => side.filter((id) => !chosen.has(id)))
+    .filter((side) => side.length > 0);
+  return [[...chosen].sort(compareIds), ...rest];
 }
 
 /**
