@@ -540,7 +540,7 @@ const ClusterToolbar = memo(function ClusterToolbar({
       <span className="toolbar-note muted">
         {split
           ? 'Split: drag nodes between sides'
-          : 'Drag a node out, or lasso several, to partition'}
+          : 'Drag or lasso nodes to partition'}
       </span>
     </div>
   );

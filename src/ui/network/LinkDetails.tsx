@@ -108,7 +108,8 @@ export function NetworkPanel() {
       />
       <p className="hint muted">
         Click a node for its state and actions, a message for its fields, a link to cut it. Drag a
-        node out of the ring to cut it off; drop it on another node to join that side.
+        node out of the ring to cut it off, or lasso several on the empty stage; drop a node on
+        another to join that side.
       </p>
     </section>
   );
