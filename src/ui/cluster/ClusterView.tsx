@@ -538,9 +538,7 @@ const ClusterToolbar = memo(function ClusterToolbar({
         Add node <kbd>a</kbd>
       </button>
       <span className="toolbar-note muted">
-        {split
-          ? 'Split: drag nodes between sides'
-          : 'Drag or lasso nodes to partition'}
+        {split ? 'Split: drag nodes between sides' : 'Drag or lasso nodes to partition'}
       </span>
     </div>
   );
