@@ -54,6 +54,7 @@ import type {
   NodeStatus,
   NodeWorkerApi,
   RequestBatch,
+  TimedBody,
   WorkerEvent,
   WorkerInit,
 } from './workerApi.ts';
@@ -762,8 +763,9 @@ export class Cluster {
     }
     if (ev.type === 'trace') {
       const arrivedMs = wallNowMs();
-      for (const e of ev.events)
+      for (const e of JSON.parse(ev.json) as TimedBody[]) {
         this.unmerged.push({ t: e.t, node: s.id, body: e.body, arrivedMs });
+      }
       return;
     }
     // The node stopped on a storage error or its own failure: visible, restartable.

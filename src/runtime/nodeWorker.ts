@@ -422,7 +422,7 @@ export class NodeHost implements NodeWorkerApi {
     if (this.traceBuffer.length === 0) return;
     const events = this.traceBuffer;
     this.traceBuffer = [];
-    this.post({ type: 'trace', events });
+    this.post({ type: 'trace', json: JSON.stringify(events) });
   }
 
   private post(ev: WorkerEvent): void {

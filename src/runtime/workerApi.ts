@@ -62,8 +62,13 @@ export interface TimedBody {
 
 /** What a worker posts on its events port. */
 export type WorkerEvent =
-  /** A batch of trace events, in the order the node emitted them. */
-  | { type: 'trace'; events: TimedBody[] }
+  /**
+   * A batch of trace events (TimedBody[]), in the order the node emitted them, as JSON text: one
+   * string crosses the port instead of an object graph, and JSON.parse on the page costs about
+   * half of what structured cloning the objects does (2,000 events: 33 ms against 65 ms in
+   * headless Chromium on a loaded machine), which matters at tens of thousands of events a second.
+   */
+  | { type: 'trace'; json: string }
   /** The node stopped for good: a storage error or a failure of the node itself. */
   | { type: 'failed'; kind: StorageErrorKind | 'node'; message: string }
   /** Replies to client requests, [request id, reply], as many as were ready in one turn. */

@@ -44,6 +44,8 @@ export async function startHarness(): Promise<Harness> {
     configFile: `${root}/vite.config.ts`,
     logLevel: 'warn',
     clearScreen: false,
+    // Several checkouts sharing one node_modules (git worktrees) must not share Vite's cache.
+    ...(process.env.VITE_CACHE_DIR !== undefined ? { cacheDir: process.env.VITE_CACHE_DIR } : {}),
     server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null },
   });
   await server.listen();
@@ -93,8 +95,9 @@ export function watchProblems(page: Page): string[] {
 export async function openPlayground(h: Harness): Promise<PlaygroundPage> {
   const page = await h.context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${h.baseUrl}/?autostart=0`, { waitUntil: 'load' });
-  // The first page of a run waits for Vite to transform the app: slow on a loaded machine.
+  // The first page of a run waits for Vite to transform the app (every module is loaded before
+  // 'load'): on a loaded machine that alone can take longer than Playwright's default 30 s.
+  await page.goto(`${h.baseUrl}/?autostart=0`, { waitUntil: 'load', timeout: 120_000 });
   await page.waitForFunction(() => typeof window.playground === 'object', null, {
     timeout: 60_000,
   });

@@ -19,7 +19,7 @@ describe('the page', () => {
   it('renders its title and header with no errors', async () => {
     const page = await h.context.newPage();
     const problems = watchProblems(page);
-    await page.goto(h.baseUrl, { waitUntil: 'load' });
+    await page.goto(h.baseUrl, { waitUntil: 'load', timeout: 120_000 });
     // React renders after load; if it never does, report what went wrong rather than a timeout.
     const heading = page.getByRole('heading', { level: 1, name: 'Raft Playground' });
     await heading.waitFor({ timeout: 15_000 }).catch((error: Error) => {

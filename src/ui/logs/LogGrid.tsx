@@ -26,6 +26,8 @@ export const CELL_W = 26;
 export const ROW_H = 24;
 export const HEADER_W = 96;
 export const AXIS_H = 16;
+/** The tail is followed at most this often (ms) while entries stream in. */
+const FOLLOW_EVERY_MS = 200;
 
 export interface CellRef {
   node: NodeId;
@@ -206,12 +208,27 @@ export function LogGrid({
   useEffect(() => {
     follow.current = true;
   }, [group]);
-  // Follow the tail as entries arrive, unless the person scrolled away from it.
+  // Follow the tail as entries arrive, unless the person scrolled away from it. Scrolling makes
+  // the browser lay the page out at once (and the virtualizer render again), so under a heavy
+  // stream of entries the view catches up with the tail at most every FOLLOW_EVERY_MS; an entry
+  // or two a second still scrolls in at once.
+  const lastFollow = useRef({ at: -Infinity, timer: 0 });
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (el === null || !follow.current || count === 0) return;
-    el.scrollLeft = el.scrollWidth;
+    const f = lastFollow.current;
+    const toTail = (): void => {
+      f.timer = 0;
+      f.at = performance.now();
+      if (follow.current && scrollRef.current !== null) {
+        scrollRef.current.scrollLeft = scrollRef.current.scrollWidth;
+      }
+    };
+    const wait = f.at + FOLLOW_EVERY_MS - performance.now();
+    if (wait <= 0) toTail();
+    else if (f.timer === 0) f.timer = window.setTimeout(toTail, wait);
   }, [count, group]);
+  useEffect(() => () => window.clearTimeout(lastFollow.current.timer), []);
   // Bring a newly selected request's entry into view, once: later entries must not pull the
   // view back to it while the person scrolls.
   const shownRequestIndex = useRef<number | null>(null);
