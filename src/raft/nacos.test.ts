@@ -179,6 +179,31 @@ describe("item 3: the leader's first entry (ConfigurationCtx#flush)", () => {
     },
   );
 
+  it.each(both)('the trace sees the entry appended and committed (%s)', (fidelity) => {
+    const net = elected(fidelity);
+    const conf = net.coreEvents
+      .get('a')!
+      .filter((e) => e.type === 'conf-change' || e.type === 'commit' || e.type === 'role');
+    const conf3 = { voters: ids3, outgoing: [], learners: [] };
+    expect(conf).toEqual(
+      fidelity === 'nacos'
+        ? [
+            { type: 'role', from: 'follower', to: 'pre-candidate', term: 0, leader: null },
+            { type: 'role', from: 'pre-candidate', to: 'candidate', term: 1, leader: null },
+            { type: 'role', from: 'candidate', to: 'leader', term: 1, leader: 'a' },
+            { type: 'conf-change', phase: 'leader', conf: conf3, index: 1 },
+            { type: 'commit', index: 1 },
+            { type: 'conf-change', phase: 'done', conf: conf3, index: 1 },
+          ]
+        : [
+            { type: 'role', from: 'follower', to: 'pre-candidate', term: 0, leader: null },
+            { type: 'role', from: 'pre-candidate', to: 'candidate', term: 1, leader: null },
+            { type: 'role', from: 'candidate', to: 'leader', term: 1, leader: 'a' },
+            { type: 'commit', index: 1 },
+          ],
+    );
+  });
+
   it.each(both)(
     'Ready.leaderStart comes with the Ready that hands that entry out committed (%s)',
     (fidelity) => {
