@@ -17,10 +17,13 @@ import type {
   ConfChange,
   ConfState,
   CoreEvent,
+  DroppedProposal,
   Entry,
+  Fidelity,
   HardState,
   InstallSnapshot,
   InstallSnapshotResponse,
+  LeaderStart,
   Message,
   NodeId,
   RaftConfig,
@@ -52,9 +55,28 @@ export type ProposeResult =
 
 /** Errors a proposal can meet, in the words the CP layer shows users. */
 export const NOT_LEADER = 'not leader';
-export const TRANSFERRING = 'leadership transfer in progress (busy)';
+/**
+ * A leader transferring its leadership refuses proposals, in both fidelities, with SOFAJRaft's
+ * status text (NodeImpl#executeApplyingTasks: EBUSY "Is transferring leadership."); the same
+ * text refuses a ReadIndex there under 'nacos' (NodeImpl#handleReadIndexRequest).
+ */
+export const TRANSFERRING = 'Is transferring leadership.';
 export const IN_ERROR = 'group is in error state';
 export const CONF_CHANGE_PENDING = 'a configuration change is already in progress';
+
+/** SOFAJRaft's texts where 'nacos' differs (each quoted from 1.3.12, class#method). */
+/** NodeImpl#executeApplyingTasks: EPERM, for a node that is not leader (ERROR included). */
+export const JRAFT_NOT_LEADER = 'Is not leader.';
+/** ClosureQueueImpl#clear, run by BallotBox#clearPendingTasks from NodeImpl#stepDown (EPERM). */
+export const JRAFT_LEADER_STEPPED_DOWN = 'Leader stepped down';
+/** NodeImpl#transferLeadershipTo: not leader (EPERM), or already transferring (EBUSY). */
+export const JRAFT_TRANSFER_NOT_LEADER = 'Not a leader';
+/** NodeImpl#transferLeadershipTo while ConfigurationCtx#isBusy (EBUSY). */
+export const JRAFT_TRANSFER_CONF_BUSY = 'Changing the configuration';
+/** NodeImpl#transferLeadershipTo to a peer outside the configuration (EINVAL). */
+export const JRAFT_TRANSFER_NOT_IN_CONF = 'Not in current configuration';
+
+export type TransferResult = { ok: true } | { ok: false; error: string };
 
 interface PendingRead {
   ctx: string;
@@ -71,6 +93,8 @@ export class Raft {
   readonly id: NodeId;
   readonly group: string;
   readonly cfg: RaftConfig;
+  /** Which Raft this core behaves as where SOFAJRaft and the textbook differ. */
+  readonly fidelity: Fidelity;
   private readonly rng: Rng;
 
   term = 0;
@@ -96,7 +120,18 @@ export class Raft {
   >();
   private votes = new Map<NodeId, boolean>();
 
+  /**
+   * Ticks since the election timer last fired or restarted. Under 'textbook' a message from
+   * the leader (or a granted vote) restarts it; under 'nacos' it is SOFAJRaft's RepeatedTimer,
+   * which only a step-down restarts (NodeImpl#stepDown → electionTimer.restart()).
+   */
   electionElapsed = 0;
+  /**
+   * Under 'nacos': ticks since this node last heard from a leader or stepped down, SOFAJRaft's
+   * `now − lastLeaderTimestamp` (NodeImpl#updateLastLeaderTimestamp). The repeating election
+   * timer and the pre-vote lease check read it (NodeImpl#isCurrentLeaderValid).
+   */
+  sinceLeaderTicks = 0;
   private heartbeatElapsed = 0;
   private checkQuorumElapsed = 0;
   randomizedElectionTimeout = 0;
@@ -133,6 +168,11 @@ export class Raft {
   leadTransferee: NodeId | null = null;
   private transferElapsed = 0;
 
+  /** This leader's first entry of its term, until a Ready hands it out committed. */
+  private leaderStartPending: { term: number; index: number } | null = null;
+  private leaderStart: LeaderStart | null = null;
+  private droppedProposals: DroppedProposal[] = [];
+
   /** Safe-mode reads waiting for a majority to acknowledge their heartbeat round. */
   private pendingReads: PendingRead[] = [];
   private msgs: Message[] = [];
@@ -159,6 +199,12 @@ export class Raft {
     this.id = cfg.id;
     this.group = cfg.group;
     this.cfg = cfg;
+    this.fidelity = cfg.fidelity ?? 'nacos';
+    if (this.fidelity !== 'nacos' && this.fidelity !== 'textbook') {
+      throw new Error(
+        `RaftConfig.fidelity must be 'nacos' or 'textbook', got ${String(cfg.fidelity)}`,
+      );
+    }
     this.rng = rng;
     const snapIndex = boot.snapshot?.meta.index ?? 0;
     const snapTerm = boot.snapshot?.meta.term ?? 0;
@@ -328,17 +374,47 @@ export class Raft {
     });
   }
 
-  /** Begin a leadership transfer to `target` (thesis §3.10). */
+  /** Begin a leadership transfer to `target` (thesis §3.10); see transferLeadershipTo. */
   transferLeader(target: NodeId): boolean {
-    if (this.role !== 'leader' || target === this.id || !isVoter(this.conf, target)) return false;
-    if (this.leadTransferee === target) return true;
+    return this.transferLeadershipTo(target).ok;
+  }
+
+  /**
+   * Begin a leadership transfer to `target` (thesis §3.10), or say why not. Under 'nacos' as
+   * SOFAJRaft's NodeImpl#transferLeadershipTo: refused while a transfer is already under way
+   * ("Not a leader", the node being in STATE_TRANSFERRING) and while the configuration is
+   * changing ("Changing the configuration": ConfigurationCtx#isBusy, which includes a new
+   * leader's first entry not yet committed); a transfer to itself is a no-op that succeeds.
+   * Under 'textbook' as etcd: a transfer to a new target replaces the one under way, and a
+   * configuration change does not stop it.
+   */
+  transferLeadershipTo(target: NodeId): TransferResult {
+    const nacos = this.fidelity === 'nacos';
+    if (this.role !== 'leader') return { ok: false, error: JRAFT_TRANSFER_NOT_LEADER };
+    if (nacos && this.leadTransferee !== null) {
+      return { ok: false, error: JRAFT_TRANSFER_NOT_LEADER };
+    }
+    if (nacos && this.confChangeInProgress()) return { ok: false, error: JRAFT_TRANSFER_CONF_BUSY };
+    if (target === this.id) {
+      return nacos ? { ok: true } : { ok: false, error: 'cannot transfer leadership to itself' };
+    }
+    if (!isVoter(this.conf, target)) return { ok: false, error: JRAFT_TRANSFER_NOT_IN_CONF };
+    if (this.leadTransferee === target) return { ok: true };
     this.leadTransferee = target;
     this.transferElapsed = 0;
     this.events.push({ type: 'transfer', target, outcome: 'start' });
     const pr = this.prs.get(target)!;
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(target);
     else this.sendAppend(target);
-    return true;
+    return { ok: true };
+  }
+
+  /**
+   * Is a leadership transfer under way? SOFAJRaft's leader is then in STATE_TRANSFERRING and
+   * NodeImpl#isLeader answers false, so under 'nacos' the node must treat it as no leader.
+   */
+  get transferring(): boolean {
+    return this.role === 'leader' && this.leadTransferee !== null;
   }
 
   /** The state machine threw while applying: stop everything for this group (STATE_ERROR). */
@@ -402,6 +478,8 @@ export class Raft {
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.events.length > 0 ||
+      this.droppedProposals.length > 0 ||
+      this.leaderStart !== null ||
       this.pendingSnapshot !== null ||
       this.log.stableIndex < this.log.lastIndex() ||
       (!this.errored && this.log.committed > this.log.applied) ||
@@ -428,10 +506,13 @@ export class Raft {
       messages: this.msgs,
       readStates: this.readStates,
       events: this.events,
+      leaderStart: this.takeLeaderStart(committed),
+      droppedProposals: this.droppedProposals,
     };
     this.msgs = [];
     this.readStates = [];
     this.events = [];
+    this.droppedProposals = [];
     this.pendingSnapshot = null;
     if (soft) this.prevSoft = soft;
     if (hard) this.prevHard = hard;
@@ -454,6 +535,8 @@ export class Raft {
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.events.length > 0 ||
+      this.droppedProposals.length > 0 ||
+      this.leaderStart !== null ||
       this.softChanged() ||
       this.commitOnlyChanged() ||
       this.durableCommittedEnd() > this.durableCommittedStart()
@@ -486,13 +569,35 @@ export class Raft {
       messages: this.msgs,
       readStates: this.readStates,
       events: this.events,
+      leaderStart: this.takeLeaderStart(committed),
+      droppedProposals: this.droppedProposals,
     };
     this.msgs = [];
     this.readStates = [];
     this.events = [];
+    this.droppedProposals = [];
     if (soft) this.prevSoft = soft;
     if (hard) this.prevHard = hard;
     return rd;
+  }
+
+  /**
+   * The leader-start signal for a Ready handing out `committed`: the one already due (an
+   * abandoned transfer), or this leader's first entry when it is among them.
+   */
+  private takeLeaderStart(committed: Entry[]): LeaderStart | null {
+    let out = this.leaderStart;
+    this.leaderStart = null;
+    const p = this.leaderStartPending;
+    if (p !== null && committed.length > 0) {
+      const lo = committed[0].index;
+      const hi = committed[committed.length - 1].index;
+      if (p.index >= lo && p.index <= hi) {
+        out = { term: p.term, index: p.index, cause: 'first-entry' };
+        this.leaderStartPending = null;
+      }
+    }
+    return out;
   }
 
   /**
@@ -564,7 +669,14 @@ export class Raft {
 
   private becomeFollower(term: number, leader: NodeId | null): void {
     const from = this.role;
-    this.reset(term);
+    if (from === 'leader') this.dropProposals();
+    // Under 'nacos' a pre-vote runs in SOFAJRaft's STATE_FOLLOWER (NodeImpl#preVote): ending it
+    // at the same term is no step-down, so the repeating election timer keeps its phase and
+    // lastLeaderTimestamp stays. Every other way into follower is NodeImpl#stepDown, which
+    // restarts the timer and sets lastLeaderTimestamp to now.
+    const keepTimer = this.fidelity === 'nacos' && from === 'pre-candidate' && term === this.term;
+    this.reset(term, !keepTimer);
+    if (this.fidelity === 'nacos' && !keepTimer) this.sinceLeaderTicks = 0;
     this.role = 'follower';
     this.leader = leader;
     this.stepFn = this.stepFollower;
@@ -581,8 +693,12 @@ export class Raft {
     this.leader = null;
     this.stepFn = this.stepCandidate;
     this.tickFn = this.tickElection;
-    this.electionElapsed = 0;
-    this.resetRandomizedElectionTimeout();
+    // Under 'nacos' the pre-vote leaves the repeating election timer alone (NodeImpl#preVote):
+    // if it fails, the timer's next firing tries again.
+    if (this.fidelity === 'textbook') {
+      this.electionElapsed = 0;
+      this.resetRandomizedElectionTimeout();
+    }
     this.noteRole(from);
   }
 
@@ -613,23 +729,57 @@ export class Raft {
     // A fresh round for the new term, so that nothing it sends carries a round of an older term.
     this.startRound();
     // §5.4.2 / §8: a new leader commits an entry of its own term before anything earlier
-    // counts as committed by it; this no-op also lets ReadIndex serve (thesis §6.4).
-    this.appendEntry({ index: this.log.lastIndex() + 1, term: this.term, type: 'noop' });
+    // counts as committed by it; that entry also lets ReadIndex serve (thesis §6.4). Under
+    // 'textbook' it is a no-op (etcd). Under 'nacos' it is a configuration entry restating the
+    // configuration in force, joint if joint (NodeImpl#becomeLeader → ConfigurationCtx#flush →
+    // NodeImpl#unsafeApplyConfiguration with leaderStart = true): the configuration context is
+    // busy until it commits, so membership changes and transfers wait for it, and its commit is
+    // when SOFAJRaft calls onLeaderStart (Ready.leaderStart).
+    const index = this.log.lastIndex() + 1;
+    if (this.fidelity === 'nacos') {
+      const cc: ConfChange = { phase: 'leader', conf: cloneConf(this.conf) };
+      this.appendEntry({ index, term: this.term, type: 'conf', data: cc });
+    } else {
+      this.appendEntry({ index, term: this.term, type: 'noop' });
+    }
+    this.leaderStartPending = { term: this.term, index };
   }
 
-  private reset(term: number): void {
+  /**
+   * A leader steps down: under 'nacos' every proposal of its term not yet handed out to apply
+   * fails at once with SOFAJRaft's text (NodeImpl#stepDown → BallotBox#clearPendingTasks →
+   * ClosureQueueImpl#clear: EPERM "Leader stepped down"); a first entry not handed out never
+   * starts the leader. Under 'textbook' the proposals stay (etcd leaves the client waiting).
+   */
+  private dropProposals(): void {
+    this.leaderStartPending = null;
+    if (this.fidelity !== 'nacos') return;
+    const handedOut = Math.max(this.log.applied, this.inflightReady?.applied ?? 0);
+    for (let i = handedOut + 1; i <= this.log.lastIndex(); i++) {
+      const e = this.log.entry(i);
+      if (e !== undefined && e.type === 'normal' && e.term === this.term) {
+        this.droppedProposals.push({
+          index: e.index,
+          term: e.term,
+          reason: JRAFT_LEADER_STEPPED_DOWN,
+        });
+      }
+    }
+  }
+
+  private reset(term: number, restartTimer = true): void {
     if (this.term !== term) {
       this.term = term;
       this.votedFor = null;
     }
     this.leader = null;
-    this.electionElapsed = 0;
+    if (restartTimer) this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.checkQuorumElapsed = 0;
     this.leaderTicks = 0;
     this.roundTicks = [];
     this.sentTimeoutNow = false;
-    this.resetRandomizedElectionTimeout();
+    if (restartTimer) this.resetRandomizedElectionTimeout();
     this.abortTransfer(false);
     this.confChange = null;
     this.votes.clear();
@@ -724,6 +874,10 @@ export class Raft {
   // ───────────────────────────── ticks ─────────────────────────────
 
   private tickElection(): void {
+    if (this.fidelity === 'nacos') {
+      this.tickElectionRepeating();
+      return;
+    }
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTicks) this.bootQuiet = false;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
@@ -732,13 +886,48 @@ export class Raft {
     }
   }
 
+  /**
+   * Under 'nacos': SOFAJRaft's election timer, a RepeatedTimer that re-arms itself after every
+   * firing with a fresh period from NodeImpl#randomTimeout, [T, T + maxElectionDelayMs), and
+   * that heartbeats never restart. Each firing (NodeImpl#handleElectionTimeout) asks whether
+   * the leader was heard from within T (NodeImpl#isCurrentLeaderValid); only if not does it
+   * forget the leader and pre-vote. A dead leader is so noticed between T and 2T + jitter after
+   * its last message, where a timer restarted by each heartbeat notices within [T, T + jitter).
+   * A candidate's timer is SOFAJRaft's vote timer instead: when it runs out
+   * (NodeImpl#handleVoteTimeout with stepDownWhenVoteTimedout) the node steps down, which
+   * restarts the election timer and lastLeaderTimestamp, and pre-votes at once.
+   */
+  private tickElectionRepeating(): void {
+    this.electionElapsed++;
+    this.sinceLeaderTicks++;
+    if (this.sinceLeaderTicks >= this.cfg.electionTicks) this.bootQuiet = false;
+    if (this.electionElapsed < this.randomizedElectionTimeout) return;
+    this.electionElapsed = 0;
+    this.resetRandomizedElectionTimeout();
+    if (this.errored || this.conf.learners.includes(this.id)) return;
+    if (this.role === 'candidate') {
+      this.sinceLeaderTicks = 0;
+      this.campaign(false);
+      return;
+    }
+    if (this.sinceLeaderTicks < this.cfg.electionTicks) return;
+    this.leader = null;
+    this.campaign(false);
+  }
+
+  /** A message from the current leader arrived: under 'nacos', NodeImpl#updateLastLeaderTimestamp. */
+  private heardFromLeader(): void {
+    if (this.fidelity === 'nacos') this.sinceLeaderTicks = 0;
+    else this.electionElapsed = 0;
+  }
+
   private tickHeartbeat(): void {
     this.electionElapsed++;
     this.heartbeatElapsed++;
     this.checkQuorumElapsed++;
     this.leaderTicks++;
 
-    // Check-quorum, every half election timeout.
+    // Check-quorum, every half election timeout (SOFAJRaft's stepDownTimer: electionTimeoutMs >> 1).
     if (this.checkQuorumElapsed >= Math.max(1, Math.floor(this.cfg.electionTicks / 2))) {
       this.checkQuorumElapsed = 0;
       if (!this.quorumActive()) {
@@ -778,19 +967,26 @@ export class Raft {
   }
 
   /**
-   * Check-quorum: has a majority (joint-aware) answered a message we sent within the last
-   * election timeout? As in SOFAJRaft's NodeImpl.checkDeadNodes0, a peer is alive by the SEND
-   * time of the last message it answered, so answers that crawl back over a slow link do not
-   * keep a leader in office that its followers stopped hearing long ago.
+   * Check-quorum: has a majority (joint-aware) answered a message we sent recently enough? As
+   * in SOFAJRaft's NodeImpl.checkDeadNodes0, a peer is alive by the SEND time of the last
+   * message it answered, so answers that crawl back over a slow link do not keep a leader in
+   * office that its followers stopped hearing long ago. Recently enough: under 'nacos' within
+   * the leader lease timeout, 90 % of the election timeout (NodeOptions#getLeaderLeaseTimeoutMs,
+   * leaderLeaseTimeRatio 90; `now − lastRpcSendTimestamp <= leaderLeaseTimeoutMs`); under
+   * 'textbook' within the election timeout (etcd's checkQuorum).
    */
   private quorumActive(): boolean {
     const now = this.leaderTicks;
-    const horizon = this.cfg.electionTicks;
+    const nacos = this.fidelity === 'nacos';
+    const horizon = nacos ? checkQuorumTicks(this.cfg.electionTicks) : this.cfg.electionTicks;
     const heard = (id: NodeId): number => {
       if (id === this.id) return 1;
       const pr = this.prs.get(id);
-      // A new leader's peers (and a newcomer) start as alive: one full timeout of grace.
-      return pr && now - Math.max(pr.ackedSendTick, pr.aliveSinceTick) < horizon ? 1 : 0;
+      if (!pr) return 0;
+      // A new leader's peers (and a newcomer) start as alive, as a new Replicator starts with
+      // lastRpcSendTimestamp = now (Replicator#start).
+      const age = now - Math.max(pr.ackedSendTick, pr.aliveSinceTick);
+      return (nacos ? age <= horizon : age < horizon) ? 1 : 0;
     };
     return committedIndex(this.conf, heard) >= 1;
   }
@@ -920,8 +1116,11 @@ export class Raft {
       // The wait counts from when we last heard from the leader on our own clock; the leader's
       // lease, counted from when it sent that message, is shorter by the drift margin
       // (lease.ts). A restarted node keeps the same wait (bootQuiet).
+      // Under 'nacos' that is NodeImpl#handlePreVoteRequest's leaderId non-empty and
+      // isCurrentLeaderValid (lastLeaderTimestamp within the election timeout).
+      const heardTicks = this.fidelity === 'nacos' ? this.sinceLeaderTicks : this.electionElapsed;
       const inLease =
-        (this.leader !== null || this.bootQuiet) && this.electionElapsed < this.cfg.electionTicks;
+        (this.leader !== null || this.bootQuiet) && heardTicks < this.cfg.electionTicks;
       if (!m.transfer && inLease) {
         this.respondVote(m, false, 'in-lease');
         return false;
@@ -963,7 +1162,9 @@ export class Raft {
     const upToDate = this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
     const grant = canVote && upToDate && !this.errored;
     if (grant && !m.preVote) {
-      this.electionElapsed = 0;
+      // etcd restarts the election timer on a granted vote; SOFAJRaft restarts it only through
+      // the step-down the newer term caused (NodeImpl#handleRequestVoteRequest → stepDown).
+      if (this.fidelity === 'textbook') this.electionElapsed = 0;
       this.votedFor = m.from;
     }
     const reject: VoteRefusal | undefined = grant
@@ -1005,12 +1206,12 @@ export class Raft {
   private stepFollower = (m: Message): void => {
     switch (m.type) {
       case 'AppendEntries':
-        this.electionElapsed = 0;
+        this.heardFromLeader();
         this.leader = m.from;
         this.handleAppendEntries(m);
         break;
       case 'InstallSnapshot':
-        this.electionElapsed = 0;
+        this.heardFromLeader();
         this.leader = m.from;
         this.handleInstallSnapshot(m);
         break;
@@ -1033,10 +1234,12 @@ export class Raft {
     switch (m.type) {
       case 'AppendEntries':
         this.becomeFollower(m.term, m.from);
+        this.heardFromLeader();
         this.handleAppendEntries(m);
         break;
       case 'InstallSnapshot':
         this.becomeFollower(m.term, m.from);
+        this.heardFromLeader();
         this.handleInstallSnapshot(m);
         break;
       case 'RequestVoteResponse': {
@@ -1426,15 +1629,27 @@ export class Raft {
 
   private abortTransfer(timedOut: boolean): void {
     if (this.leadTransferee === null) return;
-    if (timedOut)
+    if (timedOut) {
       this.events.push({ type: 'transfer', target: this.leadTransferee, outcome: 'abandoned' });
+      // NodeImpl#handleTransferTimeout: back from STATE_TRANSFERRING to STATE_LEADER, and
+      // FSMCaller#onLeaderStart(term) again.
+      if (this.fidelity === 'nacos' && this.role === 'leader') {
+        this.leaderStart = {
+          term: this.term,
+          index: this.log.committed,
+          cause: 'transfer-abandoned',
+        };
+      }
+    }
     this.leadTransferee = null;
     this.transferElapsed = 0;
   }
 
   private proposalRefusal(): string | null {
-    if (this.errored) return IN_ERROR;
-    if (this.role !== 'leader') return NOT_LEADER;
+    const nacos = this.fidelity === 'nacos';
+    // NodeImpl#executeApplyingTasks: a node in ERROR is not leader either.
+    if (this.errored) return nacos ? JRAFT_NOT_LEADER : IN_ERROR;
+    if (this.role !== 'leader') return nacos ? JRAFT_NOT_LEADER : NOT_LEADER;
     if (this.leadTransferee !== null) return TRANSFERRING;
     return null;
   }
@@ -1442,6 +1657,12 @@ export class Raft {
   // ───────────────────────────── ReadIndex ─────────────────────────────
 
   private handleLeaderRead(ctx: string, from: NodeId | null): void {
+    if (this.fidelity === 'nacos' && this.leadTransferee !== null) {
+      // NodeImpl#handleReadIndexRequest: STATE_TRANSFERRING answers EBUSY at once, for a local
+      // read and for a follower's ReadIndex alike (etcd serves it as usual).
+      this.answerRead({ ctx, index: -1, round: 0, from }, TRANSFERRING);
+      return;
+    }
     const committedInTerm = this.log.term(this.log.committed) === this.term;
     if (!committedInTerm) {
       // Thesis §6.4 step 1: until the leader commits an entry of its term it does not know
@@ -1550,6 +1771,14 @@ export class Raft {
   private send(m: Message): void {
     this.msgs.push(m);
   }
+}
+
+/**
+ * Check-quorum's horizon under 'nacos': SOFAJRaft's leader lease timeout,
+ * electionTimeoutMs × leaderLeaseTimeRatio / 100 with the ratio 90 (NodeOptions), in ticks.
+ */
+export function checkQuorumTicks(electionTicks: number): number {
+  return Math.floor((electionTicks * 90) / 100);
 }
 
 export function cloneConf(c: ConfState): ConfState {

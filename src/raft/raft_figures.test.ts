@@ -4,7 +4,8 @@
 // term stored on a majority is still not committed by counting replicas; it becomes committed
 // only with an entry of the leader's own term, and until then a later leader may overwrite it.
 // Crashes are modelled by cutting every link of a server; a restart rebuilds the server from
-// exactly what it persisted (the TestNetwork persists every Ready at once).
+// exactly what it persisted (the TestNetwork persists every Ready at once). The figures are the
+// paper's, so every core runs with `fidelity: 'textbook'` (a no-op as a new leader's first entry).
 import { describe, expect, it } from 'vitest';
 import type { Raft } from './raft.ts';
 import { TestNetwork, entriesFromTerms, newRaft } from './testNetwork.ts';
@@ -19,7 +20,7 @@ interface Boot {
 
 function boot(id: NodeId, voters: NodeId[], b: Boot, cfg: Partial<RaftConfig> = {}): Raft {
   return newRaft(id, voters, {
-    cfg,
+    cfg: { fidelity: 'textbook', ...cfg },
     boot: {
       hardState: { term: b.term, votedFor: b.votedFor ?? null, commit: b.commit ?? 0 },
       entries: entriesFromTerms(b.log),
@@ -132,7 +133,7 @@ describe('Figure 7 (§5.3): a term-8 leader brings followers a–f into agreemen
 describe('Figure 8 (§5.4.2): an old-term entry on a majority is not committed by counting', () => {
   const servers = ['s1', 's2', 's3', 's4', 's5'];
   // One entry per AppendEntries, so index 2 can travel without index 3 (the figure's step c).
-  const cfg: Partial<RaftConfig> = { maxEntriesPerMsg: 1 };
+  const cfg: Partial<RaftConfig> = { maxEntriesPerMsg: 1, fidelity: 'textbook' };
 
   /**
    * The cluster at the end of the figure's step (b): S1 led term 2 and stored index 2 on itself

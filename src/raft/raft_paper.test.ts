@@ -4,7 +4,8 @@
 // Our core always runs the pre-vote phase (thesis §9.6) before a real election, so the election
 // tests walk through both phases. Messages leave only through Ready, and a leader counts its own
 // entries only once they are persisted (advance()), so every helper drains Ready the way a host
-// would: persist, send, apply, advance.
+// would: persist, send, apply, advance. These are the paper's rules, so every core here runs
+// with `fidelity: 'textbook'`; where SOFAJRaft differs, nacos.test.ts has the other side.
 import { describe, expect, it } from 'vitest';
 import type { Raft } from './raft.ts';
 import { TestNetwork, entriesFromTerms, newRaft } from './testNetwork.ts';
@@ -20,6 +21,7 @@ import type {
 } from './types.ts';
 
 const GROUP = 'g';
+const TEXTBOOK: Partial<RaftConfig> = { fidelity: 'textbook' };
 
 function ids(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -56,7 +58,7 @@ function node(
   opts: { terms?: number[]; hard?: Partial<HardState>; cfg?: Partial<RaftConfig> } = {},
 ): Raft {
   return newRaft(id, voters, {
-    cfg: opts.cfg,
+    cfg: { ...TEXTBOOK, ...opts.cfg },
     boot: {
       hardState: { term: 0, votedFor: null, commit: 0, ...opts.hard },
       entries: entriesFromTerms(opts.terms ?? []),

@@ -3,7 +3,16 @@
 // nodes isolated, and each Ready is "persisted" instantly. Test-only; not used by the product.
 import { Raft, type RaftBootstrap } from './raft.ts';
 import { SeededRng } from './rand.ts';
-import type { CoreEvent, Entry, Message, NodeId, RaftConfig, ReadState } from './types.ts';
+import type {
+  CoreEvent,
+  DroppedProposal,
+  Entry,
+  LeaderStart,
+  Message,
+  NodeId,
+  RaftConfig,
+  ReadState,
+} from './types.ts';
 
 function push<T>(m: Map<NodeId, T[]>, id: NodeId, items: T[]): void {
   if (items.length === 0) return;
@@ -62,6 +71,9 @@ export class TestNetwork {
   readonly readStates = new Map<NodeId, ReadState[]>();
   readonly coreEvents = new Map<NodeId, CoreEvent[]>();
   readonly snapshots = new Map<NodeId, unknown[]>();
+  /** Ready.leaderStart and Ready.droppedProposals of each node, in the order they came out. */
+  readonly leaderStarts = new Map<NodeId, LeaderStart[]>();
+  readonly dropped = new Map<NodeId, DroppedProposal[]>();
   /** Drop messages matching this predicate (e.g. to simulate loss of one type). */
   filter: ((m: Message) => boolean) | null = null;
 
@@ -104,6 +116,8 @@ export class TestNetwork {
         push(this.readStates, r.id, rd.readStates);
         push(this.coreEvents, r.id, rd.events);
         if (rd.snapshot) push(this.snapshots, r.id, [rd.snapshot.data]);
+        if (rd.leaderStart) push(this.leaderStarts, r.id, [rd.leaderStart]);
+        push(this.dropped, r.id, rd.droppedProposals);
         out.push(...rd.messages);
         r.advance();
       }

@@ -61,7 +61,9 @@ function vote(term: number, last: [number, number], preVote = false): Message {
 describe('core trace events', () => {
   it('reports the randomized timeout at every reset, within [base, base + jitter)', () => {
     const r = follower([], 0);
+    // Textbook: each campaign re-draws it; under 'nacos' each firing of the repeating timer does.
     r.campaign(false);
+    for (let i = 0; i < 40; i++) r.tick();
     const timers = drainEvents(r).events.filter((e) => e.type === 'timer');
     expect(timers.length).toBeGreaterThan(0);
     for (const t of timers) {

@@ -31,8 +31,12 @@ export interface Entry {
 
 /** A configuration change carried by a 'conf' entry. */
 export interface ConfChange {
-  /** 'joint' enters C(old,new); 'stable' leaves it for C(new). */
-  phase: 'joint' | 'stable' | 'simple';
+  /**
+   * 'joint' enters C(old,new); 'stable' leaves it for C(new); 'simple' changes learners only;
+   * 'leader' is a new leader's first entry under the 'nacos' fidelity: it restates the
+   * configuration in force, unchanged (SOFAJRaft NodeImpl#becomeLeader → ConfigurationCtx#flush).
+   */
+  phase: 'joint' | 'stable' | 'simple' | 'leader';
   conf: ConfState;
 }
 
@@ -201,7 +205,41 @@ export interface Ready {
   readStates: ReadState[];
   /** Events for the trace that the core observed (role changes, votes, conf changes). */
   events: CoreEvent[];
+  /**
+   * Set in the Ready whose `committed` holds this leader's first entry of its term (the
+   * configuration entry under 'nacos', the no-op under 'textbook'): the moment SOFAJRaft calls
+   * StateMachine#onLeaderStart (NodeImpl.ConfigurationChangeDone#run), and Nacos's leader-start
+   * callback with it. Under 'nacos' also set when an abandoned leadership transfer gives the
+   * node its leadership back (NodeImpl#handleTransferTimeout calls onLeaderStart again).
+   * Never set for a leader that stepped down before its first entry was handed out.
+   */
+  leaderStart: LeaderStart | null;
+  /**
+   * Proposals this node made as leader that it gives up because it stepped down, in index
+   * order, each with the status text the client must get (under 'nacos', SOFAJRaft's
+   * BallotBox#clearPendingTasks → ClosureQueueImpl#clear: "Leader stepped down"). Their
+   * outcome is unknown: a later leader may still commit them. Empty under 'textbook'.
+   */
+  droppedProposals: DroppedProposal[];
 }
+
+/** See Ready.leaderStart. */
+export interface LeaderStart {
+  term: number;
+  /** The index of the leader's first entry (cause 'first-entry') or its commit index then. */
+  index: number;
+  cause: 'first-entry' | 'transfer-abandoned';
+}
+
+/** See Ready.droppedProposals. */
+export interface DroppedProposal {
+  index: number;
+  term: number;
+  reason: string;
+}
+
+/** Which Raft the core behaves as where SOFAJRaft 1.3 differs from the textbook (etcd). */
+export type Fidelity = 'nacos' | 'textbook';
 
 export type CoreEvent =
   | { type: 'role'; from: Role; to: Role; term: number; leader: NodeId | null }
@@ -256,6 +294,14 @@ export interface RaftConfig {
   readOnly: 'safe' | 'lease';
   /** New voters must be within this many entries of the leader before joining (JRaft: 1000). */
   catchupMargin?: number;
+  /**
+   * 'nacos' (the default) behaves as SOFAJRaft 1.3 under Nacos 2.2 where it differs from the
+   * textbook: the repeating election timer, check-quorum at 90 % of the election timeout, a
+   * configuration entry as a leader's first entry, no proposals or reads while transferring,
+   * no transfer during a configuration change, pending proposals failed on step-down.
+   * 'textbook' behaves as etcd's raft. docs/NACOS-DIFFERENCES.md lists each difference.
+   */
+  fidelity?: Fidelity;
   /**
    * Build the events only the trace reads (timer, truncate, progress); default true. A host
    * with tracing off sets false, so the core does none of that work.

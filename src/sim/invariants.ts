@@ -662,6 +662,12 @@ export class InvariantChecker {
     }
     if (prev === undefined) return null; // The previous configuration is in the snapshot or bootstrap.
     const pc = (prev.data as ConfChange).conf;
+    if (cc.phase === 'leader') {
+      // A new leader's first entry under the 'nacos' fidelity (SOFAJRaft's ConfigurationCtx#flush)
+      // restates the configuration in force, committed or not: it changes no majority, so it is
+      // no second change in flight, as long as it restates exactly the configuration before it.
+      if (sameConf(pc, cc.conf)) return null;
+    }
     const fail = (what: string): Violation =>
       this.violation(
         'conf-change-in-flight',
@@ -824,4 +830,13 @@ export function describeConf(c: ConfState): string {
 function describe(e: Entry): string {
   const data = e.data === undefined ? '' : ` ${JSON.stringify(e.data)}`;
   return `${e.type} entry (${e.index}, term ${e.term})${data}`;
+}
+
+/** Do two configurations have the same voters, outgoing voters and learners? */
+function sameConf(a: ConfChange['conf'], b: ConfChange['conf']): boolean {
+  return (
+    sameSet(a.voters, b.voters) &&
+    sameSet(a.outgoing, b.outgoing) &&
+    sameSet(a.learners, b.learners)
+  );
 }

@@ -650,7 +650,8 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
 function noteCommitted(run: RandomRun, g: GroupId, e: Entry | undefined): void {
   if (e === undefined) return;
   if (e.type === 'conf') {
-    if ((e.data as ConfChange).phase !== 'simple') run.coverage.confEntries++;
+    const phase = (e.data as ConfChange).phase;
+    if (phase === 'joint' || phase === 'stable') run.coverage.confEntries++;
     return;
   }
   const tag = e.type === 'normal' ? writeTag(entryOp(e)) : undefined;

@@ -376,6 +376,22 @@ describe('InvariantChecker: one configuration change at a time', () => {
     expect(v!.detail).toContain('is not joint');
   });
 
+  it("accepts a new leader's first entry restating the configuration before it, committed or not (nacos)", () => {
+    const a = leaderOf3();
+    expect(a.persist([confEntry(1, 1, 'joint', ['n1', 'n2'], ['n1'])])).toBeNull();
+    // SOFAJRaft's ConfigurationCtx#flush: the joint entry is not committed, and joint.
+    expect(a.persist([confEntry(2, 1, 'leader', ['n1', 'n2'], ['n1'])])).toBeNull();
+    expect(a.set({ commit: 2 })).toBeNull();
+    expect(a.persist([confEntry(3, 1, 'stable', ['n1', 'n2'])])).toBeNull();
+  });
+
+  it("flags a leader's first entry that changes the configuration", () => {
+    const a = leaderOf3();
+    a.persist([confEntry(1, 1, 'simple', ['n1'])]);
+    const v = a.persist([confEntry(2, 1, 'leader', ['n1', 'n2'])]);
+    expect(v).toMatchObject({ invariant: 'conf-change-in-flight' });
+  });
+
   it('does not judge configuration entries a follower receives', () => {
     const checker = new InvariantChecker([G]);
     const b = new ConfNode('n2', checker, simple(['n1', 'n2']));
