@@ -54,6 +54,12 @@ export function plPush<T>(l: PList<T>, x: T): PList<T> {
   return { chunks, start: l.start, length: l.length + 1 };
 }
 
+/** The list with x appended, then its oldest items dropped so it holds at most `bound`. */
+export function plPushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
+  const out = plPush(l, x);
+  return out.length > bound ? plDrop(out, out.length - bound) : out;
+}
+
 /** The list with its item at position i replaced (i must be inside the list). */
 export function plSet<T>(l: PList<T>, i: number, x: T): PList<T> {
   if (i < 0 || i >= l.length) throw new RangeError(`plSet: ${i} outside 0..${l.length - 1}`);

@@ -18,7 +18,15 @@ import type {
   ViewState,
 } from './model.ts';
 import { RECENT_FAULTS } from './model.ts';
-import { plDrop, plEmpty, plFrom, plGet, plPush, plTake, type PList } from './plist.ts';
+import {
+  plDrop,
+  plEmpty,
+  plFrom,
+  plGet,
+  plPush,
+  plPushBounded,
+  plTake,
+} from './plist.ts';
 import { recordRaw } from './reduceChecks.ts';
 import { messageDetail } from './reduceMessages.ts';
 import { applyRequest, commitRequests, reduceRequestEvent } from './reduceRequests.ts';
@@ -100,11 +108,6 @@ function updateGroup(
     if (after === before && n.groups[g] !== undefined) return n;
     return { ...n, groups: { ...n.groups, [g]: after } };
   });
-}
-
-function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
-  const out = plPush(l, x);
-  return out.length > bound ? plDrop(out, out.length - bound) : out;
 }
 
 function snapKey(group: GroupId, index: number): string {
@@ -615,7 +618,7 @@ function linkKey(from: NodeId, to: NodeId): string {
 
 function reduceFault(s: ViewState, e: Ev<'fault'>): ViewState {
   const f: FaultView = { seq: e.seq, t: e.t, fault: e.fault, node: e.node, detail: faultDetail(e) };
-  s = { ...s, faults: pushBounded(s.faults, f, RECENT_FAULTS) };
+  s = { ...s, faults: plPushBounded(s.faults, f, RECENT_FAULTS) };
   const id = e.node;
   const net = s.network;
   switch (e.fault) {

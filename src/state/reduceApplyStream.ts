@@ -9,7 +9,7 @@ import { opLabel } from '../node/traceEvents.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { EntryView, ViewState } from './model.ts';
-import { plDrop, plEmpty, plGet, plPush, type PList } from './plist.ts';
+import { plEmpty, plGet, plPushBounded, type PList } from './plist.ts';
 
 /** One operation a node applied to a group's state machine, and what the state machine said. */
 export interface ApplyRecord {
@@ -79,11 +79,6 @@ export function resultText(result: unknown): { ok: boolean; text: string } {
   return { ok, text: text.length > RESULT_CHARS ? `${text.slice(0, RESULT_CHARS - 1)}…` : text };
 }
 
-function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
-  const out = plPush(l, x);
-  return out.length > bound ? plDrop(out, out.length - bound) : out;
-}
-
 /** `s` (the state after the main fold of `e`) with the apply added to the node's stream. */
 export function recordApply(s: ViewState, node: NodeId, e: Ev<'apply'>): ViewState {
   const key = streamKey(node, e.group);
@@ -97,7 +92,7 @@ export function recordApply(s: ViewState, node: NodeId, e: Ev<'apply'>): ViewSta
     result: text,
     requestId: e.requestId ?? null,
   };
-  const stream = pushBounded(s.activity.applies[key] ?? plEmpty(), rec, APPLY_STREAM_LIMIT);
+  const stream = plPushBounded(s.activity.applies[key] ?? plEmpty(), rec, APPLY_STREAM_LIMIT);
   return {
     ...s,
     activity: { ...s.activity, applies: { ...s.activity.applies, [key]: stream } },
@@ -136,7 +131,7 @@ export function recordTruncate(
     ...after,
     activity: {
       ...after.activity,
-      truncations: pushBounded(after.activity.truncations, rec, TRUNCATION_LIMIT),
+      truncations: plPushBounded(after.activity.truncations, rec, TRUNCATION_LIMIT),
     },
   };
 }

@@ -11,7 +11,7 @@ import type { NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { RequestStage, RequestView, ViewState } from './model.ts';
 import { RECENT_REQUESTS } from './model.ts';
-import { plDrop, plGet, plPush, plSet, type PList } from './plist.ts';
+import { plGet, plPushBounded, plSet, type PList } from './plist.ts';
 import { bumpSeries, countCommitLatency } from './reduceSeries.ts';
 
 type Ev<T extends TraceEvent['type']> = Extract<TraceEvent, { type: T }>;
@@ -20,11 +20,6 @@ type Ev<T extends TraceEvent['type']> = Extract<TraceEvent, { type: T }>;
 export type RequestEvent = Ev<
   'request' | 'forward' | 'propose' | 'reply' | 'invoke' | 'ok' | 'fail' | 'info' | 'read-index'
 >;
-
-function pushBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
-  const out = plPush(l, x);
-  return out.length > bound ? plDrop(out, out.length - bound) : out;
-}
 
 export function hasStage(r: RequestView, stage: RequestStage['stage']): boolean {
   return r.stages.some((x) => x.stage === stage);
@@ -58,7 +53,7 @@ export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
         const done = plGet(next.recentRequests, i)!;
         return {
           ...next,
-          recentRequests: plSet(next.recentRequests, i, {
+          recentRequests: setRecent(next, i, {
             ...done,
             entry: { index: e.index, term: e.term },
           }),
@@ -161,7 +156,7 @@ function addStage(s: ViewState, id: string, group: string, stage: RequestStage):
     const done = plGet(s.recentRequests, i)!;
     return {
       ...s,
-      recentRequests: plSet(s.recentRequests, i, { ...done, stages: [...done.stages, stage] }),
+      recentRequests: setRecent(s, i, { ...done, stages: [...done.stages, stage] }),
     };
   }
   // A request the trace did not see arrive (a trace that starts late): open it here.
@@ -179,10 +174,63 @@ function addStage(s: ViewState, id: string, group: string, stage: RequestStage):
   });
 }
 
-/** The position of a settled request in recentRequests, newest first, or -1. */
+/**
+ * Where the requests of a version of recentRequests sit, so the applies and commits that come
+ * after a request settled (one per node) find it without scanning up to RECENT_REQUESTS items
+ * each. A version made by settling one more request or by replacing one shares its parent's
+ * map: a push adds the new id, a drop from the front only moves `base` (position = abs − base).
+ * A map may know ids a version does not hold (a newer push, a dropped item): every answer is
+ * checked against the list, so an index only ever saves work, never changes a result.
+ */
+interface RecentIndex {
+  readonly abs: Map<string, number>;
+  readonly base: number;
+}
+const recentIndexes = new WeakMap<PList<RequestView>, RecentIndex>();
+
+function recentIndex(l: PList<RequestView>): RecentIndex {
+  let ix = recentIndexes.get(l);
+  if (ix === undefined) {
+    const abs = new Map<string, number>();
+    for (let i = 0; i < l.length; i++) abs.set(plGet(l, i)!.id, i);
+    ix = { abs, base: 0 };
+    recentIndexes.set(l, ix);
+  }
+  return ix;
+}
+
+/** `next` is `prev` with `done` settled (pushed, oldest dropped): carry the index over. */
+function settledInto(
+  prev: PList<RequestView>,
+  next: PList<RequestView>,
+  done: RequestView,
+): PList<RequestView> {
+  const ix = recentIndexes.get(prev);
+  // A map that kept many dropped ids is left behind; the next lookup builds a fresh one.
+  if (ix !== undefined && ix.abs.size <= 2 * RECENT_REQUESTS) {
+    ix.abs.set(done.id, ix.base + prev.length);
+    recentIndexes.set(next, { abs: ix.abs, base: ix.base + prev.length + 1 - next.length });
+  }
+  return next;
+}
+
+/** recentRequests with position i replaced by r (positions unchanged: the index carries over). */
+function setRecent(s: ViewState, i: number, r: RequestView): PList<RequestView> {
+  const next = plSet(s.recentRequests, i, r);
+  const ix = recentIndexes.get(s.recentRequests);
+  if (ix !== undefined) recentIndexes.set(next, ix);
+  return next;
+}
+
+/** The position of a settled request in recentRequests, or -1. */
 function settledIndex(s: ViewState, id: string): number {
   const recent = s.recentRequests;
-  for (let i = recent.length - 1; i >= 0; i--) if (plGet(recent, i)!.id === id) return i;
+  const ix = recentIndex(recent);
+  const abs = ix.abs.get(id);
+  if (abs === undefined) return -1;
+  const i = abs - ix.base;
+  if (i >= 0 && i < recent.length && plGet(recent, i)!.id === id) return i;
+  for (let j = recent.length - 1; j >= 0; j--) if (plGet(recent, j)!.id === id) return j;
   return -1;
 }
 
@@ -221,7 +269,11 @@ function settleRequest(
   return {
     ...s,
     requests: mapDelete(s.requests, id),
-    recentRequests: pushBounded(s.recentRequests, done, RECENT_REQUESTS),
+    recentRequests: settledInto(
+      s.recentRequests,
+      plPushBounded(s.recentRequests, done, RECENT_REQUESTS),
+      done,
+    ),
   };
 }
 
