@@ -25,6 +25,7 @@ import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
+import { TimeBar } from './timeline/TimeBar.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -204,6 +205,7 @@ export function App({ playground = null }: { playground?: PageHost | null }) {
               <Stage offer={offer} />
               <Panels />
             </main>
+            <TimeBar />
             <TraceFooter />
           </div>
           <Notices />
