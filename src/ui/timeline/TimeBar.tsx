@@ -158,6 +158,8 @@ function Track({ announce }: { announce: (text: string) => void }) {
       aria-valuenow={Math.round(cursorT)}
       aria-valuetext={valueText}
       aria-disabled={size === 0}
+      data-seq={cursor ?? headSeq}
+      data-t={Math.round(cursorT)}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
@@ -314,7 +316,7 @@ export function TimeBar() {
           aria-label={`Previous ${MARK_LABELS[kind].one} ([)`}
           title={`Previous ${MARK_LABELS[kind].one} ([)`}
         >
-          ⏮
+          «
         </button>
         <select
           id="timebar-kind"
@@ -339,7 +341,7 @@ export function TimeBar() {
           aria-label={`Next ${MARK_LABELS[kind].one} (])`}
           title={`Next ${MARK_LABELS[kind].one} (])`}
         >
-          ⏭
+          »
         </button>
       </div>
       <Track announce={announce} />
