@@ -67,6 +67,12 @@ export interface TraceSlice {
   jump: (kind: MarkKind, dir: 1 | -1) => number | null;
   /** Start over from an empty model (a new cluster or an imported trace). */
   reset: (groups?: readonly GroupId[]) => void;
+  /**
+   * Replace everything by `events` (an engine's reset batch). The longest prefix the timeline
+   * already holds, identical event for event, is kept with its checkpoints, so a fork or a
+   * replay seeking back costs the events that differ, not a fold of the whole trace. Back to live.
+   */
+  replace: (events: readonly TraceEvent[], groups?: readonly GroupId[]) => void;
 }
 
 export interface UiSlice {
@@ -177,6 +183,24 @@ const traceSlice =
         showCount(timeline.countAt(mark.seq));
         return mark.seq;
       },
+      replace: (events, groups) => {
+        const { timeline } = get();
+        const sameGroups =
+          groups === undefined || sameList(groups, timeline.current.groups) || timeline.size === 0;
+        const keep = sameGroups ? sharedPrefix(timeline, events) : 0;
+        if (keep === 0) {
+          get().reset(groups);
+          get().ingest(events);
+          return;
+        }
+        queue = [];
+        cancel?.();
+        cancel = null;
+        scheduled = false;
+        const view = timeline.truncate(keep);
+        set({ view, cursor: null, head: headOf(timeline) });
+        get().ingest(events.slice(keep));
+      },
       reset: (groups) => {
         queue = [];
         cancel?.();
@@ -201,6 +225,24 @@ const uiSlice: Slice<UiSlice> = (set) => ({
   selectMessage: (id) => set({ selectedMessage: id }),
   selectRequest: (id) => set({ selectedRequest: id }),
 });
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** How many leading events of `events` the timeline holds already, identical (0: none). */
+function sharedPrefix(timeline: Timeline, events: readonly TraceEvent[]): number {
+  const n = Math.min(timeline.size, events.length);
+  let i = 0;
+  for (; i < n; i++) {
+    const a = timeline.eventAt(i)!;
+    const b = events[i];
+    if (a === b) continue;
+    if (a.seq !== b.seq || a.t !== b.t || a.type !== b.type || a.node !== b.node) break;
+    if (JSON.stringify(a) !== JSON.stringify(b)) break;
+  }
+  return i;
+}
 
 /** Flush at the next animation frame (the page's scheduler). */
 export const animationFrameScheduler: FrameScheduler = (flush) => {

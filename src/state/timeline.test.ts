@@ -154,6 +154,53 @@ describe('scrubbing', () => {
   });
 });
 
+describe('replacing the trace', () => {
+  it('keeps the shared prefix of a fork and folds the rest to a fresh fold of the new trace', () => {
+    const a = failoverTrace(21);
+    // A "fork": the same events up to a point, then other events (here: another run's, renumbered).
+    const other = randomTrace(8);
+    const cut = a.length >> 1;
+    const b = [
+      ...a.slice(0, cut).map((e) => ({ ...e })),
+      ...other
+        .slice(0, 300)
+        .map((e, i) => ({ ...e, seq: a[cut - 1].seq + 1 + i, t: a[cut - 1].t + e.t })),
+    ];
+    const store = createViewStore({ groups: [G], scheduler: immediateScheduler, every: 50 });
+    store.getState().ingest(a);
+    store.getState().seek(a[10].seq);
+    const kept = store.getState().timeline;
+    store.getState().replace(b, [G]);
+    expect(store.getState().timeline).toBe(kept);
+    expect(store.getState().cursor).toBeNull();
+    expect(stateJson(store.getState().view)).toBe(stateJson(fold(b)));
+    for (const n of [cut - 7, cut, cut + 120]) {
+      store.getState().seek(b[n].seq);
+      expect(stateJson(store.getState().view)).toBe(stateJson(fold(b.slice(0, n + 1))));
+    }
+    // Marks past the cut are the new trace's only.
+    let s = emptyState([G]);
+    const faults: number[] = [];
+    for (const e of b) {
+      if (markOf(s, e) === 'fault') faults.push(e.seq);
+      s = reduce(s, e);
+    }
+    expect(
+      store
+        .getState()
+        .timeline.marks('fault')
+        .map((m) => m.seq),
+    ).toEqual(faults);
+    // Another run (it shares at most its first few events, the nodes starting): its own fold.
+    store.getState().replace(other, [G]);
+    expect(stateJson(store.getState().view)).toBe(stateJson(fold(other)));
+    // Other groups: a fresh timeline.
+    store.getState().replace(other, ['naming_service_metadata']);
+    expect(store.getState().timeline).not.toBe(kept);
+    expect(store.getState().view.groups).toEqual(['naming_service_metadata']);
+  });
+});
+
 describe('marks and jumps', () => {
   const events = failoverTrace(21);
 

@@ -116,6 +116,28 @@ export class Timeline {
     return s;
   }
 
+  /**
+   * Keep only the first `n` events held (their checkpoints and marks with them): a trace that
+   * was replaced by one sharing that prefix (a fork, a replay seeking back) folds on from there.
+   */
+  truncate(n: number): ViewState {
+    if (n >= this.events.length) return this.head;
+    n = Math.max(0, n);
+    const state = this.stateAfter(n);
+    this.events.length = n;
+    this.checkpoints.length = Math.floor(n / this.every) + 1;
+    this.lastBuilt = null;
+    const last = n > 0 ? this.events[n - 1].seq : -Infinity;
+    for (const kind of MARK_KINDS) {
+      const list = this.markLists[kind];
+      let keep = list.length;
+      while (keep > 0 && list[keep - 1].seq > last) keep--;
+      list.length = keep;
+    }
+    this.head = state;
+    return state;
+  }
+
   /** How many events held have seq ≤ `seq`. */
   countAt(seq: number): number {
     return this.countUpTo((e) => e.seq <= seq);

@@ -59,8 +59,9 @@ function useEngineStore(engine: Engine | null): ViewStore {
   useEffect(() => {
     if (engine === null) return;
     return engine.subscribe((events, reset) => {
-      if (reset) store.getState().reset(engine.header().cluster.groups);
-      store.getState().ingest(events);
+      // A reset batch (a fork, a branch switch, a replay seeking back) keeps the shared prefix.
+      if (reset) store.getState().replace(events, engine.header().cluster.groups);
+      else store.getState().ingest(events);
     });
   }, [engine, store]);
   return store;
