@@ -58,6 +58,9 @@ function useEngineStore(engine: Engine | null): ViewStore {
   );
   useEffect(() => {
     if (engine === null) return;
+    // An engine that holds no events yet (a replay before it plays) sends no reset batch: the
+    // store must not go on showing the previous engine's run (stores are kept per group list).
+    if (engine.events().length === 0) store.getState().reset(engine.header().cluster.groups);
     return engine.subscribe((events, reset) => {
       // A reset batch (a fork, a branch switch, a replay seeking back) keeps the shared prefix.
       if (reset) store.getState().replace(events, engine.header().cluster.groups);

@@ -4,6 +4,9 @@
 // of a kind, "back to live", and on the simulated engine the branch switcher (acting in the past
 // forks the run: actInPast.ts). Every view reads the store's `view`, so moving the cursor moves
 // them all; the engine keeps running and its events keep folding into the head meanwhile.
+// On the replay engine the track spans the whole recorded trace: the part the replay has not
+// shown yet is shaded, and seeking into it moves the replay forward (its events fold as they
+// come); play, when live, plays the replay itself.
 // Invariants: the bar has one fixed height and fixed-width controls and readouts (tabular
 // numbers), so nothing jumps as time passes or the cursor moves; every control has a label and
 // a key (registered in the `?` overlay); the track is a slider for screen readers.
@@ -15,6 +18,8 @@ import {
   type KeyboardEvent,
   type PointerEvent as ReactPointerEvent,
 } from 'react';
+import type { ReplayEngine } from '../../engine/replay.ts';
+import type { Engine } from '../../engine/types.ts';
 import { MARK_KINDS, MARK_LABELS, type MarkKind } from '../../state/marks.ts';
 import { useEngine, useSel, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
@@ -56,11 +61,43 @@ function useCursor() {
   }));
 }
 
+/** The replay engine behind `engine`, if it is one. */
+function replayOf(engine: Engine | null): ReplayEngine | null {
+  return engine?.kind === 'replay' ? (engine as ReplayEngine) : null;
+}
+
+/** The cluster time the whole recorded trace spans (replay only), or null. */
+function recordedSpan(replay: ReplayEngine | null): { first: number; last: number } | null {
+  const all = replay?.all();
+  if (all === undefined || all.length === 0) return null;
+  return { first: all[0].t, last: all[all.length - 1].t };
+}
+
+/**
+ * Show time `t`: the store's cursor, or on a replay past what it has shown, the replay moved
+ * forward to `t` (the views follow its head).
+ */
+function seekTo(store: ReturnType<typeof useViewStore>, replay: ReplayEngine | null, t: number) {
+  const st = store.getState();
+  if (replay !== null && t > st.head.t) {
+    st.seek(null);
+    void replay.command({ type: 'seek', t });
+    return;
+  }
+  st.seekTime(t);
+}
+
 function Track({ announce }: { announce: (text: string) => void }) {
   const store = useViewStore();
+  const replay = replayOf(useEngine());
   const { cursor, t, headT, headSeq, firstT, size } = useCursor();
   const [box, width] = useWidth();
-  const span = trackSpan(firstT, headT);
+  const recorded = recordedSpan(replay);
+  const span =
+    recorded === null
+      ? trackSpan(firstT, headT)
+      : trackSpan(size === 0 ? recorded.first : Math.min(firstT, recorded.first), recorded.last);
+  const unplayedX = recorded !== null && headT < recorded.last ? xOf(span, width, headT) : null;
   const long = unitOf(span.end);
   const live = cursor === null;
   const cursorT = live ? headT : t;
@@ -95,7 +132,7 @@ function Track({ announce }: { announce: (text: string) => void }) {
     // One seek per frame however fast the pointer moves.
     frame.current = requestAnimationFrame(() => {
       frame.current = 0;
-      if (pending.current !== null) store.getState().seekTime(pending.current);
+      if (pending.current !== null) seekTo(store, replay, pending.current);
       pending.current = null;
     });
   };
@@ -125,10 +162,10 @@ function Track({ announce }: { announce: (text: string) => void }) {
       if (ev.shiftKey) st.seekTime(at - 1000);
       else st.step(-1);
     } else if (ev.key === 'ArrowRight') {
-      if (ev.shiftKey) st.seekTime(at + 1000);
+      if (ev.shiftKey) seekTo(store, replay, at + 1000);
       else st.step(1);
     } else if (ev.key === 'PageUp') st.seekTime(at - 10_000);
-    else if (ev.key === 'PageDown') st.seekTime(at + 10_000);
+    else if (ev.key === 'PageDown') seekTo(store, replay, at + 10_000);
     else if (ev.key === 'Home') {
       st.seek((st.timeline.firstSeq ?? 1) - 1);
       announce('The start of the trace held');
@@ -157,7 +194,7 @@ function Track({ announce }: { announce: (text: string) => void }) {
       aria-valuemax={Math.ceil(span.end)}
       aria-valuenow={Math.round(cursorT)}
       aria-valuetext={valueText}
-      aria-disabled={size === 0}
+      aria-disabled={size === 0 && recorded === null}
       data-seq={cursor ?? headSeq}
       data-t={Math.round(cursorT)}
       onPointerDown={onPointerDown}
@@ -169,6 +206,17 @@ function Track({ announce }: { announce: (text: string) => void }) {
       {width > 0 && (
         <svg width={width} height={SVG_H} aria-hidden="true" className="timebar-svg">
           <rect className="timebar-bg" x={0} y={0} width={width} height={TRACK_H} rx={3} />
+          {unplayedX !== null && (
+            <rect
+              className="timebar-unplayed"
+              x={unplayedX}
+              y={0}
+              width={Math.max(0, width - unplayedX)}
+              height={TRACK_H}
+            >
+              <title>Not replayed yet: click or drag here to replay up to that moment</title>
+            </rect>
+          )}
           {!live && (
             <rect
               className="timebar-future"
@@ -217,7 +265,7 @@ export function TimeBar() {
   const [said, setSaid] = useState('');
   const live = cursor === null;
   const long = unitOf(headT);
-  const none = engine === null || size === 0;
+  const none = engine === null || (size === 0 && !(engine.kind === 'replay'));
 
   const announce = (text: string): void => setSaid(text);
   const step = (delta: number): void => {
@@ -238,8 +286,17 @@ export function TimeBar() {
     store.getState().seek(null);
     announce('Live');
   };
+  const replay = replayOf(engine);
+  const playing = playback.playing || (live && replay !== null && replay.isPlaying);
+  const playLabel = live && replay !== null ? 'Play the replay (k)' : 'Play the past forward (k)';
   const togglePlay = (): void => {
-    if (!playback.toggle()) announce('Already live: step or jump back first');
+    if (playback.toggle()) return;
+    // Live on a replay: play or pause the replay itself.
+    if (replay !== null && replay.cursor < replay.all().length) {
+      void replay.command({ type: replay.isPlaying ? 'pause' : 'resume' });
+      return;
+    }
+    announce('Already live: step or jump back first');
   };
   const cycleKind = (): void => {
     const next = MARK_KINDS[(MARK_KINDS.indexOf(kind) + 1) % MARK_KINDS.length];
@@ -274,12 +331,12 @@ export function TimeBar() {
           type="button"
           className="timebar-play"
           onClick={togglePlay}
-          disabled={none || (live && !playback.playing)}
-          aria-pressed={playback.playing}
-          aria-label={playback.playing ? 'Pause the past (k)' : 'Play the past forward (k)'}
-          title={playback.playing ? 'Pause the past (k)' : 'Play the past forward (k)'}
+          disabled={none || (live && !playback.playing && replay === null)}
+          aria-pressed={playing}
+          aria-label={playing ? 'Pause (k)' : playLabel}
+          title={playing ? 'Pause (k)' : playLabel}
         >
-          {playback.playing ? '❚❚' : '▶'}
+          {playing ? '❚❚' : '▶'}
         </button>
         <button
           id="timebar-step-forward"
