@@ -25,6 +25,7 @@ import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
+import { TimeBar } from './timeline/TimeBar.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -57,9 +58,13 @@ function useEngineStore(engine: Engine | null): ViewStore {
   );
   useEffect(() => {
     if (engine === null) return;
+    // An engine that holds no events yet (a replay before it plays) sends no reset batch: the
+    // store must not go on showing the previous engine's run (stores are kept per group list).
+    if (engine.events().length === 0) store.getState().reset(engine.header().cluster.groups);
     return engine.subscribe((events, reset) => {
-      if (reset) store.getState().reset(engine.header().cluster.groups);
-      store.getState().ingest(events);
+      // A reset batch (a fork, a branch switch, a replay seeking back) keeps the shared prefix.
+      if (reset) store.getState().replace(events, engine.header().cluster.groups);
+      else store.getState().ingest(events);
     });
   }, [engine, store]);
   return store;
@@ -204,6 +209,7 @@ export function App({ playground = null }: { playground?: PageHost | null }) {
               <Stage offer={offer} />
               <Panels />
             </main>
+            <TimeBar />
             <TraceFooter />
           </div>
           <Notices />

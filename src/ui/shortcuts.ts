@@ -55,9 +55,22 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
+/** Keys that move within a focused control (a slider, a list): the control keeps them. */
+const NAVIGATION_KEYS = new Set(['Home', 'End', 'PageUp', 'PageDown']);
+
 /** Dispatch a key press to its shortcut; true when one ran. */
 export function dispatchShortcut(ev: KeyboardEvent): boolean {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target)) return false;
+  // A focused control that handled the key (a list moving to its end) keeps it; so does a
+  // range input, whose navigation keys move its value without being prevented.
+  if (ev.defaultPrevented) return false;
+  if (
+    NAVIGATION_KEYS.has(ev.key) &&
+    ev.target instanceof HTMLInputElement &&
+    ev.target.type === 'range'
+  ) {
+    return false;
+  }
   const entries = shortcutStore.getState().entries;
   for (let i = entries.length - 1; i >= 0; i--) {
     if (entries[i].key === ev.key) {
