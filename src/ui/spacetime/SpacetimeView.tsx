@@ -92,6 +92,8 @@ export function SpacetimeView() {
   const size = useRef({ width: 600, height: 300 });
   const frameReq = useRef<number | null>(null);
   const lastFrame = useRef<Frame | null>(null);
+  /** The palette, read once from app.css (reading computed styles every frame costs a style pass). */
+  const palette = useRef<Palette | null>(null);
   const [stats, setStats] = useState('');
   const group = useSel(selectedGroupOf);
   const groups = useSel((s) => s.view.groups);
@@ -136,7 +138,7 @@ export function SpacetimeView() {
       cursorT: s.cursor === null ? null : s.view.t,
       selectedMessage: s.selectedMessage,
       selectedRequest: s.selectedRequest,
-      palette: readPalette(el),
+      palette: (palette.current ??= readPalette(el)),
     };
     lastFrame.current = frame;
     const drawn = drawSpacetime(ctx, data, frame);

@@ -69,6 +69,8 @@ export interface FrameGeometry {
   xOf: (t: number) => number;
   tOf: (x: number) => number;
   yOf: (n: NodeId) => number;
+  /** The y of lane i. */
+  ys: readonly number[];
   laneIndex: Map<NodeId, number>;
 }
 
@@ -86,6 +88,7 @@ export function frameGeometry(d: SpacetimeData, f: Frame): FrameGeometry {
     xOf: (t) => left + (t - from) * k,
     tOf: (px) => from + (px - left) / k,
     yOf: (n) => ys[laneIndex.get(n) ?? 0] ?? TOP_PX,
+    ys,
     laneIndex,
   };
 }
@@ -142,18 +145,21 @@ export function drawSpacetime(
   // Roles of the group shown: a leader's bar is thick, a candidate's thin, in the term's colour.
   const group = f.group ?? null;
   if (group !== null) {
+    /** Per lane, where the last role label ends: labels never overlap. */
+    const roleLabelEnd = new Map<NodeId, number>();
     for (const r of roleSpans(d, group, w, f.now)) {
-      if (r.role === 'follower' || r.role === 'learner') continue;
+      if (r.role === 'follower' || r.role === 'learner' || r.role === 'down') continue;
       const y = g.yOf(r.node);
       const x0 = g.xOf(r.from);
       const x1 = Math.max(x0 + 1, g.xOf(r.to));
       ctx.fillStyle = termColor(r.term);
       const h = r.role === 'leader' ? 6 : 3;
       ctx.fillRect(x0, y - h / 2, x1 - x0, h);
-      if (r.starts) {
+      // Leaders are labelled with their term; campaigns are the thin bars before them.
+      if (r.role === 'leader' && r.starts && x0 >= (roleLabelEnd.get(r.node) ?? -Infinity)) {
         ctx.fillStyle = p.fg;
-        const tag = r.role === 'leader' ? 'L' : r.role === 'candidate' ? 'C' : 'P';
-        ctx.fillText(`${tag}${r.term}`, x0 + 2, y - 10);
+        ctx.fillText(`L${r.term}`, x0 + 2, y - 10);
+        roleLabelEnd.set(r.node, x0 + 24);
       }
     }
   }
@@ -165,13 +171,18 @@ export function drawSpacetime(
       ? thinArrows(
           all,
           g.xOf,
-          g.laneIndex,
+          d.lanes.length,
           2,
           (a) => a.id === f.selectedMessage || a.dropped !== null,
         )
       : all;
   ctx.lineWidth = 1;
-  for (const a of shown) drawArrow(ctx, a, g, f, false);
+  drawArrowBatches(ctx, shown, g, f);
+  for (const a of shown) {
+    if (f.selectedRequest !== null && a.requestId === f.selectedRequest) {
+      drawArrow(ctx, a, g, f, false);
+    }
+  }
   const sel = f.selectedMessage === null ? undefined : all.find((a) => a.id === f.selectedMessage);
   if (sel !== undefined) drawArrow(ctx, sel, g, f, true);
 
@@ -221,6 +232,91 @@ function drawAxis(ctx: CanvasRenderingContext2D, g: FrameGeometry, f: Frame): vo
     ctx.fillText(`${(t / 1000).toFixed(digits)} s`, px, TOP_PX - 19);
   }
   ctx.textAlign = 'start';
+}
+
+const KIND_ORDER = Object.keys(KIND_COLORS);
+
+/**
+ * Draw arrows grouped by look (kind, request or reply, in flight): one path and one stroke per
+ * group rather than per arrow, which is what keeps a dense frame cheap on a canvas.
+ */
+function drawArrowBatches(
+  ctx: CanvasRenderingContext2D,
+  arrows: readonly StArrow[],
+  g: FrameGeometry,
+  f: Frame,
+): void {
+  // One bucket per look: kind × request/reply × arrived/in flight.
+  const groups = new Map<number, StArrow[]>();
+  const lost: StArrow[] = [];
+  for (const a of arrows) {
+    const key = KIND_ORDER.indexOf(a.kind) * 4 + (a.reply ? 2 : 0) + (a.endT === null ? 1 : 0);
+    let list = groups.get(key);
+    if (list === undefined) groups.set(key, (list = []));
+    list.push(a);
+    if (a.dropped !== null) lost.push(a);
+  }
+  for (const list of groups.values()) {
+    const a0 = list[0];
+    ctx.strokeStyle = KIND_COLORS[a0.kind];
+    ctx.fillStyle = KIND_COLORS[a0.kind];
+    ctx.globalAlpha = a0.kind === 'heartbeat' ? 0.25 : a0.reply ? 0.5 : 0.85;
+    ctx.setLineDash(a0.endT === null ? [3, 3] : []);
+    ctx.beginPath();
+    const heads: number[] = [];
+    for (const a of list) {
+      const x0 = g.xOf(a.sendT);
+      const y0 = g.ys[a.fromLane];
+      const x1 = g.xOf(a.endT ?? f.now);
+      const y1 = g.ys[a.toLane];
+      ctx.moveTo(x0, y0);
+      if (a.dropped !== null) {
+        ctx.lineTo(x1, y0 + (y1 - y0) * 0.6);
+        continue;
+      }
+      ctx.lineTo(x1, y1);
+      if (a.endT !== null && Math.hypot(x1 - x0, y1 - y0) > 14) heads.push(x0, y0, x1, y1);
+    }
+    ctx.stroke();
+    if (heads.length > 0) {
+      ctx.beginPath();
+      for (let i = 0; i < heads.length; i += 4) {
+        const [x0, y0, x1, y1] = [heads[i], heads[i + 1], heads[i + 2], heads[i + 3]];
+        const len = Math.hypot(x1 - x0, y1 - y0);
+        const ux = (x1 - x0) / len;
+        const uy = (y1 - y0) / len;
+        ctx.moveTo(x1, y1);
+        ctx.lineTo(x1 - 6 * ux - 3 * uy, y1 - 6 * uy + 3 * ux);
+        ctx.lineTo(x1 - 6 * ux + 3 * uy, y1 - 6 * uy - 3 * ux);
+        ctx.closePath();
+      }
+      ctx.fill();
+    }
+  }
+  ctx.setLineDash([]);
+  ctx.globalAlpha = 1;
+  // Where each lost message was lost: a cross.
+  // Messages to a node that is down are expected losses: muted crosses; the rest stand out.
+  for (const down of [true, false]) {
+    const these = lost.filter((a) => (a.dropped === 'down') === down);
+    if (these.length === 0) continue;
+    ctx.strokeStyle = down ? f.palette.muted : f.palette.bad;
+    ctx.globalAlpha = down ? 0.5 : 1;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    for (const a of these) {
+      const x1 = g.xOf(a.endT ?? f.now);
+      const y0 = g.yOf(a.from);
+      const ym = y0 + (g.yOf(a.to) - y0) * 0.6;
+      ctx.moveTo(x1 - 3, ym - 3);
+      ctx.lineTo(x1 + 3, ym + 3);
+      ctx.moveTo(x1 + 3, ym - 3);
+      ctx.lineTo(x1 - 3, ym + 3);
+    }
+    ctx.stroke();
+    ctx.lineWidth = 1;
+    ctx.globalAlpha = 1;
+  }
 }
 
 function drawArrow(

@@ -18,6 +18,9 @@ export interface StArrow {
   group: GroupId;
   from: NodeId;
   to: NodeId;
+  /** Lane indexes of from and to (lanes are only ever appended, so these stay valid). */
+  fromLane: number;
+  toLane: number;
   msgType: string;
   kind: MessageKind;
   reply: boolean;
@@ -166,17 +169,22 @@ const QUIET_FAULTS = new Set(['speed', 'durability', 'release', 'discard']);
  */
 export class SpacetimeBuilder {
   readonly data: SpacetimeData;
-  private readonly laneSet: Set<NodeId>;
+  private readonly laneIndex = new Map<NodeId, number>();
+  /** Per node, per group, the term of its last role: a crash ends the role ('down'). */
+  private readonly lastTerm = new Map<NodeId, Map<GroupId, number>>();
 
   constructor(lanes: readonly NodeId[] = []) {
     this.data = emptySpacetime(lanes);
-    this.laneSet = new Set(lanes);
+    this.data.lanes.forEach((n, i) => this.laneIndex.set(n, i));
   }
 
-  private lane(node: NodeId | null): void {
-    if (node === null || this.laneSet.has(node)) return;
-    this.laneSet.add(node);
+  private lane(node: NodeId | null): number {
+    if (node === null) return -1;
+    const i = this.laneIndex.get(node);
+    if (i !== undefined) return i;
+    this.laneIndex.set(node, this.data.lanes.length);
     this.data.lanes.push(node);
+    return this.data.lanes.length - 1;
   }
 
   append(events: readonly TraceEvent[]): void {
@@ -194,17 +202,30 @@ export class SpacetimeBuilder {
     }
   }
 
+  /** A crashed node holds no role until it says so again (its role events after a restart). */
+  private endRoles(node: NodeId, t: number, seq: number): void {
+    const terms = this.lastTerm.get(node);
+    if (terms === undefined) return;
+    for (const [group, term] of terms) {
+      insertByT(this.data.roles, { node, group, t, seq, role: 'down', term });
+    }
+    this.lastTerm.delete(node);
+  }
+
   private take(e: TraceEvent): void {
     const d = this.data;
     switch (e.type) {
       case 'send': {
-        this.lane(e.to);
+        const toLane = this.lane(e.to);
+        const fromLane = this.lane(e.from);
         const id = `${e.from}:${e.msgId}`;
         const a: StArrow = {
           id,
           group: e.group,
           from: e.from,
           to: e.to,
+          fromLane,
+          toLane,
           msgType: e.msgType,
           kind: messageKind({
             msgType: e.msgType,
@@ -234,6 +255,11 @@ export class SpacetimeBuilder {
         return;
       }
       case 'role':
+        if (e.node !== null) {
+          let terms = this.lastTerm.get(e.node);
+          if (terms === undefined) this.lastTerm.set(e.node, (terms = new Map()));
+          terms.set(e.group, e.term);
+        }
         insertByT(d.roles, {
           node: e.node ?? '?',
           group: e.group,
@@ -261,6 +287,7 @@ export class SpacetimeBuilder {
         if (QUIET_FAULTS.has(e.fault)) return;
         if (e.fault === 'crash' && e.node !== null) {
           insertByT(d.life, { node: e.node, t: e.t, up: false });
+          this.endRoles(e.node, e.t, e.seq);
         } else if (e.fault === 'restart' && e.node !== null) {
           insertByT(d.life, { node: e.node, t: e.t, up: true });
         }
@@ -273,6 +300,7 @@ export class SpacetimeBuilder {
         return;
       case 'node-crash':
         insertByT(d.life, { node: e.node ?? '?', t: e.t, up: false });
+        if (e.node !== null) this.endRoles(e.node, e.t, e.seq);
         return;
       default:
         return;
@@ -439,11 +467,11 @@ export function downSpans(
 export function thinArrows(
   arrows: readonly StArrow[],
   xOf: (t: number) => number,
-  laneIndex: ReadonlyMap<NodeId, number>,
+  lanes: number,
   bucketPx: number,
   keep: (a: StArrow) => boolean = () => false,
 ): StArrow[] {
-  const lanes = Math.max(1, laneIndex.size);
+  lanes = Math.max(1, lanes);
   // Arrows come sorted by send time, so each (lane pair, lost) slot only needs the last column
   // it drew; the rare arrow out of order (an in-flight one appended at the end) is kept.
   const lastCol = new Float64Array(lanes * lanes * 2).fill(-Infinity);
@@ -454,9 +482,7 @@ export function thinArrows(
       continue;
     }
     const col = Math.floor(xOf(a.sendT) / bucketPx);
-    const from = laneIndex.get(a.from) ?? 0;
-    const to = laneIndex.get(a.to) ?? 0;
-    const slot = (from * lanes + to) * 2 + (a.dropped === null ? 0 : 1);
+    const slot = (a.fromLane * lanes + a.toLane) * 2 + (a.dropped === null ? 0 : 1);
     if (lastCol[slot] === col) continue;
     lastCol[slot] = col;
     out.push(a);
