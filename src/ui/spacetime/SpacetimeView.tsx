@@ -147,6 +147,7 @@ export function SpacetimeView() {
     el.dataset.arrows = String(drawn.arrows);
     el.dataset.arrowsInWindow = String(drawn.arrowsInWindow);
     el.dataset.events = String(data.count);
+    el.dataset.phaseMs = drawn.phaseMs.map((x) => x.toFixed(1)).join(' ');
     setStats(
       `${drawn.arrowsInWindow.toLocaleString('en')} messages in view` +
         (drawn.arrows < drawn.arrowsInWindow

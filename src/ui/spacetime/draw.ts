@@ -94,13 +94,20 @@ export function frameGeometry(d: SpacetimeData, f: Frame): FrameGeometry {
 }
 
 export interface DrawStats {
+  /** Milliseconds spent on the background and roles, the arrows, the marks (where time goes). */
+  phaseMs: [number, number, number];
   arrows: number;
   arrowsInWindow: number;
   marks: number;
 }
 
-/** Arrows above this many in the window are thinned to one per 2 px column per lane pair. */
-export const THIN_ABOVE = 3000;
+/** A monotonic clock for the phase timings (absent in the pure folders' lib; the UI has it). */
+function clock(): number {
+  return typeof performance === 'undefined' ? 0 : performance.now();
+}
+
+/** Arrows above this many in the window are thinned (one per column per lane pair; see below). */
+export const THIN_ABOVE = 1500;
 
 /** Draw one frame; returns what it drew (the browser test reads it, with the time it took). */
 export function drawSpacetime(
@@ -108,6 +115,7 @@ export function drawSpacetime(
   d: SpacetimeData,
   f: Frame,
 ): DrawStats {
+  const t0 = clock();
   const g = frameGeometry(d, f);
   const p = f.palette;
   const w: Window = { from: f.from, to: f.to, group: f.group };
@@ -165,17 +173,15 @@ export function drawSpacetime(
   }
 
   // Messages.
+  const t1 = clock();
   const all = visibleArrows(d, w, f.now);
-  const shown =
-    all.length > THIN_ABOVE
-      ? thinArrows(
-          all,
-          g.xOf,
-          d.lanes.length,
-          2,
-          (a) => a.id === f.selectedMessage || a.dropped !== null,
-        )
-      : all;
+  const keep = (a: StArrow): boolean => a.id === f.selectedMessage || a.dropped !== null;
+  let shown: StArrow[] = all;
+  // Thin by ever wider columns until few enough remain: beyond a few thousand lines per frame
+  // a person sees no more, and the rasterizer pays for every one.
+  for (let bucketPx = 2; shown.length > THIN_ABOVE && bucketPx <= 64; bucketPx *= 2) {
+    shown = thinArrows(all, g.xOf, d.lanes.length, bucketPx, keep);
+  }
   ctx.lineWidth = 1;
   drawArrowBatches(ctx, shown, g, f);
   for (const a of shown) {
@@ -187,8 +193,10 @@ export function drawSpacetime(
   if (sel !== undefined) drawArrow(ctx, sel, g, f, true);
 
   // Marks.
+  const t2 = clock();
   const marks = visibleMarks(d, w);
   drawMarks(ctx, marks, g, f);
+  const t3 = clock();
 
   // The time cursor: the moment the other views show.
   if (f.cursorT !== null && f.cursorT >= f.from && f.cursorT <= f.to) {
@@ -209,7 +217,12 @@ export function drawSpacetime(
   ctx.font = `${TYPE.small}px system-ui, sans-serif`;
   for (const n of d.lanes) ctx.fillText(n, 6, g.yOf(n));
   ctx.restore();
-  return { arrows: shown.length, arrowsInWindow: all.length, marks: marks.length };
+  return {
+    phaseMs: [t1 - t0, t2 - t1, t3 - t2],
+    arrows: shown.length,
+    arrowsInWindow: all.length,
+    marks: marks.length,
+  };
 }
 
 function drawAxis(ctx: CanvasRenderingContext2D, g: FrameGeometry, f: Frame): void {
@@ -235,6 +248,9 @@ function drawAxis(ctx: CanvasRenderingContext2D, g: FrameGeometry, f: Frame): vo
 }
 
 const KIND_ORDER = Object.keys(KIND_COLORS);
+
+/** Segments per stroked path (see drawArrowBatches). */
+const PATH_SEGMENTS = 64;
 
 /**
  * Draw arrows grouped by look (kind, request or reply, in flight): one path and one stroke per
@@ -264,7 +280,16 @@ function drawArrowBatches(
     ctx.setLineDash(a0.endT === null ? [3, 3] : []);
     ctx.beginPath();
     const heads: number[] = [];
+    let inPath = 0;
     for (const a of list) {
+      // Stroke in short paths: one path of thousands of overlapping segments makes the
+      // rasterizer compute the coverage of their union, which costs far more than the lines.
+      if (inPath === PATH_SEGMENTS) {
+        ctx.stroke();
+        ctx.beginPath();
+        inPath = 0;
+      }
+      inPath++;
       const x0 = g.xOf(a.sendT);
       const y0 = g.ys[a.fromLane];
       const x1 = g.xOf(a.endT ?? f.now);
@@ -281,6 +306,10 @@ function drawArrowBatches(
     if (heads.length > 0) {
       ctx.beginPath();
       for (let i = 0; i < heads.length; i += 4) {
+        if (i > 0 && i % (4 * PATH_SEGMENTS) === 0) {
+          ctx.fill();
+          ctx.beginPath();
+        }
         const [x0, y0, x1, y1] = [heads[i], heads[i + 1], heads[i + 2], heads[i + 3]];
         const len = Math.hypot(x1 - x0, y1 - y0);
         const ux = (x1 - x0) / len;
@@ -388,6 +417,8 @@ function drawMarks(
   };
   /** Per lane, the last commit tick's pixel column: ticks at one pixel draw once. */
   const commitCol = new Map<string, number>();
+  /** Per lane and dot kind, the last dot's 3 px column. */
+  const dotCol = new Map<string, number>();
   for (const m of marks) {
     const x = g.xOf(m.t);
     if (m.node === null) {
@@ -405,6 +436,13 @@ function drawMarks(
     }
     const y = g.yOf(m.node);
     const chosen = f.selectedRequest !== null && m.requestId === f.selectedRequest;
+    if ((m.kind === 'request' || m.kind === 'outcome') && !chosen) {
+      // Dots closer than 3 px on one lane would draw as one: draw one.
+      const key = `${m.node}|${m.kind}|${m.detail}`;
+      const col = Math.round(x / 3);
+      if (dotCol.get(key) === col) continue;
+      dotCol.set(key, col);
+    }
     switch (m.kind) {
       case 'commit': {
         const col = Math.round(x);
