@@ -179,8 +179,11 @@ export function drawSpacetime(
   let shown: StArrow[] = all;
   // Thin by ever wider columns until few enough remain: beyond a few thousand lines per frame
   // a person sees no more, and the rasterizer pays for every one.
-  for (let bucketPx = 2; shown.length > THIN_ABOVE && bucketPx <= 64; bucketPx *= 2) {
-    shown = thinArrows(all, g.xOf, d.lanes.length, bucketPx, keep);
+  if (shown.length > THIN_ABOVE) shown = thinArrows(all, g.xOf, d.lanes.length, 2, keep);
+  if (shown.length > THIN_ABOVE) {
+    // Columns as much wider as there are still too many arrows (at most one more pass).
+    const widen = 2 ** Math.ceil(Math.log2(shown.length / THIN_ABOVE));
+    shown = thinArrows(all, g.xOf, d.lanes.length, Math.min(64, 2 * widen), keep);
   }
   ctx.lineWidth = 1;
   drawArrowBatches(ctx, shown, g, f);
