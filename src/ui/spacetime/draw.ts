@@ -163,8 +163,9 @@ export function drawSpacetime(
       ctx.fillStyle = termColor(r.term);
       const h = r.role === 'leader' ? 6 : 3;
       ctx.fillRect(x0, y - h / 2, x1 - x0, h);
-      // Leaders are labelled with their term; campaigns are the thin bars before them.
-      if (r.role === 'leader' && r.starts && x0 >= (roleLabelEnd.get(r.node) ?? -Infinity)) {
+      // Leaders are labelled with their term where they start (or at the window's left edge
+      // when they started before it); campaigns are the thin bars before them.
+      if (r.role === 'leader' && x0 >= (roleLabelEnd.get(r.node) ?? -Infinity)) {
         ctx.fillStyle = p.fg;
         ctx.fillText(`L${r.term}`, x0 + 2, y - 10);
         roleLabelEnd.set(r.node, x0 + 24);
