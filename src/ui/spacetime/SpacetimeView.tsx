@@ -101,9 +101,17 @@ export function SpacetimeView() {
 
   if (follower.current === null) follower.current = new TimelineFollower(engine?.nodeIds() ?? []);
 
-  /** The window in view: the whole trace zoomed and panned by the transform. */
-  const windowOf = useCallback((t0: number, t1: number): [number, number] => {
-    const span = Math.max(1000, t1 - t0);
+  /**
+   * The time range the unzoomed view spans: the whole trace, growing with it, until the person
+   * zooms or pans; from then on the range is held, so a growing trace never moves what they are
+   * looking at. Fit (the identity transform) follows the trace again.
+   */
+  const base = useRef<[number, number] | null>(null);
+  const liveBase = (t0: number, t1: number): [number, number] => [t0, Math.max(1000, t1 - t0)];
+
+  /** The window in view: the base range zoomed and panned by the transform. */
+  const windowOf = useCallback((t0Now: number, t1Now: number): [number, number] => {
+    const [t0, span] = base.current ?? liveBase(t0Now, t1Now);
     const { k, x } = transform.current;
     const left = GUTTER_PX;
     const right = Math.max(left + 1, size.current.width - 8);
@@ -203,6 +211,12 @@ export function SpacetimeView() {
       .scaleExtent([1, ZOOM_MAX])
       .filter((ev: Event) => ev.type !== 'dblclick' && !(ev as MouseEvent).button)
       .on('zoom', (ev: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        const identity = ev.transform.k === 1 && ev.transform.x === 0;
+        if (identity) base.current = null;
+        else if (base.current === null && follower.current !== null) {
+          const d = follower.current.sync(store).data;
+          base.current = liveBase(d.t0, d.t1);
+        }
         transform.current = ev.transform;
         requestDraw();
       });
@@ -211,7 +225,7 @@ export function SpacetimeView() {
     return () => {
       select(el).on('.zoom', null);
     };
-  }, [requestDraw]);
+  }, [requestDraw, store]);
 
   const onClick = (ev: ReactMouseEvent<HTMLCanvasElement>): void => {
     const el = canvas.current;
