@@ -217,6 +217,28 @@ describe('trace files from the page', () => {
       );
       expect(await results.count()).toBe(7);
       expect(await pg.locator('#trace-dialog-status').textContent()).toBe('Every check passed.');
+
+      // The same from the console, with its arguments checked before anything runs.
+      const fromConsole = await pg.evaluate(async () => {
+        const pg = window.playground;
+        const refused = async (f: () => Promise<unknown>) =>
+          f().then(
+            () => 'accepted',
+            (e: unknown) => (e instanceof Error ? e.message : String(e)),
+          );
+        return {
+          badFormat: await refused(() => pg.convertTrace('pdf')),
+          badWindow: await refused(() => pg.convertTrace('mermaid', { fromMs: 5, toMs: 1 })),
+          edn: (await pg.convertTrace('edn')).split('\n').find((l) => l.startsWith('{')) ?? '',
+          summary: await pg.traceSummary(),
+          blob: (await pg.exportTraceFile()).size === pg.exportTrace().length,
+        };
+      });
+      expect(fromConsole.badFormat).toMatch(/perfetto, shiviz, edn, history-json, mermaid/);
+      expect(fromConsole.badWindow).toMatch(/toMs 1 is before fromMs 5/);
+      expect(fromConsole.edn).toMatch(/^\{:index 0, :process \d+, :type :invoke/);
+      expect(fromConsole.summary).toContain('n1');
+      expect(fromConsole.blob).toBe(true);
       expect(p.problems).toEqual([]);
     },
   );
