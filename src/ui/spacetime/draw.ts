@@ -477,7 +477,6 @@ function drawMarks(
         ctx.lineWidth = 1;
         break;
       case 'fault':
-      case 'lifecycle':
         ctx.fillStyle = p.bad;
         ctx.beginPath();
         ctx.moveTo(x, y + 4);

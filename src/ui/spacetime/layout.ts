@@ -34,13 +34,13 @@ export interface StArrow {
   requestId: string | null;
 }
 
-export type StMarkKind = 'fault' | 'commit' | 'request' | 'outcome' | 'lifecycle';
+export type StMarkKind = 'fault' | 'commit' | 'request' | 'outcome';
 
 /** Something that happened at one moment on one lane (node null: the whole cluster). */
 export interface StMark {
   kind: StMarkKind;
   node: NodeId | null;
-  /** null: not tied to a group (faults, lifecycle). */
+  /** null: not tied to a group (most faults). */
   group: GroupId | null;
   t: number;
   seq: number;
