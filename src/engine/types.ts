@@ -202,4 +202,23 @@ export interface PageHost {
     file: File,
     options: { onProgress: (done: number, total: number) => void },
   ): Promise<{ ok: boolean; events: number; errors: string[] }>;
+  /** The trace as a JSON Lines Blob, built off the page's thread. */
+  exportTraceFile?(options: { onProgress: (done: number, total: number) => void }): Promise<Blob>;
+  /** The trace converted for another tool (src/trace/convert), off the page's thread. */
+  convertTrace?(format: string, window?: { fromMs?: number; toMs?: number }): Promise<string>;
+  /** The trace checks' outcome (src/trace/check.ts), off the page's thread. */
+  checkTrace?(): Promise<{
+    ok: boolean;
+    text: string;
+    checks: { name: string; failures: number; first: string | null }[];
+    notes: string[];
+  }>;
+  /** The run as a scenario file (src/trace/reproduce.ts). */
+  reproduce?(): Promise<{
+    ok: boolean;
+    scenario: unknown;
+    exact: boolean;
+    notes: string[];
+    errors: string[];
+  }>;
 }

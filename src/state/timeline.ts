@@ -65,6 +65,14 @@ export class Timeline {
     return this.events.length === 0 ? null : this.events[0].seq;
   }
 
+  /**
+   * The events held, in seq order (read-only: views that draw the whole trace, such as the
+   * space-time diagram, read them here rather than from the engine).
+   */
+  get held(): readonly TraceEvent[] {
+    return this.events;
+  }
+
   /** Fold `batch` (in seq order, after every event held) into the current state. */
   append(batch: readonly TraceEvent[]): ViewState {
     let s = this.head;

@@ -24,6 +24,7 @@ import { RequestsTab } from './requests/RequestsTab.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
+import { SpacetimeView } from './spacetime/SpacetimeView.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
 import { TimeBar } from './timeline/TimeBar.tsx';
 
@@ -182,6 +183,7 @@ const PANEL_TABS: readonly TabSpec[] = [
   { id: 'charts', label: 'Charts', render: () => <ChartsTab /> },
   { id: 'events', label: 'Events', render: () => <EventsTab /> },
   { id: 'text', label: 'Text', render: () => <TextView /> },
+  { id: 'spacetime', label: 'Space-time', render: () => <SpacetimeView /> },
 ];
 
 function Panels() {
