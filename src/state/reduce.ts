@@ -18,15 +18,7 @@ import type {
   ViewState,
 } from './model.ts';
 import { RECENT_FAULTS } from './model.ts';
-import {
-  plDrop,
-  plEmpty,
-  plFrom,
-  plGet,
-  plPush,
-  plPushBounded,
-  plTake,
-} from './plist.ts';
+import { plDrop, plEmpty, plFrom, plGet, plPush, plPushBounded, plTake } from './plist.ts';
 import { recordRaw } from './reduceChecks.ts';
 import { messageDetail } from './reduceMessages.ts';
 import { applyRequest, commitRequests, reduceRequestEvent } from './reduceRequests.ts';
