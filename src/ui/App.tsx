@@ -25,6 +25,8 @@ import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
+import { LessonPanel, useLessonView } from './lessons/LessonPanel.tsx';
+import { PointerHighlight, useLessonFrame, useLessonLink } from './lessons/LessonFrame.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -180,10 +182,13 @@ const PANEL_TABS: readonly TabSpec[] = [
 ];
 
 function Panels() {
+  // A lesson step that points at a tab shows that tab.
+  const lessonView = useLessonView();
+  const lessonTab = PANEL_TABS.some((t) => t.id === lessonView) ? lessonView : undefined;
   return (
     <section className="panels" aria-label="Panels">
       <LogsPanel />
-      <Tabs tabs={PANEL_TABS} label="Panels" />
+      <Tabs tabs={PANEL_TABS} label="Panels" selected={lessonTab} />
     </section>
   );
 }
@@ -194,19 +199,23 @@ export function App({ playground = null }: { playground?: PageHost | null }) {
   const [help, setHelp] = useState(false);
   useShortcutListener();
   useShortcut('?', 'Show this list', 'Page', () => setHelp(true));
+  const lesson = useLessonFrame();
+  useLessonLink(playground);
   return (
     <HostContext.Provider value={playground}>
       <EngineContext.Provider value={engine}>
         <StoreContext.Provider value={store}>
-          <div className="app">
+          <div className={`app ${lesson.className}`} data-lesson-view={lesson.view || undefined}>
             <Header onHelp={() => setHelp(true)} />
             <main className="workspace">
               <Stage offer={offer} />
               <Panels />
+              <LessonPanel />
             </main>
             <TraceFooter />
           </div>
           <Notices />
+          <PointerHighlight />
           <ShortcutsOverlay open={help} onClose={() => setHelp(false)} />
         </StoreContext.Provider>
       </EngineContext.Provider>

@@ -10,6 +10,7 @@ import { useCommand, useEngine, useHost, useSel } from './context.ts';
 import { EngineSelector } from './EngineSelector.tsx';
 import { notify } from './notices.ts';
 import { useShortcut } from './shortcuts.ts';
+import { LessonsButton } from './lessons/LessonFrame.tsx';
 
 /** The speeds offered (× wall time); the simulator adds 'max'. */
 export const SPEEDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -212,6 +213,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       <RunControls clock={clock} refresh={refresh} />
       <StatusLine engine={engine} clock={clock} />
       <TraceMenu engine={engine} />
+      <LessonsButton />
       <button
         id="help-open"
         type="button"

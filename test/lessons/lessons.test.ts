@@ -10,7 +10,7 @@ import { runLesson } from './harness.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'public', 'lessons');
 const files = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
+  .filter((f) => /^\d\d-.*\.json$/.test(f))
   .sort();
 
 function load(file: string): Lesson {
@@ -26,6 +26,16 @@ describe('lesson files', () => {
       expect(load(f).meta.number, f).toBe(i + 1);
       expect(f.startsWith(String(i + 1).padStart(2, '0'))).toBe(true);
     });
+  });
+
+  it('are listed in index.json with their numbers and titles (the page reads it)', () => {
+    const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as unknown;
+    expect(index).toEqual(
+      files.map((file) => {
+        const { number, title } = load(file).meta;
+        return { number, title, file };
+      }),
+    );
   });
 
   it.each(files)('%s narrates, points at views and checks something', (file) => {
