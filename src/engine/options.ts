@@ -19,6 +19,7 @@ import {
 } from '../trace/schema.ts';
 import type { SimEngineOptions } from './simHost.ts';
 import { parseScenario, type Scenario } from '../scenario/format.ts';
+import { linkPolicy } from '../scenario/setup.ts';
 
 const speed = z.union([z.number().gte(MIN_SPEED).lte(MAX_SPEED), z.literal('max')], {
   error: expecting(`a number from ${MIN_SPEED} to ${MAX_SPEED}, or 'max'`),
@@ -118,7 +119,7 @@ export function parseSimulatedOptions(
       nodes: c.nodes,
       groups: [...c.groups],
       timing: c.raft?.profile ?? 'nacos',
-      network: {},
+      network: linkPolicy(c.network ?? {}),
       readOnly: c.raft?.readOnly ?? 'safe',
       snapshotIntervalEntries: r.data.snapshotIntervalEntries ?? 0,
       speed: r.data.speed ?? 1,

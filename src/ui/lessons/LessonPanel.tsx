@@ -51,8 +51,11 @@ function useSlideView(): void {
     if (lesson === null || phase === 'starting') return;
     const onChallenge = phase === 'challenge' && slide === slideCount(lesson) - 1;
     if (onChallenge) {
+      // The challenge runs at real speed from where the lesson ended.
       store.getState().seek(null);
-      void engine?.command({ type: 'resume' });
+      void engine
+        ?.command({ type: 'speed', speed: 1 })
+        .then(() => engine.command({ type: 'resume' }));
       return;
     }
     if (phase === 'challenge') void engine?.command({ type: 'pause' });
