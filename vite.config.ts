@@ -74,7 +74,8 @@ self.addEventListener('fetch', (e) => {
   if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
   e.respondWith(
     caches.open(CACHE).then(async (c) => {
-      const hit = await c.match(req, { ignoreSearch: true });
+      // ignoreVary: the server may vary on Origin, which module scripts send and addAll did not.
+      const hit = await c.match(req, { ignoreSearch: true, ignoreVary: true });
       if (hit) return hit;
       try {
         return await fetch(req);

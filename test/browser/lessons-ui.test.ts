@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { execFileSync } from 'node:child_process';
+import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, executablePath, root } from './harness.ts';
 
@@ -17,12 +18,22 @@ let baseUrl = '';
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'raft-playground-build-'));
-  await build({
-    root,
-    configFile: `${root}/vite.config.ts`,
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
+  // `vite build` in its own process, as `npm run build` runs it (inside vitest, NODE_ENV is
+  // 'test', which is not the production build a user serves).
+  const { NODE_ENV: _ignored, ...env } = process.env;
+  execFileSync(
+    process.execPath,
+    [
+      `${root}/node_modules/vite/bin/vite.js`,
+      'build',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: root, env: { ...env, NODE_ENV: 'production' }, stdio: 'ignore' },
+  );
   server = await preview({
     root,
     configFile: `${root}/vite.config.ts`,
