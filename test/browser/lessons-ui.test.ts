@@ -69,6 +69,21 @@ async function stepText(page: Page): Promise<string> {
   return (await page.textContent('#lesson-step'))!.trim();
 }
 
+async function stepIs(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(
+    (want) => document.querySelector('#lesson-step')?.textContent === want,
+    text,
+  );
+}
+
+/** Wait until the views show cluster time `t` (the slide's, once the store sought it). */
+async function waitShown(page: Page, t: string): Promise<void> {
+  await page.waitForFunction(
+    (want) => document.querySelector('#sim-state')?.textContent?.includes(`t = ${want} s`),
+    t,
+  );
+}
+
 /** The Text tab: every node's role, term and commit per group, read from the view store. */
 async function textView(page: Page): Promise<string> {
   await page.getByRole('tab', { name: 'Text' }).click();
@@ -88,17 +103,18 @@ describe('lessons in the production build', { timeout: 180_000 }, () => {
     expect(await page.textContent('#lesson-text')).toMatch(/n4 still believes it leads/);
     // Step 3 points at the logs: the page highlights them.
     expect(await page.getAttribute('.app', 'data-lesson-view')).toBe('logs');
+    await waitShown(page, '4.2');
     const at3 = await textView(page);
     await page.keyboard.press('ArrowLeft');
-    await page.waitForFunction(
-      () => document.querySelector('#lesson-step')?.textContent === '2 / 8',
-    );
-    const at2 = await textView(page);
-    expect(at2).not.toBe(at3);
+    await page.keyboard.press('PageUp');
+    await stepIs(page, '1 / 8');
+    // Step 1 is the cluster before the partition and the election: a different state.
+    await waitShown(page, '0.0');
+    expect(await textView(page)).not.toBe(at3);
+    await page.keyboard.press('ArrowRight');
     await page.keyboard.press('PageDown');
-    await page.waitForFunction(
-      () => document.querySelector('#lesson-step')?.textContent === '3 / 8',
-    );
+    await stepIs(page, '3 / 8');
+    await waitShown(page, '4.2');
     expect(await textView(page)).toBe(at3);
     await context.close();
   });
