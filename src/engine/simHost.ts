@@ -23,6 +23,8 @@ import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import { APP_VERSION, plainNetwork, raftProfile } from '../trace/header.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
+import type { Scenario } from '../scenario/format.ts';
+import { buildSimulator, runStep, traceHeader, type RunContext } from '../sim/runner.ts';
 import {
   errorText,
   refuse,
@@ -43,6 +45,12 @@ export interface SimEngineOptions {
   snapshotIntervalEntries: number;
   /** Virtual ms per wall ms, or 'max'. Pacing only: it never changes the trace. */
   speed: number | 'max';
+  /**
+   * A validated scenario to run (a lesson, an edited or recorded file): the cluster, initial
+   * state and steps come from it, scheduled as the CLI's runner schedules them (same seed, same
+   * trace), and seed/nodes/groups/timing/network/readOnly above are taken from it.
+   */
+  scenario?: Scenario;
 }
 
 /** A command as it ran: at which virtual time, with references resolved to node ids. */
@@ -104,6 +112,26 @@ export class SimHost {
 
   constructor(options: SimEngineOptions) {
     this.options = options;
+    this.refRng = new SeededRng((options.seed ^ 0x5eed_f00d) >>> 0);
+    if (options.scenario !== undefined) {
+      const scenario = options.scenario;
+      this.recorder = new TraceRecorder({
+        limit: SIM_TRACE_LIMIT,
+        listener: (e) => this.fresh.push(e),
+      });
+      this.sim = buildSimulator(scenario, {
+        trace: this.recorder,
+        ...(options.snapshotIntervalEntries > 0
+          ? { snapshotIntervalEntries: options.snapshotIntervalEntries }
+          : {}),
+      });
+      this.headerValue = traceHeader(scenario, scenario.seed, 'simulated');
+      this.sim.start();
+      // The steps run exactly as src/sim/runner.ts prepareRun schedules them.
+      const ctx: RunContext = { scenario, sim: this.sim, handles: [], expects: [], stepErrors: [] };
+      scenario.steps.forEach((step, i) => this.sim.at(step.at, () => runStep(ctx, step, i)));
+      return;
+    }
     const timing = timingOf(options.timing);
     const nodes = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
     this.recorder = new TraceRecorder({
@@ -122,7 +150,6 @@ export class SimHost {
         ? { snapshotIntervalEntries: options.snapshotIntervalEntries }
         : {}),
     });
-    this.refRng = new SeededRng((options.seed ^ 0x5eed_f00d) >>> 0);
     this.headerValue = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,

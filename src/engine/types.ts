@@ -193,7 +193,8 @@ export interface PageHost {
   } | null;
   /** Be told when the cluster or engine is replaced, or the resume offer changes. */
   onClusterChange(listener: () => void): () => void;
-  useEngine(kind: EngineKind): Promise<unknown>;
+  /** Options as the console's useEngine takes them (e.g. { scenario, speed } for a lesson). */
+  useEngine(kind: EngineKind, options?: unknown): Promise<unknown>;
   resumeCluster(clusterId: string): Promise<unknown>;
   createCluster(): Promise<unknown>;
   /** Save the active engine's trace as a JSON Lines file (throws when there is none). */

@@ -230,10 +230,28 @@ export interface FailApplyStep extends StepBase {
   group: GroupId;
 }
 
+/**
+ * The views a lesson can point at while a narrate step is shown (the page highlights it): the
+ * cluster stage, the logs, and the panel tabs.
+ */
+export const LESSON_VIEWS = [
+  'cluster',
+  'logs',
+  'requests',
+  'state',
+  'metadata',
+  'charts',
+  'events',
+] as const;
+
+export type LessonView = (typeof LESSON_VIEWS)[number];
+
 /** Lesson text shown at this moment (and recorded in the trace). */
 export interface NarrateStep extends StepBase {
   do: 'narrate';
   text: string;
+  /** The view the page highlights while this text is shown (lessons); none when omitted. */
+  view?: LessonView;
 }
 
 /**
@@ -534,7 +552,7 @@ export const stepSchemas = {
   'transfer-leader': step('transfer-leader', { group: groupId, to: nodeRef }),
   snapshot: step('snapshot', nodeGroup),
   'fail-apply': step('fail-apply', nodeGroup),
-  narrate: step('narrate', { text }),
+  narrate: step('narrate', { text, view: oneOf(LESSON_VIEWS, 'view').optional() }),
   expect: step('expect', {
     that: oneOf(EXPECTATIONS, 'expectation'),
     group: groupId,

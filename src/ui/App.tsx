@@ -27,6 +27,8 @@ import { StatePanel } from './sm/StatePanel.tsx';
 import { SpacetimeView } from './spacetime/SpacetimeView.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
 import { TimeBar } from './timeline/TimeBar.tsx';
+import { LessonPanel, useLessonView } from './lessons/LessonPanel.tsx';
+import { PointerHighlight, useLessonFrame, useLessonLink } from './lessons/LessonFrame.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -187,10 +189,13 @@ const PANEL_TABS: readonly TabSpec[] = [
 ];
 
 function Panels() {
+  // A lesson step that points at a tab shows that tab.
+  const lessonView = useLessonView();
+  const lessonTab = PANEL_TABS.some((t) => t.id === lessonView) ? lessonView : undefined;
   return (
     <section className="panels" aria-label="Panels">
       <LogsPanel />
-      <Tabs tabs={PANEL_TABS} label="Panels" />
+      <Tabs tabs={PANEL_TABS} label="Panels" selected={lessonTab} />
     </section>
   );
 }
@@ -201,20 +206,24 @@ export function App({ playground = null }: { playground?: PageHost | null }) {
   const [help, setHelp] = useState(false);
   useShortcutListener();
   useShortcut('?', 'Show this list', 'Page', () => setHelp(true));
+  const lesson = useLessonFrame();
+  useLessonLink(playground);
   return (
     <HostContext.Provider value={playground}>
       <EngineContext.Provider value={engine}>
         <StoreContext.Provider value={store}>
-          <div className="app">
+          <div className={`app ${lesson.className}`} data-lesson-view={lesson.view || undefined}>
             <Header onHelp={() => setHelp(true)} />
             <main className="workspace">
               <Stage offer={offer} />
               <Panels />
+              <LessonPanel />
             </main>
             <TimeBar />
             <TraceFooter />
           </div>
           <Notices />
+          <PointerHighlight />
           <ShortcutsOverlay open={help} onClose={() => setHelp(false)} />
         </StoreContext.Provider>
       </EngineContext.Provider>

@@ -9,6 +9,7 @@ import { useCommand, useEngine, useHost, useSel } from './context.ts';
 import { EngineSelector } from './EngineSelector.tsx';
 import { TraceIoMenu } from './traceio/TraceIoMenu.tsx';
 import { useShortcut } from './shortcuts.ts';
+import { LessonsButton } from './lessons/LessonFrame.tsx';
 
 /** The speeds offered (× wall time); the simulator adds 'max'. */
 export const SPEEDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -153,6 +154,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       <RunControls clock={clock} refresh={refresh} />
       <StatusLine engine={engine} clock={clock} />
       <TraceIoMenu />
+      <LessonsButton />
       <button
         id="help-open"
         type="button"
