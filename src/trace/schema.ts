@@ -217,6 +217,9 @@ const raftProfile = z.strictObject(
     heartbeatMs: time,
     tickMs: time,
     readOnly: z.enum(['safe', 'lease'], { error: expecting('one of safe, lease') }),
+    fidelity: z
+      .enum(['nacos', 'textbook'], { error: expecting('one of nacos, textbook') })
+      .optional(),
   },
   { error: objectError('object') },
 );
@@ -487,6 +490,7 @@ export const traceEventSchemas = {
     ok: bool,
     error: str.optional(),
     indeterminate: bool.optional(),
+    code: int0.optional(),
   }),
   'read-index': event('read-index', {
     group,
