@@ -31,7 +31,7 @@ export const MEMBER_RETRY_MS = 1000;
 export const REMOVE_PEER_MAX_ATTEMPTS = 5;
 
 /** How long a request of this kind may wait before it times out. */
-export function requestTimeoutMs(kind: 'write' | 'read' | 'member'): number {
+export function requestTimeoutMs(kind: 'write' | 'read' | 'member' | 'route'): number {
   return kind === 'write' ? WRITE_TIMEOUT_MS : READ_TIMEOUT_MS;
 }
 
@@ -61,7 +61,7 @@ export const errNotLeaderReceiver = (g: GroupId): string => `Could not find lead
 export const ERR_IS_NOT_LEADER = 'Is not leader.';
 export const ERR_READ_STATE_ERROR = 'Invalid state for readIndex: STATE_ERROR.';
 /** A request that waited past its deadline (the outcome of a write is then unknown). */
-export const errTimedOut = (kind: 'write' | 'read' | 'member'): string =>
+export const errTimedOut = (kind: 'write' | 'read' | 'member' | 'route'): string =>
   `Request timed out after ${requestTimeoutMs(kind)} ms`;
 // The node's own texts, for cases Nacos has no message for.
 export const ERR_WRITE_LOST = 'write lost: leadership changed before commit';
@@ -108,6 +108,8 @@ export const errInvokeTimeout = (address: string): string =>
 export const ERR_OPERATION_FAILURE = 'operation failure';
 /** JRaft's status when a leader steps down with tasks pending (ClosureQueueImpl.clear). */
 export const ERR_LEADER_STEPPED_DOWN = 'Leader stepped down';
+/** GetLeaderRequestProcessor's answer from a node that knows no leader. */
+export const ERR_UNKNOWN_LEADER = 'Unknown leader';
 /** ReadIndexClosure.TimeoutTask's status text. */
 export const ERR_READ_INDEX_TIMEOUT = 'read-index request timeout';
 

@@ -140,7 +140,12 @@ export class RaftNode {
         rng.fork(),
         boot,
       );
-      const route: RouteEntry = { leader: null, nextRefreshMs: electionMs, periodMs: electionMs };
+      const route: RouteEntry = {
+        leader: null,
+        nextRefreshMs: electionMs,
+        periodMs: electionMs,
+        asking: null,
+      };
       routes.push(route);
       const sm = createProcessor(group);
       if (disk.snapshot) sm.restore(disk.snapshot.data);

@@ -42,7 +42,7 @@ export interface Pending {
   group: GroupId;
   /** null: our own client; otherwise the node that forwarded it and waits for the answer. */
   origin: NodeId | null;
-  kind: 'write' | 'read' | 'member';
+  kind: 'write' | 'read' | 'member' | 'route';
   payload: unknown;
   deadlineMs: number;
   /** Term of the proposed entry (writes and log reads). */
@@ -60,6 +60,11 @@ export interface RouteEntry {
   nextRefreshMs: number;
   /** Election timeout + a random part drawn once (JRaftServer.createMultiRaftGroup). */
   periodMs: number;
+  /**
+   * A refresh under way (RouteTable.refreshLeader): the members still to ask, in configuration
+   * order, one GetLeaderRequest at a time; null when none runs.
+   */
+  asking: NodeId[] | null;
 }
 
 export interface NodeMetrics {
@@ -169,7 +174,9 @@ export class NodeState {
     if (this.nacos && !reply.ok && reply.code === undefined) {
       reply = { ...reply, code: CODE_SERVER_ERROR };
     }
-    if (p.kind !== 'member') this.trace(replyEvent(p.group, p.requestId, reply));
+    if (p.kind !== 'member' && p.kind !== 'route') {
+      this.trace(replyEvent(p.group, p.requestId, reply));
+    }
     if (p.origin === null) {
       this.out.push({ type: 'reply', requestId: p.requestId, reply });
       return;

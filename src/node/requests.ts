@@ -14,6 +14,7 @@ import {
   ERR_READ_INDEX_TIMEOUT,
   ERR_READ_STATE_ERROR,
   ERR_TIMEOUT_EXCEPTION,
+  ERR_UNKNOWN_LEADER,
   READ_INDEX_TIMEOUT_MS,
   RPC_REQUEST_TIMEOUT_MS,
   errInvokeTimeout,
@@ -142,8 +143,16 @@ export function handleForward(n: NodeState, m: ForwardRequest): void {
     deadlineMs: n.nowMs + requestTimeoutMs(m.kind),
   };
   n.seenForwards.set(seenKey, p.deadlineMs);
-  n.trace(forwardEvent(m.group, m.requestId, n.id, 'recv'));
   const g = n.groups.get(m.group);
+  if (m.kind === 'route') {
+    // JRaft's GetLeaderRequestProcessor: the leader this node knows, or an error.
+    const leader = g?.raft.leader ?? null;
+    return n.answer(
+      p,
+      leader !== null ? { ok: true, value: leader } : { ok: false, error: ERR_UNKNOWN_LEADER },
+    );
+  }
+  n.trace(forwardEvent(m.group, m.requestId, n.id, 'recv'));
   if (!g) {
     const error = n.nacos ? errNoGroupReceiver(m.group) : errNoGroup(m.group);
     return n.answer(p, { ok: false, error });
@@ -175,6 +184,11 @@ export function handleForwardResponse(n: NodeState, m: ForwardResponse): void {
   const f = n.forwards.get(m.requestId);
   if (!f) return; // Late or duplicate answer: the request already timed out.
   n.forwards.delete(m.requestId);
+  if (f.kind === 'route') {
+    const g = n.groups.get(f.group);
+    if (g) routeAnswer(n, g, m.reply.ok ? (m.reply.value as NodeId) : null);
+    return;
+  }
   if (f.kind === 'member') {
     // Progress is checked each second; an answer only tells where to ask next.
     const g = n.groups.get(f.group);
@@ -285,6 +299,15 @@ export function expireRequests(n: NodeState): void {
     if (deadlineMs <= now) n.seenForwards.delete(key);
   }
   for (const [id, f] of n.forwards) {
+    if (f.kind === 'route') {
+      if (f.deadlineMs <= now) {
+        // RouteTable.refreshLeader: a member that did not answer in time; ask the next one.
+        n.forwards.delete(id);
+        const g = n.groups.get(f.group);
+        if (g) routeAnswer(n, g, null);
+      }
+      continue;
+    }
     if (f.kind !== 'member' && f.rpcDeadlineMs !== undefined && f.rpcDeadlineMs <= now) {
       if (f.deadlineMs <= now) {
         n.forwards.delete(id);
@@ -340,5 +363,55 @@ export function failPendingOnStepDown(n: NodeState, g: GroupHost): void {
 export function maybeRefreshRoute(n: NodeState, g: GroupHost): void {
   if (!n.nacos || n.nowMs < g.route.nextRefreshMs) return;
   g.route.nextRefreshMs += g.route.periodMs;
-  if (g.raft.leader !== null) g.route.leader = g.raft.leader;
+  // A fixed-rate job does not overlap itself: a refresh still asking skips this turn.
+  if (g.route.asking !== null) return;
+  const c = g.raft.conf;
+  const members = [...c.voters];
+  for (const id of c.outgoing) if (!members.includes(id)) members.push(id);
+  g.route.asking = members;
+  askNextForLeader(n, g);
+}
+
+/** Ask the next member for the leader it knows; this node answers its own question at once. */
+function askNextForLeader(n: NodeState, g: GroupHost): void {
+  const asking = g.route.asking;
+  while (asking !== null && asking.length > 0) {
+    const peer = asking.shift() as NodeId;
+    if (peer === n.id) {
+      if (g.raft.leader !== null) return routeAnswer(n, g, g.raft.leader);
+      continue;
+    }
+    const requestId = `${n.id}:${g.incarnation}:route:${n.nextRequest++}`;
+    n.forwards.set(requestId, {
+      requestId,
+      group: g.id,
+      origin: null,
+      kind: 'route',
+      payload: null,
+      deadlineMs: n.nowMs + RPC_REQUEST_TIMEOUT_MS,
+      to: peer,
+    });
+    const msg: ForwardRequest = {
+      type: 'Forward',
+      group: g.id,
+      from: n.id,
+      to: peer,
+      term: g.raft.term,
+      requestId,
+      kind: 'route',
+      payload: null,
+    };
+    n.out.push({ type: 'send', msg });
+    return;
+  }
+  // Nobody knew a leader: the route table keeps what it had (RouteTable.refreshLeader fails).
+  g.route.asking = null;
+}
+
+/** A member's answer to the refresh (null: it knew no leader, or did not answer in time). */
+function routeAnswer(n: NodeState, g: GroupHost, leader: NodeId | null): void {
+  if (g.route.asking === null) return;
+  if (leader === null) return askNextForLeader(n, g);
+  g.route.leader = leader;
+  g.route.asking = null;
 }

@@ -91,8 +91,12 @@ export interface ForwardRequest {
   to: NodeId;
   term: number;
   requestId: string;
-  /** 'member' carries a membership change { op: 'add' | 'remove', peer } for the leader. */
-  kind: 'write' | 'read' | 'member';
+  /**
+   * 'member' carries a membership change { op: 'add' | 'remove', peer } for the leader; 'route'
+   * is JRaft's GetLeaderRequest of a route table refresh (Nacos fidelity), answered with the
+   * leader the receiver knows.
+   */
+  kind: 'write' | 'read' | 'member' | 'route';
   payload: unknown;
 }
 

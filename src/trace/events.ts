@@ -173,7 +173,7 @@ export interface MessageSummary {
   chunks?: number;
   ctx?: string;
   rid?: string;
-  kind?: 'write' | 'read' | 'member';
+  kind?: 'write' | 'read' | 'member' | 'route';
 }
 
 /**

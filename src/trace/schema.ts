@@ -332,7 +332,9 @@ const messageSummary = {
   ctx: str.optional(),
   rid: str.optional(),
   kind: z
-    .enum(['write', 'read', 'member'], { error: expecting('one of write, read, member') })
+    .enum(['write', 'read', 'member', 'route'], {
+      error: expecting('one of write, read, member, route'),
+    })
     .optional(),
 };
 
