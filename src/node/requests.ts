@@ -146,7 +146,8 @@ export function handleForward(n: NodeState, m: ForwardRequest): void {
   const g = n.groups.get(m.group);
   if (m.kind === 'route') {
     // JRaft's GetLeaderRequestProcessor: the leader this node knows, or an error.
-    const leader = g?.raft.leader ?? null;
+    // A node in ERROR stepped down and reset its leader id (NodeImpl.stepDown): it knows none.
+    const leader = g && !g.raft.errored ? g.raft.leader : null;
     return n.answer(
       p,
       leader !== null ? { ok: true, value: leader } : { ok: false, error: ERR_UNKNOWN_LEADER },
@@ -378,7 +379,7 @@ function askNextForLeader(n: NodeState, g: GroupHost): void {
   while (asking !== null && asking.length > 0) {
     const peer = asking.shift() as NodeId;
     if (peer === n.id) {
-      if (g.raft.leader !== null) return routeAnswer(n, g, g.raft.leader);
+      if (g.raft.leader !== null && !g.raft.errored) return routeAnswer(n, g, g.raft.leader);
       continue;
     }
     const requestId = `${n.id}:${g.incarnation}:route:${n.nextRequest++}`;
