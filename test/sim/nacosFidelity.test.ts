@@ -97,3 +97,32 @@ describe('nacos-error-node.json', () => {
     ).toEqual(['Is not leader.', 'Invalid state for readIndex: STATE_ERROR.']);
   });
 });
+
+describe('nacos-forward-timeout.json', () => {
+  it('under nacos the forwarded write fails after its own 5 s RPC timeout, with bolt’s text', () => {
+    const r = replies('nacos-forward-timeout.json', 'nacos').filter((x) => x.node === 'n2');
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0].error).toBe('Invoke timeout when invoke with callback.The address is n1');
+    expect(r[0].code).toBe(500);
+    expect(r[0].t - 6010).toBeGreaterThan(4900); // node-local ticks of 50 ms
+    expect(r[0].t - 6010).toBeLessThan(5200);
+  });
+
+  it('under textbook it waits the whole 10 s', () => {
+    const r = replies('nacos-forward-timeout.json', 'textbook').filter((x) => x.node === 'n2');
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0].error).toBe('Request timed out after 10000 ms');
+    expect(r[0].t - 6010).toBeGreaterThan(9900);
+  });
+});
+
+describe('the fidelity option', () => {
+  it('is validated with an error naming the field', async () => {
+    const { parseSimulatedOptions } = await import('../../src/engine/options.ts');
+    expect(parseSimulatedOptions({ fidelity: 'textbook' }).fidelity).toBe('textbook');
+    expect(parseSimulatedOptions({}).fidelity).toBe('nacos');
+    expect(() => parseSimulatedOptions({ fidelity: 'etcd' })).toThrow(/fidelity/);
+    const { parseClusterOptions } = await import('../../src/runtime/clusterOptions.ts');
+    expect(() => parseClusterOptions({ fidelity: 1 })).toThrow(/fidelity/);
+  });
+});
