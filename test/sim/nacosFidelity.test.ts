@@ -126,3 +126,20 @@ describe('the fidelity option', () => {
     expect(() => parseClusterOptions({ fidelity: 1 })).toThrow(/fidelity/);
   });
 });
+
+describe('nacos-step-down.json', () => {
+  it('under nacos a leader that steps down fails its pending write at once', () => {
+    const r = replies('nacos-step-down.json', 'nacos').filter((x) => x.node === 'n1');
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0].error).toBe('operation failure');
+    expect(r[0].code).toBe(500);
+    expect(r[0].t - 6010).toBeLessThan(4000);
+  });
+
+  it('under textbook the pending write waits for its deadline', () => {
+    const r = replies('nacos-step-down.json', 'textbook').filter((x) => x.node === 'n1');
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0].error).not.toBe('operation failure');
+    expect(r[0].t - 6010).toBeGreaterThan(9900);
+  });
+});
