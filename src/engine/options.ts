@@ -58,6 +58,9 @@ export const simulatedOptionsSchema = z.strictObject(
     // Checked by parseNetworkSettings below, which names its fields the way network() does.
     network: z.unknown().optional(),
     readOnly: z.enum(['safe', 'lease'], { error: expecting("'safe' or 'lease'") }).optional(),
+    fidelity: z
+      .enum(['nacos', 'textbook'], { error: expecting("'nacos' or 'textbook'") })
+      .optional(),
     snapshotIntervalEntries: int(0, 1e9).optional(),
     speed: speed.optional(),
     // A scenario file's parsed JSON, checked by parseScenario below (the file format's rules).
@@ -133,6 +136,7 @@ export function parseSimulatedOptions(
     timing: r.data.timing ?? 'lesson',
     network,
     readOnly: r.data.readOnly ?? 'safe',
+    fidelity: r.data.fidelity ?? 'nacos',
     snapshotIntervalEntries: r.data.snapshotIntervalEntries ?? 0,
     speed: r.data.speed ?? 1,
   };

@@ -42,6 +42,8 @@ export interface SimEngineOptions {
   timing: 'nacos' | 'lesson';
   network: Partial<LinkPolicy>;
   readOnly: 'safe' | 'lease';
+  /** Nacos's behaviour (absent: nacos) or the textbook's where they differ. */
+  fidelity?: 'nacos' | 'textbook';
   snapshotIntervalEntries: number;
   /** Virtual ms per wall ms, or 'max'. Pacing only: it never changes the trace. */
   speed: number | 'max';
@@ -146,6 +148,7 @@ export class SimHost {
       network: options.network,
       trace: this.recorder,
       readOnly: options.readOnly,
+      fidelity: options.fidelity ?? 'nacos',
       ...(options.snapshotIntervalEntries > 0
         ? { snapshotIntervalEntries: options.snapshotIntervalEntries }
         : {}),
@@ -160,7 +163,7 @@ export class SimHost {
       cluster: {
         nodes,
         groups: [...options.groups],
-        raft: raftProfile(timing, toTicks(timing), options.readOnly),
+        raft: raftProfile(timing, toTicks(timing), options.readOnly, options.fidelity ?? 'nacos'),
         network: plainNetwork({ ...DEFAULT_LINK_POLICY, ...options.network }),
       },
       initial: null,

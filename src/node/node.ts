@@ -14,14 +14,23 @@ import { SeededRng } from '../raft/rand.ts';
 import type { ConfState, Entry, GroupId, NodeId, Ready } from '../raft/types.ts';
 import { createProcessor } from '../cp/processors.ts';
 import { applyEntry } from './apply.ts';
-import { MEMBER_RETRY_MS, REMOVE_PEER_MAX_ATTEMPTS, errNoGroup, toTicks } from './constants.ts';
+import {
+  DEFAULT_FIDELITY,
+  MEMBER_RETRY_MS,
+  REMOVE_PEER_MAX_ATTEMPTS,
+  errNoGroup,
+  routeRefreshPeriodMs,
+  toTicks,
+} from './constants.ts';
 import { driveMemberOps } from './membership.ts';
-import { NodeState, type GroupHost, type NodeMetrics } from './nodeState.ts';
+import { NodeState, type GroupHost, type NodeMetrics, type RouteEntry } from './nodeState.ts';
 import {
   expireRequests,
+  failPendingOnStepDown,
   handleForward,
   handleForwardResponse,
   handleRequest,
+  maybeRefreshRoute,
   onReadState,
   serveReadyReads,
 } from './requests.ts';
@@ -105,6 +114,10 @@ export class RaftNode {
     this.booted = durable;
     const ticks = toTicks(cfg.timing);
     const rng = new SeededRng(cfg.seed);
+    const electionMs = ticks.electionTicks * cfg.timing.tickMs;
+    // The route table's random period per group, drawn from its own fork taken after the Raft
+    // cores' (so the cores' timers are the same whichever fidelity runs).
+    const routes: RouteEntry[] = [];
     for (const group of cfg.groups) {
       const disk = durable?.[group] ?? emptyGroupState();
       const boot: RaftBootstrap = {
@@ -122,10 +135,18 @@ export class RaftNode {
           maxEntriesPerMsg: cfg.maxEntriesPerMsg ?? 1024,
           readOnly: cfg.readOnly ?? 'safe',
           trace: this.n.traceEnabled,
+          fidelity: cfg.fidelity ?? DEFAULT_FIDELITY,
         },
         rng.fork(),
         boot,
       );
+      const route: RouteEntry = {
+        leader: null,
+        nextRefreshMs: electionMs,
+        periodMs: electionMs,
+        asking: null,
+      };
+      routes.push(route);
       const sm = createProcessor(group);
       if (disk.snapshot) sm.restore(disk.snapshot.data);
       this.n.groups.set(group, {
@@ -149,7 +170,13 @@ export class RaftNode {
         lastSnapshotAtMs: 0,
         memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
+        route,
+        wasLeader: false,
       });
+    }
+    const routeRng = rng.fork();
+    for (const route of routes) {
+      route.periodMs = routeRefreshPeriodMs(cfg.timing, routeRng.float());
     }
   }
 
@@ -197,6 +224,7 @@ export class RaftNode {
     for (const g of n.groups.values()) {
       g.raft.tick();
       maybeSnapshotByTime(n, g);
+      maybeRefreshRoute(n, g);
     }
     expireRequests(n);
     if (n.nowMs >= this.nextMemberCheckMs) {
@@ -544,6 +572,7 @@ export class RaftNode {
 
   /** Nacos's metadata events: leader, term, members, errMsg; emitted on change only. */
   private maybeEmitMetadata(g: GroupHost): void {
+    failPendingOnStepDown(this.n, g);
     const update = metadataUpdate(g.id, g.lastMeta, g.raft);
     if (!update) return;
     g.lastMeta = update.seen;

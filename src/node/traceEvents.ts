@@ -176,6 +176,7 @@ export function replyEvent(group: GroupId, requestId: string, reply: ClientReply
     ok: false,
     error: reply.error,
     ...(reply.indeterminate === true ? { indeterminate: true } : {}),
+    ...(reply.code !== undefined ? { code: reply.code } : {}),
   };
 }
 

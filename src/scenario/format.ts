@@ -45,6 +45,8 @@ export interface ScenarioRaft {
   /** 'nacos' raises an election timeout below 5000 ms to 5000; 'lesson' keeps it. */
   profile?: 'nacos' | 'lesson';
   readOnly?: 'safe' | 'lease';
+  /** Nacos's behaviour (default) or the textbook's where they differ (docs/NACOS-DIFFERENCES.md). */
+  fidelity?: 'nacos' | 'textbook';
 }
 
 /** Network faults. `delayMs` is a [min, max] range of one-way delay; drop and duplicate are probabilities. */
@@ -475,6 +477,7 @@ const raftSchema = z.strictObject(
     tickMs: bounded(LIMITS.tickMs).optional(),
     profile: oneOf(['nacos', 'lesson'], 'profile').optional(),
     readOnly: oneOf(['safe', 'lease'], 'readOnly mode').optional(),
+    fidelity: oneOf(['nacos', 'textbook'], 'fidelity').optional(),
   },
   { error: objectError('object') },
 );

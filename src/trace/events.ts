@@ -73,6 +73,8 @@ export interface TraceRaftProfile {
   /** One tick of a node's clock: every timer in the trace is a multiple of it. */
   tickMs: number;
   readOnly: 'safe' | 'lease';
+  /** Nacos's behaviour or the textbook's where they differ (absent in older traces: nacos). */
+  fidelity?: 'nacos' | 'textbook';
 }
 
 /** One direction's delay, loss and duplication (the shape of src/net/policy.ts). */
@@ -171,7 +173,7 @@ export interface MessageSummary {
   chunks?: number;
   ctx?: string;
   rid?: string;
-  kind?: 'write' | 'read' | 'member';
+  kind?: 'write' | 'read' | 'member' | 'route';
 }
 
 /**
@@ -358,6 +360,8 @@ export type TraceBody =
       ok: boolean;
       error?: string;
       indeterminate?: boolean;
+      /** Nacos's response code beside the error (nacos fidelity). */
+      code?: number;
     }
   /**
    * A ReadIndex outcome: the index the read waits for, or -1 with `error`. `fallback` says why

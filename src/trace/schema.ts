@@ -217,6 +217,9 @@ const raftProfile = z.strictObject(
     heartbeatMs: time,
     tickMs: time,
     readOnly: z.enum(['safe', 'lease'], { error: expecting('one of safe, lease') }),
+    fidelity: z
+      .enum(['nacos', 'textbook'], { error: expecting('one of nacos, textbook') })
+      .optional(),
   },
   { error: objectError('object') },
 );
@@ -329,7 +332,9 @@ const messageSummary = {
   ctx: str.optional(),
   rid: str.optional(),
   kind: z
-    .enum(['write', 'read', 'member'], { error: expecting('one of write, read, member') })
+    .enum(['write', 'read', 'member', 'route'], {
+      error: expecting('one of write, read, member, route'),
+    })
     .optional(),
 };
 
@@ -487,6 +492,7 @@ export const traceEventSchemas = {
     ok: bool,
     error: str.optional(),
     indeterminate: bool.optional(),
+    code: int0.optional(),
   }),
   'read-index': event('read-index', {
     group,

@@ -51,7 +51,7 @@ function speedText(s: number | 'max'): string {
   return s === 'max' ? 'max' : `${s}×`;
 }
 
-/** One line saying what runs: "cluster c-1a2b · nacos timing · t = 12.3 s". */
+/** One line saying what runs: "cluster c-1a2b · nacos timing · Nacos behaviour · t = 12.3 s". */
 function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | null }) {
   const t = useSel((s) => Math.floor(s.view.t / 100));
   if (engine === null) {
@@ -69,8 +69,10 @@ function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | n
       : engine.kind === 'simulated'
         ? `seed ${String(h.seed ?? '?')}`
         : `${engine.kind}`;
+  // Where Nacos and textbook Raft differ, which one runs (a trace without it is Nacos's).
+  const behaviour = c.raft?.fidelity === 'textbook' ? 'textbook Raft' : 'Nacos behaviour';
   const text =
-    `${what} · ${c.raft?.profile ?? 'unknown'} timing · t = ${(t / 10).toFixed(1)} s` +
+    `${what} · ${c.raft?.profile ?? 'unknown'} timing · ${behaviour} · t = ${(t / 10).toFixed(1)} s` +
     (clock?.paused === true ? ' · paused' : '');
   return (
     <span id="sim-state" className="status-line" title={text}>

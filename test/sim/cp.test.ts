@@ -29,6 +29,8 @@ function cluster(seed: number, groups: GroupId[] = [CONFIG], nodes = 3): Simulat
     timing: LESSON_TIMING,
     network: { delayMsMin: 1, delayMsMax: 5 },
     trace,
+    // Written against textbook routing and error shapes; nacosFidelity.test.ts covers nacos's.
+    fidelity: 'textbook',
   });
   recorders.set(sim, trace);
   sim.start();
