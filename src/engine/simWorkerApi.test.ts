@@ -3,7 +3,7 @@
 // commands the simulator has no part for are refused as values.
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../trace/events.ts';
-import { createSimWorkerApi, type PacerClock } from './simWorkerApi.ts';
+import { createSimWorkerApi, wireSimWorkerApi, type PacerClock } from './simWorkerApi.ts';
 
 function fakeClock(): PacerClock & { advance(ms: number): void } {
   let now = 0;
@@ -183,5 +183,27 @@ describe('branches of the simulated engine', () => {
     await api.command({ type: 'reset' });
     expect(api.branches()).toEqual([expect.objectContaining({ id: 1, label: 'main' })]);
     api.stop();
+  });
+});
+
+describe("the worker's wire", () => {
+  it('hands the page each batch as JSON text that parses to the events the API emits', () => {
+    const direct: TraceEvent[] = [];
+    const wired: TraceEvent[] = [];
+    const texts: string[] = [];
+    const c1 = fakeClock();
+    const c2 = fakeClock();
+    createSimWorkerApi(c1).start(OPTIONS, (batch) => direct.push(...batch));
+    wireSimWorkerApi(createSimWorkerApi(c2)).start(OPTIONS, (json, reset) => {
+      expect(typeof json).toBe('string');
+      if (reset) wired.length = 0;
+      texts.push(json);
+      wired.push(...(JSON.parse(json) as TraceEvent[]));
+    });
+    c1.advance(3_000);
+    c2.advance(3_000);
+    expect(texts.length).toBeGreaterThan(1);
+    expect(wired.length).toBeGreaterThan(0);
+    expect(wired).toEqual(direct);
   });
 });

@@ -10,7 +10,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import type { NodeId } from '../raft/types.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import type { LoggedCommand, SimEngineOptions } from './simHost.ts';
-import type { BranchInfo, SimWorkerApi } from './simWorkerApi.ts';
+import type { BranchInfo, SimWorkerWire } from './simWorkerApi.ts';
 import {
   errorText,
   EventFeed,
@@ -32,7 +32,7 @@ export class SimulatedEngine implements Engine {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly api: Remote<SimWorkerApi>,
+    private readonly api: Remote<SimWorkerWire>,
     private readonly headerValue: TraceHeader,
     private readonly died: Promise<never>,
     readonly options: SimEngineOptions,
@@ -46,7 +46,7 @@ export class SimulatedEngine implements Engine {
       type: 'module',
       name: 'simulator',
     });
-    const api = wrap<SimWorkerApi>(worker);
+    const api = wrap<SimWorkerWire>(worker);
     let engine: SimulatedEngine | null = null;
     const early: { batch: TraceEvent[]; reset: boolean }[] = [];
     const died = new Promise<never>((_, reject) => {
@@ -58,7 +58,8 @@ export class SimulatedEngine implements Engine {
       });
     });
     died.catch(() => undefined);
-    const sink = proxy((batch: TraceEvent[], reset: boolean) => {
+    const sink = proxy((json: string, reset: boolean) => {
+      const batch = JSON.parse(json) as TraceEvent[];
       if (engine === null) early.push({ batch, reset });
       else if (!engine.disposed) engine.feed.push(batch, reset);
     });
