@@ -285,7 +285,11 @@ export type TraceBody =
    * term ≥ its own (`recv`), and when it grants a real (not pre-) vote (`vote` granted). A
    * leader's election timer does not run (it checks quorum instead).
    */
-  | { type: 'timer'; group: GroupId; timeoutMs: number }
+  /**
+   * A node's election timer started a period of `timeoutMs`. `repeating`: SOFAJRaft's timer,
+   * which fires every period whatever it hears (a leader's messages do not restart it).
+   */
+  | { type: 'timer'; group: GroupId; timeoutMs: number; repeating?: boolean }
   /** The node answered a vote request (`node` is the voter); `reject` when refused. */
   | {
       type: 'vote';

@@ -424,7 +424,11 @@ export const traceEventSchemas = {
     entries: z.array(entrySummary, { error: expecting('array of entries') }),
   }),
   role: event('role', { group, from: role, to: role, term: int0, leader: nullableNode }),
-  timer: event('timer', { group, timeoutMs: time }),
+  timer: event('timer', {
+    group,
+    timeoutMs: time,
+    repeating: z.boolean({ error: expecting('boolean') }).optional(),
+  }),
   vote: event('vote', {
     group,
     candidate: nodeId,
