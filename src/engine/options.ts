@@ -63,6 +63,8 @@ export const simulatedOptionsSchema = z.strictObject(
       .optional(),
     snapshotIntervalEntries: int(0, 1e9).optional(),
     speed: speed.optional(),
+    // Pause by itself on reaching this virtual time (a lesson runs at full speed to its end).
+    pauseAtMs: int(0, 1e9).optional(),
     // A scenario file's parsed JSON, checked by parseScenario below (the file format's rules).
     scenario: z.unknown().optional(),
   },
@@ -104,7 +106,7 @@ export function parseSimulatedOptions(
   let scenario: Scenario | undefined;
   if (r.data.scenario !== undefined) {
     const given = Object.keys(r.data).filter(
-      (k) => !['scenario', 'speed', 'snapshotIntervalEntries'].includes(k),
+      (k) => !['scenario', 'speed', 'pauseAtMs', 'snapshotIntervalEntries'].includes(k),
     );
     if (given.length > 0) {
       throw new ConsoleArgError(
@@ -126,6 +128,7 @@ export function parseSimulatedOptions(
       readOnly: c.raft?.readOnly ?? 'safe',
       snapshotIntervalEntries: r.data.snapshotIntervalEntries ?? 0,
       speed: r.data.speed ?? 1,
+      ...(r.data.pauseAtMs !== undefined ? { pauseAtMs: r.data.pauseAtMs } : {}),
       scenario,
     };
   }
@@ -139,6 +142,7 @@ export function parseSimulatedOptions(
     fidelity: r.data.fidelity ?? 'nacos',
     snapshotIntervalEntries: r.data.snapshotIntervalEntries ?? 0,
     speed: r.data.speed ?? 1,
+    ...(r.data.pauseAtMs !== undefined ? { pauseAtMs: r.data.pauseAtMs } : {}),
   };
 }
 

@@ -48,6 +48,12 @@ export interface SimEngineOptions {
   /** Virtual ms per wall ms, or 'max'. Pacing only: it never changes the trace. */
   speed: number | 'max';
   /**
+   * The pacer pauses by itself when virtual time reaches this, exactly there, whatever the
+   * speed (a lesson runs at full speed to its end: a page that polled and then paused would
+   * overshoot by as much as it lags behind). Pacing only: it never changes the trace.
+   */
+  pauseAtMs?: number;
+  /**
    * A validated scenario to run (a lesson, an edited or recorded file): the cluster, initial
    * state and steps come from it, scheduled as the CLI's runner schedules them (same seed, same
    * trace), and seed/nodes/groups/timing/network/readOnly above are taken from it.

@@ -207,3 +207,18 @@ describe("the worker's wire", () => {
     expect(wired).toEqual(direct);
   });
 });
+
+describe('pausing at a set time', () => {
+  it('stops exactly at pauseAtMs at full speed, once, and resumes past it', async () => {
+    const clock = fakeClock();
+    const api = createSimWorkerApi(clock);
+    api.start({ ...OPTIONS, speed: 'max', pauseAtMs: 4_321 }, () => undefined);
+    for (let i = 0; i < 200 && !api.status().paused; i++) clock.advance(5);
+    expect(api.status().paused).toBe(true);
+    expect(api.status().nowMs).toBe(4_321);
+    await api.command({ type: 'resume' });
+    clock.advance(50);
+    expect(api.status().nowMs).toBeGreaterThan(4_321);
+    expect(api.status().paused).toBe(false);
+  });
+});

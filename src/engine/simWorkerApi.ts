@@ -132,6 +132,8 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
   let sink: SimEventSink = () => undefined;
   let speed: number | 'max' = 1;
   let paused = false;
+  /** Where the pacer pauses by itself (options.pauseAtMs), once; null when not set or reached. */
+  let pauseAtMs: number | null = null;
   let stopped = false;
   let timer: unknown = null;
   // The clock's anchor: at wall time baseWall the host stood at virtual time baseVirtual.
@@ -159,15 +161,20 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
     timer = null;
     if (host === null || paused || stopped) return;
     const started = clock.now();
+    const stopAt = pauseAtMs ?? Infinity;
     if (speed === 'max') {
       // Bounded in virtual time too, so a frame ends even where the clock barely moves.
-      const limit = host.nowMs + MAX_FRAME_VIRTUAL_MS;
-      do host.advanceTo(host.nowMs + MAX_STEP_MS);
+      const limit = Math.min(host.nowMs + MAX_FRAME_VIRTUAL_MS, stopAt);
+      do host.advanceTo(Math.min(host.nowMs + MAX_STEP_MS, stopAt));
       while (!host.stopped && host.nowMs < limit && clock.now() - started < MAX_FRAME_BUDGET_MS);
     } else {
-      const target = Math.floor(baseVirtual + (started - baseWall) * speed);
+      const target = Math.min(Math.floor(baseVirtual + (started - baseWall) * speed), stopAt);
       if (target > host.nowMs) host.advanceTo(target);
       if (clock.now() - started > MAX_LAG_MS) rebase();
+    }
+    if (host.nowMs >= stopAt) {
+      pauseAtMs = null;
+      paused = true;
     }
     flush();
     schedule();
@@ -208,6 +215,7 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
       options = opts;
       sink = onEvents;
       speed = opts.speed;
+      pauseAtMs = opts.pauseAtMs ?? null;
       build();
       flush(true);
       schedule();

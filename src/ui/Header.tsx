@@ -51,7 +51,7 @@ function speedText(s: number | 'max'): string {
   return s === 'max' ? 'max' : `${s}×`;
 }
 
-/** One line saying what runs: "cluster c-1a2b · nacos timing · Nacos behaviour · t = 12.3 s". */
+/** One line saying what runs: "t = 12.3 s · cluster c-1a2b · nacos timing · Nacos behaviour". */
 function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | null }) {
   const t = useSel((s) => Math.floor(s.view.t / 100));
   if (engine === null) {
@@ -71,9 +71,10 @@ function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | n
         : `${engine.kind}`;
   // Where Nacos and textbook Raft differ, which one runs (a trace without it is Nacos's).
   const behaviour = c.raft?.fidelity === 'textbook' ? 'textbook Raft' : 'Nacos behaviour';
+  // The clock first: the line may be cut at the right on a narrow page (the title has it all).
   const text =
-    `${what} · ${c.raft?.profile ?? 'unknown'} timing · ${behaviour} · t = ${(t / 10).toFixed(1)} s` +
-    (clock?.paused === true ? ' · paused' : '');
+    `t = ${(t / 10).toFixed(1)} s${clock?.paused === true ? ' · paused' : ''} · ${what} · ` +
+    `${c.raft?.profile ?? 'unknown'} timing · ${behaviour}`;
   return (
     <span id="sim-state" className="status-line" title={text}>
       {text}

@@ -134,7 +134,13 @@ export async function startLesson(host: PageHost, lesson: OpenLesson, slide = 0)
     showHint: false,
   });
   try {
-    await host.useEngine('simulated', { scenario: lesson.scenario, speed: 'max' });
+    // The simulator stops by itself at the lesson's end: a page that polled and then paused
+    // would overshoot by as much as it lags (far, under a development build of React).
+    await host.useEngine('simulated', {
+      scenario: lesson.scenario,
+      speed: 'max',
+      pauseAtMs: lesson.scenario.durationMs,
+    });
     const engine = host.activeEngine;
     if (engine === null || engine.kind !== 'simulated') throw new Error('no simulated engine');
     const started = performance.now();
@@ -147,6 +153,7 @@ export async function startLesson(host: PageHost, lesson: OpenLesson, slide = 0)
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Already paused by the simulator at the end; pausing again is harmless.
     const paused = await engine.command({ type: 'pause' });
     if (!paused.ok) throw new Error(paused.error);
     if (token === runToken) lessonStore.setState({ phase: 'ready' });
