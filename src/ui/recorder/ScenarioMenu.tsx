@@ -78,6 +78,13 @@ function Editor({
   );
 }
 
+/** Scroll the text area so that line `line` shows, a few lines from the top. */
+function scrollToLine(area: HTMLTextAreaElement | null, line: number): void {
+  if (area === null) return;
+  const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 18;
+  area.scrollTop = Math.max(0, (line - 3) * lineHeight);
+}
+
 /** Select line `line` of the text area and scroll it into view. */
 function showLine(area: HTMLTextAreaElement | null, line: number): void {
   if (area === null) return;
@@ -85,8 +92,7 @@ function showLine(area: HTMLTextAreaElement | null, line: number): void {
   const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
   area.focus();
   area.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
-  const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 18;
-  area.scrollTop = Math.max(0, (line - 3) * lineHeight);
+  scrollToLine(area, line);
 }
 
 export function ScenarioMenu() {
@@ -126,6 +132,7 @@ export function ScenarioMenu() {
     }
     setProblems(r.problems);
     setStatus(`${r.problems.length} problem(s): see the marked lines.`);
+    scrollToLine(area.current, r.problems[0].line);
     return null;
   };
 
@@ -228,11 +235,15 @@ export function ScenarioMenu() {
           Scenario…
         </button>
       ) : (
-        <span id="scenario-recording" className="scenario-recording" role="status">
-          <span className="rec-dot" aria-hidden="true" />
-          Rec from {(recording.fromMs / 1000).toFixed(1)} s · now {shownT.toFixed(1)} s
-          <button id="scenario-stop" type="button" className="primary" onClick={onStop}>
-            ■ Stop
+        <span
+          id="scenario-recording"
+          className="scenario-recording"
+          role="status"
+          title={`Recording since ${(recording.fromMs / 1000).toFixed(1)} s of cluster time`}
+        >
+          <button id="scenario-stop" type="button" onClick={onStop}>
+            <span className="rec-dot" aria-hidden="true" /> Stop ·{' '}
+            {Math.max(0, shownT - recording.fromMs / 1000).toFixed(1)} s
           </button>
         </span>
       )}
