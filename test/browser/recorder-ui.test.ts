@@ -82,7 +82,7 @@ describe('the scenario recorder and editor', () => {
       const p = await openPlayground(h);
       const { page } = p;
       await page.evaluate(() =>
-        window.playground.useEngine('simulated', { seed: 5, nodes: 3, timing: 'lesson' }),
+        window.playground.useEngine('simulated', { seed: 5, nodes: 3, timing: 'lesson', speed: 4 }),
       );
       const leader = await agreedLeader(p, G, 60_000);
       const follower = ['n1', 'n2', 'n3'].find((n) => n !== leader)!;
@@ -182,6 +182,8 @@ describe('the scenario recorder and editor', () => {
         null,
         60_000,
       );
+      // The replay starts at 1×; the top bar's speed control runs it faster.
+      await page.locator('#run-speed').selectOption('5');
       const crashes = await waitFor(
         page,
         `${follower} to crash in the replay`,
@@ -197,6 +199,7 @@ describe('the scenario recorder and editor', () => {
         60_000,
       );
       expect(crashes).toEqual([crashAt]);
+      await page.locator('#run-pause').click();
       await shot(page, 'replayed');
       expect(p.problems).toEqual([]);
     },
