@@ -1,9 +1,10 @@
 // The scenario recorder and editor in Chromium, as a person uses them: on the simulated engine,
 // Record, crash a follower from its panel and send a write from the Requests tab, Stop; the
 // dialog holds a scenario with those two steps. A typo is shown at its line, fixing it
-// validates, Download saves the same file, and Run in simulator replays it: the follower
-// crashes again at its recorded cluster time.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// validates, Download saves the same file, Upload shows a bad file's error at its line and takes
+// a good one, and Run in simulator replays it: the follower crashes again at its recorded
+// cluster time.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Download, type Page } from 'playwright-core';
@@ -170,6 +171,18 @@ describe('the scenario recorder and editor', () => {
       ]);
       expect(dl.suggestedFilename()).toMatch(/\.scenario\.json$/);
       expect(readFileSync(await dl.path(), 'utf8')).toBe(text);
+
+      // Upload: a bad file shows its error at the line; the good file is taken as it is.
+      const badFile = join(profile, 'bad.scenario.json');
+      writeFileSync(badFile, bad);
+      await page.setInputFiles('#scenario-file', badFile);
+      await page.locator('#scenario-problems li', { hasText: `line ${line}` }).waitFor();
+      expect(await page.locator('#scenario-text').inputValue()).toBe(bad);
+      const goodFile = join(profile, 'good.scenario.json');
+      writeFileSync(goodFile, text);
+      await page.setInputFiles('#scenario-file', goodFile);
+      await page.locator('#scenario-status', { hasText: 'valid, ready to run' }).waitFor();
+      expect(await page.locator('#scenario-text').inputValue()).toBe(text);
 
       // Run it in the simulator: the follower crashes again, at the recorded cluster time.
       await page.locator('#scenario-run-sim').click();
