@@ -214,6 +214,8 @@ export interface PageHost {
     checks: { name: string; failures: number; first: string | null }[];
     notes: string[];
   }>;
+  /** Run a scenario file on a new live cluster; resolves when its duration is over. */
+  runScenario?(file: unknown): Promise<unknown>;
   /** The run as a scenario file (src/trace/reproduce.ts). */
   reproduce?(): Promise<{
     ok: boolean;

@@ -10,6 +10,7 @@ import { EngineSelector } from './EngineSelector.tsx';
 import { TraceIoMenu } from './traceio/TraceIoMenu.tsx';
 import { useShortcut } from './shortcuts.ts';
 import { LessonsButton } from './lessons/LessonFrame.tsx';
+import { ScenarioMenu } from './recorder/ScenarioMenu.tsx';
 
 /** The speeds offered (× wall time); the simulator adds 'max'. */
 export const SPEEDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -157,6 +158,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       <RunControls clock={clock} refresh={refresh} />
       <StatusLine engine={engine} clock={clock} />
       <TraceIoMenu />
+      <ScenarioMenu />
       <LessonsButton />
       <button
         id="help-open"
