@@ -26,7 +26,7 @@ import { driveMemberOps } from './membership.ts';
 import { NodeState, type GroupHost, type NodeMetrics, type RouteEntry } from './nodeState.ts';
 import {
   expireRequests,
-  failPendingOnStepDown,
+  failDroppedProposals,
   handleForward,
   handleForwardResponse,
   handleRequest,
@@ -171,7 +171,8 @@ export class RaftNode {
         memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
         route,
-        wasLeader: false,
+        leaderStart: null,
+        startedTerm: -1,
       });
     }
     const routeRng = rng.fork();
@@ -373,6 +374,7 @@ export class RaftNode {
         }
         if (rd) {
           this.traceCoreEvents(g, rd);
+          this.takeCoreSignals(g, rd);
           // A new term or leader reaches the trace with the Ready that shows it, not once its
           // write is durable: the views show what the node holds in memory, and a follower that
           // moves to a higher term has no role change to report it.
@@ -425,6 +427,7 @@ export class RaftNode {
         again = true;
         const rd = g.raft.readyWithoutStorage();
         this.traceCoreEvents(g, rd);
+        this.takeCoreSignals(g, rd);
         if (rd.hardState) g.unsavedHard = rd.hardState;
         this.sendLeaderMessagesEarly(g, rd);
         if (rd.messages.length > 0) {
@@ -570,10 +573,29 @@ export class RaftNode {
     maybeSnapshotByCount(n, g);
   }
 
-  /** Nacos's metadata events: leader, term, members, errMsg; emitted on change only. */
+  /**
+   * What the core tells the host besides its log: the proposals it gave up on stepping down
+   * (answered at once, Nacos) and the leader's start, acted on once applied up to its index.
+   */
+  private takeCoreSignals(g: GroupHost, rd: Ready): void {
+    if (rd.droppedProposals.length > 0) failDroppedProposals(this.n, g, rd.droppedProposals);
+    if (rd.leaderStart !== null) g.leaderStart = rd.leaderStart;
+  }
+
+  /**
+   * Nacos's metadata events: leader, term, members, errMsg; emitted on change only. Under nacos
+   * a leader reports itself only once Nacos's onLeaderStart ran (the core's Ready.leaderStart,
+   * once the state machine applied up to it); the textbook reports it on becoming leader.
+   */
   private maybeEmitMetadata(g: GroupHost): void {
-    failPendingOnStepDown(this.n, g);
-    const update = metadataUpdate(g.id, g.lastMeta, g.raft);
+    const r = g.raft;
+    const ls = g.leaderStart;
+    if (ls !== null && g.smIndex >= ls.index) {
+      g.leaderStart = null;
+      if (r.role === 'leader' && r.term === ls.term) g.startedTerm = ls.term;
+    }
+    if (this.n.nacos && r.role === 'leader' && g.startedTerm !== r.term) return;
+    const update = metadataUpdate(g.id, g.lastMeta, r);
     if (!update) return;
     g.lastMeta = update.seen;
     if (update.event) this.n.trace(update.event);

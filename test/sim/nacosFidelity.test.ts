@@ -143,3 +143,56 @@ describe('nacos-step-down.json', () => {
     expect(r[0].t - 6010).toBeGreaterThan(9900);
   });
 });
+
+/**
+ * For every leadership in the scenario's trace: the position of the new leader's own metadata
+ * event (leader = itself, in its term) and of the commit of its first entry, on that node.
+ */
+function leaderStarts(file: string, fidelity: 'nacos' | 'textbook') {
+  const parsed = parseScenarioText(readFileSync(join(DIR, file), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const rec = new TraceRecorder();
+  const { result } = runScenario(parsed.scenario, { trace: rec, fidelity });
+  expect(result.violation).toBeNull();
+  const events = rec.events();
+  const out: { node: string; term: number; metadataAt: number; commitAt: number }[] = [];
+  events.forEach((e, i) => {
+    if (e.type !== 'role' || e.to !== 'leader' || e.node === null) return;
+    const node = e.node;
+    const term = e.term;
+    const same = (k: number) => events[k].node === node && 'group' in events[k];
+    let first = -1;
+    let metadataAt = -1;
+    let commitAt = -1;
+    for (let k = i + 1; k < events.length; k++) {
+      const x = events[k];
+      if (!same(k)) continue;
+      if (x.type === 'role' && x.to !== 'leader') break;
+      if (first < 0 && x.type === 'append') first = x.entries[0][0];
+      if (metadataAt < 0 && x.type === 'metadata' && x.leader === node && x.term === term)
+        metadataAt = k;
+      if (commitAt < 0 && first > 0 && x.type === 'commit' && x.index >= first) commitAt = k;
+    }
+    if (commitAt > 0) out.push({ node, term, metadataAt, commitAt });
+  });
+  return out;
+}
+
+describe('the leader start (item 3)', () => {
+  it('under nacos a leader reports itself in a metadata event only after its first entry commits', () => {
+    const starts = leaderStarts('nacos-leader-start.json', 'nacos');
+    expect(starts.length, JSON.stringify(starts)).toBeGreaterThanOrEqual(2);
+    for (const s of starts) {
+      expect(s.metadataAt, JSON.stringify(s)).toBeGreaterThan(s.commitAt);
+    }
+  });
+
+  it('under textbook it reports itself on becoming leader, before that commit', () => {
+    const starts = leaderStarts('nacos-leader-start.json', 'textbook');
+    expect(starts.length, JSON.stringify(starts)).toBeGreaterThanOrEqual(2);
+    for (const s of starts) {
+      expect(s.metadataAt, JSON.stringify(s)).toBeGreaterThan(0);
+      expect(s.metadataAt, JSON.stringify(s)).toBeLessThan(s.commitAt);
+    }
+  });
+});
