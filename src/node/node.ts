@@ -26,7 +26,7 @@ import { driveMemberOps } from './membership.ts';
 import { NodeState, type GroupHost, type NodeMetrics, type RouteEntry } from './nodeState.ts';
 import {
   expireRequests,
-  failPendingOnStepDown,
+  failDroppedProposals,
   handleForward,
   handleForwardResponse,
   handleRequest,
@@ -171,7 +171,18 @@ export class RaftNode {
         memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
         route,
-        wasLeader: false,
+        leaderStart: null,
+        startedTerm: -1,
+        confApplied: null,
+        nacosMeta: {
+          leader: null,
+          term: 0,
+          members: [],
+          errMsg: null,
+          followed: null,
+          confIndex: disk.snapshot?.meta.index ?? 0,
+          errReported: false,
+        },
       });
     }
     const routeRng = rng.fork();
@@ -373,6 +384,7 @@ export class RaftNode {
         }
         if (rd) {
           this.traceCoreEvents(g, rd);
+          this.takeCoreSignals(g, rd);
           // A new term or leader reaches the trace with the Ready that shows it, not once its
           // write is durable: the views show what the node holds in memory, and a follower that
           // moves to a higher term has no role change to report it.
@@ -425,6 +437,7 @@ export class RaftNode {
         again = true;
         const rd = g.raft.readyWithoutStorage();
         this.traceCoreEvents(g, rd);
+        this.takeCoreSignals(g, rd);
         if (rd.hardState) g.unsavedHard = rd.hardState;
         this.sendLeaderMessagesEarly(g, rd);
         if (rd.messages.length > 0) {
@@ -570,12 +583,86 @@ export class RaftNode {
     maybeSnapshotByCount(n, g);
   }
 
-  /** Nacos's metadata events: leader, term, members, errMsg; emitted on change only. */
+  /**
+   * What the core tells the host besides its log: the proposals it gave up on stepping down
+   * (answered at once, Nacos) and the leader's start, acted on once applied up to its index.
+   */
+  private takeCoreSignals(g: GroupHost, rd: Ready): void {
+    if (rd.droppedProposals.length > 0) failDroppedProposals(this.n, g, rd.droppedProposals);
+    if (rd.leaderStart !== null) g.leaderStart = rd.leaderStart;
+  }
+
+  /**
+   * Nacos's metadata events: leader, term, members, errMsg. The textbook emits one whenever
+   * they change. Under nacos a leader reports itself only once Nacos's onLeaderStart ran (the
+   * core's Ready.leaderStart, once the state machine applied up to it), and events come only on
+   * Nacos's four occasions (nacosMetadata).
+   */
   private maybeEmitMetadata(g: GroupHost): void {
-    failPendingOnStepDown(this.n, g);
-    const update = metadataUpdate(g.id, g.lastMeta, g.raft);
+    const r = g.raft;
+    const ls = g.leaderStart;
+    let started = false;
+    if (ls !== null && g.smIndex >= ls.index) {
+      g.leaderStart = null;
+      if (r.role === 'leader' && r.term === ls.term) {
+        g.startedTerm = ls.term;
+        started = true;
+      }
+    }
+    if (this.n.nacos) return this.nacosMetadata(g, started);
+    const update = metadataUpdate(g.id, g.lastMeta, r);
     if (!update) return;
     g.lastMeta = update.seen;
     if (update.event) this.n.trace(update.event);
+  }
+
+  /**
+   * Nacos's RaftEvent → ProtocolMetaData, on its four occasions only (NacosStateMachine):
+   * onLeaderStart, onStartFollowing, onConfigurationCommitted, onError. Each loads its values
+   * as ProtocolMetaData#load does (JRaftProtocol's subscriber: MapUtil.putIfValNoEmpty), so an
+   * empty value never overwrites: the leader is never cleared and errMsg stays set. The event
+   * carries the metadata as loaded.
+   */
+  private nacosMetadata(g: GroupHost, started: boolean): void {
+    const r = g.raft;
+    const m = g.nacosMeta;
+    const peers = (): NodeId[] => {
+      const members = [...r.conf.voters];
+      for (const id of r.conf.outgoing) if (!members.includes(id)) members.push(id);
+      return members;
+    };
+    const load = (v: { leader?: NodeId; term?: number; members?: NodeId[]; errMsg?: string }) => {
+      if (v.leader) m.leader = v.leader;
+      if (v.term !== undefined) m.term = v.term;
+      if (v.members !== undefined && v.members.length > 0) m.members = v.members;
+      if (v.errMsg) m.errMsg = v.errMsg;
+      this.n.trace({
+        type: 'metadata',
+        group: g.id,
+        leader: m.leader,
+        term: m.term,
+        members: [...m.members],
+        errMsg: m.errMsg,
+      });
+    };
+    // onConfigurationCommitted: a configuration entry applied (not a joint one, which SOFAJRaft
+    // keeps from the state machine), with its peers only.
+    const ca = g.confApplied;
+    if (ca !== null && ca.index > m.confIndex) {
+      m.confIndex = ca.index;
+      if (ca.conf.outgoing.length === 0) load({ members: [...ca.conf.voters] });
+    }
+    if (started) load({ leader: this.id, term: r.term, members: peers() });
+    // onStartFollowing: a follower learned a leader (NodeImpl#resetLeaderId); losing it
+    // (onStopFollowing) publishes nothing.
+    const following = r.role === 'follower' && r.errored === null ? r.leader : null;
+    if (following !== m.followed) {
+      m.followed = following;
+      if (following !== null) load({ leader: following, term: r.term, members: peers() });
+    }
+    if (r.errored !== null && !m.errReported) {
+      m.errReported = true;
+      load({ members: peers(), errMsg: r.errored });
+    }
   }
 }

@@ -6,7 +6,7 @@
 // error or timeout), and a write whose outcome this node cannot know is marked indeterminate.
 import { precheckWrite, validateOp, validateQuery } from '../cp/processors.ts';
 import { InvalidRequest } from '../cp/stateMachine.ts';
-import type { GroupId, NodeId } from '../raft/types.ts';
+import type { DroppedProposal, GroupId, NodeId } from '../raft/types.ts';
 import {
   CODE_INVALID_PARAM,
   ERR_IS_NOT_LEADER,
@@ -335,23 +335,26 @@ export function expireRequests(n: NodeState): void {
 }
 
 /**
- * Nacos: a leader that steps down fails its pending proposals at once (JRaft's
- * ClosureQueueImpl.clear runs each with "Leader stepped down"; Nacos's FailoverClosureImpl, with
- * no throwable, surfaces it as "operation failure"), writes and log reads alike. A write's entry
- * may still commit under the next leader, so its failure is indeterminate. The textbook lets them
- * wait for their entry's fate or their deadline. Called whenever the node looks at a group's role.
+ * Nacos: the core gave up proposals because its leader stepped down (Ready.droppedProposals,
+ * under 'nacos' only: SOFAJRaft's BallotBox#clearPendingTasks → ClosureQueueImpl#clear runs each
+ * closure with "Leader stepped down"). Nacos's FailoverClosureImpl, with no throwable, surfaces
+ * that as "operation failure", at once, for writes and log reads alike. A write's entry may still
+ * commit under the next leader, so its failure is indeterminate. Only the proposal this node made
+ * at that index in that term is answered; entries already handed out to apply are not among the
+ * dropped ones, so nothing is answered twice.
  */
-export function failPendingOnStepDown(n: NodeState, g: GroupHost): void {
-  const leads = g.raft.role === 'leader';
-  if (g.wasLeader && !leads && n.nacos && g.proposals.size > 0) {
-    const pending = [...g.proposals.values()];
-    g.proposals.clear();
-    for (const p of pending) {
-      const unsure = p.kind === 'write' ? { indeterminate: true } : {};
-      n.answer(p, { ok: false, error: ERR_OPERATION_FAILURE, ...unsure });
-    }
+export function failDroppedProposals(
+  n: NodeState,
+  g: GroupHost,
+  dropped: readonly DroppedProposal[],
+): void {
+  for (const d of dropped) {
+    const p = g.proposals.get(d.index);
+    if (p === undefined || p.term !== d.term) continue;
+    g.proposals.delete(d.index);
+    const unsure = p.kind === 'write' ? { indeterminate: true } : {};
+    n.answer(p, { ok: false, error: ERR_OPERATION_FAILURE, ...unsure });
   }
-  g.wasLeader = leads;
 }
 
 /**
