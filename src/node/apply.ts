@@ -27,10 +27,7 @@ export function applyEntry(n: NodeState, g: GroupHost, e: Entry): boolean {
   }
   if (e.type !== 'normal') {
     if (e.type === 'conf') {
-      const conf = cloneConf((e.data as { conf: ConfState }).conf);
-      n.trace(confAppliedEvent(g.id, conf, e.index));
-      // SOFAJRaft's FSMCaller calls onConfigurationCommitted for it (Nacos: a metadata event).
-      g.confApplied = { index: e.index, conf };
+      n.trace(confAppliedEvent(g.id, cloneConf((e.data as { conf: ConfState }).conf), e.index));
     }
     return true;
   }

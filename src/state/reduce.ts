@@ -202,13 +202,11 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'metadata':
       // Published whenever the node's leader, term, members or error changed: a follower
       // learns its leader and a newer term this way, without a role change.
-      // Under Nacos's load() semantics an event may carry an older term (a configuration
-      // committed before the leader start): the panel shows it, the group's term never regresses.
       return updateGroup(s, id!, e.group, (g) => ({
         ...g,
         metadata: { leader: e.leader, term: e.term, members: e.members, errMsg: e.errMsg },
-        leader: e.term >= g.term ? e.leader : g.leader,
-        term: Math.max(g.term, e.term),
+        leader: e.leader,
+        term: e.term,
         votedFor: e.term > g.term ? null : g.votedFor,
         error: e.errMsg,
       }));
