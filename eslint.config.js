@@ -62,6 +62,7 @@ export default tseslint.config(
       'src/state/**',
       'src/net/**',
       'src/scenario/**',
+      'src/lessons/**',
     ],
     // The view store meets the page (animation frames) and React; the model it folds is pure.
     ignores: [

@@ -2,8 +2,13 @@
 // the page's thread. The page imports only the API type, so the simulator's modules are bundled
 // into this worker and never into the page.
 import { expose } from 'comlink';
-import { createSimWorkerApi, type SimWorkerApi } from '../src/engine/simWorkerApi.ts';
+import {
+  createSimWorkerApi,
+  wireSimWorkerApi,
+  type SimWorkerApi,
+  type SimWorkerWire,
+} from '../src/engine/simWorkerApi.ts';
 
-export type { SimWorkerApi };
+export type { SimWorkerApi, SimWorkerWire };
 
-expose(createSimWorkerApi());
+expose(wireSimWorkerApi(createSimWorkerApi()));

@@ -2,7 +2,13 @@
 // not-found, md5 values, refusals of other operations, and snapshots that round-trip.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_GROUP, ConfigStore, md5Hex, validateConfigOp } from './configStore.ts';
+import {
+  CONFIG_GROUP,
+  ConfigStore,
+  ERR_CAS_PUBLISH_FAIL,
+  md5Hex,
+  validateConfigOp,
+} from './configStore.ts';
 import { createProcessor, validateQuery } from './processors.ts';
 
 const nodeMd5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
@@ -59,12 +65,12 @@ describe('nacos_config', () => {
     const stale = md5Hex('v0');
     expect(s.apply({ type: 'publish', dataId: 'x', content: 'v2', casMd5: stale })).toEqual({
       success: false,
-      errMsg: `CAS publish conflict: md5 is ${md5Hex('v1')}, expected ${stale}`,
+      errMsg: 'Cas publish fail,server md5 may have changed.',
     });
     expect(get(s, 'x').data).toMatchObject({ content: 'v1' });
     expect(s.apply({ type: 'publish', dataId: 'y', content: 'v', casMd5: stale })).toEqual({
       success: false,
-      errMsg: `CAS publish conflict: md5 is (absent), expected ${stale}`,
+      errMsg: ERR_CAS_PUBLISH_FAIL,
     });
     expect(get(s, 'y').data).toEqual({ found: false });
   });

@@ -87,6 +87,9 @@ export function validateConfigOp(op: unknown): void {
   }
 }
 
+/** Nacos 2.2.4's answer to a CAS publish whose expected md5 is not the stored one. */
+export const ERR_CAS_PUBLISH_FAIL = 'Cas publish fail,server md5 may have changed.';
+
 export class ConfigStore implements StateMachine {
   private items = new Map<string, ConfigItem>();
 
@@ -109,10 +112,8 @@ export class ConfigStore implements StateMachine {
     if (typeof r.casMd5 === 'string') {
       const currentMd5 = current?.md5 ?? '';
       if (currentMd5 !== r.casMd5) {
-        return {
-          success: false,
-          errMsg: `CAS publish conflict: md5 is ${currentMd5 || '(absent)'}, expected ${r.casMd5}`,
-        };
+        // Nacos 2.2.4's text (ConfigPublishRequestHandler#handle, ResponseCode.FAIL).
+        return { success: false, errMsg: ERR_CAS_PUBLISH_FAIL };
       }
     }
     // Fields spelled out: an object spread here costs more than the rest of the apply.

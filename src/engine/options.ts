@@ -18,6 +18,8 @@ import {
   userFileParseOptions,
 } from '../trace/schema.ts';
 import type { SimEngineOptions } from './simHost.ts';
+import { parseScenario, type Scenario } from '../scenario/format.ts';
+import { linkPolicy } from '../scenario/setup.ts';
 
 const speed = z.union([z.number().gte(MIN_SPEED).lte(MAX_SPEED), z.literal('max')], {
   error: expecting(`a number from ${MIN_SPEED} to ${MAX_SPEED}, or 'max'`),
@@ -56,8 +58,15 @@ export const simulatedOptionsSchema = z.strictObject(
     // Checked by parseNetworkSettings below, which names its fields the way network() does.
     network: z.unknown().optional(),
     readOnly: z.enum(['safe', 'lease'], { error: expecting("'safe' or 'lease'") }).optional(),
+    fidelity: z
+      .enum(['nacos', 'textbook'], { error: expecting("'nacos' or 'textbook'") })
+      .optional(),
     snapshotIntervalEntries: int(0, 1e9).optional(),
     speed: speed.optional(),
+    // Pause by itself on reaching this virtual time (a lesson runs at full speed to its end).
+    pauseAtMs: int(0, 1e9).optional(),
+    // A scenario file's parsed JSON, checked by parseScenario below (the file format's rules).
+    scenario: z.unknown().optional(),
   },
   objectOnly("{ seed: 42, nodes: 5, timing: 'lesson', speed: 'max' }"),
 );
@@ -94,6 +103,35 @@ export function parseSimulatedOptions(
       throw new ConsoleArgError(`${command}: ${(err as Error).message}`);
     }
   }
+  let scenario: Scenario | undefined;
+  if (r.data.scenario !== undefined) {
+    const given = Object.keys(r.data).filter(
+      (k) => !['scenario', 'speed', 'pauseAtMs', 'snapshotIntervalEntries'].includes(k),
+    );
+    if (given.length > 0) {
+      throw new ConsoleArgError(
+        `${command}: ${given.join(', ')}: not allowed with scenario (the scenario sets them)`,
+      );
+    }
+    const parsed = parseScenario(r.data.scenario);
+    if (!parsed.ok) {
+      throw new ConsoleArgError(parsed.errors.map((e) => `${command}: scenario: ${e}`).join('\n'));
+    }
+    scenario = parsed.scenario;
+    const c = scenario.cluster;
+    return {
+      seed: scenario.seed,
+      nodes: c.nodes,
+      groups: [...c.groups],
+      timing: c.raft?.profile ?? 'nacos',
+      network: linkPolicy(c.network ?? {}),
+      readOnly: c.raft?.readOnly ?? 'safe',
+      snapshotIntervalEntries: r.data.snapshotIntervalEntries ?? 0,
+      speed: r.data.speed ?? 1,
+      ...(r.data.pauseAtMs !== undefined ? { pauseAtMs: r.data.pauseAtMs } : {}),
+      scenario,
+    };
+  }
   return {
     seed: r.data.seed ?? 1,
     nodes: r.data.nodes ?? 3,
@@ -101,8 +139,10 @@ export function parseSimulatedOptions(
     timing: r.data.timing ?? 'lesson',
     network,
     readOnly: r.data.readOnly ?? 'safe',
+    fidelity: r.data.fidelity ?? 'nacos',
     snapshotIntervalEntries: r.data.snapshotIntervalEntries ?? 0,
     speed: r.data.speed ?? 1,
+    ...(r.data.pauseAtMs !== undefined ? { pauseAtMs: r.data.pauseAtMs } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // a command's log replays to the same trace; commands it cannot run are refused as values.
 import { describe, expect, it } from 'vitest';
 import type { ClientReply } from '../node/types.ts';
-import { SimHost, type LoggedCommand, type SimEngineOptions } from './simHost.ts';
+import { forkHost, SimHost, type LoggedCommand, type SimEngineOptions } from './simHost.ts';
 import type { EngineCommand, EngineResult } from './types.ts';
 
 const OPTIONS: SimEngineOptions = {
@@ -121,6 +121,45 @@ describe('SimHost', () => {
     }
     expect(host.events().length).toBe(before);
     expect(host.commandLog()).toHaveLength(0);
+  });
+
+  it('forks at a past time: the branch replays the same trace up to it, byte for byte', async () => {
+    const a = await run(SCRIPT, 40);
+    const log = a.host.commandLog();
+    const lines = (events: readonly { t: number }[], upTo: number): string[] =>
+      events.filter((e) => e.t <= upTo).map((e) => JSON.stringify(e));
+    // Between commands, exactly at one (the heal at 12 000 ms runs after every event due then),
+    // and at a time that is not a whole millisecond.
+    for (const atMs of [11_500, 12_000, 6_000.5]) {
+      const fork = forkHost(OPTIONS, log, atMs);
+      expect(fork.nowMs).toBe(atMs);
+      const crash = await fork.apply({ type: 'crash', node: 'n2' });
+      expect(crash.ok).toBe(true);
+      fork.advanceTo(20_000);
+      // The fork point: after every event due at or before atMs; the new action comes next.
+      const prefix = lines(a.host.events(), atMs);
+      expect(prefix.length).toBeGreaterThan(100);
+      const forked = fork.events().map((e) => JSON.stringify(e));
+      expect(forked.slice(0, prefix.length)).toEqual(prefix);
+      // It is a branch: after the fork point, another history.
+      expect(fork.events()[prefix.length]).toMatchObject({
+        type: 'node-crash',
+        node: 'n2',
+        t: atMs,
+      });
+      expect(fork.exportTrace()).not.toBe(a.host.exportTrace());
+      // Its own log (the replayed prefix, then the new action) reproduces the branch.
+      const flog = fork.commandLog();
+      expect(flog.slice(0, -1)).toEqual(log.filter((l) => l.atMs <= atMs));
+      const again = await run(flog, 700);
+      expect(again.host.exportTrace()).toBe(fork.exportTrace());
+    }
+  });
+
+  it('refuses a fork whose replay would not reproduce the run', () => {
+    const log: LoggedCommand[] = [{ atMs: 1_000, cmd: { type: 'restart', node: 'n1' } }];
+    expect(() => forkHost(OPTIONS, log, 2_000)).toThrow(/replaying restart at 1000 ms was refused/);
+    expect(() => forkHost(OPTIONS, [], -1)).toThrow(/atMs must be a time ≥ 0/);
   });
 
   it('settles waiting clients when disposed', async () => {

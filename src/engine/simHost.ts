@@ -8,6 +8,10 @@
 // for event, however the first run was paced. References (@leader/@follower) are resolved with
 // the host's own generator, never the simulator's, so resolving one changes nothing in the run.
 // Only this module and the sim worker import the simulator: the page's bundle never does.
+// Forking (forkHost): a new host from the same options replays the log's commands up to a
+// virtual time, each at its logged time, and stands there; its trace up to that time is the
+// original's, event for event, byte for byte (simHost.test.ts), so a new action there starts a
+// branch that shares the original's past exactly.
 import { DEFAULT_LINK_POLICY } from '../net/policy.ts';
 import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
 import type { ClientReply, TimingConfig } from '../node/types.ts';
@@ -19,6 +23,8 @@ import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import { APP_VERSION, plainNetwork, raftProfile } from '../trace/header.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
+import type { Scenario } from '../scenario/format.ts';
+import { buildSimulator, runStep, traceHeader, type RunContext } from '../sim/runner.ts';
 import {
   errorText,
   refuse,
@@ -36,9 +42,23 @@ export interface SimEngineOptions {
   timing: 'nacos' | 'lesson';
   network: Partial<LinkPolicy>;
   readOnly: 'safe' | 'lease';
+  /** Nacos's behaviour (absent: nacos) or the textbook's where they differ. */
+  fidelity?: 'nacos' | 'textbook';
   snapshotIntervalEntries: number;
   /** Virtual ms per wall ms, or 'max'. Pacing only: it never changes the trace. */
   speed: number | 'max';
+  /**
+   * The pacer pauses by itself when virtual time reaches this, exactly there, whatever the
+   * speed (a lesson runs at full speed to its end: a page that polled and then paused would
+   * overshoot by as much as it lags behind). Pacing only: it never changes the trace.
+   */
+  pauseAtMs?: number;
+  /**
+   * A validated scenario to run (a lesson, an edited or recorded file): the cluster, initial
+   * state and steps come from it, scheduled as the CLI's runner schedules them (same seed, same
+   * trace), and seed/nodes/groups/timing/network/readOnly above are taken from it.
+   */
+  scenario?: Scenario;
 }
 
 /** A command as it ran: at which virtual time, with references resolved to node ids. */
@@ -100,6 +120,26 @@ export class SimHost {
 
   constructor(options: SimEngineOptions) {
     this.options = options;
+    this.refRng = new SeededRng((options.seed ^ 0x5eed_f00d) >>> 0);
+    if (options.scenario !== undefined) {
+      const scenario = options.scenario;
+      this.recorder = new TraceRecorder({
+        limit: SIM_TRACE_LIMIT,
+        listener: (e) => this.fresh.push(e),
+      });
+      this.sim = buildSimulator(scenario, {
+        trace: this.recorder,
+        ...(options.snapshotIntervalEntries > 0
+          ? { snapshotIntervalEntries: options.snapshotIntervalEntries }
+          : {}),
+      });
+      this.headerValue = traceHeader(scenario, scenario.seed, 'simulated');
+      this.sim.start();
+      // The steps run exactly as src/sim/runner.ts prepareRun schedules them.
+      const ctx: RunContext = { scenario, sim: this.sim, handles: [], expects: [], stepErrors: [] };
+      scenario.steps.forEach((step, i) => this.sim.at(step.at, () => runStep(ctx, step, i)));
+      return;
+    }
     const timing = timingOf(options.timing);
     const nodes = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
     this.recorder = new TraceRecorder({
@@ -114,11 +154,11 @@ export class SimHost {
       network: options.network,
       trace: this.recorder,
       readOnly: options.readOnly,
+      fidelity: options.fidelity ?? 'nacos',
       ...(options.snapshotIntervalEntries > 0
         ? { snapshotIntervalEntries: options.snapshotIntervalEntries }
         : {}),
     });
-    this.refRng = new SeededRng((options.seed ^ 0x5eed_f00d) >>> 0);
     this.headerValue = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
@@ -129,7 +169,7 @@ export class SimHost {
       cluster: {
         nodes,
         groups: [...options.groups],
-        raft: raftProfile(timing, toTicks(timing), options.readOnly),
+        raft: raftProfile(timing, toTicks(timing), options.readOnly, options.fidelity ?? 'nacos'),
         network: plainNetwork({ ...DEFAULT_LINK_POLICY, ...options.network }),
       },
       initial: null,
@@ -172,6 +212,11 @@ export class SimHost {
     return this.recorder.toJsonl(this.headerValue);
   }
 
+  /** How many commands have run (a refused one does not count). */
+  get commandCount(): number {
+    return this.log.length;
+  }
+
   /** The commands run so far, with their virtual times and resolved nodes. */
   commandLog(): LoggedCommand[] {
     return this.log.map((l) => ({ atMs: l.atMs, cmd: structuredCloneJson(l.cmd) }));
@@ -202,6 +247,17 @@ export class SimHost {
     } catch (err) {
       return Promise.resolve(refuse('simulated', cmd.type, errorText(err)));
     }
+  }
+
+  /**
+   * Settle every waiting client's command with an unknown outcome (the page stops waiting), the
+   * host left as it is: a branch set aside by a fork keeps its run and can be taken up again.
+   */
+  detachClients(why: string): void {
+    for (const settle of [...this.waiting]) {
+      settle({ ok: true, value: { ok: false, error: why, indeterminate: true } });
+    }
+    this.waiting.clear();
   }
 
   /** Settle every waiting client as lost and refuse all further commands. */
@@ -456,6 +512,40 @@ export class SimHost {
       };
     });
   }
+}
+
+/**
+ * A new host built from `options` that has run every command of `log` logged at or before
+ * `atMs` (each at its own time, in log order) and stands at `atMs`. Throws, naming the command,
+ * if the replay refuses one the original ran: that would be a break of determinism, never a
+ * branch to show.
+ */
+export function forkHost(
+  options: SimEngineOptions,
+  log: readonly LoggedCommand[],
+  atMs: number,
+): SimHost {
+  if (!(Number.isFinite(atMs) && atMs >= 0)) {
+    throw new RangeError(`fork: atMs must be a time ≥ 0 in cluster ms, got ${String(atMs)}`);
+  }
+  const host = new SimHost(options);
+  for (const { atMs: at, cmd } of log) {
+    if (at > atMs) break;
+    // Commands logged at one virtual time ran back to back (the pacer only ever moves the clock
+    // forward), so nothing due at that time runs between them here either.
+    if (at > host.nowMs) host.advanceTo(at);
+    const before = host.commandCount;
+    // A refusal is logged nowhere (counted below); a replayed client's answer goes to no one.
+    void host.apply(cmd);
+    if (host.commandCount === before) {
+      host.dispose();
+      throw new Error(
+        `fork: replaying ${cmd.type} at ${at} ms was refused; the run cannot be reproduced`,
+      );
+    }
+  }
+  host.advanceTo(atMs);
+  return host;
 }
 
 function violationText(v: SimViolation): string {

@@ -3,7 +3,7 @@
 // commands the simulator has no part for are refused as values.
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../trace/events.ts';
-import { createSimWorkerApi, type PacerClock } from './simWorkerApi.ts';
+import { createSimWorkerApi, wireSimWorkerApi, type PacerClock } from './simWorkerApi.ts';
 
 function fakeClock(): PacerClock & { advance(ms: number): void } {
   let now = 0;
@@ -102,5 +102,123 @@ describe('the simulated engine pacer', () => {
       ok: false,
       error: 'simulated engine: heal: the simulator is not running',
     });
+  });
+});
+
+describe('branches of the simulated engine', () => {
+  it('forks in the past, keeps the earlier branch, and switches between them', async () => {
+    const clock = fakeClock();
+    const api = createSimWorkerApi(clock);
+    let held: TraceEvent[] = [];
+    let resets = 0;
+    api.start(OPTIONS, (batch, reset) => {
+      if (reset) {
+        held = [...batch];
+        resets++;
+      } else held.push(...batch);
+    });
+    clock.advance(2_000);
+    expect((await api.command({ type: 'crash', node: 'n1' })).ok).toBe(true);
+    // Commands back to back at one virtual time (no frame between them): held messages released
+    // at once. The fork's replay must run them back to back too.
+    expect((await api.command({ type: 'hold', on: true })).ok).toBe(true);
+    clock.advance(1_500);
+    const burst = await Promise.all([
+      api.command({ type: 'release' }),
+      api.command({ type: 'release' }),
+      api.command({ type: 'hold', on: false }),
+    ]);
+    expect(burst.map((r) => r.ok)).toEqual([true, true, true]);
+    clock.advance(2_000);
+    const main = [...held];
+    const mainNow = api.status().nowMs;
+    const atMs = mainNow - 1_000;
+    expect(api.branches()).toEqual([
+      expect.objectContaining({ id: 1, label: 'main', current: true, commands: 5 }),
+    ]);
+    // Refused before anything changes: a time to come, a command that is not the cluster's.
+    expect(await api.fork(mainNow + 1, { type: 'heal' })).toMatchObject({ ok: false });
+    expect(await api.fork(atMs, { type: 'speed', speed: 2 })).toMatchObject({ ok: false });
+    expect(await api.fork(atMs, { type: 'crash', node: 'n9' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/unknown node "n9"/),
+    });
+    expect(api.branches()).toHaveLength(1);
+    expect(resets).toBe(1);
+
+    const r = await api.fork(atMs, { type: 'crash', node: 'n3' });
+    expect(r).toEqual({ ok: true, value: 'n3' });
+    expect(resets).toBe(2);
+    // The page got the new branch from its start: the old one's events up to the fork point,
+    // identical, then the new action.
+    const prefix = main.filter((e) => e.t <= atMs);
+    expect(held.slice(0, prefix.length)).toEqual(prefix);
+    expect(held[prefix.length]).toMatchObject({ type: 'node-crash', node: 'n3', t: atMs });
+    expect(held.filter((e) => e.type === 'node-crash' && e.node === 'n1')).toHaveLength(1);
+    const branches = api.branches();
+    expect(branches).toHaveLength(2);
+    expect(branches[1]).toMatchObject({ id: 2, parent: 1, forkAtMs: atMs, current: true });
+    expect(branches[1].label).toBe(`fork 2: crash n3 at ${(atMs / 1000).toFixed(1)} s`);
+    // The old branch stood still meanwhile; the new one runs on.
+    clock.advance(500);
+    expect(api.status().nowMs).toBeGreaterThan(atMs + 500);
+    expect(api.branches()[0].nowMs).toBe(mainNow);
+
+    const back = api.switchBranch(1);
+    expect(back).toMatchObject({ ok: true, value: { id: 1, current: true } });
+    expect(resets).toBe(3);
+    expect(held).toEqual(main);
+    expect(api.commandLog().map((l) => l.cmd.type)).toEqual([
+      'crash',
+      'hold',
+      'release',
+      'release',
+      'hold',
+    ]);
+    expect(api.switchBranch(7)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/no branch 7 \(branches: 1, 2\)/),
+    });
+    // Reset: one branch again.
+    await api.command({ type: 'reset' });
+    expect(api.branches()).toEqual([expect.objectContaining({ id: 1, label: 'main' })]);
+    api.stop();
+  });
+});
+
+describe("the worker's wire", () => {
+  it('hands the page each batch as JSON text that parses to the events the API emits', () => {
+    const direct: TraceEvent[] = [];
+    const wired: TraceEvent[] = [];
+    const texts: string[] = [];
+    const c1 = fakeClock();
+    const c2 = fakeClock();
+    createSimWorkerApi(c1).start(OPTIONS, (batch) => direct.push(...batch));
+    wireSimWorkerApi(createSimWorkerApi(c2)).start(OPTIONS, (json, reset) => {
+      expect(typeof json).toBe('string');
+      if (reset) wired.length = 0;
+      texts.push(json);
+      wired.push(...(JSON.parse(json) as TraceEvent[]));
+    });
+    c1.advance(3_000);
+    c2.advance(3_000);
+    expect(texts.length).toBeGreaterThan(1);
+    expect(wired.length).toBeGreaterThan(0);
+    expect(wired).toEqual(direct);
+  });
+});
+
+describe('pausing at a set time', () => {
+  it('stops exactly at pauseAtMs at full speed, once, and resumes past it', async () => {
+    const clock = fakeClock();
+    const api = createSimWorkerApi(clock);
+    api.start({ ...OPTIONS, speed: 'max', pauseAtMs: 4_321 }, () => undefined);
+    for (let i = 0; i < 200 && !api.status().paused; i++) clock.advance(5);
+    expect(api.status().paused).toBe(true);
+    expect(api.status().nowMs).toBe(4_321);
+    await api.command({ type: 'resume' });
+    clock.advance(50);
+    expect(api.status().nowMs).toBeGreaterThan(4_321);
+    expect(api.status().paused).toBe(false);
   });
 });

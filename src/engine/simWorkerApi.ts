@@ -7,11 +7,60 @@
 // simHost.ts), so a run is reproduced by its seed and its command log. The clock's pause, the
 // speed and reset are the pacer's; everything else goes to the host. A frame that takes too long
 // (the machine cannot keep up with the speed) rebases the clock instead of piling up debt.
+// Branches: fork(atMs, cmd) sets the running host aside (kept, its clients answered as unknown),
+// builds a new one that replays the command log up to atMs (forkHost), runs `cmd` there and
+// goes on; the page gets the new branch's whole trace as a reset batch. switchBranch takes a
+// branch up again where it was left. At most MAX_BRANCHES are kept (the oldest set aside go
+// first); reset starts over with one branch.
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
-import { isHostCommand, SimHost, type LoggedCommand, type SimEngineOptions } from './simHost.ts';
+import {
+  forkHost,
+  isHostCommand,
+  SimHost,
+  type LoggedCommand,
+  type SimEngineOptions,
+} from './simHost.ts';
 import { refuse, type EngineCommand, type EngineResult, type EngineStatus } from './types.ts';
 
 export type SimEventSink = (batch: TraceEvent[], reset: boolean) => void;
+
+/**
+ * The API as the Worker exposes it to the page: the same, except that each trace batch crosses
+ * as JSON text. One string is cheaper for the page to receive than an object graph (structured
+ * cloning 2,000 events took the page about twice as long as JSON.parse of the same events), and
+ * under load the page receives tens of thousands of events a second.
+ */
+export type SimWorkerWire = Omit<SimWorkerApi, 'start'> & {
+  start(options: SimEngineOptions, onJson: (json: string, reset: boolean) => void): TraceHeader;
+};
+
+/** The Worker's face of `api` (see SimWorkerWire). */
+export function wireSimWorkerApi(api: SimWorkerApi): SimWorkerWire {
+  return {
+    ...api,
+    start: (options, onJson) =>
+      api.start(options, (batch, reset) => onJson(JSON.stringify(batch), reset)),
+  };
+}
+
+/** One branch of the run, as the page's branch switcher shows it. */
+export interface BranchInfo {
+  id: number;
+  /** "main", or "fork 2: crash n1 at 12.3 s". */
+  label: string;
+  /** The branch it forked from (null: the first run). */
+  parent: number | null;
+  /** The virtual time it forked at (null: the first run). */
+  forkAtMs: number | null;
+  /** Where its clock stands. */
+  nowMs: number;
+  /** Commands it has run (its own log, the replayed prefix included). */
+  commands: number;
+  current: boolean;
+}
+
+/** Branches kept at most, the current one included. */
+export const MAX_BRANCHES = 8;
 
 export interface SimWorkerApi {
   /** Build the run and start its clock; answers the trace header. */
@@ -21,6 +70,15 @@ export interface SimWorkerApi {
   commandLog(): LoggedCommand[];
   /** The host's trace as JSON Lines (the most recent events; see SIM_TRACE_LIMIT). */
   exportTrace(): string;
+  /**
+   * Act in the past: a new branch that replays this one's commands up to `atMs` (cluster ms, no
+   * later than now), runs `cmd` there and becomes the current branch; this one is kept.
+   * Answers `cmd`'s outcome; a refused `cmd` leaves the branches as they were.
+   */
+  fork(atMs: number, cmd: EngineCommand): Promise<EngineResult>;
+  branches(): BranchInfo[];
+  /** Take up branch `id` where it was left (its whole trace goes to the page as a reset batch). */
+  switchBranch(id: number): EngineResult;
   /** Stop the clock for good. */
   stop(): void;
 }
@@ -48,12 +106,34 @@ const realClock: PacerClock = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+interface Branch {
+  id: number;
+  label: string;
+  parent: number | null;
+  forkAtMs: number | null;
+  host: SimHost;
+}
+
+/** A command in a few words, for a branch's label. */
+function commandText(cmd: EngineCommand): string {
+  const c = cmd as Record<string, unknown>;
+  const who = typeof c.node === 'string' ? ` ${c.node}` : '';
+  if (cmd.type === 'partition') return `partition ${cmd.sides.map((s) => s.join(' ')).join(' | ')}`;
+  if (cmd.type === 'write' || cmd.type === 'read') return `${cmd.type} on${who}`;
+  return `${cmd.type}${who}`;
+}
+
 export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi {
   let host: SimHost | null = null;
+  let branches: Branch[] = [];
+  let current: Branch | null = null;
+  let nextBranchId = 1;
   let options: SimEngineOptions | null = null;
   let sink: SimEventSink = () => undefined;
   let speed: number | 'max' = 1;
   let paused = false;
+  /** Where the pacer pauses by itself (options.pauseAtMs), once; null when not set or reached. */
+  let pauseAtMs: number | null = null;
   let stopped = false;
   let timer: unknown = null;
   // The clock's anchor: at wall time baseWall the host stood at virtual time baseVirtual.
@@ -81,25 +161,53 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
     timer = null;
     if (host === null || paused || stopped) return;
     const started = clock.now();
+    const stopAt = pauseAtMs ?? Infinity;
     if (speed === 'max') {
       // Bounded in virtual time too, so a frame ends even where the clock barely moves.
-      const limit = host.nowMs + MAX_FRAME_VIRTUAL_MS;
-      do host.advanceTo(host.nowMs + MAX_STEP_MS);
+      const limit = Math.min(host.nowMs + MAX_FRAME_VIRTUAL_MS, stopAt);
+      do host.advanceTo(Math.min(host.nowMs + MAX_STEP_MS, stopAt));
       while (!host.stopped && host.nowMs < limit && clock.now() - started < MAX_FRAME_BUDGET_MS);
     } else {
-      const target = Math.floor(baseVirtual + (started - baseWall) * speed);
+      const target = Math.min(Math.floor(baseVirtual + (started - baseWall) * speed), stopAt);
       if (target > host.nowMs) host.advanceTo(target);
       if (clock.now() - started > MAX_LAG_MS) rebase();
+    }
+    if (host.nowMs >= stopAt) {
+      pauseAtMs = null;
+      paused = true;
     }
     flush();
     schedule();
   };
 
   const build = (): void => {
-    host?.dispose();
+    for (const b of branches) b.host.dispose();
     host = new SimHost(options!);
+    nextBranchId = 1;
+    current = { id: nextBranchId++, label: 'main', parent: null, forkAtMs: null, host };
+    branches = [current];
     rebase();
   };
+
+  /** Make `b` the running branch; the one running is set aside, its clients answered. */
+  const enter = (b: Branch, why: string): void => {
+    if (host !== null && host !== b.host) host.detachClients(why);
+    if (timer !== null) clock.clearTimeout(timer);
+    timer = null;
+    current = b;
+    host = b.host;
+    rebase();
+  };
+
+  const info = (b: Branch): BranchInfo => ({
+    id: b.id,
+    label: b.label,
+    parent: b.parent,
+    forkAtMs: b.forkAtMs,
+    nowMs: b.host.nowMs,
+    commands: b.host.commandCount,
+    current: b === current,
+  });
 
   return {
     start(opts, onEvents) {
@@ -107,6 +215,7 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
       options = opts;
       sink = onEvents;
       speed = opts.speed;
+      pauseAtMs = opts.pauseAtMs ?? null;
       build();
       flush(true);
       schedule();
@@ -163,6 +272,85 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
       return host?.commandLog() ?? [];
     },
 
+    async fork(atMs, cmd) {
+      if (host === null || current === null || stopped) {
+        return refuse('simulated', cmd.type, 'the simulator is not running');
+      }
+      if (!isHostCommand(cmd)) {
+        return refuse('simulated', cmd.type, 'only a command to the cluster can fork the run');
+      }
+      if (!(typeof atMs === 'number' && Number.isFinite(atMs) && atMs >= 0)) {
+        return refuse('simulated', cmd.type, `fork: atMs must be cluster ms ≥ 0, got ${atMs}`);
+      }
+      if (atMs > host.nowMs) {
+        return refuse(
+          'simulated',
+          cmd.type,
+          `fork: ${atMs} ms is later than the run's clock (${host.nowMs} ms)`,
+        );
+      }
+      const parent = current;
+      let next: SimHost;
+      try {
+        next = forkHost(options!, host.commandLog(), atMs);
+      } catch (err) {
+        return refuse('simulated', cmd.type, err instanceof Error ? err.message : String(err));
+      }
+      // The new action must run before the branch counts: a refused one forks nothing.
+      const before = next.commandCount;
+      const result = next.apply(cmd);
+      if (next.commandCount === before) {
+        next.dispose();
+        return result;
+      }
+      const b: Branch = {
+        id: nextBranchId++,
+        label: `fork ${nextBranchId - 1}: ${commandText(cmd)} at ${(atMs / 1000).toFixed(1)} s`,
+        parent: parent.id,
+        forkAtMs: atMs,
+        host: next,
+      };
+      // Events the old branch recorded but did not send yet are part of its trace (events()).
+      parent.host.drain();
+      enter(b, `the run forked at ${atMs} ms; this request's branch was set aside`);
+      branches.push(b);
+      while (branches.length > MAX_BRANCHES) {
+        const i = branches.findIndex((x) => x !== current);
+        branches[i].host.dispose();
+        branches.splice(i, 1);
+      }
+      flush(true);
+      schedule();
+      const r = await result;
+      flush();
+      return r;
+    },
+
+    branches() {
+      return branches.map(info);
+    },
+
+    switchBranch(id) {
+      if (host === null || stopped) {
+        return refuse('simulated', 'reset', 'the simulator is not running');
+      }
+      const b = branches.find((x) => x.id === id);
+      if (b === undefined) {
+        return {
+          ok: false,
+          error: `simulated engine: switch branch: no branch ${id} (branches: ${branches.map((x) => x.id).join(', ')})`,
+        };
+      }
+      if (b !== current) {
+        host.drain();
+        enter(b, `the run switched to branch ${b.label}; this request's branch was set aside`);
+        b.host.drain();
+        void Promise.resolve(sink([...b.host.events()], true)).catch(() => undefined);
+        schedule();
+      }
+      return { ok: true, value: info(b) };
+    },
+
     exportTrace() {
       if (host === null) throw new Error('the simulator is not started');
       return host.exportTrace();
@@ -172,7 +360,7 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
       stopped = true;
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
-      host?.dispose();
+      for (const b of branches) b.host.dispose();
     },
   };
 }

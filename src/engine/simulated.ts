@@ -3,11 +3,14 @@
 // Invariants: this module imports only the worker API's *type*, so the page's bundle carries no
 // simulator code; a worker that dies turns every pending and later command into a refusal
 // naming the failure, never a hang.
+// Branches: fork(atMs, cmd) acts in the past (the worker replays the run to atMs from its seed
+// and command log, then runs cmd); the earlier branch is kept and switchBranch returns to it.
+// Either way the trace arrives as a reset batch; branch listeners hear of every change.
 import { proxy, wrap, type Remote } from 'comlink';
 import type { NodeId } from '../raft/types.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import type { LoggedCommand, SimEngineOptions } from './simHost.ts';
-import type { SimWorkerApi } from './simWorkerApi.ts';
+import type { BranchInfo, SimWorkerWire } from './simWorkerApi.ts';
 import {
   errorText,
   EventFeed,
@@ -25,10 +28,11 @@ export class SimulatedEngine implements Engine {
   private nodes: NodeId[];
   private failure: string | null = null;
   private disposed = false;
+  private readonly branchListeners = new Set<() => void>();
 
   private constructor(
     private readonly worker: Worker,
-    private readonly api: Remote<SimWorkerApi>,
+    private readonly api: Remote<SimWorkerWire>,
     private readonly headerValue: TraceHeader,
     private readonly died: Promise<never>,
     readonly options: SimEngineOptions,
@@ -42,7 +46,7 @@ export class SimulatedEngine implements Engine {
       type: 'module',
       name: 'simulator',
     });
-    const api = wrap<SimWorkerApi>(worker);
+    const api = wrap<SimWorkerWire>(worker);
     let engine: SimulatedEngine | null = null;
     const early: { batch: TraceEvent[]; reset: boolean }[] = [];
     const died = new Promise<never>((_, reject) => {
@@ -54,7 +58,8 @@ export class SimulatedEngine implements Engine {
       });
     });
     died.catch(() => undefined);
-    const sink = proxy((batch: TraceEvent[], reset: boolean) => {
+    const sink = proxy((json: string, reset: boolean) => {
+      const batch = JSON.parse(json) as TraceEvent[];
       if (engine === null) early.push({ batch, reset });
       else if (!engine.disposed) engine.feed.push(batch, reset);
     });
@@ -96,7 +101,10 @@ export class SimulatedEngine implements Engine {
     try {
       const r = await Promise.race([this.api.command(cmd), this.died]);
       if (r.ok && cmd.type === 'add-node' && typeof r.value === 'string') this.nodes.push(r.value);
-      if (r.ok && cmd.type === 'reset') this.nodes = [...this.headerValue.cluster.nodes];
+      if (r.ok && cmd.type === 'reset') {
+        this.nodes = [...this.headerValue.cluster.nodes];
+        this.branchesChanged();
+      }
       return r;
     } catch (err) {
       return refuse('simulated', cmd.type, errorText(err));
@@ -113,10 +121,68 @@ export class SimulatedEngine implements Engine {
     return Promise.race([this.api.commandLog(), this.died]);
   }
 
+  /**
+   * Act in the past: run `cmd` at cluster time `atMs` in a new branch replayed from the seed and
+   * the command log; the current branch is kept (see SimWorkerApi.fork).
+   */
+  async fork(atMs: number, cmd: EngineCommand): Promise<EngineResult> {
+    if (this.disposed) return refuse('simulated', cmd.type, 'the engine was replaced');
+    if (this.failure !== null) return refuse('simulated', cmd.type, this.failure);
+    try {
+      const r = await Promise.race([this.api.fork(atMs, cmd), this.died]);
+      if (r.ok) await this.branchNodes();
+      return r;
+    } catch (err) {
+      return refuse('simulated', cmd.type, errorText(err));
+    }
+  }
+
+  /** The run's branches (the first run, then one per fork), the current one flagged. */
+  branches(): Promise<BranchInfo[]> {
+    if (this.failure !== null) return Promise.reject(new Error(this.failure));
+    return Promise.race([this.api.branches(), this.died]);
+  }
+
+  /** Take up branch `id` where it was left. */
+  async switchBranch(id: number): Promise<EngineResult> {
+    if (this.disposed) return refuse('simulated', 'reset', 'the engine was replaced');
+    try {
+      const r = await Promise.race([this.api.switchBranch(id), this.died]);
+      if (r.ok) await this.branchNodes();
+      return r;
+    } catch (err) {
+      return { ok: false, error: `simulated engine: switch branch: ${errorText(err)}` };
+    }
+  }
+
+  /** Be told when a fork, a switch or a reset changed the branches. */
+  onBranchesChange(listener: () => void): () => void {
+    this.branchListeners.add(listener);
+    return () => this.branchListeners.delete(listener);
+  }
+
+  /** The current branch's nodes (it may have added some), then tell the listeners. */
+  private async branchNodes(): Promise<void> {
+    const st = await Promise.race([this.api.status(), this.died]).catch(() => null);
+    if (st !== null) this.nodes = Object.keys(st.nodes);
+    this.branchesChanged();
+  }
+
+  private branchesChanged(): void {
+    for (const l of this.branchListeners) {
+      try {
+        l();
+      } catch (err) {
+        console.error('branch listener failed', err);
+      }
+    }
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.feed.clear();
+    this.branchListeners.clear();
     await Promise.race([this.api.stop(), this.died, sleep(500)]).catch(() => undefined);
     this.worker.terminate();
   }

@@ -193,7 +193,8 @@ export interface PageHost {
   } | null;
   /** Be told when the cluster or engine is replaced, or the resume offer changes. */
   onClusterChange(listener: () => void): () => void;
-  useEngine(kind: EngineKind): Promise<unknown>;
+  /** Options as the console's useEngine takes them (e.g. { scenario, speed } for a lesson). */
+  useEngine(kind: EngineKind, options?: unknown): Promise<unknown>;
   resumeCluster(clusterId: string): Promise<unknown>;
   createCluster(): Promise<unknown>;
   /** Save the active engine's trace as a JSON Lines file (throws when there is none). */
@@ -202,4 +203,25 @@ export interface PageHost {
     file: File,
     options: { onProgress: (done: number, total: number) => void },
   ): Promise<{ ok: boolean; events: number; errors: string[] }>;
+  /** The trace as a JSON Lines Blob, built off the page's thread. */
+  exportTraceFile?(options: { onProgress: (done: number, total: number) => void }): Promise<Blob>;
+  /** The trace converted for another tool (src/trace/convert), off the page's thread. */
+  convertTrace?(format: string, window?: { fromMs?: number; toMs?: number }): Promise<string>;
+  /** The trace checks' outcome (src/trace/check.ts), off the page's thread. */
+  checkTrace?(): Promise<{
+    ok: boolean;
+    text: string;
+    checks: { name: string; failures: number; first: string | null }[];
+    notes: string[];
+  }>;
+  /** Run a scenario file on a new live cluster; resolves when its duration is over. */
+  runScenario?(file: unknown): Promise<unknown>;
+  /** The run as a scenario file (src/trace/reproduce.ts). */
+  reproduce?(): Promise<{
+    ok: boolean;
+    scenario: unknown;
+    exact: boolean;
+    notes: string[];
+    errors: string[];
+  }>;
 }

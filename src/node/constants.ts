@@ -31,7 +31,7 @@ export const MEMBER_RETRY_MS = 1000;
 export const REMOVE_PEER_MAX_ATTEMPTS = 5;
 
 /** How long a request of this kind may wait before it times out. */
-export function requestTimeoutMs(kind: 'write' | 'read' | 'member'): number {
+export function requestTimeoutMs(kind: 'write' | 'read' | 'member' | 'route'): number {
   return kind === 'write' ? WRITE_TIMEOUT_MS : READ_TIMEOUT_MS;
 }
 
@@ -61,7 +61,7 @@ export const errNotLeaderReceiver = (g: GroupId): string => `Could not find lead
 export const ERR_IS_NOT_LEADER = 'Is not leader.';
 export const ERR_READ_STATE_ERROR = 'Invalid state for readIndex: STATE_ERROR.';
 /** A request that waited past its deadline (the outcome of a write is then unknown). */
-export const errTimedOut = (kind: 'write' | 'read' | 'member'): string =>
+export const errTimedOut = (kind: 'write' | 'read' | 'member' | 'route'): string =>
   `Request timed out after ${requestTimeoutMs(kind)} ms`;
 // The node's own texts, for cases Nacos has no message for.
 export const ERR_WRITE_LOST = 'write lost: leadership changed before commit';
@@ -74,3 +74,53 @@ export const errApplyFailed = (index: number, msg: string): string =>
   `apply of entry ${index} failed: ${msg}`;
 /** The group's error message when the state machine could not load a snapshot. */
 export const errSnapshotLoadFailed = (msg: string): string => `snapshot load failed: ${msg}`;
+
+// ───────────── Nacos fidelity (docs/NACOS-DIFFERENCES.md, "Nacos layer") ─────────────
+
+/** The node reproduces Nacos unless told to behave like the textbook. */
+export const DEFAULT_FIDELITY = 'nacos' as const;
+/** RaftSysConstants.DEFAULT_RAFT_RPC_REQUEST_TIMEOUT_MS: a forwarded request's own timeout. */
+export const RPC_REQUEST_TIMEOUT_MS = 5_000;
+/** ReadIndexClosure.DEFAULT_TIMEOUT (jraft.read-index.timeout): then Nacos reads via the log. */
+export const READ_INDEX_TIMEOUT_MS = 2_000;
+/**
+ * JRaftServer.createMultiRaftGroup: the route table's refresh period is the election timeout
+ * plus `random.nextInt(5 * 1000)`, drawn once per group; the first refresh after one election
+ * timeout. Lesson timings shrink the random part in proportion to their election timeout.
+ */
+export const ROUTE_REFRESH_RANDOM_MS = 5_000;
+/** NacosException.INVALID_PARAM and SERVER_ERROR: the codes beside a client-visible error. */
+export const CODE_INVALID_PARAM = 400;
+export const CODE_SERVER_ERROR = 500;
+/** AbstractProcessor.handleRequest: a forwarded request at a node without the group. */
+export const errNoGroupReceiver = (g: GroupId): string =>
+  `Could not find the corresponding Raft Group : ${g}`;
+/**
+ * JRaftProtocol.write/getData wait with CompletableFuture.get(timeout); its TimeoutException
+ * has no message, and the caller wraps it whole (NacosRuntimeException(SERVER_ERROR, e)), so the
+ * text is the exception's name.
+ */
+export const ERR_TIMEOUT_EXCEPTION = 'java.util.concurrent.TimeoutException';
+/** SOFABolt's RpcInvokeCallbackListener text for a forwarded request that got no answer. */
+export const errInvokeTimeout = (address: string): string =>
+  `Invoke timeout when invoke with callback.The address is ${address}`;
+/** FailoverClosureImpl: a failed status without a throwable (e.g. JRaft's step-down). */
+export const ERR_OPERATION_FAILURE = 'operation failure';
+/** JRaft's status when a leader steps down with tasks pending (ClosureQueueImpl.clear). */
+export const ERR_LEADER_STEPPED_DOWN = 'Leader stepped down';
+/** GetLeaderRequestProcessor's answer from a node that knows no leader. */
+export const ERR_UNKNOWN_LEADER = 'Unknown leader';
+/** ReadIndexClosure.TimeoutTask's status text. */
+export const ERR_READ_INDEX_TIMEOUT = 'read-index request timeout';
+
+/** The route table's refresh period for a timing profile, given a draw in [0, 1). */
+export function routeRefreshPeriodMs(t: TimingConfig, draw: number): number {
+  const electionMs = toTicks(t).electionTicks * t.tickMs;
+  const randomMs =
+    t.profile === 'nacos'
+      ? ROUTE_REFRESH_RANDOM_MS
+      : Math.round((ROUTE_REFRESH_RANDOM_MS * electionMs) / NACOS_MIN_ELECTION_TIMEOUT_MS);
+  // Rounded up to whole ticks: the node's clock moves in ticks.
+  const ms = electionMs + Math.floor(draw * randomMs);
+  return Math.ceil(ms / t.tickMs) * t.tickMs;
+}

@@ -14,14 +14,23 @@ import { SeededRng } from '../raft/rand.ts';
 import type { ConfState, Entry, GroupId, NodeId, Ready } from '../raft/types.ts';
 import { createProcessor } from '../cp/processors.ts';
 import { applyEntry } from './apply.ts';
-import { MEMBER_RETRY_MS, REMOVE_PEER_MAX_ATTEMPTS, errNoGroup, toTicks } from './constants.ts';
+import {
+  DEFAULT_FIDELITY,
+  MEMBER_RETRY_MS,
+  REMOVE_PEER_MAX_ATTEMPTS,
+  errNoGroup,
+  routeRefreshPeriodMs,
+  toTicks,
+} from './constants.ts';
 import { driveMemberOps } from './membership.ts';
-import { NodeState, type GroupHost, type NodeMetrics } from './nodeState.ts';
+import { NodeState, type GroupHost, type NodeMetrics, type RouteEntry } from './nodeState.ts';
 import {
   expireRequests,
+  failDroppedProposals,
   handleForward,
   handleForwardResponse,
   handleRequest,
+  maybeRefreshRoute,
   onReadState,
   serveReadyReads,
 } from './requests.ts';
@@ -105,6 +114,10 @@ export class RaftNode {
     this.booted = durable;
     const ticks = toTicks(cfg.timing);
     const rng = new SeededRng(cfg.seed);
+    const electionMs = ticks.electionTicks * cfg.timing.tickMs;
+    // The route table's random period per group, drawn from its own fork taken after the Raft
+    // cores' (so the cores' timers are the same whichever fidelity runs).
+    const routes: RouteEntry[] = [];
     for (const group of cfg.groups) {
       const disk = durable?.[group] ?? emptyGroupState();
       const boot: RaftBootstrap = {
@@ -122,10 +135,18 @@ export class RaftNode {
           maxEntriesPerMsg: cfg.maxEntriesPerMsg ?? 1024,
           readOnly: cfg.readOnly ?? 'safe',
           trace: this.n.traceEnabled,
+          fidelity: cfg.fidelity ?? DEFAULT_FIDELITY,
         },
         rng.fork(),
         boot,
       );
+      const route: RouteEntry = {
+        leader: null,
+        nextRefreshMs: electionMs,
+        periodMs: electionMs,
+        asking: null,
+      };
+      routes.push(route);
       const sm = createProcessor(group);
       if (disk.snapshot) sm.restore(disk.snapshot.data);
       this.n.groups.set(group, {
@@ -149,7 +170,14 @@ export class RaftNode {
         lastSnapshotAtMs: 0,
         memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
+        route,
+        leaderStart: null,
+        startedTerm: -1,
       });
+    }
+    const routeRng = rng.fork();
+    for (const route of routes) {
+      route.periodMs = routeRefreshPeriodMs(cfg.timing, routeRng.float());
     }
   }
 
@@ -197,6 +225,7 @@ export class RaftNode {
     for (const g of n.groups.values()) {
       g.raft.tick();
       maybeSnapshotByTime(n, g);
+      maybeRefreshRoute(n, g);
     }
     expireRequests(n);
     if (n.nowMs >= this.nextMemberCheckMs) {
@@ -345,6 +374,7 @@ export class RaftNode {
         }
         if (rd) {
           this.traceCoreEvents(g, rd);
+          this.takeCoreSignals(g, rd);
           // A new term or leader reaches the trace with the Ready that shows it, not once its
           // write is durable: the views show what the node holds in memory, and a follower that
           // moves to a higher term has no role change to report it.
@@ -397,6 +427,7 @@ export class RaftNode {
         again = true;
         const rd = g.raft.readyWithoutStorage();
         this.traceCoreEvents(g, rd);
+        this.takeCoreSignals(g, rd);
         if (rd.hardState) g.unsavedHard = rd.hardState;
         this.sendLeaderMessagesEarly(g, rd);
         if (rd.messages.length > 0) {
@@ -542,9 +573,29 @@ export class RaftNode {
     maybeSnapshotByCount(n, g);
   }
 
-  /** Nacos's metadata events: leader, term, members, errMsg; emitted on change only. */
+  /**
+   * What the core tells the host besides its log: the proposals it gave up on stepping down
+   * (answered at once, Nacos) and the leader's start, acted on once applied up to its index.
+   */
+  private takeCoreSignals(g: GroupHost, rd: Ready): void {
+    if (rd.droppedProposals.length > 0) failDroppedProposals(this.n, g, rd.droppedProposals);
+    if (rd.leaderStart !== null) g.leaderStart = rd.leaderStart;
+  }
+
+  /**
+   * Nacos's metadata events: leader, term, members, errMsg; emitted on change only. Under nacos
+   * a leader reports itself only once Nacos's onLeaderStart ran (the core's Ready.leaderStart,
+   * once the state machine applied up to it); the textbook reports it on becoming leader.
+   */
   private maybeEmitMetadata(g: GroupHost): void {
-    const update = metadataUpdate(g.id, g.lastMeta, g.raft);
+    const r = g.raft;
+    const ls = g.leaderStart;
+    if (ls !== null && g.smIndex >= ls.index) {
+      g.leaderStart = null;
+      if (r.role === 'leader' && r.term === ls.term) g.startedTerm = ls.term;
+    }
+    if (this.n.nacos && r.role === 'leader' && g.startedTerm !== r.term) return;
+    const update = metadataUpdate(g.id, g.lastMeta, r);
     if (!update) return;
     g.lastMeta = update.seen;
     if (update.event) this.n.trace(update.event);

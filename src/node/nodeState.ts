@@ -4,10 +4,10 @@
 // Invariant: effects leave only through `out` in the order they were pushed (the host executes
 // them in that order), trace bodies only through trace(), answers only through answer().
 import type { Raft } from '../raft/raft.ts';
-import type { GroupId, HardState, NodeId, Ready, Snapshot } from '../raft/types.ts';
+import type { GroupId, HardState, LeaderStart, NodeId, Ready, Snapshot } from '../raft/types.ts';
 import type { ApplyResult, StateMachine } from '../cp/stateMachine.ts';
 import type { TraceBody } from '../trace/events.ts';
-import { ERR_REQUEST_FAILED } from './constants.ts';
+import { CODE_SERVER_ERROR, DEFAULT_FIDELITY, ERR_REQUEST_FAILED } from './constants.ts';
 import { replyEvent, type ReportedMetadata } from './traceEvents.ts';
 import type {
   ClientReply,
@@ -42,11 +42,29 @@ export interface Pending {
   group: GroupId;
   /** null: our own client; otherwise the node that forwarded it and waits for the answer. */
   origin: NodeId | null;
-  kind: 'write' | 'read' | 'member';
+  kind: 'write' | 'read' | 'member' | 'route';
   payload: unknown;
   deadlineMs: number;
   /** Term of the proposed entry (writes and log reads). */
   term?: number;
+  /** Nacos: when the ReadIndex asked for this read gives up (JRaft's ReadIndexClosure timeout). */
+  readIndexDeadlineMs?: number;
+}
+
+/**
+ * Nacos's RouteTable entry for one group on this node: the leader a follower forwards to, as of
+ * the last refresh (JRaftServer.refreshRouteTable on a timer), not the Raft node's live leader.
+ */
+export interface RouteEntry {
+  leader: NodeId | null;
+  nextRefreshMs: number;
+  /** Election timeout + a random part drawn once (JRaftServer.createMultiRaftGroup). */
+  periodMs: number;
+  /**
+   * A refresh under way (RouteTable.refreshLeader): the members still to ask, in configuration
+   * order, one GetLeaderRequest at a time; null when none runs.
+   */
+  asking: NodeId[] | null;
 }
 
 export interface NodeMetrics {
@@ -102,6 +120,15 @@ export interface GroupHost {
   snapshotToSave: Snapshot | null;
   lastSnapshotIndex: number;
   lastSnapshotAtMs: number;
+  /** Nacos's route table entry (used under nacos fidelity only). */
+  route: RouteEntry;
+  /**
+   * The core's Ready.leaderStart not yet acted on: Nacos's onLeaderStart runs once the state
+   * machine has applied up to its index (SOFAJRaft runs it from the FSM caller, in log order).
+   */
+  leaderStart: LeaderStart | null;
+  /** The term whose leader start this node ran (-1: none); a leader reports itself only then. */
+  startedTerm: number;
   /** Membership changes this node drives (self-add on join, removals), retried each second. */
   memberOps: MemberOp[];
   /**
@@ -127,7 +154,7 @@ export class NodeState {
    */
   readonly seenForwards = new Map<string, number>();
   /** Our own requests forwarded to a leader, awaiting its answer. */
-  readonly forwards = new Map<string, Pending & { to: NodeId }>();
+  readonly forwards = new Map<string, Pending & { to: NodeId; rpcDeadlineMs?: number }>();
   readonly metrics: NodeMetrics = { readIndexFailures: 0, leaderReads: 0, forwardedWrites: 0 };
   /** Set false to skip building trace events (benchmarks). */
   traceEnabled = true;
@@ -137,13 +164,24 @@ export class NodeState {
     this.cfg = cfg;
   }
 
+  /** Whether the node reproduces Nacos (true) or the textbook where they differ. */
+  get nacos(): boolean {
+    return (this.cfg.fidelity ?? DEFAULT_FIDELITY) === 'nacos';
+  }
+
   trace(event: TraceBody): void {
     if (this.traceEnabled) this.out.push({ type: 'trace', event });
   }
 
   /** Answer a request: a reply to our own client, or a ForwardResponse to the node that asked. */
   answer(p: Pending, reply: ClientReply): void {
-    if (p.kind !== 'member') this.trace(replyEvent(p.group, p.requestId, reply));
+    // Nacos answers a failure with a response code beside the text: 500 unless said otherwise.
+    if (this.nacos && !reply.ok && reply.code === undefined) {
+      reply = { ...reply, code: CODE_SERVER_ERROR };
+    }
+    if (p.kind !== 'member' && p.kind !== 'route') {
+      this.trace(replyEvent(p.group, p.requestId, reply));
+    }
     if (p.origin === null) {
       this.out.push({ type: 'reply', requestId: p.requestId, reply });
       return;

@@ -6,11 +6,20 @@
 // error or timeout), and a write whose outcome this node cannot know is marked indeterminate.
 import { precheckWrite, validateOp, validateQuery } from '../cp/processors.ts';
 import { InvalidRequest } from '../cp/stateMachine.ts';
-import type { GroupId, NodeId } from '../raft/types.ts';
+import type { DroppedProposal, GroupId, NodeId } from '../raft/types.ts';
 import {
+  CODE_INVALID_PARAM,
   ERR_IS_NOT_LEADER,
+  ERR_OPERATION_FAILURE,
+  ERR_READ_INDEX_TIMEOUT,
   ERR_READ_STATE_ERROR,
+  ERR_TIMEOUT_EXCEPTION,
+  ERR_UNKNOWN_LEADER,
+  READ_INDEX_TIMEOUT_MS,
+  RPC_REQUEST_TIMEOUT_MS,
+  errInvokeTimeout,
   errNoGroup,
+  errNoGroupReceiver,
   errNoLeader,
   errNotLeaderReceiver,
   errTimedOut,
@@ -26,6 +35,11 @@ import {
 } from './nodeState.ts';
 import { forwardEvent, proposeEvent, readIndexEvent, requestEvent } from './traceEvents.ts';
 import type { ClientReply, ClientRequest, ForwardRequest, ForwardResponse } from './types.ts';
+
+/** A request refused for its content: Nacos answers 400 (NacosException.INVALID_PARAM). */
+function invalid(n: NodeState, error: string): ClientReply {
+  return n.nacos ? { ok: false, error, code: CODE_INVALID_PARAM } : { ok: false, error };
+}
 
 /** A client request arrived at this node: start its write or read path. */
 export function handleRequest(n: NodeState, req: ClientRequest): void {
@@ -50,7 +64,7 @@ function write(n: NodeState, group: GroupId, p: Pending): void {
   try {
     validateOp(group, p.payload);
   } catch (err) {
-    if (err instanceof InvalidRequest) return n.answer(p, { ok: false, error: err.message });
+    if (err instanceof InvalidRequest) return n.answer(p, invalid(n, err.message));
     throw err;
   }
   const refused = precheckWrite(group, p.payload, (id) => n.groups.get(id)?.sm);
@@ -66,7 +80,13 @@ function submit(n: NodeState, g: GroupHost, p: Pending, cmd: Command): void {
   // this node before it crashed or stopped leading (seenForwards does not survive a crash).
   // Only the requester's own refusals, before anything was sent, are certain failures.
   const unsure = p.origin !== null && p.kind === 'write' ? { indeterminate: true } : {};
-  if (r.errored) return n.answer(p, { ok: false, error: ERR_IS_NOT_LEADER, ...unsure });
+  // Nacos: a node in ERROR is simply not the leader (JRaftServer.commit asks isLeader()), so
+  // its client's request goes to the leader in the route table like any follower's.
+  if (r.errored && (!n.nacos || p.origin !== null)) {
+    // A Forward at a node in ERROR: Nacos's AbstractProcessor finds it is not the leader.
+    const error = n.nacos ? errNotLeaderReceiver(g.id) : ERR_IS_NOT_LEADER;
+    return n.answer(p, { ok: false, error, ...unsure });
+  }
   if (r.role === 'leader') {
     const res = r.propose(cmd);
     if (!res.ok) return n.answer(p, { ok: false, error: res.error });
@@ -79,13 +99,23 @@ function submit(n: NodeState, g: GroupHost, p: Pending, cmd: Command): void {
     // A forwarded request never travels twice.
     return n.answer(p, { ok: false, error: errNotLeaderReceiver(g.id), ...unsure });
   }
-  if (r.leader === null) return n.answer(p, { ok: false, error: errNoLeader(g.id) });
-  forward(n, g, p, cmd, r.leader);
+  // Nacos forwards to the leader in its route table (JRaftServer.invokeToLeader →
+  // RouteTable.selectLeader), refreshed on a timer; the textbook to the live Raft leader.
+  const leader = n.nacos ? g.route.leader : r.leader;
+  if (leader === null) return n.answer(p, { ok: false, error: errNoLeader(g.id) });
+  if (leader === n.id) {
+    // A stale route naming this node, which no longer leads: Nacos invokes itself and its own
+    // AbstractProcessor answers that it is not the leader. Nothing was proposed.
+    return n.answer(p, { ok: false, error: errNotLeaderReceiver(g.id) });
+  }
+  forward(n, g, p, cmd, leader);
 }
 
 function forward(n: NodeState, g: GroupHost, p: Pending, cmd: Command, leader: NodeId): void {
   n.metrics.forwardedWrites += p.kind === 'write' ? 1 : 0;
-  n.forwards.set(p.requestId, { ...p, to: leader });
+  // Nacos: the forwarded RPC has its own timeout (rpcRequestTimeoutMs) inside the overall wait.
+  const rpc = n.nacos ? { rpcDeadlineMs: n.nowMs + RPC_REQUEST_TIMEOUT_MS } : {};
+  n.forwards.set(p.requestId, { ...p, to: leader, ...rpc });
   const msg: ForwardRequest = {
     type: 'Forward',
     group: g.id,
@@ -113,9 +143,21 @@ export function handleForward(n: NodeState, m: ForwardRequest): void {
     deadlineMs: n.nowMs + requestTimeoutMs(m.kind),
   };
   n.seenForwards.set(seenKey, p.deadlineMs);
-  n.trace(forwardEvent(m.group, m.requestId, n.id, 'recv'));
   const g = n.groups.get(m.group);
-  if (!g) return n.answer(p, { ok: false, error: errNoGroup(m.group) });
+  if (m.kind === 'route') {
+    // JRaft's GetLeaderRequestProcessor: the leader this node knows, or an error.
+    // A node in ERROR stepped down and reset its leader id (NodeImpl.stepDown): it knows none.
+    const leader = g && !g.raft.errored ? g.raft.leader : null;
+    return n.answer(
+      p,
+      leader !== null ? { ok: true, value: leader } : { ok: false, error: ERR_UNKNOWN_LEADER },
+    );
+  }
+  n.trace(forwardEvent(m.group, m.requestId, n.id, 'recv'));
+  if (!g) {
+    const error = n.nacos ? errNoGroupReceiver(m.group) : errNoGroup(m.group);
+    return n.answer(p, { ok: false, error });
+  }
   if (m.kind === 'member') return handleMemberForward(n, g, p);
   const cmd: Command =
     m.kind === 'write'
@@ -125,7 +167,7 @@ export function handleForward(n: NodeState, m: ForwardRequest): void {
     if (m.kind === 'write') validateOp(m.group, m.payload);
     else validateQuery(m.group, m.payload);
   } catch (err) {
-    if (err instanceof InvalidRequest) return n.answer(p, { ok: false, error: err.message });
+    if (err instanceof InvalidRequest) return n.answer(p, invalid(n, err.message));
     throw err;
   }
   if (m.kind === 'write' && g.raft.role === 'leader' && m.term !== g.raft.term) {
@@ -143,6 +185,11 @@ export function handleForwardResponse(n: NodeState, m: ForwardResponse): void {
   const f = n.forwards.get(m.requestId);
   if (!f) return; // Late or duplicate answer: the request already timed out.
   n.forwards.delete(m.requestId);
+  if (f.kind === 'route') {
+    const g = n.groups.get(f.group);
+    if (g) routeAnswer(n, g, m.reply.ok ? (m.reply.value as NodeId) : null);
+    return;
+  }
   if (f.kind === 'member') {
     // Progress is checked each second; an answer only tells where to ask next.
     const g = n.groups.get(f.group);
@@ -163,10 +210,13 @@ function read(n: NodeState, group: GroupId, p: Pending): void {
   try {
     validateQuery(group, p.payload);
   } catch (err) {
-    if (err instanceof InvalidRequest) return n.answer(p, { ok: false, error: err.message });
+    if (err instanceof InvalidRequest) return n.answer(p, invalid(n, err.message));
     throw err;
   }
-  if (g.raft.errored) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
+  // Nacos asks JRaft for a read index even in ERROR; JRaft refuses it and Nacos reads from the
+  // leader (JRaftServer.get → readFromLeader).
+  if (g.raft.errored && !n.nacos) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
+  if (n.nacos) p.readIndexDeadlineMs = n.nowMs + READ_INDEX_TIMEOUT_MS;
   // Unique across restarts (the boot number) and terms: the leader's answer to a request of an
   // earlier life, or of an earlier term, must never be taken for this read's. An answer to a
   // read index asked before a write was acknowledged would serve a read that started after
@@ -193,7 +243,7 @@ export function onReadState(
   if (index < 0) {
     // ReadIndex failed: fall back to a read committed through the log (Nacos's commitRead).
     n.metrics.readIndexFailures++;
-    if (g.raft.errored) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
+    if (g.raft.errored && !n.nacos) return n.answer(p, { ok: false, error: ERR_READ_STATE_ERROR });
     submit(n, g, p, { kind: 'read', query: p.payload, rid: p.requestId });
     return;
   }
@@ -220,7 +270,8 @@ export function expireRequests(n: NodeState): void {
   const now = n.nowMs;
   const timeout = (p: Pending): ClientReply => ({
     ok: false,
-    error: errTimedOut(p.kind),
+    // Nacos's caller wraps the TimeoutException of its wait (code 500, added by answer()).
+    error: n.nacos ? ERR_TIMEOUT_EXCEPTION : errTimedOut(p.kind),
     indeterminate: p.kind === 'write',
   });
   for (const g of n.groups.values()) {
@@ -234,6 +285,9 @@ export function expireRequests(n: NodeState): void {
       if (p.deadlineMs <= now) {
         g.reads.delete(ctx);
         n.answer(p, timeout(p));
+      } else if (p.readIndexDeadlineMs !== undefined && p.readIndexDeadlineMs <= now) {
+        // Nacos: JRaft's ReadIndexClosure timed out; the read goes through the log instead.
+        onReadState(n, g, ctx, -1, ERR_READ_INDEX_TIMEOUT);
       }
     }
     g.readyReads = g.readyReads.filter((r) => {
@@ -246,6 +300,29 @@ export function expireRequests(n: NodeState): void {
     if (deadlineMs <= now) n.seenForwards.delete(key);
   }
   for (const [id, f] of n.forwards) {
+    if (f.kind === 'route') {
+      if (f.deadlineMs <= now) {
+        // RouteTable.refreshLeader: a member that did not answer in time; ask the next one.
+        n.forwards.delete(id);
+        const g = n.groups.get(f.group);
+        if (g) routeAnswer(n, g, null);
+      }
+      continue;
+    }
+    if (f.kind !== 'member' && f.rpcDeadlineMs !== undefined && f.rpcDeadlineMs <= now) {
+      if (f.deadlineMs <= now) {
+        n.forwards.delete(id);
+        n.answer({ ...f, origin: null }, timeout(f));
+        continue;
+      }
+      // Nacos: the forwarded RPC timed out before the overall wait (SOFABolt's callback error,
+      // which FailoverClosureImpl passes on as the failure's text).
+      n.forwards.delete(id);
+      const error = errInvokeTimeout(f.to);
+      n.trace(forwardEvent(f.group, f.requestId, f.to, 'reply', error));
+      n.answer({ ...f, origin: null }, { ok: false, error, indeterminate: f.kind === 'write' });
+      continue;
+    }
     if (f.deadlineMs <= now) {
       n.forwards.delete(id);
       if (f.kind !== 'member') n.answer({ ...f, origin: null }, timeout(f));
@@ -255,4 +332,90 @@ export function expireRequests(n: NodeState): void {
       }
     }
   }
+}
+
+/**
+ * Nacos: the core gave up proposals because its leader stepped down (Ready.droppedProposals,
+ * under 'nacos' only: SOFAJRaft's BallotBox#clearPendingTasks → ClosureQueueImpl#clear runs each
+ * closure with "Leader stepped down"). Nacos's FailoverClosureImpl, with no throwable, surfaces
+ * that as "operation failure", at once, for writes and log reads alike. A write's entry may still
+ * commit under the next leader, so its failure is indeterminate. Only the proposal this node made
+ * at that index in that term is answered; entries already handed out to apply are not among the
+ * dropped ones, so nothing is answered twice.
+ */
+export function failDroppedProposals(
+  n: NodeState,
+  g: GroupHost,
+  dropped: readonly DroppedProposal[],
+): void {
+  for (const d of dropped) {
+    const p = g.proposals.get(d.index);
+    if (p === undefined || p.term !== d.term) continue;
+    g.proposals.delete(d.index);
+    const unsure = p.kind === 'write' ? { indeterminate: true } : {};
+    n.answer(p, { ok: false, error: ERR_OPERATION_FAILURE, ...unsure });
+  }
+}
+
+/**
+ * Nacos: refresh the group's route table entry when its timer is due (JRaftServer's
+ * scheduleRaftMemberRefreshJob → refreshRouteTable → RouteTable.refreshLeader). RouteTable asks
+ * the group's members for the leader they know; here the node takes the leader its own Raft node
+ * knows at that moment (see docs/NACOS-DIFFERENCES.md). Between refreshes the entry stays as it
+ * was, however the cluster changed.
+ */
+export function maybeRefreshRoute(n: NodeState, g: GroupHost): void {
+  if (!n.nacos || n.nowMs < g.route.nextRefreshMs) return;
+  g.route.nextRefreshMs += g.route.periodMs;
+  // A fixed-rate job does not overlap itself: a refresh still asking skips this turn.
+  if (g.route.asking !== null) return;
+  const c = g.raft.conf;
+  const members = [...c.voters];
+  for (const id of c.outgoing) if (!members.includes(id)) members.push(id);
+  g.route.asking = members;
+  askNextForLeader(n, g);
+}
+
+/** Ask the next member for the leader it knows; this node answers its own question at once. */
+function askNextForLeader(n: NodeState, g: GroupHost): void {
+  const asking = g.route.asking;
+  while (asking !== null && asking.length > 0) {
+    const peer = asking.shift() as NodeId;
+    if (peer === n.id) {
+      if (g.raft.leader !== null && !g.raft.errored) return routeAnswer(n, g, g.raft.leader);
+      continue;
+    }
+    const requestId = `${n.id}:${g.incarnation}:route:${n.nextRequest++}`;
+    n.forwards.set(requestId, {
+      requestId,
+      group: g.id,
+      origin: null,
+      kind: 'route',
+      payload: null,
+      deadlineMs: n.nowMs + RPC_REQUEST_TIMEOUT_MS,
+      to: peer,
+    });
+    const msg: ForwardRequest = {
+      type: 'Forward',
+      group: g.id,
+      from: n.id,
+      to: peer,
+      term: g.raft.term,
+      requestId,
+      kind: 'route',
+      payload: null,
+    };
+    n.out.push({ type: 'send', msg });
+    return;
+  }
+  // Nobody knew a leader: the route table keeps what it had (RouteTable.refreshLeader fails).
+  g.route.asking = null;
+}
+
+/** A member's answer to the refresh (null: it knew no leader, or did not answer in time). */
+function routeAnswer(n: NodeState, g: GroupHost, leader: NodeId | null): void {
+  if (g.route.asking === null) return;
+  if (leader === null) return askNextForLeader(n, g);
+  g.route.leader = leader;
+  g.route.asking = null;
 }

@@ -350,6 +350,7 @@ describe('a duplicated Forward', () => {
       ok: false,
       error: errNotLeaderReceiver(G),
       indeterminate: true,
+      code: 500, // Nacos's server error code beside the text (nacos fidelity, the default)
     });
   });
 

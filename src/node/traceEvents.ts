@@ -48,7 +48,12 @@ export function coreEventTrace(group: GroupId, ev: CoreEvent, tickMs: number): T
         ...(ev.reject !== undefined ? { reject: ev.reject } : {}),
       };
     case 'timer':
-      return { type: 'timer', group, timeoutMs: ev.ticks * tickMs };
+      return {
+        type: 'timer',
+        group,
+        timeoutMs: ev.ticks * tickMs,
+        ...(ev.repeating === true ? { repeating: true } : {}),
+      };
     case 'truncate':
       return { type: 'truncate', group, from: ev.from };
     case 'progress':
@@ -176,6 +181,7 @@ export function replyEvent(group: GroupId, requestId: string, reply: ClientReply
     ok: false,
     error: reply.error,
     ...(reply.indeterminate === true ? { indeterminate: true } : {}),
+    ...(reply.code !== undefined ? { code: reply.code } : {}),
   };
 }
 

@@ -14,12 +14,20 @@ export interface TimingConfig {
   profile: 'nacos' | 'lesson';
 }
 
+/**
+ * Whose behaviour the node reproduces where Nacos 2.2 on SOFAJRaft 1.3 and textbook Raft differ
+ * (docs/NACOS-DIFFERENCES.md lists each difference). 'nacos' is the default.
+ */
+export type Fidelity = 'nacos' | 'textbook';
+
 export interface NodeConfig {
   id: NodeId;
   /** The bootstrap configuration of every group (the cluster's initial member list). */
   members: NodeId[];
   groups: GroupId[];
   timing: TimingConfig;
+  /** Nacos's behaviour (default) or the textbook's, where they differ. */
+  fidelity?: Fidelity;
   /** Seed for this node's election timer randomness. */
   seed: number;
   readOnly?: 'safe' | 'lease';
@@ -83,8 +91,12 @@ export interface ForwardRequest {
   to: NodeId;
   term: number;
   requestId: string;
-  /** 'member' carries a membership change { op: 'add' | 'remove', peer } for the leader. */
-  kind: 'write' | 'read' | 'member';
+  /**
+   * 'member' carries a membership change { op: 'add' | 'remove', peer } for the leader; 'route'
+   * is JRaft's GetLeaderRequest of a route table refresh (Nacos fidelity), answered with the
+   * leader the receiver knows.
+   */
+  kind: 'write' | 'read' | 'member' | 'route';
   payload: unknown;
 }
 
@@ -111,7 +123,14 @@ export type ClientRequest =
  * with the write in flight): the write may still commit. Histories record it as `info`.
  */
 export type ClientReply =
-  { ok: true; value: unknown } | { ok: false; error: string; indeterminate?: boolean };
+  | { ok: true; value: unknown }
+  | {
+      ok: false;
+      error: string;
+      indeterminate?: boolean;
+      /** Nacos's response code beside the text (nacos fidelity): 400 bad request, 500 server. */
+      code?: number;
+    };
 
 export type Effect =
   | { type: 'persist'; token: number; batch: PersistBatch }

@@ -796,7 +796,11 @@ export class Raft {
     this.randomizedElectionTimeout =
       this.cfg.electionTicks + this.rng.int(Math.max(1, this.cfg.electionJitterTicks));
     if (this.cfg.trace !== false) {
-      this.events.push({ type: 'timer', ticks: this.randomizedElectionTimeout });
+      this.events.push({
+        type: 'timer',
+        ticks: this.randomizedElectionTimeout,
+        ...(this.fidelity === 'nacos' ? { repeating: true } : {}),
+      });
     }
   }
 

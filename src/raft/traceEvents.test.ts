@@ -70,7 +70,11 @@ describe('core trace events', () => {
       expect(t.type === 'timer' && t.ticks).toBeGreaterThanOrEqual(10);
       expect(t.type === 'timer' && t.ticks).toBeLessThan(20);
     }
-    expect(timers.at(-1)).toEqual({ type: 'timer', ticks: r.randomizedElectionTimeout });
+    expect(timers.at(-1)).toEqual({
+      type: 'timer',
+      ticks: r.randomizedElectionTimeout,
+      repeating: true,
+    });
   });
 
   it('reports a truncation from the first conflicting index (§5.3)', () => {

@@ -252,7 +252,11 @@ export type CoreEvent =
       reject?: VoteRefusal;
     }
   /** The election timer was reset with this randomized timeout (only with cfg.trace). */
-  | { type: 'timer'; ticks: number }
+  /**
+   * The election timer was (re)started with `ticks`. `repeating`: SOFAJRaft's timer (fidelity
+   * 'nacos'), which fires every period and is not restarted by the leader's messages.
+   */
+  | { type: 'timer'; ticks: number; repeating?: boolean }
   /** Entries with index ≥ from left the log: a conflict or a snapshot that did not match. */
   | { type: 'truncate'; from: number }
   /** A leader's progress of one peer changed since the last Ready (only with cfg.trace). */

@@ -106,6 +106,8 @@ export interface ClusterOptions {
    */
   traceLimit?: number;
   readOnly?: 'safe' | 'lease';
+  /** Nacos's behaviour (default) or the textbook's where they differ. */
+  fidelity?: 'nacos' | 'textbook';
   snapshotIntervalEntries?: number;
   snapshotIntervalMs?: number;
   maxInflight?: number;
@@ -691,7 +693,12 @@ export class Cluster {
       cluster: {
         nodes: this.nodeIds(),
         groups: [...this.groups],
-        raft: raftProfile(this.timing, toTicks(this.timing), this.options.readOnly ?? 'safe'),
+        raft: raftProfile(
+          this.timing,
+          toTicks(this.timing),
+          this.options.readOnly ?? 'safe',
+          this.options.fidelity ?? 'nacos',
+        ),
         network: initialNetworkPolicy(this.options.network ?? {}),
         clusterId: this.clusterId,
         durability: this.durability,
@@ -904,6 +911,7 @@ export class Cluster {
       seed: this.seeds.next32(),
       ...(s.join ? { join: true } : {}),
       ...(this.options.readOnly ? { readOnly: this.options.readOnly } : {}),
+      ...(this.options.fidelity ? { fidelity: this.options.fidelity } : {}),
       ...(this.options.snapshotIntervalEntries
         ? { snapshotIntervalEntries: this.options.snapshotIntervalEntries }
         : {}),

@@ -47,6 +47,8 @@ export interface ValidClusterOptions {
   keepTrace?: boolean;
   traceLimit?: number;
   readOnly?: 'safe' | 'lease';
+  /** Nacos's behaviour (default) or the textbook's where they differ. */
+  fidelity?: 'nacos' | 'textbook';
   snapshotIntervalEntries?: number;
   snapshotIntervalMs?: number;
   maxInflight?: number;
@@ -166,6 +168,7 @@ export const clusterOptionsSchema = z.strictObject(
     keepTrace: bool.optional(),
     traceLimit: num({ int: true, min: MIN_TRACE_LIMIT, max: MAX_TRACE_LIMIT }).optional(),
     readOnly: oneOf(['safe', 'lease']).optional(),
+    fidelity: oneOf(['nacos', 'textbook']).optional(),
     snapshotIntervalEntries: num({ int: true, min: 0, max: 1e9 }).optional(),
     snapshotIntervalMs: num({ min: 0, max: 1e9 }).optional(),
     maxInflight: num({ int: true, min: 1, max: 100_000 }).optional(),

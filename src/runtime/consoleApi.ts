@@ -20,7 +20,7 @@ import type { ClientReply } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import { parseScenario, parseScenarioText } from '../scenario/format.ts';
-import type { TraceEvent } from '../trace/events.ts';
+import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import {
   exportTrace as traceToJsonl,
   importTrace,
@@ -73,6 +73,9 @@ import { clusterLockName, clusterNodeIds, collectStaleClusters } from './idbStor
 import { resolveRef, runScenarioInBrowser, type BrowserRunResult } from './scenarioRunner.ts';
 import type { HeldMessage, LogView } from './workerApi.ts';
 import type { TraceImportApi } from '../../workers/traceImport.worker.ts';
+import type { TraceCheckOutcome, TraceIoApi } from '../../workers/traceIo.worker.ts';
+import { CONVERT_FORMATS, isConvertFormat } from '../trace/convert/index.ts';
+import type { ReproduceResult } from '../trace/reproduce.ts';
 
 /** Network settings as the console and scenario files name them. */
 export interface NetworkSettings {
@@ -136,6 +139,11 @@ const importOptionsSchema = z.strictObject({
   open: z.boolean({ error: 'open must be true or false' }).optional(),
 });
 
+const convertWindowSchema = z.strictObject({
+  fromMs: z.number({ error: 'fromMs must be a number of cluster ms' }).nonnegative().optional(),
+  toMs: z.number({ error: 'toMs must be a number of cluster ms' }).nonnegative().optional(),
+});
+
 const seekSchema = z.union(
   [
     z.number().int().nonnegative(),
@@ -176,6 +184,9 @@ const HELP = `window.playground — script the Raft cluster (each node is a Web 
   await playground.snapshot('n1', '${CONFIG_GROUP}'); await playground.failApply('n2', '${CONFIG_GROUP}')
   await playground.runScenario(jsonOrText)   a scenario file (README: Scenario files)
   playground.exportTrace(); playground.downloadTrace(); await playground.importTrace(textOrFile)
+  await playground.exportTraceFile()         the trace as a Blob, built in a worker (onProgress)
+  await playground.convertTrace('perfetto')  also shiviz, edn, history-json, mermaid ({ fromMs, toMs })
+  await playground.checkTrace(); await playground.traceSummary(); await playground.reproduce()
   await playground.reset()                   delete the cluster's databases and start anew
   playground.engine                          'live', 'simulated' or 'replay': where commands go
   await playground.useEngine('simulated', { seed: 42, nodes: 5, speed: 'max' })   same commands
@@ -242,6 +253,8 @@ export class Playground {
   private guard: { clusterId: string; release: () => Promise<void> } | null = null;
   private importWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceImportApi>> } | null =
     null;
+  /** The worker that exports, converts and checks traces off the page's thread. */
+  private traceIoWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceIoApi>> } | null = null;
   /** The active engine when it is not the live cluster. */
   private other: OtherEngine | null = null;
   /** The speed last set on the other engine (null: its starting speed). */
@@ -1212,6 +1225,112 @@ export class Playground {
       this.importWorker = null;
       throw err;
     }
+  }
+
+  // ───────────── trace files off the page's thread (workers/traceIo.worker.ts) ─────────────
+
+  /** The active engine's header and events, or an error saying there is no trace yet. */
+  private traceSource(command: string): { header: TraceHeader; events: readonly TraceEvent[] } {
+    const engine = this.activeEngine;
+    if (engine === null) {
+      throw new ClusterError(`${command}: no trace: create a cluster or choose an engine first`);
+    }
+    return { header: engine.header(), events: engine.events() };
+  }
+
+  private traceIo(): ReturnType<typeof wrap<TraceIoApi>> {
+    if (this.traceIoWorker === null) {
+      const worker = new Worker(new URL('../../workers/traceIo.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'trace io',
+      });
+      worker.addEventListener('error', (ev) => {
+        ev.preventDefault();
+        worker.terminate();
+        if (this.traceIoWorker?.worker === worker) this.traceIoWorker = null;
+      });
+      this.traceIoWorker = { worker, api: wrap<TraceIoApi>(worker) };
+    }
+    return this.traceIoWorker.api;
+  }
+
+  /**
+   * The trace as a JSON Lines Blob (what exportTrace returns, as a file), built in a worker in
+   * parts, so a large trace neither freezes the page nor becomes one huge string.
+   */
+  exportTraceFile(options: unknown = {}): Promise<Blob> {
+    return attempt(async () => {
+      const o = importOptionsSchema.pick({ onProgress: true }).safeParse(options);
+      if (!o.success) {
+        throw new ConsoleArgError(
+          `exportTraceFile: ${o.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown option ${i.keys.map((k) => `"${k}"`).join(', ')} (options: onProgress)` : i.message)).join('; ')}`,
+        );
+      }
+      const { header, events } = this.traceSource('exportTraceFile');
+      const onProgress = o.data.onProgress;
+      return this.traceIo().exportJsonl(
+        header,
+        events,
+        onProgress === undefined ? undefined : proxy(onProgress),
+      );
+    });
+  }
+
+  /**
+   * The trace converted for another tool: 'perfetto', 'shiviz', 'edn', 'history-json' or
+   * 'mermaid'; `{ fromMs, toMs }` keeps a window of cluster time (Mermaid's diagram above all).
+   */
+  convertTrace(format: unknown, window: unknown = {}): Promise<string> {
+    return attempt(async () => {
+      if (typeof format !== 'string' || !isConvertFormat(format)) {
+        throw new ConsoleArgError(
+          `convertTrace: expected a format (${CONVERT_FORMATS.join(', ')}), got ${describeValue(format)}`,
+        );
+      }
+      const w = convertWindowSchema.safeParse(window);
+      if (!w.success) {
+        throw new ConsoleArgError(
+          `convertTrace: ${w.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown option ${i.keys.map((k) => `"${k}"`).join(', ')} (options: fromMs, toMs)` : `${i.path.join('.')}: ${i.message}`)).join('; ')}`,
+        );
+      }
+      if (w.data.fromMs !== undefined && w.data.toMs !== undefined && w.data.toMs < w.data.fromMs) {
+        throw new ConsoleArgError(
+          `convertTrace: toMs ${w.data.toMs} is before fromMs ${w.data.fromMs}`,
+        );
+      }
+      const { header, events } = this.traceSource('convertTrace');
+      return this.traceIo().convert(header, events, format, w.data);
+    });
+  }
+
+  /** Run the trace checks (as `npm run trace -- check`) on the active engine's trace. */
+  checkTrace(...args: unknown[]): Promise<TraceCheckOutcome> {
+    return attempt(async () => {
+      checkNoArgs('checkTrace', args);
+      const { header, events } = this.traceSource('checkTrace');
+      return this.traceIo().check(header, events);
+    });
+  }
+
+  /** What happened in the trace, as `npm run trace -- summary` prints it. */
+  traceSummary(...args: unknown[]): Promise<string> {
+    return attempt(async () => {
+      checkNoArgs('traceSummary', args);
+      const { header, events } = this.traceSource('traceSummary');
+      return this.traceIo().summary(header, events);
+    });
+  }
+
+  /**
+   * The run as a scenario file (src/trace/reproduce.ts): its client operations and faults as
+   * steps. Exact by seed for a simulated run; best effort for a live one (the notes say why).
+   */
+  reproduce(...args: unknown[]): Promise<ReproduceResult> {
+    return attempt(async () => {
+      checkNoArgs('reproduce', args);
+      const { header, events } = this.traceSource('reproduce');
+      return this.traceIo().reproduce(header, events);
+    });
   }
 
   /** The merged trace events so far. */

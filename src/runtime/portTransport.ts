@@ -353,7 +353,7 @@ const MESSAGE_FIELDS: Record<WireMessage['type'], Record<string, Check>> = {
   TimeoutNow: {},
   ReadIndex: { ctx: str },
   ReadIndexResponse: { ctx: str, index: int },
-  Forward: { requestId: str, kind: oneOf('write', 'read', 'member') },
+  Forward: { requestId: str, kind: oneOf('write', 'read', 'member', 'route') },
   ForwardResponse: { requestId: str, reply },
 };
 

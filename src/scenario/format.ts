@@ -45,6 +45,8 @@ export interface ScenarioRaft {
   /** 'nacos' raises an election timeout below 5000 ms to 5000; 'lesson' keeps it. */
   profile?: 'nacos' | 'lesson';
   readOnly?: 'safe' | 'lease';
+  /** Nacos's behaviour (default) or the textbook's where they differ (docs/NACOS-DIFFERENCES.md). */
+  fidelity?: 'nacos' | 'textbook';
 }
 
 /** Network faults. `delayMs` is a [min, max] range of one-way delay; drop and duplicate are probabilities. */
@@ -230,10 +232,28 @@ export interface FailApplyStep extends StepBase {
   group: GroupId;
 }
 
+/**
+ * The views a lesson can point at while a narrate step is shown (the page highlights it): the
+ * cluster stage, the logs, and the panel tabs.
+ */
+export const LESSON_VIEWS = [
+  'cluster',
+  'logs',
+  'requests',
+  'state',
+  'metadata',
+  'charts',
+  'events',
+] as const;
+
+export type LessonView = (typeof LESSON_VIEWS)[number];
+
 /** Lesson text shown at this moment (and recorded in the trace). */
 export interface NarrateStep extends StepBase {
   do: 'narrate';
   text: string;
+  /** The view the page highlights while this text is shown (lessons); none when omitted. */
+  view?: LessonView;
 }
 
 /**
@@ -457,6 +477,7 @@ const raftSchema = z.strictObject(
     tickMs: bounded(LIMITS.tickMs).optional(),
     profile: oneOf(['nacos', 'lesson'], 'profile').optional(),
     readOnly: oneOf(['safe', 'lease'], 'readOnly mode').optional(),
+    fidelity: oneOf(['nacos', 'textbook'], 'fidelity').optional(),
   },
   { error: objectError('object') },
 );
@@ -534,7 +555,7 @@ export const stepSchemas = {
   'transfer-leader': step('transfer-leader', { group: groupId, to: nodeRef }),
   snapshot: step('snapshot', nodeGroup),
   'fail-apply': step('fail-apply', nodeGroup),
-  narrate: step('narrate', { text }),
+  narrate: step('narrate', { text, view: oneOf(LESSON_VIEWS, 'view').optional() }),
   expect: step('expect', {
     that: oneOf(EXPECTATIONS, 'expectation'),
     group: groupId,

@@ -73,6 +73,8 @@ export interface SimOptions {
   writeTimeoutMs?: number;
   readTimeoutMs?: number;
   readOnly?: 'safe' | 'lease';
+  /** Nacos's behaviour (the nodes' default) or the textbook's where they differ. */
+  fidelity?: 'nacos' | 'textbook';
   maxInflight?: number;
   maxEntriesPerMsg?: number;
   /** Every node snapshots each group after this many applied entries (0/undefined: never). */
@@ -813,6 +815,7 @@ export class Simulator {
       seed: host.seedRng.next32(),
     };
     if (o.readOnly !== undefined) cfg.readOnly = o.readOnly;
+    if (o.fidelity !== undefined) cfg.fidelity = o.fidelity;
     if (o.maxInflight !== undefined) cfg.maxInflight = o.maxInflight;
     if (o.maxEntriesPerMsg !== undefined) cfg.maxEntriesPerMsg = o.maxEntriesPerMsg;
     if (o.snapshotIntervalEntries) cfg.snapshotIntervalEntries = o.snapshotIntervalEntries;

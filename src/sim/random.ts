@@ -170,6 +170,8 @@ export interface RandomPlan {
   snapshotIntervalEntries: number;
   faults: Fault[];
   writes: PlannedWrite[];
+  /** Nacos's behaviour or the textbook's where they differ: random runs cover both. */
+  fidelity: 'nacos' | 'textbook';
 }
 
 export interface RandomOptions {
@@ -324,7 +326,18 @@ export function randomPlan(seed: number, options: Partial<RandomOptions> = {}): 
     opts.snapshotIntervals.length === 0 ? 0 : rng.pick(opts.snapshotIntervals);
   const readOnly = opts.readModes.length === 0 ? 'safe' : rng.pick(opts.readModes);
   const maxEntriesPerMsg = opts.batchSizes.length === 0 ? 0 : rng.pick(opts.batchSizes);
-  return { seed, profile, readOnly, maxEntriesPerMsg, snapshotIntervalEntries, faults, writes };
+  // Drawn last, so every earlier choice of a seed stays what it was.
+  const fidelity = rng.chance(0.5) ? 'nacos' : 'textbook';
+  return {
+    seed,
+    profile,
+    readOnly,
+    maxEntriesPerMsg,
+    snapshotIntervalEntries,
+    faults,
+    writes,
+    fidelity,
+  };
 }
 
 /** Draw the fault schedule of the safety phase. */
@@ -495,7 +508,7 @@ export function planScenario(plan: RandomPlan, opts: RandomOptions): Scenario {
     cluster: {
       nodes: opts.nodes,
       groups: opts.groups,
-      raft: { profile: plan.profile, readOnly: plan.readOnly },
+      raft: { profile: plan.profile, readOnly: plan.readOnly, fidelity: plan.fidelity },
       network: { delayMs: opts.baseDelayMs, drop: 0, duplicate: 0 },
     },
     steps: [],

@@ -63,6 +63,8 @@ export interface RunOptions {
   snapshotIntervalMs?: number;
   /** AppendEntries carry at most this many entries (default: the node's). */
   maxEntriesPerMsg?: number;
+  /** Overrides the scenario's fidelity (nacos or textbook), e.g. to show a difference. */
+  fidelity?: 'nacos' | 'textbook';
 }
 
 export type { ClientSummary, ExpectOutcome, StepError };
@@ -140,6 +142,7 @@ export function buildSimulator(scenario: Scenario, opts: RunOptions = {}): Simul
     recentEvents: opts.recentEvents,
     checkInvariants: opts.checkInvariants,
     readOnly: c.raft?.readOnly,
+    fidelity: opts.fidelity ?? c.raft?.fidelity ?? 'nacos',
     snapshotIntervalEntries: opts.snapshotIntervalEntries,
     snapshotIntervalMs: opts.snapshotIntervalMs,
     maxEntriesPerMsg: opts.maxEntriesPerMsg,
@@ -165,7 +168,12 @@ export function traceHeader(
     cluster: {
       nodes: nodeIds(c.nodes),
       groups: [...c.groups],
-      raft: raftProfile(timing, toTicks(timing), c.raft?.readOnly ?? 'safe'),
+      raft: raftProfile(
+        timing,
+        toTicks(timing),
+        c.raft?.readOnly ?? 'safe',
+        c.raft?.fidelity ?? 'nacos',
+      ),
       network: plainNetwork({ ...DEFAULT_LINK_POLICY, ...linkPolicy(c.network ?? {}) }),
     },
     initial: scenario.initial ?? null,

@@ -48,6 +48,8 @@ export interface LogView {
 export interface TimerView {
   timeoutMs: number;
   resetAt: number;
+  /** SOFAJRaft's repeating timer: only its own firing (a new timer event) restarts it. */
+  repeating: boolean;
 }
 
 /** A leader's view of one follower's log (src/raft/progress.ts). */

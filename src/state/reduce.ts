@@ -157,7 +157,7 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'timer':
       return updateGroup(s, id!, e.group, (g) => ({
         ...g,
-        timer: { timeoutMs: e.timeoutMs, resetAt: e.t },
+        timer: { timeoutMs: e.timeoutMs, resetAt: e.t, repeating: e.repeating === true },
       }));
     case 'vote':
       // Only a granted real vote changes what the voter holds (and resets its timer).
@@ -166,7 +166,7 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
         ...g,
         term: Math.max(g.term, e.term),
         votedFor: e.candidate,
-        timer: g.timer === null ? null : { ...g.timer, resetAt: e.t },
+        timer: g.timer === null || g.timer.repeating ? g.timer : { ...g.timer, resetAt: e.t },
       }));
     case 'send':
       return reduceSend(s, e);
@@ -280,10 +280,11 @@ function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
 
 function reduceRecv(s: ViewState, e: Ev<'recv'>): ViewState {
   s = { ...s, messages: mapDelete(s.messages, msgKey(e.from, e.msgId)) };
-  // A follower or candidate that hears a current leader restarts its election timer.
+  // A follower or candidate that hears a current leader restarts its election timer (textbook
+  // Raft; SOFAJRaft's repeating timer goes on: it checks on firing whether the leader was heard).
   if (e.msgType !== 'AppendEntries' && e.msgType !== 'InstallSnapshot') return s;
   return updateGroup(s, e.to, e.group, (g) =>
-    g.timer === null || g.role === 'leader' || e.term < g.term
+    g.timer === null || g.timer.repeating || g.role === 'leader' || e.term < g.term
       ? g
       : { ...g, timer: { ...g.timer, resetAt: e.t } },
   );

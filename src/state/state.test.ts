@@ -240,3 +240,46 @@ describe('view store', () => {
     expect(store.getState().view.count).toBe(0);
   });
 });
+
+describe('election timers as each fidelity runs them', () => {
+  /** A quiet 3-node run: a leader, then heartbeats only. */
+  function quiet(fidelity: 'nacos' | 'textbook'): readonly TraceEvent[] {
+    const trace = new TraceRecorder();
+    const sim = new Simulator({
+      seed: 3,
+      nodes: nodeIds(3),
+      groups: [G],
+      timing: LESSON_TIMING,
+      network: { delayMsMin: 5, delayMsMax: 20 },
+      trace,
+      fidelity,
+    });
+    sim.start();
+    sim.runUntilTrue(() => sim.leaderOf(G) !== null, 20_000);
+    sim.runFor(4_000);
+    return trace.events();
+  }
+
+  it("SOFAJRaft's repeating timer runs on through heartbeats; textbook Raft's restarts on each", () => {
+    for (const fidelity of ['nacos', 'textbook'] as const) {
+      const events = quiet(fidelity);
+      const s = fold(events);
+      const leader = Object.keys(s.nodes).find((id) => s.nodes[id].groups[G]?.role === 'leader')!;
+      const follower = Object.keys(s.nodes).find((id) => id !== leader)!;
+      const timer = s.nodes[follower].groups[G]!.timer!;
+      const lastTimer = events.filter(
+        (e) => e.type === 'timer' && e.node === follower && e.group === G,
+      );
+      expect(lastTimer.length).toBeGreaterThan(0);
+      const lastAt = lastTimer[lastTimer.length - 1].t;
+      if (fidelity === 'nacos') {
+        expect(timer.repeating).toBe(true);
+        expect(timer.resetAt).toBe(lastAt);
+      } else {
+        expect(timer.repeating).toBe(false);
+        // Restarted by the leader's latest heartbeat, after the timer last started.
+        expect(timer.resetAt).toBeGreaterThan(lastAt);
+      }
+    }
+  });
+});

@@ -7,9 +7,13 @@
 // Invariants: events are folded in arrival order, each exactly once; at most one flush is
 // scheduled at a time; a flush notifies subscribers once, whatever the batch size; a store
 // scrubbed into the past keeps folding live events into its timeline and shows them on return.
+// The cursor: null follows the head; a seq shows the state right after that event. Stepping,
+// jumping to a mark and seeking never change the timeline, only which of its states is `view`;
+// moving the cursor onto the newest event held returns to following the head.
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
+import type { MarkKind } from './marks.ts';
 import { emptyState, type ViewState } from './model.ts';
 import { Timeline, type TimelineOptions } from './timeline.ts';
 
@@ -20,6 +24,19 @@ export interface ModelSlice {
   /** The state the views render: the live head, or the past point the cursor is at. */
   view: ViewState;
   timeline: Timeline;
+  /**
+   * The newest event folded (seq, cluster time) and how many the timeline holds: changes with
+   * every flush, also while the cursor is in the past (the time bar's track grows meanwhile).
+   */
+  head: HeadInfo;
+}
+
+export interface HeadInfo {
+  seq: number;
+  t: number;
+  /** Events the timeline holds, and the cluster time of its oldest one (0 when none). */
+  size: number;
+  firstT: number;
 }
 
 export interface TraceSlice {
@@ -36,10 +53,26 @@ export interface TraceSlice {
   flush: () => void;
   /** Show the state at `seq` (null: back to live). */
   seek: (seq: number | null) => void;
-  /** Show the state at cluster time `t`. */
+  /** Show the state at cluster time `t` (at or past the head's time: back to live). */
   seekTime: (t: number) => void;
+  /**
+   * Move the cursor `delta` events (±1: one step); from live, a step back shows the state
+   * before the newest event. Reaching the newest event returns to live. Answers the new cursor.
+   */
+  step: (delta: number) => number | null;
+  /**
+   * Move to the next (dir 1) or previous (dir −1) mark of `kind` from the cursor (or the head);
+   * answers the mark's seq, or null (the cursor stays) when there is none that way.
+   */
+  jump: (kind: MarkKind, dir: 1 | -1) => number | null;
   /** Start over from an empty model (a new cluster or an imported trace). */
   reset: (groups?: readonly GroupId[]) => void;
+  /**
+   * Replace everything by `events` (an engine's reset batch). The longest prefix the timeline
+   * already holds, identical event for event, is kept with its checkpoints, so a fork or a
+   * replay seeking back costs the events that differ, not a fold of the whole trace. Back to live.
+   */
+  replace: (events: readonly TraceEvent[], groups?: readonly GroupId[]) => void;
 }
 
 export interface UiSlice {
@@ -69,8 +102,18 @@ const modelSlice =
   (opts: ViewStoreOptions): Slice<ModelSlice> =>
   () => {
     const timeline = new Timeline(emptyState(opts.groups ?? []), opts);
-    return { view: timeline.current, timeline };
+    return { view: timeline.current, timeline, head: headOf(timeline) };
   };
+
+function headOf(timeline: Timeline): HeadInfo {
+  const span = timeline.span;
+  return {
+    seq: timeline.current.seq,
+    t: timeline.current.t,
+    size: timeline.size,
+    firstT: span?.first ?? 0,
+  };
+}
 
 const traceSlice =
   (opts: ViewStoreOptions, schedule: FrameScheduler): Slice<TraceSlice> =>
@@ -89,7 +132,21 @@ const traceSlice =
       queue = [];
       const { timeline, cursor } = get();
       const head = timeline.append(batch);
-      if (cursor === null) set({ view: head });
+      if (cursor === null) set({ view: head, head: headOf(timeline) });
+      else set({ head: headOf(timeline) });
+    };
+    /** Show the state after the first `n` events held (all of them: live). */
+    const showCount = (n: number): number | null => {
+      const { timeline } = get();
+      if (n >= timeline.size) {
+        set({ cursor: null, view: timeline.current });
+        return null;
+      }
+      const view = timeline.stateAfter(n);
+      // The cursor names the last event shown; before the first one held, the seq before it.
+      const seq = n > 0 ? timeline.eventAt(n - 1)!.seq : (timeline.firstSeq ?? 1) - 1;
+      set({ cursor: seq, view });
+      return seq;
     };
     return {
       cursor: null,
@@ -106,12 +163,43 @@ const traceSlice =
       flush,
       seek: (seq) => {
         const { timeline } = get();
-        set({ cursor: seq, view: seq === null ? timeline.current : timeline.stateAt(seq) });
+        if (seq === null || timeline.size === 0) set({ cursor: null, view: timeline.current });
+        else showCount(timeline.countAt(seq));
       },
       seekTime: (t) => {
         const { timeline } = get();
-        const view = timeline.stateAtTime(t);
-        set({ cursor: view.seq, view });
+        showCount(timeline.countAtTime(t));
+      },
+      step: (delta) => {
+        const { timeline, cursor } = get();
+        const at = cursor === null ? timeline.size : timeline.countAt(cursor);
+        return showCount(Math.max(0, at + Math.trunc(delta)));
+      },
+      jump: (kind, dir) => {
+        const { timeline, cursor } = get();
+        const from = cursor ?? timeline.current.seq;
+        const mark = timeline.nextMark(kind, from, dir);
+        if (mark === null) return null;
+        showCount(timeline.countAt(mark.seq));
+        return mark.seq;
+      },
+      replace: (events, groups) => {
+        const { timeline } = get();
+        const sameGroups =
+          groups === undefined || sameList(groups, timeline.current.groups) || timeline.size === 0;
+        const keep = sameGroups ? sharedPrefix(timeline, events) : 0;
+        if (keep === 0) {
+          get().reset(groups);
+          get().ingest(events);
+          return;
+        }
+        queue = [];
+        cancel?.();
+        cancel = null;
+        scheduled = false;
+        const view = timeline.truncate(keep);
+        set({ view, cursor: null, head: headOf(timeline) });
+        get().ingest(events.slice(keep));
       },
       reset: (groups) => {
         queue = [];
@@ -119,7 +207,7 @@ const traceSlice =
         cancel = null;
         scheduled = false;
         const timeline = new Timeline(emptyState(groups ?? opts.groups ?? []), opts);
-        set({ timeline, view: timeline.current, cursor: null });
+        set({ timeline, view: timeline.current, cursor: null, head: headOf(timeline) });
       },
     };
   };
@@ -137,6 +225,24 @@ const uiSlice: Slice<UiSlice> = (set) => ({
   selectMessage: (id) => set({ selectedMessage: id }),
   selectRequest: (id) => set({ selectedRequest: id }),
 });
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** How many leading events of `events` the timeline holds already, identical (0: none). */
+function sharedPrefix(timeline: Timeline, events: readonly TraceEvent[]): number {
+  const n = Math.min(timeline.size, events.length);
+  let i = 0;
+  for (; i < n; i++) {
+    const a = timeline.eventAt(i)!;
+    const b = events[i];
+    if (a === b) continue;
+    if (a.seq !== b.seq || a.t !== b.t || a.type !== b.type || a.node !== b.node) break;
+    if (JSON.stringify(a) !== JSON.stringify(b)) break;
+  }
+  return i;
+}
 
 /** Flush at the next animation frame (the page's scheduler). */
 export const animationFrameScheduler: FrameScheduler = (flush) => {

@@ -73,6 +73,8 @@ export interface TraceRaftProfile {
   /** One tick of a node's clock: every timer in the trace is a multiple of it. */
   tickMs: number;
   readOnly: 'safe' | 'lease';
+  /** Nacos's behaviour or the textbook's where they differ (absent in older traces: nacos). */
+  fidelity?: 'nacos' | 'textbook';
 }
 
 /** One direction's delay, loss and duplication (the shape of src/net/policy.ts). */
@@ -171,7 +173,7 @@ export interface MessageSummary {
   chunks?: number;
   ctx?: string;
   rid?: string;
-  kind?: 'write' | 'read' | 'member';
+  kind?: 'write' | 'read' | 'member' | 'route';
 }
 
 /**
@@ -283,7 +285,11 @@ export type TraceBody =
    * term ≥ its own (`recv`), and when it grants a real (not pre-) vote (`vote` granted). A
    * leader's election timer does not run (it checks quorum instead).
    */
-  | { type: 'timer'; group: GroupId; timeoutMs: number }
+  /**
+   * A node's election timer started a period of `timeoutMs`. `repeating`: SOFAJRaft's timer,
+   * which fires every period whatever it hears (a leader's messages do not restart it).
+   */
+  | { type: 'timer'; group: GroupId; timeoutMs: number; repeating?: boolean }
   /** The node answered a vote request (`node` is the voter); `reject` when refused. */
   | {
       type: 'vote';
@@ -358,6 +364,8 @@ export type TraceBody =
       ok: boolean;
       error?: string;
       indeterminate?: boolean;
+      /** Nacos's response code beside the error (nacos fidelity). */
+      code?: number;
     }
   /**
    * A ReadIndex outcome: the index the read waits for, or -1 with `error`. `fallback` says why

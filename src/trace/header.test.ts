@@ -21,6 +21,7 @@ describe('trace header', () => {
       heartbeatMs: 500,
       tickMs: 100,
       readOnly: 'lease',
+      fidelity: 'nacos',
     });
   });
 

@@ -19,6 +19,7 @@ export function raftProfile(
   timing: { profile: string; tickMs: number },
   ticks: TickProfile,
   readOnly: 'safe' | 'lease',
+  fidelity: 'nacos' | 'textbook' = 'nacos',
 ): TraceRaftProfile {
   const { tickMs } = timing;
   return {
@@ -28,6 +29,7 @@ export function raftProfile(
     heartbeatMs: ticks.heartbeatTicks * tickMs,
     tickMs,
     readOnly,
+    fidelity,
   };
 }
 

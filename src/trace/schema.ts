@@ -217,6 +217,9 @@ const raftProfile = z.strictObject(
     heartbeatMs: time,
     tickMs: time,
     readOnly: z.enum(['safe', 'lease'], { error: expecting('one of safe, lease') }),
+    fidelity: z
+      .enum(['nacos', 'textbook'], { error: expecting('one of nacos, textbook') })
+      .optional(),
   },
   { error: objectError('object') },
 );
@@ -329,7 +332,9 @@ const messageSummary = {
   ctx: str.optional(),
   rid: str.optional(),
   kind: z
-    .enum(['write', 'read', 'member'], { error: expecting('one of write, read, member') })
+    .enum(['write', 'read', 'member', 'route'], {
+      error: expecting('one of write, read, member, route'),
+    })
     .optional(),
 };
 
@@ -419,7 +424,11 @@ export const traceEventSchemas = {
     entries: z.array(entrySummary, { error: expecting('array of entries') }),
   }),
   role: event('role', { group, from: role, to: role, term: int0, leader: nullableNode }),
-  timer: event('timer', { group, timeoutMs: time }),
+  timer: event('timer', {
+    group,
+    timeoutMs: time,
+    repeating: z.boolean({ error: expecting('boolean') }).optional(),
+  }),
   vote: event('vote', {
     group,
     candidate: nodeId,
@@ -487,6 +496,7 @@ export const traceEventSchemas = {
     ok: bool,
     error: str.optional(),
     indeterminate: bool.optional(),
+    code: int0.optional(),
   }),
   'read-index': event('read-index', {
     group,

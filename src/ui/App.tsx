@@ -24,7 +24,11 @@ import { RequestsTab } from './requests/RequestsTab.tsx';
 import { useShortcut, useShortcutListener } from './shortcuts.ts';
 import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
+import { SpacetimeView } from './spacetime/SpacetimeView.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
+import { TimeBar } from './timeline/TimeBar.tsx';
+import { LessonPanel, useLessonView } from './lessons/LessonPanel.tsx';
+import { PointerHighlight, useLessonFrame, useLessonLink } from './lessons/LessonFrame.tsx';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -57,9 +61,13 @@ function useEngineStore(engine: Engine | null): ViewStore {
   );
   useEffect(() => {
     if (engine === null) return;
+    // An engine that holds no events yet (a replay before it plays) sends no reset batch: the
+    // store must not go on showing the previous engine's run (stores are kept per group list).
+    if (engine.events().length === 0) store.getState().reset(engine.header().cluster.groups);
     return engine.subscribe((events, reset) => {
-      if (reset) store.getState().reset(engine.header().cluster.groups);
-      store.getState().ingest(events);
+      // A reset batch (a fork, a branch switch, a replay seeking back) keeps the shared prefix.
+      if (reset) store.getState().replace(events, engine.header().cluster.groups);
+      else store.getState().ingest(events);
     });
   }, [engine, store]);
   return store;
@@ -177,13 +185,17 @@ const PANEL_TABS: readonly TabSpec[] = [
   { id: 'charts', label: 'Charts', render: () => <ChartsTab /> },
   { id: 'events', label: 'Events', render: () => <EventsTab /> },
   { id: 'text', label: 'Text', render: () => <TextView /> },
+  { id: 'spacetime', label: 'Space-time', render: () => <SpacetimeView /> },
 ];
 
 function Panels() {
+  // A lesson step that points at a tab shows that tab.
+  const lessonView = useLessonView();
+  const lessonTab = PANEL_TABS.some((t) => t.id === lessonView) ? lessonView : undefined;
   return (
     <section className="panels" aria-label="Panels">
       <LogsPanel />
-      <Tabs tabs={PANEL_TABS} label="Panels" />
+      <Tabs tabs={PANEL_TABS} label="Panels" selected={lessonTab} />
     </section>
   );
 }
@@ -194,19 +206,24 @@ export function App({ playground = null }: { playground?: PageHost | null }) {
   const [help, setHelp] = useState(false);
   useShortcutListener();
   useShortcut('?', 'Show this list', 'Page', () => setHelp(true));
+  const lesson = useLessonFrame();
+  useLessonLink(playground);
   return (
     <HostContext.Provider value={playground}>
       <EngineContext.Provider value={engine}>
         <StoreContext.Provider value={store}>
-          <div className="app">
+          <div className={`app ${lesson.className}`} data-lesson-view={lesson.view || undefined}>
             <Header onHelp={() => setHelp(true)} />
             <main className="workspace">
               <Stage offer={offer} />
               <Panels />
+              <LessonPanel />
             </main>
+            <TimeBar />
             <TraceFooter />
           </div>
           <Notices />
+          <PointerHighlight />
           <ShortcutsOverlay open={help} onClose={() => setHelp(false)} />
         </StoreContext.Provider>
       </EngineContext.Provider>

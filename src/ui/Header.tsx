@@ -5,11 +5,12 @@
 // an ellipsis and kept whole in the tooltip), so nothing below it jumps.
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import type { Engine } from '../engine/types.ts';
-import { droppedNote } from '../trace/recorder.ts';
 import { useCommand, useEngine, useHost, useSel } from './context.ts';
 import { EngineSelector } from './EngineSelector.tsx';
-import { notify } from './notices.ts';
+import { TraceIoMenu } from './traceio/TraceIoMenu.tsx';
 import { useShortcut } from './shortcuts.ts';
+import { LessonsButton } from './lessons/LessonFrame.tsx';
+import { ScenarioMenu } from './recorder/ScenarioMenu.tsx';
 
 /** The speeds offered (× wall time); the simulator adds 'max'. */
 export const SPEEDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
@@ -51,7 +52,7 @@ function speedText(s: number | 'max'): string {
   return s === 'max' ? 'max' : `${s}×`;
 }
 
-/** One line saying what runs: "cluster c-1a2b · nacos timing · t = 12.3 s". */
+/** One line saying what runs: "t = 12.3 s · cluster c-1a2b · nacos timing · Nacos behaviour". */
 function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | null }) {
   const t = useSel((s) => Math.floor(s.view.t / 100));
   if (engine === null) {
@@ -69,9 +70,12 @@ function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | n
       : engine.kind === 'simulated'
         ? `seed ${String(h.seed ?? '?')}`
         : `${engine.kind}`;
+  // Where Nacos and textbook Raft differ, which one runs (a trace without it is Nacos's).
+  const behaviour = c.raft?.fidelity === 'textbook' ? 'textbook Raft' : 'Nacos behaviour';
+  // The clock first: the line may be cut at the right on a narrow page (the title has it all).
   const text =
-    `${what} · ${c.raft?.profile ?? 'unknown'} timing · t = ${(t / 10).toFixed(1)} s` +
-    (clock?.paused === true ? ' · paused' : '');
+    `t = ${(t / 10).toFixed(1)} s${clock?.paused === true ? ' · paused' : ''} · ${what} · ` +
+    `${c.raft?.profile ?? 'unknown'} timing · ${behaviour}`;
   return (
     <span id="sim-state" className="status-line" title={text}>
       {text}
@@ -143,64 +147,6 @@ function RunControls({ clock, refresh }: { clock: Clock | null; refresh: () => v
   );
 }
 
-/** Export the trace as JSON Lines; import one (parsed in a worker, with progress). */
-function TraceMenu({ engine }: { engine: Engine | null }) {
-  const host = useHost();
-  const input = useRef<HTMLInputElement>(null);
-  const [progress, setProgress] = useState<string | null>(null);
-  if (host === null) return null;
-  const onExport = (): void => {
-    try {
-      host.downloadTrace(`raft-playground-${engine?.kind ?? 'trace'}.jsonl`);
-      const d = engine?.header().dropped;
-      notify(d === undefined ? 'Trace exported.' : `Trace exported. ${droppedNote(d)}`);
-    } catch (err) {
-      notify(err instanceof Error ? err.message : String(err), 'error');
-    }
-  };
-  const onFile = (ev: ChangeEvent<HTMLInputElement>): void => {
-    const file = ev.target.files?.[0];
-    ev.target.value = '';
-    if (file === undefined) return;
-    setProgress(`reading ${file.name}…`);
-    host
-      .importTrace(file, {
-        onProgress: (done, total) =>
-          setProgress(`reading ${file.name}: ${Math.floor((done / Math.max(1, total)) * 100)} %`),
-      })
-      .then((r) => {
-        if (r.ok) notify(`${file.name}: ${r.events} events imported; now replaying it.`);
-        else notify(`${file.name} was not imported: ${r.errors.slice(0, 3).join('; ')}`, 'error');
-      })
-      .catch((err: unknown) => notify(err instanceof Error ? err.message : String(err), 'error'))
-      .finally(() => setProgress(null));
-  };
-  return (
-    <div className="trace-menu">
-      <button id="trace-export" type="button" onClick={onExport} disabled={engine === null}>
-        Export trace
-      </button>
-      <button id="trace-import" type="button" onClick={() => input.current?.click()}>
-        Import…
-      </button>
-      <input
-        ref={input}
-        id="trace-file"
-        type="file"
-        accept=".jsonl,.json,application/x-ndjson"
-        className="visually-hidden"
-        aria-label="Import a trace file (.jsonl)"
-        onChange={onFile}
-      />
-      {progress !== null && (
-        <span id="trace-import-status" className="muted" role="status">
-          {progress}
-        </span>
-      )}
-    </div>
-  );
-}
-
 export function Header({ onHelp }: { onHelp: () => void }) {
   const engine = useEngine();
   const host = useHost();
@@ -211,7 +157,9 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       {host !== null && <EngineSelector playground={host} />}
       <RunControls clock={clock} refresh={refresh} />
       <StatusLine engine={engine} clock={clock} />
-      <TraceMenu engine={engine} />
+      <TraceIoMenu />
+      <ScenarioMenu />
+      <LessonsButton />
       <button
         id="help-open"
         type="button"

@@ -9,6 +9,7 @@ import type { Engine, EngineCommand, EngineResult, PageHost } from '../engine/ty
 import { useView } from '../state/hooks.ts';
 import type { ViewStore, ViewStoreState } from '../state/store.ts';
 import { notify } from './notices.ts';
+import { runAtCursor } from './timeline/actInPast.ts';
 
 export const StoreContext = createContext<ViewStore | null>(null);
 export const EngineContext = createContext<Engine | null>(null);
@@ -36,9 +37,11 @@ export function useHost(): PageHost | null {
 /**
  * Run an engine command from a control. The outcome comes back as a value; a refusal or a
  * failure is also shown as a notice naming the command, so a button never fails silently.
+ * While the time bar shows the past, a command forks a simulated run there (timeline/actInPast.ts).
  */
 export function useCommand(): (cmd: EngineCommand) => Promise<EngineResult> {
   const engine = useEngine();
+  const store = useContext(StoreContext);
   return useCallback(
     async (cmd: EngineCommand): Promise<EngineResult> => {
       if (engine === null) {
@@ -46,11 +49,12 @@ export function useCommand(): (cmd: EngineCommand) => Promise<EngineResult> {
         notify(r.error, 'error');
         return r;
       }
-      const r = await engine.command(cmd);
+      const r =
+        store === null ? await engine.command(cmd) : await runAtCursor(engine, store, cmd, notify);
       if (!r.ok) notify(r.error, 'error');
       return r;
     },
-    [engine],
+    [engine, store],
   );
 }
 

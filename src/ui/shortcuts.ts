@@ -18,6 +18,8 @@ export interface Shortcut {
 interface Entry extends Shortcut {
   id: number;
   run: () => void;
+  /** Higher wins over more recent (a lesson's keys over the page's while it is shown). */
+  priority: number;
 }
 
 export const shortcutStore = createStore<{ entries: readonly Entry[] }>()(() => ({ entries: [] }));
@@ -31,16 +33,17 @@ export function useShortcut(
   section: string,
   run: () => void,
   enabled = true,
+  priority = 0,
 ): void {
   const ref = useRef(run);
   ref.current = run;
   useEffect(() => {
     if (!enabled) return;
     const id = nextId++;
-    const entry: Entry = { id, key, label, section, run: () => ref.current() };
+    const entry: Entry = { id, key, label, section, run: () => ref.current(), priority };
     shortcutStore.setState((s) => ({ entries: [...s.entries, entry] }));
     return () => shortcutStore.setState((s) => ({ entries: s.entries.filter((e) => e.id !== id) }));
-  }, [key, label, section, enabled]);
+  }, [key, label, section, enabled, priority]);
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -55,18 +58,32 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
+/** Keys that move within a focused control (a slider, a list): the control keeps them. */
+const NAVIGATION_KEYS = new Set(['Home', 'End', 'PageUp', 'PageDown']);
+
 /** Dispatch a key press to its shortcut; true when one ran. */
 export function dispatchShortcut(ev: KeyboardEvent): boolean {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev.target)) return false;
-  const entries = shortcutStore.getState().entries;
-  for (let i = entries.length - 1; i >= 0; i--) {
-    if (entries[i].key === ev.key) {
-      ev.preventDefault();
-      entries[i].run();
-      return true;
-    }
+  // A focused control that handled the key (a list moving to its end) keeps it; so does a
+  // range input, whose navigation keys move its value without being prevented.
+  if (ev.defaultPrevented) return false;
+  if (
+    NAVIGATION_KEYS.has(ev.key) &&
+    ev.target instanceof HTMLInputElement &&
+    ev.target.type === 'range'
+  ) {
+    return false;
   }
-  return false;
+  const entries = shortcutStore.getState().entries;
+  let best: Entry | null = null;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.key === ev.key && (best === null || e.priority > best.priority)) best = e;
+  }
+  if (best === null) return false;
+  ev.preventDefault();
+  best.run();
+  return true;
 }
 
 /** Install the one window listener (App does, once). */
@@ -84,8 +101,11 @@ export function useShortcutListener(): void {
 export function shortcutList(entries: readonly Shortcut[]): [string, Shortcut[]][] {
   const seen = new Set<string>();
   const bySection = new Map<string, Shortcut[]>();
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i];
+  // The one that would run last: by priority, then by registration (a stable sort).
+  const prio = (e: Shortcut): number => (e as Partial<Entry>).priority ?? 0;
+  const ordered = [...entries].sort((a, b) => prio(a) - prio(b));
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const e = ordered[i];
     if (seen.has(e.key)) continue;
     seen.add(e.key);
     const list = bySection.get(e.section) ?? [];

@@ -85,8 +85,15 @@ export const MUTATIONS: Mutation[] = [
     patches: [
       {
         file: 'raft/raft.ts',
-        anchor:
-          "    this.appendEntry({ index: this.log.lastIndex() + 1, term: this.term, type: 'noop' });",
+        // The leader's first entry, a configuration entry (nacos) or a no-op (textbook): gone.
+        anchor: [
+          "    if (this.fidelity === 'nacos') {",
+          "      const cc: ConfChange = { phase: 'leader', conf: cloneConf(this.conf) };",
+          "      this.appendEntry({ index, term: this.term, type: 'conf', data: cc });",
+          '    } else {',
+          "      this.appendEntry({ index, term: this.term, type: 'noop' });",
+          '    }',
+        ].join('\n'),
         replacement:
           '    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, true);',
       },

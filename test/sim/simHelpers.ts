@@ -33,6 +33,9 @@ export function startCluster(n: number, seed: number, extra: Partial<SimOptions>
     network: { delayMsMin: 5, delayMsMax: 20 },
     trace,
     recentEvents: 30,
+    // These tests were written against textbook routing and errors; the nacos behaviour has its
+    // own tests (nacosFidelity.test.ts). A test may pass fidelity: 'nacos' in `extra`.
+    fidelity: 'textbook',
     ...extra,
   });
   sim.start();

@@ -401,7 +401,9 @@ function Moving({
   selectedMessage: string | null;
   onMessage: (id: string) => void;
 }) {
-  const now = useClusterClock(view.t, view.paused);
+  // A past moment (the time bar's cursor) stands still: nothing glides past what it shows.
+  const past = useSel((s) => s.cursor !== null);
+  const now = useClusterClock(view.t, view.paused || past);
   return (
     <>
       {ids.map((id) => (
