@@ -46,7 +46,9 @@ describe('a 5-node cluster of workers', () => {
   });
 
   it('forwards a write sent to a follower, commits it and applies it on every node', async () => {
-    const p = await cluster();
+    // Textbook routing: the follower forwards to the Raft leader as soon as there is one (Nacos's
+    // route table is first filled one election timeout after boot; requests-ui shows that).
+    const p = await cluster({ fidelity: 'textbook' });
     const leader = await stableLeader(p);
     const follower = ['n1', 'n2', 'n3', 'n4', 'n5'].find((n) => n !== leader)!;
     const reply = await p.page.evaluate(
@@ -330,7 +332,9 @@ describe('a 5-node cluster of workers', () => {
   });
 
   it('drops and logs a malformed port message without harm to the node', async () => {
-    const p = await cluster();
+    // Textbook routing, so a write through a follower works as soon as there is a leader (Nacos's
+    // route table is first filled one election timeout after boot).
+    const p = await cluster({ fidelity: 'textbook' });
     await stableLeader(p);
     const garbage: unknown[] = [
       'hello',
