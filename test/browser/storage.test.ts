@@ -32,7 +32,9 @@ const allDatabases = (p: Awaited<ReturnType<typeof page>>) =>
 
 describe('storage buckets', () => {
   it('keeps each node in its own bucket, and reset deletes them', async () => {
-    const p = await cluster();
+    // Textbook routing: the write at n1 must not depend on whether n1's Nacos route table has
+    // been filled yet (first one election timeout after boot); this test is about storage.
+    const p = await cluster({ fidelity: 'textbook' });
     await agreedLeader(p);
     const id = await p.page.evaluate(() => window.playground.cluster!.clusterId);
     const dbs = await allDatabases(p);
