@@ -199,3 +199,31 @@ export function agreedLeader(
     timeoutMs,
   );
 }
+
+/** Nacos's answers while a node's route table does not point at the live leader yet. */
+const ROUTING_ERROR = /did not find the Leader node|Could not find leader/;
+
+/**
+ * Write through `node`, sending again while Nacos's routing refuses it: a follower's route
+ * table is refreshed only about once an election timeout, so right after an election or a
+ * membership change it may know no leader, or the old one. Any other failure is returned as
+ * it came; after `timeoutMs` the last routing failure is returned.
+ */
+export async function writeWhenRouted(
+  p: PlaygroundPage,
+  node: string,
+  op: Record<string, unknown>,
+  group = 'nacos_config',
+  timeoutMs = 30_000,
+): Promise<{ ok: boolean; error?: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await p.page.evaluate(([n, g, o]) => window.playground.write(n, g, o), [
+      node,
+      group,
+      op,
+    ] as const);
+    if (r.ok || !ROUTING_ERROR.test(String(r.error)) || Date.now() > deadline) return r;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+}
