@@ -387,7 +387,7 @@ describe('messages', () => {
       // Heartbeats now take seconds: click the youngest in flight and drop it. On a loaded
       // machine it may arrive before the click lands (the engine then refuses): try another.
       let dropped: unknown = null;
-      for (let attempt = 0; attempt < 6 && dropped === null; attempt++) {
+      for (let attempt = 0; attempt < 10 && dropped === null; attempt++) {
         await waitFor(
           p.page,
           'a message in flight',
@@ -395,7 +395,13 @@ describe('messages', () => {
           null,
         );
         const id = await p.page.locator('.flight[data-msg]').last().getAttribute('data-msg');
-        await p.page.locator(`.flight[data-msg="${id}"]`).dispatchEvent('click');
+        // It may land before the click does: then it is gone and the next attempt picks another.
+        const clicked = await p.page
+          .locator(`.flight[data-msg="${id}"]`)
+          .dispatchEvent('click', undefined, { timeout: 2_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (!clicked) continue;
         await p.page
           .locator('[data-action="drop-message"]')
           .click({ timeout: 5_000 })
