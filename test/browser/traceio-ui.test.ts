@@ -2,7 +2,8 @@
 // and a crash is exported with the top bar's button, imported into a fresh page with the file
 // picker, and the views show the same; the "Export as… / Check" dialog converts the trace
 // (Perfetto, Mermaid of a window, a scenario file that parses) and runs the checks; a bad file
-// is refused with its line named and leaves the page as it was.
+// is refused with its line named and leaves the page as it was; a live run with a crash and a
+// partition is exported, checked and converted as the CLI does it, and replayed and scrubbed.
 // The dev server uses a private cache directory, so parallel runs elsewhere do not clash.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,18 @@ import { chromium, type Download, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../../src/scenario/format.ts';
+import { checkTrace, formatCheckReport } from '../../src/trace/check.ts';
+import { CONVERT_FORMATS, CONVERTERS } from '../../src/trace/convert/index.ts';
+import { readTraceText } from '../../src/trace/convert/read.ts';
+import { SHIVIZ_REGEX } from '../../src/trace/convert/shiviz.ts';
+import { readEdn } from '../trace/edn.ts';
 import {
   CHROMIUM_ARGS,
   executablePath,
   openPlayground,
   root,
   waitFor,
+  agreedLeader,
   type Harness,
   type PlaygroundPage,
 } from './harness.ts';
@@ -259,6 +266,114 @@ describe('trace files from the page', () => {
         .locator('.notice-error', { hasText: /was not imported: line 4: event\.t/ })
         .waitFor({ state: 'visible', timeout: 30_000 });
       expect(await p.page.evaluate(() => window.playground.engine)).toBe('simulated');
+    },
+  );
+
+  it(
+    'a live run with a crash and a partition: exported, every check passes, every converter ' +
+      'gives its format, and a fresh page replays and scrubs it',
+    { timeout: 300_000 },
+    async () => {
+      const a = await page();
+      await a.page.evaluate(() => window.playground.createCluster({ nodes: 3, timing: 'lesson' }));
+      const leader = await agreedLeader(a, G, 60_000);
+      const [f1, f2] = ['n1', 'n2', 'n3'].filter((n) => n !== leader);
+      const acks = await a.page.evaluate(
+        async ({ g, leader, f1, f2 }) => {
+          const pg = window.playground;
+          const oks: boolean[] = [];
+          const put = async (n: string, k: string, v: string) =>
+            oks.push((await pg.write(n, g, { type: 'publish', dataId: k, content: v })).ok);
+          await put(leader, 'a', '1');
+          await pg.crash(f1);
+          await put(leader, 'b', '2');
+          await pg.restart(f1);
+          // The leader alone on one side: it cannot commit; the other two elect a new leader.
+          pg.partition([leader], [f1, f2]);
+          await new Promise((r) => setTimeout(r, 3_000));
+          pg.heal();
+          await new Promise((r) => setTimeout(r, 2_000));
+          const s = await pg.status();
+          const l = s.leaders[g];
+          if (l !== null) await put(l, 'c', '3');
+          await pg.pause();
+          return oks;
+        },
+        { g: G, leader, f1, f2 },
+      );
+      expect(acks.filter(Boolean).length).toBeGreaterThanOrEqual(2);
+      await a.page.waitForTimeout(500);
+      const before = await views(a.page);
+      const file = await download(a.page, () => a.page.locator('#trace-export').click());
+
+      // The file as `npm run trace -- check / convert` read it.
+      const read = readTraceText(file.text);
+      if (!read.ok) throw new Error(read.errors.join('\n'));
+      const { trace } = read;
+      expect(trace.header.engine).toBe('live');
+      const kinds = new Set(trace.events.map((e) => (e.type === 'fault' ? e.fault : e.type)));
+      for (const k of ['crash', 'restart', 'partition', 'heal', 'role', 'commit', 'apply']) {
+        expect(
+          [...kinds].some((x) => x.includes(k)),
+          k,
+        ).toBe(true);
+      }
+      const report = checkTrace(trace.header, trace.events);
+      expect(report.ok, formatCheckReport(report)).toBe(true);
+      expect(report.stats.acknowledgedWrites).toBeGreaterThanOrEqual(2);
+      const out = Object.fromEntries(
+        CONVERT_FORMATS.map((f) => [f, CONVERTERS[f].convert(trace)]),
+      ) as Record<(typeof CONVERT_FORMATS)[number], string>;
+      const chrome = JSON.parse(out.perfetto) as {
+        traceEvents: { ph: string; id?: unknown; pid: number }[];
+      };
+      const flows = (ph: string) =>
+        chrome.traceEvents.filter((e) => e.ph === ph).map((e) => String(e.id));
+      expect(flows('s').length).toBeGreaterThan(10);
+      expect(new Set(flows('s'))).toEqual(new Set(flows('f')));
+      const shiviz = out.shiviz.split('\n');
+      expect(shiviz[0]).toBe(SHIVIZ_REGEX);
+      const re = new RegExp(SHIVIZ_REGEX, 'm');
+      const body = shiviz.slice(2).join('\n').trimEnd();
+      const records = body.split(/\n(?=[^\n]*\n\S+ \{)/);
+      expect(records.length).toBeGreaterThan(20);
+      expect(records.filter((r) => !re.test(r))).toEqual([]);
+      const edn = readEdn(out.edn);
+      expect(edn.length).toBeGreaterThanOrEqual(4);
+      const history = JSON.parse(out['history-json']) as { type: string }[];
+      expect(history.filter((o) => o.type === 'ok').length).toBe(report.stats.acknowledgedWrites);
+      expect(out.mermaid.split('\n')[0]).toBe('sequenceDiagram');
+
+      // A fresh page opens it in the replay engine; scrubbing back and to the end.
+      const path = join(profile, 'live.jsonl');
+      writeFileSync(path, file.text);
+      const b = await page();
+      await b.page.setInputFiles('#trace-file', path);
+      await waitFor(b.page, 'the replay engine', () => window.playground.engine === 'replay', null);
+      await b.page.evaluate(() => window.playground.pause());
+      const footer = () =>
+        b.page.evaluate(() => document.querySelector('footer.footer span')?.textContent ?? '');
+      await b.page.evaluate(() => window.playground.seek({ t: 1e12 }));
+      await waitFor(
+        b.page,
+        'every event folded',
+        (want) => document.querySelector('footer.footer span')?.textContent === want,
+        before.footer,
+        60_000,
+      );
+      expect((await views(b.page)).logs).toBe(before.logs);
+      const mid = trace.events[Math.floor(trace.events.length / 2)].seq;
+      await b.page.evaluate((seq) => window.playground.seek(seq), mid);
+      await waitFor(
+        b.page,
+        'the views to move back',
+        (want) => document.querySelector('footer.footer span')?.textContent !== want,
+        before.footer,
+        30_000,
+      );
+      expect(await footer()).not.toBe(before.footer);
+      expect(a.problems).toEqual([]);
+      expect(b.problems).toEqual([]);
     },
   );
 });
