@@ -1,8 +1,9 @@
 // Lessons in the production build, served by `vite preview` as a static folder: a share link
 // opens a lesson at a step, Back then Next shows identical states, a challenge is checked live,
 // bad links show an error without breaking the page, and after the first load the build runs a
-// lesson with the network off (its service worker answers from the cache).
-import { mkdtempSync, rmSync } from 'node:fs';
+// lesson with the network off (its service worker answers from the cache); and every one of the
+// twelve lessons runs to its end in the page with each of its checks passing.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -171,6 +172,53 @@ describe('lessons in the production build', { timeout: 180_000 }, () => {
     await page.waitForFunction(
       () => document.querySelector('#lesson-step')?.textContent === '3 / 7',
     );
+    await context.close();
+  });
+
+  it('runs every lesson to its end in the page, each of its checks passing', async () => {
+    const index = JSON.parse(readFileSync(join(root, 'public/lessons/index.json'), 'utf8')) as {
+      number: number;
+      file: string;
+    }[];
+    expect(index.map((l) => l.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const context = await browser.newContext();
+    for (const { number, file } of index) {
+      const steps = (
+        JSON.parse(readFileSync(join(root, 'public/lessons', file), 'utf8')) as {
+          steps: { do: string; at: number }[];
+        }
+      ).steps;
+      const page = await open(context, `#lesson=${number}`);
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(String(e)));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      await stepText(page);
+      expect(await page.inputValue('#lesson-select')).toBe(String(number));
+      // The lesson's run is the simulated engine's trace: every `expect` step has its event.
+      const run = await page.evaluate(() => {
+        const events = window.playground.trace();
+        return {
+          checks: events
+            .filter((e) => e.type === 'expect')
+            .map((e) => ({ that: e.that, passed: e.passed, detail: e.detail })),
+          lastT: events.length > 0 ? events[events.length - 1].t : -1,
+        };
+      });
+      expect(run.checks.length, `lesson ${number}`).toBe(
+        steps.filter((s) => s.do === 'expect').length,
+      );
+      expect(
+        run.checks.filter((c) => !c.passed),
+        `lesson ${number}`,
+      ).toEqual([]);
+      expect(run.lastT, `lesson ${number}`).toBeGreaterThanOrEqual(
+        Math.max(...steps.map((s) => s.at)),
+      );
+      expect(problems, `lesson ${number}`).toEqual([]);
+      await page.close();
+    }
     await context.close();
   });
 });
