@@ -75,6 +75,7 @@ export function clusterOptionsOf(scenario: Scenario): ClusterOptions {
     initial,
     scenario: scenario.name,
     ...(raft.readOnly ? { readOnly: raft.readOnly } : {}),
+    ...(raft.fidelity ? { fidelity: raft.fidelity } : {}),
   };
 }
 
