@@ -178,6 +178,13 @@ export class EventFeed {
   }
 }
 
+/** What a scenario run on the live engine reports at its end: its checks and failed steps. */
+export interface LiveScenarioResult {
+  expects: readonly { that: string; passed: boolean; detail: string }[];
+  stepErrors: readonly { at: number; action: string; message: string }[];
+  ok: boolean;
+}
+
 /**
  * What the page needs of the console API (window.playground): the active engine, the resume
  * offer a reload leaves, and the commands behind its few controls. The views depend on this and
@@ -215,7 +222,7 @@ export interface PageHost {
     notes: string[];
   }>;
   /** Run a scenario file on a new live cluster; resolves when its duration is over. */
-  runScenario?(file: unknown): Promise<unknown>;
+  runScenario?(file: unknown): Promise<LiveScenarioResult>;
   /** The run as a scenario file (src/trace/reproduce.ts). */
   reproduce?(): Promise<{
     ok: boolean;

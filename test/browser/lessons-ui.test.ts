@@ -2,7 +2,8 @@
 // opens a lesson at a step, Back then Next shows identical states, a challenge is checked live,
 // bad links show an error without breaking the page, and after the first load the build runs a
 // lesson with the network off (its service worker answers from the cache); and every one of the
-// twelve lessons runs to its end in the page with each of its checks passing.
+// twelve lessons runs to its end in the page with each of its checks passing; a lesson plays on
+// the live cluster (real Workers) with its narration following the cluster clock.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +220,38 @@ describe('lessons in the production build', { timeout: 180_000 }, () => {
       expect(problems, `lesson ${number}`).toEqual([]);
       await page.close();
     }
+    await context.close();
+  });
+
+  it('plays a lesson on the live cluster, the narration following its clock', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, '#lesson=2');
+    expect(await stepText(page)).toBe('1 / 7');
+    await page.click('#lesson-live');
+    await page.waitForSelector('#lesson-live-note');
+    // Back and Next belong to the exact simulated run; the live one moves the slides itself.
+    expect(await page.isDisabled('#lesson-next')).toBe(true);
+    await page.waitForFunction(() => window.playground.engine === 'live');
+    await page.waitForFunction(
+      () => document.querySelector('#lesson-step')?.textContent?.startsWith('3 /') === true,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await page.waitForSelector('#lesson-live-result', { timeout: 90_000 });
+    expect(await page.getAttribute('#lesson-live-result', 'data-ok')).toBe('true');
+    expect(await page.textContent('#lesson-live-result')).toMatch(
+      /Every one of the lesson's 5 checks passed/,
+    );
+    // The run was real: nodes are Workers with their own databases, and its trace says so.
+    const live = await page.evaluate(async () => ({
+      engine: window.playground.engine,
+      expects: window.playground.trace().filter((e) => e.type === 'expect').length,
+      nodes: Object.keys((await window.playground.status()).nodes).length,
+    }));
+    expect(live).toEqual({ engine: 'live', expects: 5, nodes: 5 });
+    await page.click('#lesson-exact');
+    expect(await stepText(page)).toBe('1 / 7');
+    expect(await page.evaluate(() => window.playground.engine)).toBe('simulated');
     await context.close();
   });
 });

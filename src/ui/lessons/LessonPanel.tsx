@@ -21,6 +21,8 @@ import {
   goToSlide,
   lessonStore,
   loadLessonText,
+  playLessonLive,
+  slideAt,
   slideCount,
   slideTime,
   startLesson,
@@ -48,7 +50,7 @@ function useSlideView(): void {
   const slide = useStore(lessonStore, (s) => s.slide);
   const phase = useStore(lessonStore, (s) => s.phase);
   useEffect(() => {
-    if (lesson === null || phase === 'starting') return;
+    if (lesson === null || phase === 'starting' || phase === 'live') return;
     const onChallenge = phase === 'challenge' && slide === slideCount(lesson) - 1;
     if (onChallenge) {
       // The challenge runs at real speed from where the lesson ended.
@@ -104,6 +106,61 @@ function useChallengeCheck(): void {
       if (s.cursor === null) check(s.view);
     });
   }, [store, lesson, phase]);
+}
+
+/** On a live run, the narration follows the cluster's clock: the last slide begun. */
+function useLiveNarration(): void {
+  const store = useViewStore();
+  const lesson = useStore(lessonStore, (s) => s.lesson);
+  const running = useStore(lessonStore, (s) => s.phase === 'live' && s.live?.state === 'running');
+  useEffect(() => {
+    if (lesson === null || !running) return;
+    const follow = (t: number): void => {
+      const slide = slideAt(lesson, t);
+      if (lessonStore.getState().slide !== slide) lessonStore.setState({ slide });
+    };
+    follow(store.getState().head.t);
+    return store.subscribe((s) => follow(s.head.t));
+  }, [store, lesson, running]);
+}
+
+/** The end of a live run: the lesson's checks as they came out on real Workers. */
+function LiveResult() {
+  const live = useStore(lessonStore, (s) => s.live);
+  if (live === null || live.state === 'running') return null;
+  if (live.state === 'failed') {
+    return (
+      <p id="lesson-live-result" className="lesson-error" role="alert" data-ok="false">
+        The live run stopped: {live.error}
+      </p>
+    );
+  }
+  const failed = live.checks.filter((c) => !c.passed);
+  const ok = failed.length === 0 && live.stepErrors.length === 0;
+  return (
+    <div id="lesson-live-result" className="lesson-live-result" data-ok={ok} role="status">
+      <h3>On the live cluster</h3>
+      <p className="lesson-text">
+        {ok
+          ? `Every one of the lesson's ${live.checks.length} checks passed on real Workers and IndexedDB.`
+          : `${live.checks.length - failed.length} of ${live.checks.length} checks passed. Real ` +
+            'Workers keep their own time, so a step can land a little earlier or later than in ' +
+            'the simulator and the story can turn out otherwise:'}
+      </p>
+      {!ok && (
+        <ul className="lesson-live-failures">
+          {failed.map((c, i) => (
+            <li key={i}>
+              {c.that}: {c.detail}
+            </li>
+          ))}
+          {live.stepErrors.map((e, i) => (
+            <li key={`s${i}`}>{e}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }
 
 function LessonPicker({ index }: { index: LessonEntry[] | null }) {
@@ -259,13 +316,15 @@ export function LessonPanel() {
   const [outline, setOutline] = useState(false);
   useSlideView();
   useChallengeCheck();
+  useLiveNarration();
+  const live = useStore(lessonStore, (s) => s.live);
   useEffect(() => {
     if (!open || index !== null) return;
     fetchIndex()
       .then((list) => lessonStore.setState({ index: list }))
       .catch((err: unknown) => lessonStore.setState({ error: String(err) }));
   }, [open, index]);
-  const active = open && lesson !== null && phase !== 'starting';
+  const active = open && lesson !== null && phase !== 'starting' && phase !== 'live';
   const next = (): void => goToSlide(slide + 1);
   const back = (): void => goToSlide(slide - 1);
   useShortcut(' ', 'Next lesson step', 'Lesson', next, active, 1);
@@ -304,10 +363,20 @@ export function LessonPanel() {
       {lesson !== null && (
         <>
           <div className="lesson-body" aria-live="polite">
+            {phase === 'live' && (
+              <p className="muted lesson-live-note" id="lesson-live-note">
+                {live?.state === 'running'
+                  ? 'Playing on the live cluster (real Workers, IndexedDB): the narration follows ' +
+                    'its clock and timing is best effort. Back and Next are exact in the simulator.'
+                  : 'Played on the live cluster. Back and Next are exact in the simulator.'}
+              </p>
+            )}
             {phase === 'starting' ? (
               <p className="muted" id="lesson-loading">
                 Running the lesson in the simulator…
               </p>
+            ) : phase === 'live' && current === null ? (
+              <LiveResult />
             ) : current !== null ? (
               <p className="lesson-text" id="lesson-text" data-view={current.view ?? ''}>
                 {current.text}
@@ -340,6 +409,28 @@ export function LessonPanel() {
             <button id="lesson-link" type="button" onClick={copyLink}>
               Copy link
             </button>
+            {host?.runScenario !== undefined &&
+              (phase === 'live' ? (
+                <button
+                  id="lesson-exact"
+                  type="button"
+                  onClick={() => void startLesson(host, lesson)}
+                  disabled={live?.state === 'running'}
+                  title="Run the lesson in the simulator again, where Back and Next are exact"
+                >
+                  Back to the simulator
+                </button>
+              ) : (
+                <button
+                  id="lesson-live"
+                  type="button"
+                  onClick={() => void playLessonLive(host)}
+                  disabled={phase === 'starting'}
+                  title="Play this lesson on real Workers and IndexedDB (best-effort timing)"
+                >
+                  Play on live cluster
+                </button>
+              ))}
             <button
               id="lesson-present"
               type="button"

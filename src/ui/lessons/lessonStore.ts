@@ -1,9 +1,11 @@
 // The lesson the page is showing: which lesson, which slide, whether its run is ready, the
 // challenge's status and presentation mode. A vanilla zustand store outside React, because it
 // outlives the view store (a lesson replaces the engine, and with it the view store).
-// Invariant: a lesson only ever runs on the simulated engine from its own scenario and seed, so
-// every slide's state is the one the lesson tests check; slides show the view store's state at
-// the slide's time (rebuilt from checkpoints), never a state reached by replaying clicks.
+// Invariant: Back and Next show a lesson run on the simulated engine from its own scenario and
+// seed, so every slide's state is the one the lesson tests check; slides show the view store's
+// state at the slide's time (rebuilt from checkpoints), never a state reached by replaying
+// clicks. A lesson played on the live engine (phase 'live') is a separate run of the same
+// scenario on real Workers: its narration follows the cluster clock and its slides are not exact.
 import { createStore } from 'zustand/vanilla';
 import type { PageHost } from '../../engine/types.ts';
 import { parseLesson, type Lesson, type LessonMeta } from '../../lessons/format.ts';
@@ -27,7 +29,22 @@ export interface OpenLesson {
   source: { kind: 'builtin'; number: number } | { kind: 'text'; text: string };
 }
 
-export type LessonPhase = 'starting' | 'ready' | 'challenge';
+/**
+ * starting: the simulator runs the lesson to its end; ready: slides show exact states; challenge:
+ * the user plays from the end; live: the lesson's scenario plays on the live engine (real
+ * Workers and IndexedDB) and the narration follows the cluster's clock.
+ */
+export type LessonPhase = 'starting' | 'ready' | 'challenge' | 'live';
+
+/** A lesson played on the live engine: best-effort timing, so its checks may come out otherwise. */
+export interface LiveLessonRun {
+  state: 'running' | 'done' | 'failed';
+  /** The lesson's checks as the live run evaluated them (at its end). */
+  checks: { that: string; passed: boolean; detail: string }[];
+  stepErrors: string[];
+  /** Why the run could not start or finish (state 'failed'). */
+  error: string | null;
+}
 
 export interface LessonState {
   open: boolean;
@@ -40,6 +57,7 @@ export interface LessonState {
   error: string | null;
   presenting: boolean;
   showHint: boolean;
+  live: LiveLessonRun | null;
 }
 
 export const lessonStore = createStore<LessonState>()(() => ({
@@ -52,6 +70,7 @@ export const lessonStore = createStore<LessonState>()(() => ({
   error: null,
   presenting: false,
   showHint: false,
+  live: null,
 }));
 
 export type LoadResult = { ok: true; lesson: OpenLesson } | { ok: false; errors: string[] };
@@ -132,6 +151,7 @@ export async function startLesson(host: PageHost, lesson: OpenLesson, slide = 0)
     status: null,
     error: null,
     showHint: false,
+    live: null,
   });
   try {
     // The simulator stops by itself at the lesson's end: a page that polled and then paused
@@ -165,13 +185,68 @@ export async function startLesson(host: PageHost, lesson: OpenLesson, slide = 0)
 
 /** Move to another slide (clamped); leaving the challenge keeps the run as it is. */
 export function goToSlide(slide: number): void {
-  const { lesson } = lessonStore.getState();
-  if (lesson === null) return;
+  const { lesson, phase } = lessonStore.getState();
+  if (lesson === null || phase === 'live') return;
   const last = slideCount(lesson) - 1;
   lessonStore.setState({ slide: Math.max(0, Math.min(slide, last)) });
 }
 
 export function closeLessons(): void {
   runToken++;
-  lessonStore.setState({ open: false, lesson: null, phase: 'starting', status: null });
+  lessonStore.setState({ open: false, lesson: null, phase: 'starting', status: null, live: null });
+}
+
+/** The slide whose narration covers cluster time `t` on a live run (the last one begun). */
+export function slideAt(l: OpenLesson, t: number): number {
+  let i = 0;
+  while (i + 1 < l.slides.length && l.slides[i + 1].at <= t) i++;
+  return i;
+}
+
+/**
+ * Play the open lesson's scenario on the live engine (a new cluster of real Workers with
+ * IndexedDB, replacing the current one). The narration follows the cluster's clock; at the end
+ * the lesson's checks are shown as the live run evaluated them. Timing is best effort, so a
+ * check can come out otherwise than in the simulator: that is shown, not hidden.
+ */
+export async function playLessonLive(host: PageHost): Promise<void> {
+  const { lesson } = lessonStore.getState();
+  if (lesson === null) return;
+  if (host.runScenario === undefined) {
+    lessonStore.setState({ error: 'This page cannot run lessons on the live engine.' });
+    return;
+  }
+  const token = ++runToken;
+  lessonStore.setState({
+    phase: 'live',
+    slide: 0,
+    status: null,
+    error: null,
+    live: { state: 'running', checks: [], stepErrors: [], error: null },
+  });
+  try {
+    const r = await host.runScenario(lesson.scenario);
+    if (token !== runToken) return;
+    lessonStore.setState({
+      slide: lesson.slides.length,
+      live: {
+        state: 'done',
+        checks: r.expects.map((e) => ({ that: e.that, passed: e.passed, detail: e.detail })),
+        stepErrors: r.stepErrors.map(
+          (e) => `${(e.at / 1000).toFixed(1)} s ${e.action}: ${e.message}`,
+        ),
+        error: null,
+      },
+    });
+  } catch (err) {
+    if (token !== runToken) return;
+    lessonStore.setState({
+      live: {
+        state: 'failed',
+        checks: [],
+        stepErrors: [],
+        error: err instanceof Error ? err.message : String(err),
+      },
+    });
+  }
 }
