@@ -3,7 +3,7 @@
 // dialog holds a scenario with those two steps. A typo is shown at its line, fixing it
 // validates, Download saves the same file, Upload shows a bad file's error at its line and takes
 // a good one, and Run in simulator replays it: the follower crashes again at its recorded
-// cluster time.
+// cluster time. On the live engine a recording runs live again, on a new cluster of Workers.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +214,79 @@ describe('the scenario recorder and editor', () => {
       expect(crashes).toEqual([crashAt]);
       await page.locator('#run-pause').click();
       await shot(page, 'replayed');
+      expect(p.problems).toEqual([]);
+    },
+  );
+
+  it(
+    'records on the live engine and runs the recording live again (best effort)',
+    { timeout: 300_000 },
+    async () => {
+      if (!h) throw new Error('the harness did not start');
+      const p = await openPlayground(h);
+      const { page } = p;
+      await page.evaluate(() =>
+        window.playground.createCluster({ nodes: 3, timing: 'lesson', fidelity: 'textbook' }),
+      );
+      const leader = await agreedLeader(p, G, 60_000);
+      const follower = ['n1', 'n2', 'n3'].find((n) => n !== leader)!;
+      const firstId = await page.evaluate(() => window.playground.cluster!.clusterId);
+
+      await page.locator('#scenario-open').click();
+      await page.locator('#scenario-record').click();
+      await page.locator('#scenario-recording').waitFor({ state: 'visible' });
+      await clickNode(page, follower);
+      await page.locator('[data-action="crash"]').click();
+      await waitFor(
+        page,
+        `${follower} crashed`,
+        async (n) => (await window.playground.status()).nodes[n].state === 'crashed',
+        follower,
+      );
+      await page.locator('#scenario-stop').click();
+      await page.locator('#scenario-status', { hasText: 'Recorded 1 step' }).waitFor();
+      // The dialog says a live recording runs again with best-effort timing.
+      expect(await page.locator('#scenario-status').textContent()).toMatch(/best effort/);
+      const parsed = parseScenarioText(await page.locator('#scenario-text').inputValue());
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      expect(parsed.scenario.steps).toEqual([
+        expect.objectContaining({ do: 'crash', node: follower }),
+      ]);
+      const crashAt = parsed.scenario.steps[0].at;
+
+      // Run live: a new cluster of Workers, on which the follower crashes again near that time.
+      await page.locator('#scenario-run-live').click();
+      await waitFor(
+        page,
+        'a new live cluster',
+        (id) =>
+          window.playground.engine === 'live' &&
+          window.playground.cluster !== null &&
+          window.playground.cluster.clusterId !== id,
+        firstId,
+        60_000,
+      );
+      const crashes = await waitFor(
+        page,
+        `${follower} to crash in the live run`,
+        (n) => {
+          const c = window.playground
+            .trace()
+            .filter((e) => e.type === 'fault' && e.fault === 'crash' && e.node === n)
+            .map((e) => e.t);
+          return c.length > 0 ? c : null;
+        },
+        follower,
+        60_000,
+      );
+      expect(crashes).toHaveLength(1);
+      // Best effort: the step is taken when the cluster clock has reached its time.
+      expect(crashes[0]).toBeGreaterThanOrEqual(crashAt);
+      expect(crashes[0]).toBeLessThan(crashAt + 2_000);
+      await page
+        .locator('.notice', { hasText: 'finished on the live engine' })
+        .waitFor({ timeout: 60_000 });
       expect(p.problems).toEqual([]);
     },
   );
