@@ -3,13 +3,16 @@
 // functions with the most self time per thread. A tool for finding what limits the browser
 // benchmark (test/bench/browser.bench.ts), not a benchmark itself:
 //   npx tsx test/bench/profile.ts            (env: PROFILE_NODES=5, PROFILE_CLIENTS=256,
-//                                             PROFILE_MS=5000, PROFILE_SETUP=best|user)
+//                                             PROFILE_MS=5000, PROFILE_SETUP=best|user,
+//                                             PROFILE_BUILD=dev|production)
 import { openPlayground, startHarness, waitFor } from '../browser/harness.ts';
 
 const NODES = Number(process.env.PROFILE_NODES ?? 5);
 const CLIENTS = Number(process.env.PROFILE_CLIENTS ?? 256);
 const MS = Number(process.env.PROFILE_MS ?? 5000);
 const USER = process.env.PROFILE_SETUP === 'user';
+/** The dev server (React's development build, as `npm run dev`) or the production build. */
+const PRODUCTION = process.env.PROFILE_BUILD === 'production';
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
 
 interface ProfileNode {
@@ -54,7 +57,7 @@ function summarize(name: string, profile: Profile): void {
 }
 
 async function main(): Promise<void> {
-  const h = await startHarness();
+  const h = await startHarness({ production: PRODUCTION });
   try {
     const p = await openPlayground(h);
     await p.page.evaluate(() => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,26 +32,51 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Start the dev server on a free port and a headless Chromium with a fresh profile. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * Start the app on a free port and a headless Chromium with a fresh profile: the dev server
+ * (what `npm run dev` serves: React's development build), or with `production` the app built
+ * by `vite build` and served by `vite preview` (what a deployed copy serves).
+ */
+export async function startHarness(opts: { production?: boolean } = {}): Promise<Harness> {
   if (!existsSync(executablePath)) {
     throw new Error(
       `no Chromium at ${executablePath}: run "apt-get install -y chromium" or set CHROME_PATH`,
     );
   }
-  const server: ViteDevServer = await createServer({
-    root,
-    configFile: `${root}/vite.config.ts`,
-    logLevel: 'warn',
-    clearScreen: false,
-    // Several checkouts sharing one node_modules (git worktrees) must not share Vite's cache.
-    ...(process.env.VITE_CACHE_DIR !== undefined ? { cacheDir: process.env.VITE_CACHE_DIR } : {}),
-    server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null },
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('Vite did not report its port');
-  const baseUrl = `http://127.0.0.1:${address.port}`;
+  let baseUrl: string;
+  let stopServer: () => Promise<void>;
+  if (opts.production === true) {
+    const outDir = mkdtempSync(join(tmpdir(), 'raft-playground-build-'));
+    await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    const server = await preview({
+      root,
+      logLevel: 'warn',
+      build: { outDir },
+      preview: { host: '127.0.0.1', port: 0, strictPort: false },
+    });
+    const url = server.resolvedUrls?.local[0];
+    if (url === undefined) throw new Error('vite preview did not report its address');
+    baseUrl = url.replace(/\/$/, '');
+    stopServer = async () => {
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    };
+  } else {
+    const server: ViteDevServer = await createServer({
+      root,
+      configFile: `${root}/vite.config.ts`,
+      logLevel: 'warn',
+      clearScreen: false,
+      // Several checkouts sharing one node_modules (git worktrees) must not share Vite's cache.
+      ...(process.env.VITE_CACHE_DIR !== undefined ? { cacheDir: process.env.VITE_CACHE_DIR } : {}),
+      server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null },
+    });
+    await server.listen();
+    const address = server.httpServer?.address();
+    if (!address || typeof address === 'string') throw new Error('Vite did not report its port');
+    baseUrl = `http://127.0.0.1:${address.port}`;
+    stopServer = () => server.close();
+  }
   const profile = mkdtempSync(join(tmpdir(), 'raft-playground-test-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
@@ -63,7 +88,7 @@ export async function startHarness(): Promise<Harness> {
     context,
     async close() {
       await context.close();
-      await server.close();
+      await stopServer();
       rmSync(profile, { recursive: true, force: true });
     },
   };
