@@ -118,3 +118,53 @@ describe('RaftNode against malformed input', () => {
     });
   });
 });
+
+describe('a Forward for a group the node does not run (NACOS-DIFFERENCES, Nacos layer row 7)', () => {
+  function answerTo(fidelity: 'nacos' | 'textbook'): unknown {
+    const n = new RaftNode(
+      {
+        id: 'n1',
+        members: ['n1', 'n2', 'n3'],
+        groups: ['nacos_config'],
+        timing: LESSON_TIMING,
+        seed: 1,
+        fidelity,
+      },
+      null,
+    );
+    settle(n, n.start());
+    const effects = settle(
+      n,
+      n.receive({
+        type: 'Forward',
+        group: 'naming_persistent_service_v2',
+        from: 'n2',
+        to: 'n1',
+        term: 1,
+        requestId: 'n2-r1',
+        kind: 'write',
+        payload: { type: 'noop' },
+      }),
+    );
+    const sent = effects.flatMap((e) =>
+      e.type === 'send' && e.msg.type === 'ForwardResponse' ? [e.msg.reply] : [],
+    );
+    expect(sent).toHaveLength(1);
+    return sent[0];
+  }
+
+  it("under nacos is answered with AbstractProcessor's text and code 500", () => {
+    expect(answerTo('nacos')).toEqual({
+      ok: false,
+      error: 'Could not find the corresponding Raft Group : naming_persistent_service_v2',
+      code: 500,
+    });
+  });
+
+  it("under textbook with JRaftServer's text for a local request, without a code", () => {
+    expect(answerTo('textbook')).toEqual({
+      ok: false,
+      error: 'No corresponding Raft Group found : naming_persistent_service_v2',
+    });
+  });
+});
