@@ -196,3 +196,44 @@ describe('the leader start (item 3)', () => {
     }
   });
 });
+
+describe('nacos-read-index-timeout.json (Nacos layer row 10)', () => {
+  /** The read at 25 s: its ReadIndex outcome and its reply, relative to when it was asked. */
+  function read(fidelity: 'nacos' | 'textbook') {
+    const parsed = parseScenarioText(
+      readFileSync(join(DIR, 'nacos-read-index-timeout.json'), 'utf8'),
+    );
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const rec = new TraceRecorder();
+    const { result } = runScenario(parsed.scenario, { trace: rec, fidelity });
+    expect(result.violation).toBeNull();
+    expect(result.failedExpects).toEqual([]);
+    const events = rec.events();
+    const asked = events.find((e) => e.type === 'request' && e.kind === 'read');
+    if (asked?.type !== 'request') throw new Error('no read');
+    const ri = events.find((e) => e.type === 'read-index' && e.requestId === asked.requestId);
+    const reply = events.find((e) => e.type === 'reply' && e.requestId === asked.requestId);
+    if (ri?.type !== 'read-index' || reply?.type !== 'reply') throw new Error('no outcome');
+    return { ri, riAfter: ri.t - asked.t, reply, replyAfter: reply.t - asked.t };
+  }
+
+  it('under nacos ReadIndex gives up after 2 s and the read goes through the log, within 5 s', () => {
+    const r = read('nacos');
+    expect(r.ri.index).toBe(-1);
+    expect(r.ri.error).toBe('read-index request timeout');
+    expect(r.ri.fallback).toMatch(/read-index request timeout/);
+    expect(r.riAfter).toBeGreaterThan(1900);
+    expect(r.riAfter).toBeLessThan(2100);
+    expect(r.reply.ok).toBe(true);
+    expect(r.replyAfter).toBeGreaterThan(r.riAfter);
+    expect(r.replyAfter).toBeLessThan(5000);
+  });
+
+  it('under textbook the slow ReadIndex round itself answers the read', () => {
+    const r = read('textbook');
+    expect(r.ri.index).toBeGreaterThan(0);
+    expect(r.ri.fallback).toBeUndefined();
+    expect(r.riAfter).toBeGreaterThan(2100);
+    expect(r.reply.ok).toBe(true);
+  });
+});
