@@ -237,3 +237,23 @@ describe('nacos-read-index-timeout.json (Nacos layer row 10)', () => {
     expect(r.reply.ok).toBe(true);
   });
 });
+
+describe('nacos-read-timeout.json (Nacos layer row 5)', () => {
+  it('under nacos a read that outlives its 5 s wait fails with the wrapped TimeoutException, code 500', () => {
+    const r = replies('nacos-read-timeout.json', 'nacos').filter((x) => x.t >= 25_000);
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0]).toMatchObject({
+      ok: false,
+      error: 'java.util.concurrent.TimeoutException',
+      code: 500,
+    });
+    expect(r[0].t - 25_000).toBeGreaterThan(4900);
+    expect(r[0].t - 25_000).toBeLessThanOrEqual(5000);
+  });
+
+  it('under textbook the slow ReadIndex round answers it', () => {
+    const r = replies('nacos-read-timeout.json', 'textbook').filter((x) => x.t >= 25_000);
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0].ok).toBe(true);
+  });
+});
