@@ -203,16 +203,23 @@ function metadataEvents(file: string, fidelity: 'nacos' | 'textbook') {
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const rec = new TraceRecorder();
   runScenario(parsed.scenario, { trace: rec, fidelity });
-  const out: { t: number; node: string | null; leader: string | null; term: number }[] = [];
+  const out: {
+    t: number;
+    node: string | null;
+    leader: string | null;
+    term: number;
+    errMsg: string | null;
+  }[] = [];
   for (const e of rec.events()) {
-    if (e.type === 'metadata') out.push({ t: e.t, node: e.node, leader: e.leader, term: e.term });
+    if (e.type === 'metadata')
+      out.push({ t: e.t, node: e.node, leader: e.leader, term: e.term, errMsg: e.errMsg });
   }
   return out;
 }
 
 describe('metadata events (item 4)', () => {
   it('under nacos come only on Nacos’s occasions and never clear the leader (load() skips empty values)', () => {
-    const m = metadataEvents('nacos-leader-start.json', 'nacos');
+    const m = metadataEvents('nacos-metadata.json', 'nacos');
     const text = JSON.stringify(m);
     expect(m.length, text).toBeGreaterThan(0);
     // No event for a candidacy or a lost leader: once a node named a leader, it always does.
@@ -238,13 +245,28 @@ describe('metadata events (item 4)', () => {
     ).toEqual(['n1', 'n2']);
     expect(n1.at(-1)?.leader, text).not.toBe('n1');
     expect(n1.filter((x) => x.t > 6000 && x.t < 16000)).toEqual([]);
+    // onError at n3 loads the error; the leader it knew stays (an empty leader is skipped).
+    const err = m.filter((x) => x.node === 'n3' && x.errMsg !== null);
+    expect(err, text).toEqual([
+      {
+        t: err[0]?.t,
+        node: 'n3',
+        leader: 'n2',
+        term: 2,
+        errMsg: 'apply of entry 3 failed: injected state machine failure',
+      },
+    ]);
   });
 
   it('under textbook an event follows every change, a lost leader included', () => {
-    const m = metadataEvents('nacos-leader-start.json', 'textbook');
+    const m = metadataEvents('nacos-metadata.json', 'textbook');
     expect(
       m.some((x) => x.node === 'n1' && x.leader === null && x.t > 6000),
       JSON.stringify(m),
     ).toBe(true);
+    expect(
+      m.filter((x) => x.node === 'n3' && x.errMsg !== null).map((x) => x.leader),
+      JSON.stringify(m),
+    ).toEqual([null]);
   });
 });
