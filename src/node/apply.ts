@@ -27,7 +27,10 @@ export function applyEntry(n: NodeState, g: GroupHost, e: Entry): boolean {
   }
   if (e.type !== 'normal') {
     if (e.type === 'conf') {
-      n.trace(confAppliedEvent(g.id, cloneConf((e.data as { conf: ConfState }).conf), e.index));
+      const conf = cloneConf((e.data as { conf: ConfState }).conf);
+      n.trace(confAppliedEvent(g.id, conf, e.index));
+      // SOFAJRaft's FSMCaller calls onConfigurationCommitted for it (Nacos: a metadata event).
+      g.confApplied = { index: e.index, conf };
     }
     return true;
   }

@@ -173,6 +173,17 @@ export class RaftNode {
         route,
         leaderStart: null,
         startedTerm: -1,
+        confApplied: null,
+        tracedRole: { role: raft.role, term: raft.term, leader: raft.leader },
+        nacosMeta: {
+          leader: null,
+          term: 0,
+          members: [],
+          errMsg: null,
+          followed: null,
+          confIndex: disk.snapshot?.meta.index ?? 0,
+          errReported: false,
+        },
       });
     }
     const routeRng = rng.fork();
@@ -482,6 +493,7 @@ export class RaftNode {
     // Truncations come before the entries that replace them, so a reader's log is right at
     // every event; then the entries that entered the log with this Ready.
     for (const ev of rd.events) {
+      if (ev.type === 'role') g.tracedRole = { role: ev.to, term: ev.term, leader: ev.leader };
       const body = coreEventTrace(g.id, ev, tickMs);
       if (body) this.n.trace(body);
     }
@@ -583,21 +595,99 @@ export class RaftNode {
   }
 
   /**
-   * Nacos's metadata events: leader, term, members, errMsg; emitted on change only. Under nacos
-   * a leader reports itself only once Nacos's onLeaderStart ran (the core's Ready.leaderStart,
-   * once the state machine applied up to it); the textbook reports it on becoming leader.
+   * Nacos's metadata events: leader, term, members, errMsg. The textbook emits one whenever
+   * they change. Under nacos a leader reports itself only once Nacos's onLeaderStart ran (the
+   * core's Ready.leaderStart, once the state machine applied up to it), and events come only on
+   * Nacos's four occasions (nacosMetadata).
    */
   private maybeEmitMetadata(g: GroupHost): void {
     const r = g.raft;
+    this.traceKnownLeader(g);
     const ls = g.leaderStart;
+    let started = false;
     if (ls !== null && g.smIndex >= ls.index) {
       g.leaderStart = null;
-      if (r.role === 'leader' && r.term === ls.term) g.startedTerm = ls.term;
+      if (r.role === 'leader' && r.term === ls.term) {
+        g.startedTerm = ls.term;
+        started = true;
+      }
     }
-    if (this.n.nacos && r.role === 'leader' && g.startedTerm !== r.term) return;
+    if (this.n.nacos) return this.nacosMetadata(g, started);
     const update = metadataUpdate(g.id, g.lastMeta, r);
     if (!update) return;
     g.lastMeta = update.seen;
     if (update.event) this.n.trace(update.event);
+  }
+
+  /**
+   * Nacos's RaftEvent → ProtocolMetaData, on its four occasions only (NacosStateMachine):
+   * onLeaderStart, onStartFollowing, onConfigurationCommitted, onError. Each loads its values
+   * as ProtocolMetaData#load does (JRaftProtocol's subscriber: MapUtil.putIfValNoEmpty), so an
+   * empty value never overwrites: the leader is never cleared and errMsg stays set. The event
+   * carries the metadata as loaded.
+   */
+  private nacosMetadata(g: GroupHost, started: boolean): void {
+    const r = g.raft;
+    const m = g.nacosMeta;
+    const peers = (): NodeId[] => {
+      const members = [...r.conf.voters];
+      for (const id of r.conf.outgoing) if (!members.includes(id)) members.push(id);
+      return members;
+    };
+    const load = (v: { leader?: NodeId; term?: number; members?: NodeId[]; errMsg?: string }) => {
+      if (v.leader) m.leader = v.leader;
+      if (v.term !== undefined) m.term = v.term;
+      if (v.members !== undefined && v.members.length > 0) m.members = v.members;
+      if (v.errMsg) m.errMsg = v.errMsg;
+      this.n.trace({
+        type: 'metadata',
+        group: g.id,
+        leader: m.leader,
+        term: m.term,
+        members: [...m.members],
+        errMsg: m.errMsg,
+      });
+    };
+    // onConfigurationCommitted: a configuration entry applied (not a joint one, which SOFAJRaft
+    // keeps from the state machine), with its peers only.
+    const ca = g.confApplied;
+    if (ca !== null && ca.index > m.confIndex) {
+      m.confIndex = ca.index;
+      if (ca.conf.outgoing.length === 0) load({ members: [...ca.conf.voters] });
+    }
+    if (started) load({ leader: this.id, term: r.term, members: peers() });
+    // onStartFollowing: a follower learned a leader (NodeImpl#resetLeaderId); losing it
+    // (onStopFollowing) publishes nothing.
+    const following = r.role === 'follower' && r.errored === null ? r.leader : null;
+    if (following !== m.followed) {
+      m.followed = following;
+      if (following !== null) load({ leader: following, term: r.term, members: peers() });
+    }
+    if (r.errored !== null && !m.errReported) {
+      m.errReported = true;
+      load({ members: peers(), errMsg: r.errored });
+    }
+  }
+
+  /**
+   * A role event for a term or known leader the trace has not reported yet: the core reports
+   * role changes only, so a follower moving to a newer term or learning (or forgetting) its
+   * leader is reported here, as a follower→follower role event. The views take every node's
+   * term and leader from role events; metadata events are what Nacos publishes, no more.
+   */
+  private traceKnownLeader(g: GroupHost): void {
+    const r = g.raft;
+    const t = g.tracedRole;
+    if (t.role === r.role && t.term === r.term && t.leader === r.leader) return;
+    g.tracedRole = { role: r.role, term: r.term, leader: r.leader };
+    if (!this.n.traceEnabled) return;
+    this.n.trace({
+      type: 'role',
+      group: g.id,
+      from: t.role,
+      to: r.role,
+      term: r.term,
+      leader: r.leader,
+    });
   }
 }

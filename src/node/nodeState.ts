@@ -4,7 +4,15 @@
 // Invariant: effects leave only through `out` in the order they were pushed (the host executes
 // them in that order), trace bodies only through trace(), answers only through answer().
 import type { Raft } from '../raft/raft.ts';
-import type { GroupId, HardState, LeaderStart, NodeId, Ready, Snapshot } from '../raft/types.ts';
+import type {
+  ConfState,
+  GroupId,
+  HardState,
+  LeaderStart,
+  NodeId,
+  Ready,
+  Snapshot,
+} from '../raft/types.ts';
 import type { ApplyResult, StateMachine } from '../cp/stateMachine.ts';
 import type { TraceBody } from '../trace/events.ts';
 import { CODE_SERVER_ERROR, DEFAULT_FIDELITY, ERR_REQUEST_FAILED } from './constants.ts';
@@ -129,6 +137,28 @@ export interface GroupHost {
   leaderStart: LeaderStart | null;
   /** The term whose leader start this node ran (-1: none); a leader reports itself only then. */
   startedTerm: number;
+  /**
+   * The role, term and known leader the trace last reported for this group (role events). A
+   * follower's new term or leader has no role change in the core; the node reports it itself
+   * (a follower→follower role event), so the trace carries them whatever metadata events say.
+   */
+  tracedRole: { role: Raft['role']; term: number; leader: NodeId | null };
+  /** The last configuration entry applied (SOFAJRaft's onConfigurationCommitted), if any. */
+  confApplied: { index: number; conf: ConfState } | null;
+  /**
+   * Nacos only: the group's ProtocolMetaData as Nacos's load() leaves it (empty values never
+   * overwrite), the leader this node last started following, the configuration index and the
+   * error it last reported.
+   */
+  nacosMeta: {
+    leader: NodeId | null;
+    term: number;
+    members: NodeId[];
+    errMsg: string | null;
+    followed: NodeId | null;
+    confIndex: number;
+    errReported: boolean;
+  };
   /** Membership changes this node drives (self-add on join, removals), retried each second. */
   memberOps: MemberOp[];
   /**

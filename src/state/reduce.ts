@@ -200,13 +200,16 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'snapshot':
       return reduceSnapshot(s, id!, e);
     case 'metadata':
-      // Published whenever the node's leader, term, members or error changed: a follower
-      // learns its leader and a newer term this way, without a role change.
+      // What Nacos's ProtocolMetaData holds for the group (the Metadata panel). The node's term
+      // and leader come from role events (a follower's new term or leader is a follower→follower
+      // role event); under Nacos metadata may lag or keep a leader the node no longer knows.
+      // Traces written before role events carried them: a metadata event of a newer term still
+      // moves the node to it.
       return updateGroup(s, id!, e.group, (g) => ({
         ...g,
         metadata: { leader: e.leader, term: e.term, members: e.members, errMsg: e.errMsg },
-        leader: e.leader,
-        term: e.term,
+        leader: e.term > g.term ? e.leader : g.leader,
+        term: Math.max(g.term, e.term),
         votedFor: e.term > g.term ? null : g.votedFor,
         error: e.errMsg,
       }));

@@ -277,6 +277,12 @@ export type TraceBody =
       snapshot: [index: number, term: number] | null;
       entries: EntrySummary[];
     }
+  /**
+   * The node's role, term and known leader after a change of any of them. A follower that moves
+   * to a newer term or learns (or forgets) its leader reports it as from = to = 'follower': the
+   * views take every node's term and leader from these, not from `metadata` (Nacos's published
+   * metadata, which may lag).
+   */
   | { type: 'role'; group: GroupId; from: Role; to: Role; term: number; leader: NodeId | null }
   /**
    * The node (re)chose its randomized election timeout, in node-local ms. The time since the
@@ -404,6 +410,12 @@ export type TraceBody =
       outcome: 'request' | 'done' | 'gave-up' | 'refused';
       error?: string;
     }
+  /**
+   * What Nacos's ProtocolMetaData holds for the group at this node, as published: textbook on
+   * every change of leader/term/members/errMsg; nacos on its four occasions (leader start, start
+   * following, configuration committed, error) with load() semantics (an empty value never
+   * overwrites). Not the node's live term or leader (those are `role` events).
+   */
   | {
       type: 'metadata';
       group: GroupId;

@@ -257,3 +257,77 @@ describe('nacos-read-timeout.json (Nacos layer row 5)', () => {
     expect(r[0].ok).toBe(true);
   });
 });
+
+/** The metadata events of the scenario's trace, per node, in order. */
+function metadataEvents(file: string, fidelity: 'nacos' | 'textbook') {
+  const parsed = parseScenarioText(readFileSync(join(DIR, file), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const rec = new TraceRecorder();
+  runScenario(parsed.scenario, { trace: rec, fidelity });
+  const out: {
+    t: number;
+    node: string | null;
+    leader: string | null;
+    term: number;
+    errMsg: string | null;
+  }[] = [];
+  for (const e of rec.events()) {
+    if (e.type === 'metadata')
+      out.push({ t: e.t, node: e.node, leader: e.leader, term: e.term, errMsg: e.errMsg });
+  }
+  return out;
+}
+
+describe('metadata events (item 4)', () => {
+  it('under nacos come only on Nacos’s occasions and never clear the leader (load() skips empty values)', () => {
+    const m = metadataEvents('nacos-metadata.json', 'nacos');
+    const text = JSON.stringify(m);
+    expect(m.length, text).toBeGreaterThan(0);
+    // No event for a candidacy or a lost leader: once a node named a leader, it always does.
+    for (const node of ['n1', 'n2', 'n3']) {
+      const own = m.filter((x) => x.node === node);
+      const named = own.findIndex((x) => x.leader !== null);
+      expect(named, text).toBeGreaterThanOrEqual(0);
+      expect(
+        own.slice(named).filter((x) => x.leader === null),
+        text,
+      ).toEqual([]);
+    }
+    // n1, cut off and deposed at 6 s, keeps naming itself until it follows n2 after the heal.
+    const n1 = m.filter((x) => x.node === 'n1');
+    expect(
+      n1.find((x) => x.leader !== null),
+      text,
+    ).toMatchObject({ leader: 'n1', term: 1 });
+    // n2's first entry commits before its leader start: that event keeps the old leader.
+    expect(
+      m.filter((x) => x.node === 'n2' && x.t > 6000).map((x) => x.leader),
+      text,
+    ).toEqual(['n1', 'n2']);
+    expect(n1.at(-1)?.leader, text).not.toBe('n1');
+    expect(n1.filter((x) => x.t > 6000 && x.t < 16000)).toEqual([]);
+    // onError at n3 loads the error; the leader it knew stays (an empty leader is skipped).
+    const err = m.filter((x) => x.node === 'n3' && x.errMsg !== null);
+    expect(err, text).toEqual([
+      {
+        t: err[0]?.t,
+        node: 'n3',
+        leader: 'n2',
+        term: 2,
+        errMsg: 'apply of entry 3 failed: injected state machine failure',
+      },
+    ]);
+  });
+
+  it('under textbook an event follows every change, a lost leader included', () => {
+    const m = metadataEvents('nacos-metadata.json', 'textbook');
+    expect(
+      m.some((x) => x.node === 'n1' && x.leader === null && x.t > 6000),
+      JSON.stringify(m),
+    ).toBe(true);
+    expect(
+      m.filter((x) => x.node === 'n3' && x.errMsg !== null).map((x) => x.leader),
+      JSON.stringify(m),
+    ).toEqual([null]);
+  });
+});

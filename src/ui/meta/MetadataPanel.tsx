@@ -1,6 +1,8 @@
 // The "Metadata" tab: for every Raft group, what each node publishes as Nacos's group metadata
-// (leader, term, members, errMsg: the map Nacos's JRaftProtocol refreshes on each change and
-// its consistency API returns), one row per node. The selected group comes first; a value a node
+// (leader, term, members, errMsg: Nacos's ProtocolMetaData, which its consistency API returns),
+// one row per node, from the trace's metadata events only. Under Nacos behaviour it is loaded on
+// Nacos's four occasions (leader start, start following, configuration committed, error) and an
+// empty value never overwrites, so it may lag the node's live term and leader (the State tab). The selected group comes first; a value a node
 // disagrees on with the others is highlighted (a node that has not caught up, or an error).
 // Invariant: reads only the view store; a node that never published for a group says so.
 import type { GroupId } from '../../state/model.ts';
@@ -78,6 +80,11 @@ export function MetadataPanel() {
   const ordered = selected === null ? groups : [selected, ...groups.filter((g) => g !== selected)];
   return (
     <div className="meta-panel">
+      <p className="meta-note muted">
+        Nacos&rsquo;s published metadata (ProtocolMetaData) as each node holds it. Under Nacos
+        behaviour it changes only on leader start, start following, configuration committed and
+        error, and a leader is never cleared: it may lag the node&rsquo;s live term and leader.
+      </p>
       {ordered.map((g) => (
         <GroupMetadata key={g} group={g} selected={g === selected} />
       ))}
