@@ -74,6 +74,10 @@ export const errApplyFailed = (index: number, msg: string): string =>
   `apply of entry ${index} failed: ${msg}`;
 /** The group's error message when the state machine could not load a snapshot. */
 export const errSnapshotLoadFailed = (msg: string): string => `snapshot load failed: ${msg}`;
+/** SOFAJRaft's error when the state machine's onSnapshotLoad returns false (`FSMCallerImpl#doSnapshotLoad`). */
+export const ERR_ON_SNAPSHOT_LOAD_FAILED = 'StateMachine onSnapshotLoad failed';
+/** Why our processor refused the snapshot: its file's checksum differs from the recorded one. */
+export const ERR_SNAPSHOT_CHECKSUM = 'Snapshot checksum failed';
 
 // ───────────── Nacos fidelity (docs/NACOS-DIFFERENCES.md, "Nacos layer") ─────────────
 

@@ -4,7 +4,9 @@
 // disk), and a state machine that cannot load a snapshot puts its group into ERROR.
 import type { Snapshot } from '../raft/types.ts';
 import { enterError } from './apply.ts';
+import { ERR_SNAPSHOT_CHECKSUM } from './constants.ts';
 import type { GroupHost, NodeState } from './nodeState.ts';
+import { checkSumMatches, snapshotCheckSum } from './snapshotFiles.ts';
 import { snapshotEvent } from './traceEvents.ts';
 
 export function maybeSnapshotByCount(n: NodeState, g: GroupHost): void {
@@ -28,6 +30,8 @@ export function takeSnapshot(n: NodeState, g: GroupHost): void {
     meta: { index, term: r.log.term(index)!, conf: r.confAt(index) },
     data: g.sm.snapshot(),
   };
+  // Nacos's snapshot operations write each processor's file with its checksum.
+  if (n.nacos) snap.checkSum = snapshotCheckSum(snap.data);
   r.compact(snap);
   g.snapshotToSave = snap;
   g.lastSnapshotIndex = index;
@@ -40,7 +44,7 @@ export function takeSnapshot(n: NodeState, g: GroupHost): void {
  */
 export function loadSnapshot(n: NodeState, g: GroupHost, snap: Snapshot): boolean {
   try {
-    g.sm.restore(snap.data);
+    restoreChecked(n, g, snap);
     g.smIndex = snap.meta.index;
     n.trace(snapshotEvent(g.id, snap.meta.index, snap.meta.term, 'load'));
     return true;
@@ -49,4 +53,15 @@ export function loadSnapshot(n: NodeState, g: GroupHost, snap: Snapshot): boolea
     enterError(n, g, null, err);
     return false;
   }
+}
+
+/**
+ * Load a snapshot into the group's state machine; under nacos first compare the file's checksum
+ * with the one recorded beside it, as Nacos's snapshot operations do on `onSnapshotLoad`. A
+ * mismatch throws (Nacos's `NacosStateMachine#onSnapshotLoad` then returns false, and JRaft's
+ * `FSMCallerImpl#doSnapshotLoad` sets the error "StateMachine onSnapshotLoad failed").
+ */
+export function restoreChecked(n: NodeState, g: GroupHost, snap: Snapshot): void {
+  if (n.nacos && !checkSumMatches(snap)) throw new Error(ERR_SNAPSHOT_CHECKSUM);
+  g.sm.restore(snap.data);
 }
