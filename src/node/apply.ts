@@ -68,7 +68,7 @@ export function applyEntry(n: NodeState, g: GroupHost, e: Entry): boolean {
  */
 export function enterError(n: NodeState, g: GroupHost, e: Entry | null, err: unknown): void {
   const msg = err instanceof Error ? err.message : String(err);
-    // Under nacos a snapshot that fails to load is JRaft's state-machine error with its own text.
+  // Under nacos a snapshot that fails to load is JRaft's state-machine error with its own text.
   const snapText = n.nacos ? ERR_ON_SNAPSHOT_LOAD_FAILED : errSnapshotLoadFailed(msg);
   g.raft.setError(e ? errApplyFailed(e.index, msg) : snapText);
   // Outcome of in-flight writes is unknown: other nodes may still commit them.

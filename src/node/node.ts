@@ -156,7 +156,8 @@ export class RaftNode {
       // that fails leaves the state machine empty and the group enters ERROR once started.
       if (disk.snapshot) {
         try {
-          if (this.n.nacos && !checkSumMatches(disk.snapshot)) throw new Error(ERR_SNAPSHOT_CHECKSUM);
+          if (this.n.nacos && !checkSumMatches(disk.snapshot))
+            throw new Error(ERR_SNAPSHOT_CHECKSUM);
           sm.restore(disk.snapshot.data);
         } catch (err) {
           this.bootSnapshotErrors.set(group, err);

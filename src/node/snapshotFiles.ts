@@ -34,7 +34,8 @@ export function corruptSnapshot(snap: Snapshot): Snapshot {
 }
 
 function damageFirstString(x: unknown): { done: boolean; value: unknown } {
-  if (typeof x === 'string') return { done: true, value: x.length > 0 ? `${x.slice(0, -1)}?` : '?' };
+  if (typeof x === 'string')
+    return { done: true, value: x.length > 0 ? `${x.slice(0, -1)}?` : '?' };
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {
       const r = damageFirstString(x[i]);
