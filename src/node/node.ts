@@ -21,6 +21,7 @@ import {
   MEMBER_RETRY_MS,
   REMOVE_PEER_MAX_ATTEMPTS,
   errNoGroup,
+  firstSnapshotDelayMs,
   routeRefreshPeriodMs,
   toTicks,
 } from './constants.ts';
@@ -40,6 +41,7 @@ import {
   loadSnapshot,
   maybeSnapshotByCount,
   maybeSnapshotByTime,
+  snapshotIntervalMs,
   takeSnapshot,
 } from './snapshots.ts';
 import { emptyGroupState } from './storage.ts';
@@ -182,6 +184,7 @@ export class RaftNode {
         snapshotToSave: null,
         lastSnapshotIndex: disk.snapshot?.meta.index ?? 0,
         lastSnapshotAtMs: 0,
+        nextSnapshotAtMs: 0,
         memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
         route,
@@ -192,6 +195,14 @@ export class RaftNode {
     const routeRng = rng.fork();
     for (const route of routes) {
       route.periodMs = routeRefreshPeriodMs(cfg.timing, routeRng.float());
+    }
+    // JRaft's snapshot timer, first period randomized; drawn last so no other draw moves.
+    const every = snapshotIntervalMs(cfg);
+    if (this.n.nacos && every > 0) {
+      const snapRng = rng.fork();
+      for (const g of this.n.groups.values()) {
+        g.nextSnapshotAtMs = firstSnapshotDelayMs(every, snapRng.float());
+      }
     }
   }
 
