@@ -59,6 +59,7 @@ export function messageSummary(msg: WireMessage, msgId: number, copyOf?: number)
       s.ok = msg.success;
       s.index = msg.index;
       s.chunk = msg.chunk;
+      if (msg.error !== undefined) s.reject = msg.error;
       break;
     case 'TimeoutNow':
       break;
@@ -88,6 +89,9 @@ export function messageSummary(msg: WireMessage, msgId: number, copyOf?: number)
  * `reject` field of RequestVoteResponse and AppendEntriesResponse; Raft itself ignores it).
  */
 function refusal(s: MessageSummary, msg: object): void {
-  const why = (msg as { reject?: unknown }).reject;
+  const why = (msg as { reject?: unknown; error?: unknown }).reject;
   if (typeof why === 'string') s.reject = why;
+  // An error response (SOFAJRaft's ErrorResponse) shows its text instead.
+  const error = (msg as { error?: unknown }).error;
+  if (typeof error === 'string') s.reject = error;
 }

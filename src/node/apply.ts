@@ -9,6 +9,7 @@ import {
   ERR_INJECTED_APPLY,
   ERR_IS_NOT_LEADER,
   ERR_NO_COMMAND,
+  ERR_ON_SNAPSHOT_LOAD_FAILED,
   ERR_READ_STATE_ERROR,
   ERR_WRITE_LOST,
   errApplyFailed,
@@ -70,7 +71,9 @@ export function applyEntry(n: NodeState, g: GroupHost, e: Entry): boolean {
  */
 export function enterError(n: NodeState, g: GroupHost, e: Entry | null, err: unknown): void {
   const msg = err instanceof Error ? err.message : String(err);
-  g.raft.setError(e ? errApplyFailed(e.index, msg) : errSnapshotLoadFailed(msg));
+  // Under nacos a snapshot that fails to load is JRaft's state-machine error with its own text.
+  const snapText = n.nacos ? ERR_ON_SNAPSHOT_LOAD_FAILED : errSnapshotLoadFailed(msg);
+  g.raft.setError(e ? errApplyFailed(e.index, msg) : snapText);
   // Outcome of in-flight writes is unknown: other nodes may still commit them.
   for (const p of g.proposals.values()) {
     n.answer(p, { ok: false, error: ERR_IS_NOT_LEADER, indeterminate: true });

@@ -26,6 +26,23 @@ export const LESSON_TIMING: TimingConfig = {
   profile: 'lesson',
 };
 
+/**
+ * Nacos's snapshot interval (`RaftSysConstants.DEFAULT_RAFT_SNAPSHOT_INTERVAL_SECS`, 30 * 60 s,
+ * passed to `NodeOptions#setSnapshotIntervalSecs`), used under nacos fidelity when no interval is
+ * configured. The lesson profile takes snapshots every minute instead (labelled as lesson timing).
+ */
+export const NACOS_SNAPSHOT_INTERVAL_MS = 30 * 60 * 1000;
+export const LESSON_SNAPSHOT_INTERVAL_MS = 60 * 1000;
+
+/**
+ * JRaft's snapshot timer runs its first period randomized (`NodeImpl#init`, the snapshot timer's
+ * `adjustTimeout`: half + nextInt(half)), so nodes do not all snapshot at once: [T/2, T).
+ */
+export function firstSnapshotDelayMs(intervalMs: number, draw: number): number {
+  const half = Math.floor(intervalMs / 2);
+  return half + Math.floor(draw * half);
+}
+
 /** Nacos checks membership and retries add-peer every second. */
 export const MEMBER_RETRY_MS = 1000;
 export const REMOVE_PEER_MAX_ATTEMPTS = 5;
@@ -74,6 +91,10 @@ export const errApplyFailed = (index: number, msg: string): string =>
   `apply of entry ${index} failed: ${msg}`;
 /** The group's error message when the state machine could not load a snapshot. */
 export const errSnapshotLoadFailed = (msg: string): string => `snapshot load failed: ${msg}`;
+/** SOFAJRaft's error when the state machine's onSnapshotLoad returns false (`FSMCallerImpl#doSnapshotLoad`). */
+export const ERR_ON_SNAPSHOT_LOAD_FAILED = 'StateMachine onSnapshotLoad failed';
+/** Why our processor refused the snapshot: its file's checksum differs from the recorded one. */
+export const ERR_SNAPSHOT_CHECKSUM = 'Snapshot checksum failed';
 
 // ───────────── Nacos fidelity (docs/NACOS-DIFFERENCES.md, "Nacos layer") ─────────────
 

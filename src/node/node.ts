@@ -13,12 +13,15 @@ import { Raft, cloneConf, type RaftBootstrap } from '../raft/raft.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { ConfState, Entry, GroupId, NodeId, Ready } from '../raft/types.ts';
 import { createProcessor } from '../cp/processors.ts';
-import { applyEntry } from './apply.ts';
+import { applyEntry, enterError } from './apply.ts';
+import { checkSumMatches } from './snapshotFiles.ts';
 import {
   DEFAULT_FIDELITY,
+  ERR_SNAPSHOT_CHECKSUM,
   MEMBER_RETRY_MS,
   REMOVE_PEER_MAX_ATTEMPTS,
   errNoGroup,
+  firstSnapshotDelayMs,
   routeRefreshPeriodMs,
   toTicks,
 } from './constants.ts';
@@ -38,6 +41,7 @@ import {
   loadSnapshot,
   maybeSnapshotByCount,
   maybeSnapshotByTime,
+  snapshotIntervalMs,
   takeSnapshot,
 } from './snapshots.ts';
 import { emptyGroupState } from './storage.ts';
@@ -106,6 +110,8 @@ export class RaftNode {
   private nextToken = 1;
   /** What the node booted from, traced by start() (null: a fresh node with an empty disk). */
   private booted: DurableState | null;
+  /** Groups whose stored snapshot failed its check at boot: they enter ERROR in start(). */
+  private bootSnapshotErrors = new Map<GroupId, unknown>();
 
   constructor(cfg: NodeConfig, durable: DurableState | null) {
     this.id = cfg.id;
@@ -148,7 +154,17 @@ export class RaftNode {
       };
       routes.push(route);
       const sm = createProcessor(group);
-      if (disk.snapshot) sm.restore(disk.snapshot.data);
+      // Under nacos the stored snapshot's checksum is checked first (see restoreChecked); one
+      // that fails leaves the state machine empty and the group enters ERROR once started.
+      if (disk.snapshot) {
+        try {
+          if (this.n.nacos && !checkSumMatches(disk.snapshot))
+            throw new Error(ERR_SNAPSHOT_CHECKSUM);
+          sm.restore(disk.snapshot.data);
+        } catch (err) {
+          this.bootSnapshotErrors.set(group, err);
+        }
+      }
       this.n.groups.set(group, {
         id: group,
         raft,
@@ -168,6 +184,7 @@ export class RaftNode {
         snapshotToSave: null,
         lastSnapshotIndex: disk.snapshot?.meta.index ?? 0,
         lastSnapshotAtMs: 0,
+        nextSnapshotAtMs: 0,
         memberTarget: { hint: null, distrustLeader: false, turn: 0 },
         memberOps: cfg.join ? [{ op: 'add', peer: cfg.id, attempt: 0, maxAttempts: Infinity }] : [],
         route,
@@ -189,6 +206,14 @@ export class RaftNode {
     const routeRng = rng.fork();
     for (const route of routes) {
       route.periodMs = routeRefreshPeriodMs(cfg.timing, routeRng.float());
+    }
+    // JRaft's snapshot timer, first period randomized; drawn last so no other draw moves.
+    const every = snapshotIntervalMs(cfg);
+    if (this.n.nacos && every > 0) {
+      const snapRng = rng.fork();
+      for (const g of this.n.groups.values()) {
+        g.nextSnapshotAtMs = firstSnapshotDelayMs(every, snapRng.float());
+      }
     }
   }
 
@@ -225,6 +250,11 @@ export class RaftNode {
       }
       this.booted = null;
     }
+    for (const [group, err] of this.bootSnapshotErrors) {
+      const g = this.n.groups.get(group);
+      if (g) enterError(this.n, g, null, err);
+    }
+    this.bootSnapshotErrors.clear();
     for (const g of this.n.groups.values()) this.maybeEmitMetadata(g);
     this.flush();
     return this.n.drain();

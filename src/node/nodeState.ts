@@ -128,6 +128,8 @@ export interface GroupHost {
   snapshotToSave: Snapshot | null;
   lastSnapshotIndex: number;
   lastSnapshotAtMs: number;
+  /** Under nacos: when JRaft's repeating snapshot timer fires next (node-local ms; 0: never). */
+  nextSnapshotAtMs: number;
   /** Nacos's route table entry (used under nacos fidelity only). */
   route: RouteEntry;
   /**

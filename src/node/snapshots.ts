@@ -4,7 +4,15 @@
 // disk), and a state machine that cannot load a snapshot puts its group into ERROR.
 import type { Snapshot } from '../raft/types.ts';
 import { enterError } from './apply.ts';
+import {
+  DEFAULT_FIDELITY,
+  ERR_SNAPSHOT_CHECKSUM,
+  LESSON_SNAPSHOT_INTERVAL_MS,
+  NACOS_SNAPSHOT_INTERVAL_MS,
+} from './constants.ts';
+import type { NodeConfig } from './types.ts';
 import type { GroupHost, NodeState } from './nodeState.ts';
+import { checkSumMatches, snapshotCheckSum } from './snapshotFiles.ts';
 import { snapshotEvent } from './traceEvents.ts';
 
 export function maybeSnapshotByCount(n: NodeState, g: GroupHost): void {
@@ -12,9 +20,27 @@ export function maybeSnapshotByCount(n: NodeState, g: GroupHost): void {
   if (every > 0 && g.raft.log.applied - g.lastSnapshotIndex >= every) takeSnapshot(n, g);
 }
 
+/**
+ * The snapshot interval a node runs with: the configured one, else under nacos Nacos's default
+ * (30 min) or the lesson profile's shorter one; textbook runs take none unless configured.
+ */
+export function snapshotIntervalMs(cfg: NodeConfig): number {
+  if (cfg.snapshotIntervalMs !== undefined) return cfg.snapshotIntervalMs;
+  if ((cfg.fidelity ?? DEFAULT_FIDELITY) !== 'nacos') return 0;
+  return cfg.timing.profile === 'nacos' ? NACOS_SNAPSHOT_INTERVAL_MS : LESSON_SNAPSHOT_INTERVAL_MS;
+}
+
 export function maybeSnapshotByTime(n: NodeState, g: GroupHost): void {
-  const every = n.cfg.snapshotIntervalMs ?? 0;
-  if (every > 0 && n.nowMs - g.lastSnapshotAtMs >= every) takeSnapshot(n, g);
+  const every = snapshotIntervalMs(n.cfg);
+  if (every <= 0) return;
+  if (n.nacos) {
+    // JRaft's repeating timer (RepeatedTimer): on-demand snapshots do not move it.
+    if (n.nowMs < g.nextSnapshotAtMs) return;
+    g.nextSnapshotAtMs += every;
+    takeSnapshot(n, g);
+    return;
+  }
+  if (n.nowMs - g.lastSnapshotAtMs >= every) takeSnapshot(n, g);
 }
 
 /** Save the state machine at the applied index and compact the log behind it. */
@@ -28,6 +54,8 @@ export function takeSnapshot(n: NodeState, g: GroupHost): void {
     meta: { index, term: r.log.term(index)!, conf: r.confAt(index) },
     data: g.sm.snapshot(),
   };
+  // Nacos's snapshot operations write each processor's file with its checksum.
+  if (n.nacos) snap.checkSum = snapshotCheckSum(snap.data);
   r.compact(snap);
   g.snapshotToSave = snap;
   g.lastSnapshotIndex = index;
@@ -40,7 +68,7 @@ export function takeSnapshot(n: NodeState, g: GroupHost): void {
  */
 export function loadSnapshot(n: NodeState, g: GroupHost, snap: Snapshot): boolean {
   try {
-    g.sm.restore(snap.data);
+    restoreChecked(n, g, snap);
     g.smIndex = snap.meta.index;
     n.trace(snapshotEvent(g.id, snap.meta.index, snap.meta.term, 'load'));
     return true;
@@ -49,4 +77,15 @@ export function loadSnapshot(n: NodeState, g: GroupHost, snap: Snapshot): boolea
     enterError(n, g, null, err);
     return false;
   }
+}
+
+/**
+ * Load a snapshot into the group's state machine; under nacos first compare the file's checksum
+ * with the one recorded beside it, as Nacos's snapshot operations do on `onSnapshotLoad`. A
+ * mismatch throws (Nacos's `NacosStateMachine#onSnapshotLoad` then returns false, and JRaft's
+ * `FSMCallerImpl#doSnapshotLoad` sets the error "StateMachine onSnapshotLoad failed").
+ */
+export function restoreChecked(n: NodeState, g: GroupHost, snap: Snapshot): void {
+  if (n.nacos && !checkSumMatches(snap)) throw new Error(ERR_SNAPSHOT_CHECKSUM);
+  g.sm.restore(snap.data);
 }

@@ -10,6 +10,7 @@ import {
   Raft,
   TRANSFERRING,
   checkQuorumTicks,
+  jraftNotActive,
 } from './raft.ts';
 import { SeededRng } from './rand.ts';
 import { TestNetwork, newRaft, testConfig } from './testNetwork.ts';
@@ -18,6 +19,7 @@ import type {
   ConfChange,
   Entry,
   Fidelity,
+  Message,
   NodeId,
   RaftConfig,
   Ready,
@@ -415,6 +417,98 @@ describe('item 7: a leader that steps down fails its pending proposals (BallotBo
     a.step({ ...heartbeat('a'), from: 'b', term: 5 });
     net.send();
     expect(net.dropped.get('a')).toEqual([{ index: 3, term: 1, reason: 'Leader stepped down' }]);
+  });
+});
+
+describe('item 5: Raft messages to a node in ERROR (NodeImpl#handle*Request, !state.isActive())', () => {
+  const notActive = 'Node <g/b> is not in active state, state STATE_ERROR.';
+
+  function erroredFollower(fidelity: Fidelity): Raft {
+    const r = follower('b', { fidelity });
+    drain(r);
+    r.setError('boom');
+    drain(r);
+    return r;
+  }
+
+  function answers(r: Raft, ...ms: Message[]): Message[] {
+    for (const m of ms) r.step(m);
+    return drain(r).flatMap((rd) => rd.messages);
+  }
+
+  const vote = (preVote: boolean): Message => ({
+    type: 'RequestVote',
+    group: 'g',
+    from: 'c',
+    to: 'b',
+    term: 2,
+    preVote,
+    lastLogIndex: 5,
+    lastLogTerm: 1,
+  });
+  const install: Message = {
+    type: 'InstallSnapshot',
+    group: 'g',
+    from: 'a',
+    to: 'b',
+    term: 1,
+    meta: { index: 3, term: 1, conf: { voters: ids3, outgoing: [], learners: [] } },
+    chunk: 0,
+    chunks: 1,
+    data: null,
+    round: 4,
+  };
+
+  it('the text is NodeId#toString in the format of NodeImpl', () => {
+    expect(jraftNotActive('g', 'b')).toBe(notActive);
+  });
+
+  for (const fidelity of both) {
+    it(`${fidelity}: votes, pre-votes, appends and snapshots are ${fidelity === 'nacos' ? 'answered with EINVAL' : 'dropped'}`, () => {
+      const r = erroredFollower(fidelity);
+      const out = answers(r, vote(true), vote(false), heartbeat('b'), install);
+      if (fidelity === 'textbook') {
+        expect(out).toEqual([]);
+        return;
+      }
+      expect(out.map((m) => m.type)).toEqual([
+        'RequestVoteResponse',
+        'RequestVoteResponse',
+        'AppendEntriesResponse',
+        'InstallSnapshotResponse',
+      ]);
+      for (const m of out) {
+        expect(m).toMatchObject({ from: 'b', error: notActive });
+        expect(m).not.toMatchObject({ granted: true });
+        expect(m).not.toMatchObject({ success: true });
+      }
+      expect(out[0]).toMatchObject({ to: 'c', preVote: true, reject: 'error' });
+      expect(out[2]).toMatchObject({ to: 'a', heartbeat: true, round: 1 });
+      expect(out[3]).toMatchObject({ to: 'a', index: 3, round: 4 });
+      // The node itself stays where it was: no term taken from the vote, no vote given.
+      expect(r.term).toBe(1);
+    });
+  }
+
+  it('the sender takes nothing from an error response, not even a higher term', () => {
+    const net = elected('nacos');
+    const a = net.get('a');
+    const term = a.term;
+    a.step({
+      type: 'AppendEntriesResponse',
+      group: 'g',
+      from: 'b',
+      to: 'a',
+      term: term + 5,
+      success: false,
+      index: 0,
+      hintIndex: 0,
+      hintTerm: 0,
+      round: 1,
+      error: notActive,
+    });
+    expect(a.role).toBe('leader');
+    expect(a.term).toBe(term);
   });
 });
 

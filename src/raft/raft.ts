@@ -75,6 +75,24 @@ export const JRAFT_TRANSFER_NOT_LEADER = 'Not a leader';
 export const JRAFT_TRANSFER_CONF_BUSY = 'Changing the configuration';
 /** NodeImpl#transferLeadershipTo to a peer outside the configuration (EINVAL). */
 export const JRAFT_TRANSFER_NOT_IN_CONF = 'Not in current configuration';
+/**
+ * NodeImpl#handleRequestVoteRequest, #handlePreVoteRequest, #handleAppendEntriesRequest,
+ * #handleInstallSnapshot in STATE_ERROR (EINVAL, "Node %s is not in active state, state %s.",
+ * with NodeId#toString `<group/peer>`; the peer is our node id, not ip:port).
+ */
+export function jraftNotActive(group: string, id: NodeId): string {
+  return `Node <${group}/${id}> is not in active state, state STATE_ERROR.`;
+}
+
+/** Is `m` an error response (a failed RPC, see `ErrorAnswer`)? */
+export function isErrorAnswer(m: Message): boolean {
+  return (
+    (m.type === 'RequestVoteResponse' ||
+      m.type === 'AppendEntriesResponse' ||
+      m.type === 'InstallSnapshotResponse') &&
+    m.error !== undefined
+  );
+}
 
 export type TransferResult = { ok: true } | { ok: false; error: string };
 
@@ -238,7 +256,15 @@ export class Raft {
 
   /** Feed one message from a peer. */
   step(m: Message): void {
-    if (this.errored) return; // SOFAJRaft refuses Raft messages in STATE_ERROR.
+    // A failed RPC (an error response) tells the sender nothing, not even a term.
+    if (isErrorAnswer(m)) return;
+    if (this.errored) {
+      // SOFAJRaft refuses Raft messages in STATE_ERROR: under 'nacos' with an error response,
+      // as NodeImpl#handleRequestVoteRequest / #handlePreVoteRequest / #handleAppendEntriesRequest
+      // / #handleInstallSnapshot do (`!this.state.isActive()`); etcd's node would be gone.
+      if (this.fidelity === 'nacos') this.answerInError(m);
+      return;
+    }
     if (this.refuseVoteAsLearner(m)) return;
     if (m.term > this.term) {
       if (!this.stepHigherTerm(m)) return;
@@ -1203,6 +1229,49 @@ export class Raft {
     };
     if (reject !== undefined) resp.reject = reject;
     this.send(resp);
+  }
+
+  /** The error response a node in ERROR sends (see `ErrorAnswer` in types.ts). */
+  private answerInError(m: Message): void {
+    const error = jraftNotActive(this.group, this.id);
+    const base = { group: this.group, from: this.id, to: m.from, term: this.term, error };
+    if (m.type === 'RequestVote') {
+      this.events.push({
+        type: 'vote',
+        candidate: m.from,
+        term: m.term,
+        preVote: m.preVote,
+        granted: false,
+        reject: 'error',
+      });
+      this.send({
+        ...base,
+        type: 'RequestVoteResponse',
+        preVote: m.preVote,
+        granted: false,
+        reject: 'error',
+      });
+    } else if (m.type === 'AppendEntries') {
+      this.send({
+        ...base,
+        type: 'AppendEntriesResponse',
+        success: false,
+        index: m.prevLogIndex,
+        hintIndex: 0,
+        hintTerm: 0,
+        round: m.round,
+        ...(m.heartbeat === true ? { heartbeat: true } : {}),
+      });
+    } else if (m.type === 'InstallSnapshot') {
+      this.send({
+        ...base,
+        type: 'InstallSnapshotResponse',
+        index: m.meta.index,
+        chunk: m.chunk,
+        success: false,
+        round: m.round,
+      });
+    }
   }
 
   // ───────────────────────────── follower / candidate ─────────────────────────────

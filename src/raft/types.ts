@@ -57,6 +57,12 @@ export interface Snapshot {
   meta: SnapshotMeta;
   /** The state machine's serialized state, opaque to the core. */
   data: unknown;
+  /**
+   * The processor's file checksum, written beside the data as Nacos's snapshot operations
+   * record `LocalFileMeta#checkSum`; checked on load under `nacos` fidelity. Absent in
+   * snapshots written before it existed (then nothing is checked).
+   */
+  checkSum?: string;
 }
 
 interface MessageBase {
@@ -82,6 +88,8 @@ export interface RequestVoteResponse extends MessageBase {
   granted: boolean;
   /** Why the vote was refused (for the trace and for a learner reading it; Raft ignores it). */
   reject?: VoteRefusal;
+  /** Set on SOFAJRaft's error response (ErrorResponse errorMsg); see `ErrorAnswer`. */
+  error?: string;
 }
 
 /**
@@ -124,6 +132,8 @@ export interface AppendEntriesResponse extends MessageBase {
   heartbeat?: boolean;
   /** On rejection, why (for the trace; the leader backs off by the hint alone). */
   reject?: AppendRefusal;
+  /** Set on SOFAJRaft's error response (ErrorResponse errorMsg); see `ErrorAnswer`. */
+  error?: string;
 }
 
 export interface InstallSnapshot extends MessageBase {
@@ -142,7 +152,19 @@ export interface InstallSnapshotResponse extends MessageBase {
   chunk: number;
   success: boolean;
   round: number;
+  /** Set on SOFAJRaft's error response (ErrorResponse errorMsg); see `ErrorAnswer`. */
+  error?: string;
 }
+
+/**
+ * Under 'nacos', a node whose group is in ERROR answers RequestVote (pre-vote included),
+ * AppendEntries and InstallSnapshot with SOFAJRaft's error response (RaftError.EINVAL, "Node
+ * <group/id> is not in active state, state STATE_ERROR."): the answer's `error` is set, it
+ * grants and succeeds nothing, and the receiver takes nothing from it, not even its term
+ * (NodeImpl.OnRequestVoteRpcDone logs it, Replicator#onAppendEntriesReturned /
+ * #onHeartbeatReturned / #onInstallSnapshotReturned treat it as a failed RPC).
+ */
+export type ErrorAnswer = RequestVoteResponse | AppendEntriesResponse | InstallSnapshotResponse;
 
 /** Leadership transfer: the target campaigns at once, skipping pre-vote (§3.10 of the thesis). */
 export interface TimeoutNow extends MessageBase {

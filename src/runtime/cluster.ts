@@ -588,6 +588,17 @@ export class Cluster {
     await this.callNode(id, (api) => api.failNextApply(group));
   }
 
+  /**
+   * Damage the running node's stored snapshot of `group` (data changed, checksum kept). It shows
+   * when the snapshot is next loaded, at a restart: under nacos the group then enters ERROR.
+   */
+  async corruptSnapshot(id: NodeId, group: GroupId): Promise<void> {
+    this.checkGroup(group);
+    const done = await this.callNode(id, (api) => api.corruptSnapshot(group));
+    if (!done) throw new ClusterError(`corrupt-snapshot: ${id} has no stored snapshot of ${group}`);
+    this.record(id, { type: 'fault', fault: 'corrupt-snapshot', group });
+  }
+
   // ───────────────────────────── clients ─────────────────────────────
 
   /** A client write at node `id`: resolves with the node's reply (forwarded as Nacos does). */

@@ -1030,6 +1030,16 @@ export class Playground {
     await this.c().snapshot(await this.node('snapshot', node), g);
   }
 
+  /**
+   * Damage a node's stored snapshot of a group (take one first with snapshot()); restart the
+   * node to see the checksum check fail and the group enter ERROR under nacos.
+   */
+  async corruptSnapshot(node: unknown, group: unknown = CONFIG_GROUP): Promise<void> {
+    this.liveOnly('corruptSnapshot');
+    const g = this.group('corruptSnapshot', group);
+    await this.c().corruptSnapshot(await this.node('corruptSnapshot', node), g);
+  }
+
   async failApply(node: unknown, group: unknown = CONFIG_GROUP): Promise<void> {
     this.liveOnly('failApply');
     const g = this.group('failApply', group);

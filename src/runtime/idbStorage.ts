@@ -21,6 +21,7 @@
 import { deleteDB, unwrap, wrap, type IDBPDatabase } from 'idb';
 import type { ConfState, Entry, GroupId, HardState, NodeId, Snapshot } from '../raft/types.ts';
 import { emptyGroupState } from '../node/storage.ts';
+import { corruptSnapshot } from '../node/snapshotFiles.ts';
 import type { DurableState, PersistBatch } from '../node/types.ts';
 
 /**
@@ -433,6 +434,24 @@ export class IdbStorage {
           `${this.name}: group ${group}: conf entry ${e.index} has no configuration record`,
         );
       }
+    }
+  }
+
+  /**
+   * Damage the stored snapshot of `group` (the `corrupt-snapshot` fault; src/node/snapshotFiles.ts):
+   * its data changes, its recorded checksum does not. False when no snapshot is stored.
+   */
+  async corruptSnapshot(group: GroupId): Promise<boolean> {
+    this.checkOpen('corrupt the snapshot');
+    try {
+      const tx = this.db.transaction(STORES.snapshots, 'readwrite');
+      const store = tx.objectStore(STORES.snapshots);
+      const snap = (await store.get(group)) as Snapshot | undefined;
+      if (snap !== undefined) await store.put(corruptSnapshot(snap), group);
+      await tx.done;
+      return snap !== undefined;
+    } catch (err) {
+      throw toStorageError(err, `${this.name}: corrupt the snapshot`);
     }
   }
 

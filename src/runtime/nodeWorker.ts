@@ -296,6 +296,12 @@ export class NodeHost implements NodeWorkerApi {
     });
   }
 
+  /** Damage this node's stored snapshot of `group`; false when none is stored. */
+  corruptSnapshot(group: GroupId): Promise<boolean> {
+    if (this.storage === null) throw new Error('corrupt-snapshot: the node has no storage open');
+    return this.storage.corruptSnapshot(group);
+  }
+
   failNextApply(group: GroupId): void {
     this.nodeOrThrow().failNextApply(group);
   }

@@ -218,6 +218,7 @@ function clusterActions(ctx: StepContext): ScenarioActions<void | Promise<void>>
     transferLeader: (group, to) => c.transferLeader(group, to),
     snapshot: (node, group) => c.snapshot(node, group),
     failApply: (node, group) => c.failApply(node, group),
+    corruptSnapshot: (node, group) => c.corruptSnapshot(node, group),
     narrate: async (text) => void c.record(null, { type: 'narrate', text }),
   };
 }

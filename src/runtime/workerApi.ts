@@ -146,6 +146,7 @@ export interface NodeWorkerApi {
   /** A client request at this node; resolves with the node's reply. */
   request(req: ClientRequest): Promise<ClientReply>;
   failNextApply(group: GroupId): void;
+  corruptSnapshot(group: GroupId): Promise<boolean>;
   transferLeader(group: GroupId, target: NodeId): void;
   snapshotNow(group: GroupId): void;
   memberChange(group: GroupId, op: 'add' | 'remove', peer: NodeId): void;

@@ -100,6 +100,7 @@ export interface ScenarioActions<R> {
   transferLeader(group: GroupId, to: NodeId): R;
   snapshot(node: NodeId, group: GroupId): R;
   failApply(node: NodeId, group: GroupId): R;
+  corruptSnapshot(node: NodeId, group: GroupId): R;
   narrate(text: string): R;
 }
 
@@ -152,6 +153,8 @@ export function executeStep<R>(
       return host.snapshot(ref(step.node), step.group);
     case 'fail-apply':
       return host.failApply(ref(step.node), step.group);
+    case 'corrupt-snapshot':
+      return host.corruptSnapshot(ref(step.node), step.group);
     case 'narrate':
       return host.narrate(step.text);
   }

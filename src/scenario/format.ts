@@ -97,6 +97,7 @@ export const ACTIONS = [
   'transfer-leader',
   'snapshot',
   'fail-apply',
+  'corrupt-snapshot',
   'narrate',
   'expect',
 ] as const;
@@ -233,6 +234,16 @@ export interface FailApplyStep extends StepBase {
 }
 
 /**
+ * Damage the node's stored snapshot of the group (data changed, recorded checksum kept). It shows
+ * at the next load: under nacos the checksum check fails and the group enters ERROR.
+ */
+export interface CorruptSnapshotStep extends StepBase {
+  do: 'corrupt-snapshot';
+  node: NodeRef;
+  group: GroupId;
+}
+
+/**
  * The views a lesson can point at while a narrate step is shown (the page highlights it): the
  * cluster stage, the logs, and the panel tabs.
  */
@@ -333,6 +344,7 @@ export type Step =
   | TransferLeaderStep
   | SnapshotStep
   | FailApplyStep
+  | CorruptSnapshotStep
   | NarrateStep
   | ExpectStep;
 
@@ -555,6 +567,7 @@ export const stepSchemas = {
   'transfer-leader': step('transfer-leader', { group: groupId, to: nodeRef }),
   snapshot: step('snapshot', nodeGroup),
   'fail-apply': step('fail-apply', nodeGroup),
+  'corrupt-snapshot': step('corrupt-snapshot', nodeGroup),
   narrate: step('narrate', { text, view: oneOf(LESSON_VIEWS, 'view').optional() }),
   expect: step('expect', {
     that: oneOf(EXPECTATIONS, 'expectation'),
@@ -662,6 +675,7 @@ const NODE_REF_FIELDS: { [A in Action]: readonly string[] } = {
   'transfer-leader': ['to'],
   snapshot: ['node'],
   'fail-apply': ['node'],
+  'corrupt-snapshot': ['node'],
   narrate: [],
   expect: ['node'],
 };
@@ -672,6 +686,7 @@ const GROUP_ACTIONS: ReadonlySet<Action> = new Set<Action>([
   'transfer-leader',
   'snapshot',
   'fail-apply',
+  'corrupt-snapshot',
   'expect',
 ]);
 

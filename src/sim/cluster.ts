@@ -547,6 +547,17 @@ export class Simulator {
   }
 
   /**
+   * Damage the node's stored snapshot of `group` (the node may be up or down): it shows when the
+   * snapshot is next loaded, at a restart.
+   */
+  corruptSnapshot(id: NodeId, group: GroupId): void {
+    if (!this.host(id).disk.corruptSnapshot(group)) {
+      throw new SimActionError(`corrupt-snapshot: ${id} has no stored snapshot of ${group}`);
+    }
+    this.record(id, { type: 'fault', fault: 'corrupt-snapshot', group });
+  }
+
+  /**
    * Start a new node `id` with an empty disk. Its bootstrap members are the current members
    * (without itself): the harness's members and every member of the groups' configurations as
    * their leaders see them (a removal that gave up leaves its node a member). It adds itself to

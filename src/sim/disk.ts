@@ -6,6 +6,8 @@
 import type { SeededRng } from '../raft/rand.ts';
 import type { DurableState, PersistBatch } from '../node/types.ts';
 import { applyPersistBatch, cloneDurableState } from '../node/storage.ts';
+import { corruptSnapshot } from '../node/snapshotFiles.ts';
+import type { GroupId } from '../raft/types.ts';
 
 export interface DiskTiming {
   writeMsMin: number;
@@ -76,6 +78,17 @@ export class SimDisk {
   /** A copy of what is durable, for a restarting node (it must not alias the disk). */
   load(): DurableState {
     return cloneDurableState(this.state);
+  }
+
+  /**
+   * Damage the group's stored snapshot (the `corrupt-snapshot` fault): its data changes, its
+   * recorded checksum does not. False when the disk holds no snapshot of the group.
+   */
+  corruptSnapshot(group: GroupId): boolean {
+    const g = this.state[group];
+    if (!g?.snapshot) return false;
+    g.snapshot = corruptSnapshot(g.snapshot);
+    return true;
   }
 
   /** The durable state itself, read-only by convention (invariant checks and tests). */

@@ -398,6 +398,7 @@ function simActions(ctx: RunContext): ScenarioActions<void> {
     transferLeader: (group, to) => sim.transferLeader(group, to),
     snapshot: (node, group) => sim.snapshot(node, group),
     failApply: (node, group) => sim.failApply(node, group),
+    corruptSnapshot: (node, group) => sim.corruptSnapshot(node, group),
     narrate: (text) => void sim.record(null, { type: 'narrate', text }),
   };
 }

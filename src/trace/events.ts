@@ -232,6 +232,8 @@ export type FaultBody =
   | { fault: 'transfer-leader'; group: GroupId; to: NodeId }
   | { fault: 'snapshot'; group: GroupId }
   | { fault: 'fail-apply'; group: GroupId }
+  /** The node's stored snapshot of the group was damaged (its data, not its recorded checksum). */
+  | { fault: 'corrupt-snapshot'; group: GroupId }
   /** Browser host controls: wall-clock speed, the whole cluster paused, IndexedDB durability. */
   | { fault: 'speed'; speed: number }
   | { fault: 'pause-cluster' }

@@ -106,6 +106,7 @@ const FAULT_FIELDS: Partial<Record<FaultKind, readonly string[]>> = {
   'transfer-leader': ['group', 'to'],
   snapshot: ['group'],
   'fail-apply': ['group'],
+  'corrupt-snapshot': ['group'],
   speed: ['speed'],
   durability: ['durability'],
   'worker-error': ['message'],

@@ -141,6 +141,8 @@ function faultStep(
       return needNode({ at, do: 'snapshot', node, group: e.group });
     case 'fail-apply':
       return needNode({ at, do: 'fail-apply', node, group: e.group });
+    case 'corrupt-snapshot':
+      return needNode({ at, do: 'corrupt-snapshot', node, group: e.group });
     default:
       return `${e.fault} at ${at} ms left out: ${NOT_STEPS[e.fault] ?? 'not a scenario action'}`;
   }

@@ -388,6 +388,7 @@ export const faultSchemas = {
   'transfer-leader': fault('transfer-leader', { group, to: nodeId }),
   snapshot: fault('snapshot', { group }),
   'fail-apply': fault('fail-apply', { group }),
+  'corrupt-snapshot': fault('corrupt-snapshot', { group }),
   speed: fault('speed', {
     speed: z.number({ error: expecting('number') }).positive({ error: expecting('speed > 0') }),
   }),

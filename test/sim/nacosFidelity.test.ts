@@ -98,6 +98,40 @@ describe('nacos-error-node.json', () => {
   });
 });
 
+/** The Raft messages `from` sent after `t0` (not the CP layer's Forwards), as received. */
+function answersFrom(file: string, fidelity: 'nacos' | 'textbook', from: string, t0: number) {
+  const parsed = parseScenarioText(readFileSync(join(DIR, file), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const rec = new TraceRecorder();
+  const { result } = runScenario(parsed.scenario, { trace: rec, fidelity });
+  expect(result.violation).toBeNull();
+  expect(result.failedExpects, JSON.stringify(result.failedExpects)).toEqual([]);
+  expect(result.stepErrors).toEqual([]);
+  return rec
+    .events()
+    .flatMap((e) => (e.type === 'recv' && e.from === from && e.t > t0 ? [e] : []))
+    .filter((e) => e.msgType !== 'Forward' && e.msgType !== 'ForwardResponse');
+}
+
+describe('nacos-error-answers.json', () => {
+  const text = 'Node <nacos_config/n2> is not in active state, state STATE_ERROR.';
+
+  it('under nacos the node in ERROR answers appends and (pre-)votes with JRaft’s EINVAL text', () => {
+    const r = answersFrom('nacos-error-answers.json', 'nacos', 'n2', 5000);
+    const types = new Set(r.map((e) => e.msgType));
+    expect([...types].sort(), JSON.stringify(r.slice(0, 5))).toEqual([
+      'AppendEntriesResponse',
+      'RequestVoteResponse',
+    ]);
+    expect(r.every((e) => e.reject === text)).toBe(true);
+    expect(r.some((e) => e.msgType === 'RequestVoteResponse' && e.preVote === true)).toBe(true);
+  });
+
+  it('under textbook it answers nothing', () => {
+    expect(answersFrom('nacos-error-answers.json', 'textbook', 'n2', 5000)).toEqual([]);
+  });
+});
+
 describe('nacos-forward-timeout.json', () => {
   it('under nacos the forwarded write fails after its own 5 s RPC timeout, with bolt’s text', () => {
     const r = replies('nacos-forward-timeout.json', 'nacos').filter((x) => x.node === 'n2');

@@ -94,6 +94,7 @@ export function describeFault(f: FaultBody): string {
       return `transfer-leader ${f.group} → ${f.to}`;
     case 'snapshot':
     case 'fail-apply':
+    case 'corrupt-snapshot':
       return `${f.fault} ${f.group}`;
     case 'speed':
       return `speed ×${f.speed}`;
