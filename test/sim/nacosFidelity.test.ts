@@ -196,3 +196,40 @@ describe('the leader start (item 3)', () => {
     }
   });
 });
+
+/** The read-index events of the scenario's read at `node` (rows 5 and 10). */
+function readIndexEvents(file: string, fidelity: 'nacos' | 'textbook', node: string) {
+  const parsed = parseScenarioText(readFileSync(join(DIR, file), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const rec = new TraceRecorder();
+  runScenario(parsed.scenario, { trace: rec, fidelity });
+  return rec.events().filter((e) => e.type === 'read-index' && e.node === node);
+}
+
+describe('nacos-read-timeout.json (rows 5 and 10)', () => {
+  it('under nacos the ReadIndex gives up after 2 s and reads through the log; at 5 s the wait ends with the wrapped TimeoutException, code 500', () => {
+    const ri = readIndexEvents('nacos-read-timeout.json', 'nacos', 'n3');
+    expect(ri, JSON.stringify(ri)).toHaveLength(1);
+    expect(ri[0]).toMatchObject({ index: -1, error: 'read-index request timeout' });
+    // Node-local ticks of 50 ms: 2 s after the read at 8010, within a tick or so.
+    expect(ri[0].t - 8010).toBeGreaterThan(1900);
+    expect(ri[0].t - 8010).toBeLessThan(2100);
+    const r = replies('nacos-read-timeout.json', 'nacos').filter((x) => x.node === 'n3');
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0]).toMatchObject({
+      ok: false,
+      error: 'java.util.concurrent.TimeoutException',
+      code: 500,
+    });
+    expect(r[0].t - 8010).toBeGreaterThan(4900);
+    expect(r[0].t - 8010).toBeLessThan(5100);
+  });
+
+  it('under textbook the ReadIndex waits the whole 5 s and the text is the playground’s own', () => {
+    expect(readIndexEvents('nacos-read-timeout.json', 'textbook', 'n3')).toHaveLength(0);
+    const r = replies('nacos-read-timeout.json', 'textbook').filter((x) => x.node === 'n3');
+    expect(r, JSON.stringify(r)).toHaveLength(1);
+    expect(r[0].error).toBe('Request timed out after 5000 ms');
+    expect(r[0].code).toBeUndefined();
+  });
+});
