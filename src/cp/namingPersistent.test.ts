@@ -172,13 +172,28 @@ describe('naming_persistent_service_v2: CHANGE', () => {
 });
 
 describe('naming_persistent_service_v2: refusals', () => {
-  it('refuses any other operation with Nacos message, before the log and at apply', () => {
-    for (const type of ['VERIFY', 'SNAPSHOT', 'QUERY', 'add', undefined]) {
-      expectInvalid({ type, ...svc, instance: inst }, `unsupport operation : ${String(type)}`);
+  it('lets any other named operation reach the log and fails it at apply, as onApply does', () => {
+    // DataOperation constants that onApply's switch does not handle: its default branch.
+    for (const type of ['VERIFY', 'SNAPSHOT', 'QUERY']) {
+      expect(() => validatePersistentOp({ type, ...svc, instance: inst })).not.toThrow();
       expect(new NamingPersistentStore().apply({ type, ...svc, instance: inst })).toEqual({
         success: false,
-        errMsg: `unsupport operation : ${String(type)}`,
+        errMsg: `unsupport operation : ${type}`,
       });
+    }
+    // Names that are no constant: DataOperation.valueOf throws, onApply catches with its prefix.
+    for (const type of ['add', 'UPDATE']) {
+      expect(() => validatePersistentOp({ type, ...svc, instance: inst })).not.toThrow();
+      expect(new NamingPersistentStore().apply({ type, ...svc, instance: inst })).toEqual({
+        success: false,
+        errMsg: `Persistent client operation failed. No enum constant com.alibaba.nacos.consistency.DataOperation.${type}`,
+      });
+    }
+  });
+
+  it('refuses a write without an operation name before the log', () => {
+    for (const type of [undefined, '', 7]) {
+      expectInvalid({ type, ...svc, instance: inst }, `unsupport operation : ${String(type)}`);
     }
   });
 
@@ -341,8 +356,9 @@ describe('naming_persistent_service_v2: snapshots and determinism', () => {
 describe('naming_persistent_service_v2 in the processor registry', () => {
   it('is registered with its validation', () => {
     expect(createProcessor(NAMING_PERSISTENT_GROUP)).toBeInstanceOf(NamingPersistentStore);
-    expect(() => validateOp(NAMING_PERSISTENT_GROUP, { type: 'VERIFY' })).toThrow(
-      'unsupport operation : VERIFY',
+    expect(() => validateOp(NAMING_PERSISTENT_GROUP, { type: 'VERIFY' })).not.toThrow();
+    expect(() => validateOp(NAMING_PERSISTENT_GROUP, { type: 7 })).toThrow(
+      'unsupport operation : 7',
     );
     expect(() => validateQuery(NAMING_PERSISTENT_GROUP, { type: 'instances' })).toThrow(
       'instances: field "service" must be a non-empty string',

@@ -3,8 +3,10 @@
 // most one instance per service, so a second ADD of the same ip:port into a service replaces the
 // first. ADD registers (the service comes into being, persistent, with its first instance);
 // DELETE deregisters and drops the client once it publishes nothing; CHANGE applies only to an
-// instance that exists and is otherwise a successful no-op, as in Nacos. Any other operation is
-// refused with "unsupport operation : X". Deterministic: the same log gives the same clients.
+// instance that exists and is otherwise a successful no-op, as in Nacos. Any other named operation
+// is committed and fails at apply, as onApply answers it: "unsupport operation : X" for the other
+// DataOperation constants, "Persistent client operation failed. No enum constant …" for a name
+// that is none. Deterministic: the same log gives the same clients.
 //
 // Service ephemerality. Nacos refuses to register a persistent instance into an ephemeral
 // service *before* it writes to this group: PersistentClientOperationServiceImpl.registerInstance
@@ -132,9 +134,45 @@ export function parsePersistentOp(op: unknown): InstanceStoreRequest {
   };
 }
 
+/**
+ * The checks before a write is proposed. An operation named by a string other than ADD, DELETE
+ * and CHANGE passes: Nacos carries the operation's name in the WriteRequest and only onApply
+ * (after commit) turns it into a DataOperation, so such a write fails there (see apply()).
+ */
 export function validatePersistentOp(op: unknown): void {
+  const type = asRecord(op, 'persistent instance write').type;
+  if (typeof type === 'string' && type !== '' && !isInstanceOperation(type)) return;
   parsePersistentOp(op);
 }
+
+function isInstanceOperation(type: unknown): type is 'ADD' | 'DELETE' | 'CHANGE' {
+  return type === 'ADD' || type === 'DELETE' || type === 'CHANGE';
+}
+
+/** com.alibaba.nacos.consistency.DataOperation's constants. */
+const DATA_OPERATIONS: readonly string[] = [
+  'ADD',
+  'CHANGE',
+  'DELETE',
+  'VERIFY',
+  'SNAPSHOT',
+  'QUERY',
+];
+
+/**
+ * onApply's answer to an operation it does not handle: DataOperation.valueOf throws for a name
+ * that is no constant (IllegalArgumentException, caught with onApply's prefix); a constant other
+ * than ADD, DELETE and CHANGE reaches the switch's default.
+ */
+export function unhandledOperationError(type: unknown): string {
+  if (typeof type === 'string' && !DATA_OPERATIONS.includes(type)) {
+    return `${ERR_PERSISTENT_OP_FAILED}No enum constant com.alibaba.nacos.consistency.DataOperation.${type}`;
+  }
+  return unsupported(type);
+}
+
+/** PersistentClientOperationServiceImpl#onApply's prefix for whatever it catches. */
+export const ERR_PERSISTENT_OP_FAILED = 'Persistent client operation failed. ';
 
 export function parsePersistentQuery(q: unknown): PersistentQuery {
   const r = asRecord(q, 'persistent instance read');
@@ -169,8 +207,8 @@ export class NamingPersistentStore implements StateMachine {
   apply(op: unknown): ApplyResult {
     if (typeof op === 'object' && op !== null && !Array.isArray(op)) {
       const type = (op as { type?: unknown }).type;
-      if (type !== 'ADD' && type !== 'DELETE' && type !== 'CHANGE') {
-        return { success: false, errMsg: unsupported(type) };
+      if (!isInstanceOperation(type)) {
+        return { success: false, errMsg: unhandledOperationError(type) };
       }
     }
     let o: InstanceStoreRequest;
@@ -179,7 +217,7 @@ export class NamingPersistentStore implements StateMachine {
     } catch (err) {
       if (!(err instanceof InvalidRequest)) throw err;
       // onApply catches whatever fails and answers with this prefix.
-      return { success: false, errMsg: `Persistent client operation failed. ${err.message}` };
+      return { success: false, errMsg: `${ERR_PERSISTENT_OP_FAILED}${err.message}` };
     }
     const service: ServiceKey = { namespace: o.namespace, group: o.group, name: o.name };
     switch (o.type) {
@@ -345,6 +383,8 @@ export function namingView(
  * or null. DELETE is never refused. The op must have passed validation.
  */
 export function precheckPersistentOp(op: unknown, view: NamingView): string | null {
+  // An operation onApply does not handle is Nacos's to fail after commit (validatePersistentOp).
+  if (!isInstanceOperation((op as { type?: unknown }).type)) return null;
   const o = parsePersistentOp(op);
   if (o.type === 'DELETE' || view.serviceEphemeral(o) !== true) return null;
   const verb = o.type === 'ADD' ? 'register' : 'update';

@@ -376,7 +376,8 @@ describe('Nacos CPInstancesAPI_ITCase#registerInstance_ephemeral_false', () => {
       error:
         "Current service DEFAULT_GROUP@@eph is ephemeral service, can't register persistent instance.",
     });
-    // An unknown op of the persistent group.
+    // An operation onApply does not handle: committed, then refused by the state machine
+    // (PersistentClientOperationServiceImpl#onApply's default branch).
     const odd = settle(
       sim,
       sim.write(sim.leaderOf(PERSISTENT)!, PERSISTENT, {
@@ -385,7 +386,10 @@ describe('Nacos CPInstancesAPI_ITCase#registerInstance_ephemeral_false', () => {
         instance: { ip: '1.2.3.4', port: 8848 },
       }),
     );
-    expect(odd.reply).toEqual({ ok: false, error: 'unsupport operation : VERIFY' });
+    expect(odd.reply).toMatchObject({
+      ok: true,
+      value: { success: false, errMsg: 'unsupport operation : VERIFY' },
+    });
     void INSTANCE_META;
   });
 });

@@ -365,3 +365,29 @@ describe('metadata events (item 4)', () => {
     ).toEqual([null]);
   });
 });
+
+describe('nacos-naming-unknown-op.json (item 10: unknown naming operations fail after commit)', () => {
+  it('both writes are committed on every node and fail at apply with onApply’s texts', () => {
+    const parsed = parseScenarioText(
+      readFileSync(join(DIR, 'nacos-naming-unknown-op.json'), 'utf8'),
+    );
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const rec = new TraceRecorder();
+    const { result } = runScenario(parsed.scenario, { trace: rec });
+    expect(result.violation).toBeNull();
+    const applied = rec
+      .events()
+      .filter((e) => e.type === 'apply' && e.requestId !== undefined)
+      .map((e) => (e.type === 'apply' ? `${e.node} ${JSON.stringify(e.result)}` : ''));
+    const failed =
+      '{"success":false,"errMsg":"Persistent client operation failed. No enum constant com.alibaba.nacos.consistency.DataOperation.UPDATE"}';
+    const unsupported = '{"success":false,"errMsg":"unsupport operation : VERIFY"}';
+    for (const node of ['n1', 'n2', 'n3']) {
+      expect(applied, JSON.stringify(applied)).toContain(`${node} ${failed}`);
+      expect(applied, JSON.stringify(applied)).toContain(`${node} ${unsupported}`);
+    }
+    // Nothing was refused before the log (the playground's old 400 "unsupport operation").
+    const r = replies('nacos-naming-unknown-op.json', 'nacos');
+    expect(r.map((x) => x.code)).toEqual([undefined, undefined]);
+  });
+});
