@@ -14,6 +14,8 @@
 // without a GPU, so a real browser on the same machine does at least as well.
 //
 // Env: BENCH_UI_ENGINES=live,simulated BENCH_UI_NODES=5,9 BENCH_UI_RATE=500 BENCH_UI_MS=10000
+// BENCH_UI_PROFILE=1 builds without minifying and prints the page's functions with the most self
+// time during each window (Chromium's CDP Profiler): where the main thread goes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +32,31 @@ const GOAL_FPS: Record<number, number> = { 5: 60, 9: 45 };
 const GOAL_LONG_TASK_MS = 50;
 /** A 60 Hz display shows at most 60 frames a second; within 5 % of it counts as 60. */
 const FPS_TOLERANCE = 0.95;
+const PROFILE = process.env.BENCH_UI_PROFILE === '1';
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The `top` functions by self time in a CDP profile, one line each. */
+function topSelf(profile: CpuProfile, top = 20): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const file = f.url.split('/').slice(-1)[0].split('?')[0];
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0) / 1000);
+  });
+  return [...self.entries()]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
+}
 
 interface Figures {
   fps: number;
@@ -53,7 +80,7 @@ async function main(): Promise<void> {
   }
   const outDir = mkdtempSync(join(tmpdir(), 'raft-playground-ui-bench-'));
   console.log(`building the app into ${outDir} …`);
-  await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true, minify: !PROFILE } });
   const server = await preview({
     root,
     logLevel: 'warn',
@@ -101,6 +128,11 @@ async function main(): Promise<void> {
           null,
           60_000,
         );
+        const cdp = PROFILE ? await context.newCDPSession(page) : null;
+        if (cdp !== null) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.start');
+        }
         const f = await page.evaluate(
           async ({ rate, warmupMs, measureMs }) => {
             const pg = window.playground;
@@ -163,6 +195,25 @@ async function main(): Promise<void> {
           },
           { rate: RATE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
         );
+        if (cdp !== null) {
+          const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+          const dom = await page.evaluate(() => {
+            const count = new Map<string, number>();
+            for (const el of document.querySelectorAll('[class]')) {
+              const n = el.querySelectorAll('*').length;
+              const k = `${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).split(' ')[0]}`;
+              count.set(k, Math.max(count.get(k) ?? 0, n));
+            }
+            return {
+              total: document.querySelectorAll('*').length,
+              biggest: [...count.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12),
+            };
+          });
+          console.log(`${engine} ${nodes} nodes, DOM elements ${dom.total}; largest subtrees:`);
+          for (const [k, n] of dom.biggest) console.log(`  ${String(n).padStart(6)}  ${k}`);
+          console.log(`${engine} ${nodes} nodes, main thread self time:`);
+          for (const line of topSelf(profile)) console.log(`  ${line}`);
+        }
         await page.close();
         const goal = GOAL_FPS[nodes] ?? 45;
         const fr = f as Figures;

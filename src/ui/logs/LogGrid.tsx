@@ -221,7 +221,9 @@ export function LogGrid({
       f.timer = 0;
       f.at = performance.now();
       if (follow.current && scrollRef.current !== null) {
-        scrollRef.current.scrollLeft = scrollRef.current.scrollWidth;
+        // The tail's offset is known from the cell width: reading scrollWidth would force a
+        // layout of its own (the browser clamps the value to the end).
+        scrollRef.current.scrollLeft = HEADER_W + count * CELL_W;
       }
     };
     const wait = f.at + FOLLOW_EVERY_MS - performance.now();

@@ -38,8 +38,9 @@ export function LogsPanel() {
     [view, selectedRequest],
   );
   if (group === null || layout === null) {
+    // One line says there is nothing to show: as tall as that line, so the tabs get the rest.
     return (
-      <section className="logs-panel" aria-label="Logs">
+      <section className="logs-panel" aria-label="Logs" style={{ flexBasis: 'auto' }}>
         <div className="logs-head">
           <h2 className="logs-title">Logs</h2>
         </div>
