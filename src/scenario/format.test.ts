@@ -110,6 +110,7 @@ describe('valid scenarios', () => {
       { at: 13, do: 'transfer-leader', group: g, to: 'n2' },
       { at: 14, do: 'snapshot', node: 'n2', group: g },
       { at: 15, do: 'fail-apply', node: 'n2', group: g },
+      { at: 15, do: 'corrupt-snapshot', node: 'n2', group: g },
       { at: 16, do: 'narrate', text: 'Now the leader is gone.' },
       { at: 17, do: 'expect', that: 'role', group: g, node: 'n2', role: 'follower' },
     ];

@@ -59,6 +59,7 @@ const FAULTS = [
   { type: 'fault', fault: 'transfer-leader', group: g, to: 'n2' },
   { type: 'fault', fault: 'snapshot', group: g },
   { type: 'fault', fault: 'fail-apply', group: g },
+  { type: 'fault', fault: 'corrupt-snapshot', group: g },
   { type: 'fault', fault: 'speed', speed: 2 },
   { type: 'fault', fault: 'pause-cluster' },
   { type: 'fault', fault: 'resume-cluster' },

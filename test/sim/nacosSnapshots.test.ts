@@ -73,3 +73,24 @@ describe('snapshot files and checksums', () => {
     expect(checkSumMatches(corruptSnapshot(snap))).toBe(false);
   });
 });
+
+describe('snapshot interval (item 9)', () => {
+  it("JRaft's first snapshot comes in [T/2, T), then every T; Nacos's T is 30 min", async () => {
+    const { firstSnapshotDelayMs, NACOS_SNAPSHOT_INTERVAL_MS } =
+      await import('../../src/node/constants.ts');
+    expect(NACOS_SNAPSHOT_INTERVAL_MS).toBe(1_800_000);
+    expect(firstSnapshotDelayMs(1_800_000, 0)).toBe(900_000);
+    expect(firstSnapshotDelayMs(1_800_000, 0.999999)).toBeLessThan(1_800_000);
+  });
+
+  it('under nacos the default interval applies; textbook takes none unless configured', async () => {
+    const { snapshotIntervalMs } = await import('../../src/node/snapshots.ts');
+    const { NACOS_TIMING, LESSON_TIMING } = await import('../../src/node/constants.ts');
+    const base = { id: 'n1', members: ['n1'], groups: [G], seed: 1 };
+    expect(snapshotIntervalMs({ ...base, timing: NACOS_TIMING, fidelity: 'nacos' })).toBe(
+      1_800_000,
+    );
+    expect(snapshotIntervalMs({ ...base, timing: LESSON_TIMING, fidelity: 'nacos' })).toBe(60_000);
+    expect(snapshotIntervalMs({ ...base, timing: NACOS_TIMING, fidelity: 'textbook' })).toBe(0);
+  });
+});
