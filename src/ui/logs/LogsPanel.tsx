@@ -64,9 +64,10 @@ export function LogsPanel() {
     }
   };
   const nodes = layout.rows.length;
-  // As tall as the rows need (head, axis, rows, the why line), at most 45 % of the column: the
-  // tabs below get the rest. It changes only when a node is added or removed.
-  const basis = `min(45%, ${nodes * ROW_H + 132}px)`;
+  // As tall as the rows need (head 24, axis 16, rows, a horizontal scrollbar, the why line 33,
+  // a little air), at most 45 % of the column: the tabs below (the request list) get the rest.
+  // It changes only when a node is added or removed.
+  const basis = `min(45%, ${nodes * ROW_H + 96}px)`;
   return (
     <section className="logs-panel" aria-label="Logs" style={{ flexBasis: basis }}>
       <div className="logs-head">
