@@ -46,6 +46,22 @@ export function firstSnapshotDelayMs(intervalMs: number, draw: number): number {
 /** Nacos checks membership and retries add-peer every second. */
 export const MEMBER_RETRY_MS = 1000;
 export const REMOVE_PEER_MAX_ATTEMPTS = 5;
+/**
+ * Nacos's removal (`JRaftProtocol#memberChange`): up to five calls of `JRaftServer#peerChange`,
+ * 100 ms apart (`ThreadUtils.sleep(100L)`).
+ */
+export const NACOS_REMOVE_PAUSE_MS = 100;
+/**
+ * What a second call of `JRaftServer#peerChange` does: the first one already stored the new
+ * member list in `RaftConfig`, so it finds nobody to remove and reports success.
+ */
+/**
+ * How long a CliService call (getPeers, removePeer) waits for its answer: `CliOptions#timeoutMs`
+ * is unset in Nacos's `JRaftServer#init`, so `RpcOptions#rpcDefaultTimeout` applies.
+ */
+export const CLI_RPC_TIMEOUT_MS = 5_000;
+export const NACOS_REMOVE_NOTHING_LEFT =
+  'peerChange: RaftConfig already holds the new members, nothing left to remove';
 
 /** How long a request of this kind may wait before it times out. */
 export function requestTimeoutMs(kind: 'write' | 'read' | 'member' | 'route'): number {

@@ -25,7 +25,7 @@ import {
   routeRefreshPeriodMs,
   toTicks,
 } from './constants.ts';
-import { driveMemberOps } from './membership.ts';
+import { driveMemberOps, driveNacosRemoval } from './membership.ts';
 import { NodeState, type GroupHost, type NodeMetrics, type RouteEntry } from './nodeState.ts';
 import {
   expireRequests,
@@ -269,6 +269,7 @@ export class RaftNode {
       maybeRefreshRoute(n, g);
     }
     expireRequests(n);
+    for (const g of n.groups.values()) driveNacosRemoval(n, g);
     if (n.nowMs >= this.nextMemberCheckMs) {
       this.nextMemberCheckMs = n.nowMs + MEMBER_RETRY_MS;
       for (const g of n.groups.values()) driveMemberOps(n, g);
@@ -327,17 +328,22 @@ export class RaftNode {
 
   /**
    * Ask the cluster to add or remove `peer` in `group`: this node sends the change to the
-   * leader (or makes it, when leader) and retries each second until it took effect.
+   * leader (or makes it, when leader). Textbook: retried each second until it took effect (a
+   * removal up to five times). A removal under nacos: one real attempt, then Nacos's second
+   * call, 100 ms after a failure, which does nothing (see membership.ts driveNacosRemoval).
    */
   memberChange(group: GroupId, op: 'add' | 'remove', peer: NodeId): Effect[] {
     const g = this.groupOrThrow(group);
+    const nacosRemoval = op === 'remove' && this.n.nacos;
     g.memberOps.push({
       op,
       peer,
       attempt: 0,
       maxAttempts: op === 'remove' ? REMOVE_PEER_MAX_ATTEMPTS : Infinity,
+      ...(nacosRemoval ? { nacos: { phase: 'start' as const, untilMs: 0, target: null } } : {}),
     });
-    driveMemberOps(this.n, g);
+    if (nacosRemoval) driveNacosRemoval(this.n, g);
+    else driveMemberOps(this.n, g);
     this.flush();
     return this.n.drain();
   }

@@ -87,6 +87,13 @@ export interface MemberOp {
   attempt: number;
   /** Nacos retries self-add until it succeeds and removal up to 5 times. */
   maxAttempts: number;
+  /**
+   * A removal under nacos fidelity (JRaftProtocol#memberChange): 'waiting' for the running
+   * attempt's outcome until `untilMs` (the CliService RPC timeout), or 'pause' after a failed
+   * one until the next call of peerChange is due. Absent: the textbook schedule (once a second
+   * until the configuration shows the change).
+   */
+  nacos?: { phase: 'start' | 'waiting' | 'pause'; untilMs: number; target: NodeId | null };
 }
 
 /** One Raft group on this node, with its state machine and everything waiting on it. */

@@ -193,7 +193,7 @@ export function handleForwardResponse(n: NodeState, m: ForwardResponse): void {
   if (f.kind === 'member') {
     // Progress is checked each second; an answer only tells where to ask next.
     const g = n.groups.get(f.group);
-    if (g && !m.reply.ok) memberRefused(g, m.leaderHint ?? null);
+    if (g && !m.reply.ok) memberRefused(n, g, m.leaderHint ?? null, m.reply.error);
     return;
   }
   n.trace(
@@ -328,7 +328,7 @@ export function expireRequests(n: NodeState): void {
       if (f.kind !== 'member') n.answer({ ...f, origin: null }, timeout(f));
       else {
         const g = n.groups.get(f.group);
-        if (g) memberRefused(g, null);
+        if (g) memberRefused(n, g, null, errInvokeTimeout(f.to));
       }
     }
   }

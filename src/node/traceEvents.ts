@@ -258,10 +258,12 @@ export function memberChangeEvent(
   op: 'add' | 'remove',
   peer: NodeId,
   attempt: number,
-  outcome: 'request' | 'done' | 'gave-up' | 'refused',
+  outcome: 'request' | 'done' | 'gave-up' | 'refused' | 'no-op',
   error?: string,
 ): TraceBody {
-  return { type: 'member-change', group, op, peer, attempt, outcome, ...(error ? { error } : {}) };
+  // A no-op attempt carries what it did (nothing, and why) as its detail, not as an error.
+  const text = error === undefined ? {} : outcome === 'no-op' ? { detail: error } : { error };
+  return { type: 'member-change', group, op, peer, attempt, outcome, ...text };
 }
 
 /** The metadata a group last reported (Nacos overwrites values; the node reports changes only). */

@@ -344,8 +344,9 @@ export class Cluster {
   }
 
   /**
-   * Remove a node from every group: a running member (the group's leader when known) drives the
-   * change, retrying as Nacos does. Resolves once no group's configuration has the node any
+   * Remove a node from every group. Nacos: every running member makes one attempt, as each
+   * Nacos server does when its member list changes; textbook: the group's leader drives it,
+   * retrying each second. Either way the leader is asked again every REMOVE_RETRY_MS. Resolves once no group's configuration has the node any
    * more; its worker is then stopped and its database deleted.
    */
   async removeNode(id: NodeId): Promise<void> {
@@ -357,6 +358,7 @@ export class Cluster {
     s.state = 'removing';
     this.record(id, { type: 'fault', fault: 'remove-node' });
     const deadline = wallNowMs() + REMOVE_TIMEOUT_MS;
+    const nacos = (this.options.fidelity ?? 'nacos') === 'nacos';
     /** When each group's leader was last asked to remove the node. */
     const askedMs = new Map<GroupId, number>();
     while (wallNowMs() < deadline) {
@@ -372,10 +374,22 @@ export class Cluster {
           conf.learners.includes(id);
         if (!inConf) continue;
         pending++;
-        // Ask the leader, and again after a while: a driver may crash or give up (Nacos
-        // retries a removal a few times only).
+        // Under nacos the new member list first reaches every server, and each makes its own
+        // attempt (JRaftProtocol#memberChange). Then, as an operator would, ask the leader
+        // again after a while: a Nacos removal that failed once is not retried by Nacos.
         const last = askedMs.get(g);
-        if (leader !== null && (last === undefined || wallNowMs() - last > REMOVE_RETRY_MS)) {
+        if (last === undefined && nacos) {
+          askedMs.set(g, wallNowMs());
+          const drivers = [...statuses.keys()].filter((m) => m !== id);
+          await Promise.all(
+            drivers.map((m) =>
+              this.callNode(m, (api) => api.memberChange(g, 'remove', id)).catch(() => undefined),
+            ),
+          );
+        } else if (
+          leader !== null &&
+          (last === undefined || wallNowMs() - last > REMOVE_RETRY_MS)
+        ) {
           askedMs.set(g, wallNowMs());
           await this.callNode(leader, (api) => api.memberChange(g, 'remove', id)).catch(() =>
             askedMs.delete(g),

@@ -12,7 +12,8 @@
 // the current members without itself, so it never campaigns on its own, and it adds itself to
 // every group, retrying each second (Nacos's registerSelfToCluster). removeNode asks a running
 // node, the group's leader when there is one, to remove the node from every group (retried up to
-// five times by that node). The removed node keeps running, as a non-voting bystander: the
+// five times by that node); under nacos every running member makes one attempt of its own, as
+// each Nacos server does when its member list changes. The removed node keeps running, as a non-voting bystander: the
 // leader no longer replicates to it and, once its log holds the change, it no longer campaigns.
 // (In Nacos it would be decommissioned; keeping it shows that a removed server cannot disrupt
 // the cluster.) It restarts without `join`, so it does not add itself back.
@@ -580,8 +581,11 @@ export class Simulator {
   }
 
   /**
-   * Remove `id` from every group: the group's leader (or, without one, another running member)
-   * is asked to make the change and retries it up to five times. The node keeps running.
+   * Remove `id` from every group. Textbook: the group's leader (or, without one, another running
+   * member) is asked to make the change and retries it up to five times. Nacos: the new member
+   * list reaches every server (ServerMemberManager's MembersChangeEvent → ProtocolManager →
+   * JRaftProtocol#memberChange), so every running member other than `id` makes its own attempt
+   * in every group. The node keeps running.
    */
   removeNode(id: NodeId): void {
     const host = this.host(id);
@@ -591,23 +595,35 @@ export class Simulator {
         `remove-node: ${id} is still joining (its own retries would add it back)`,
       );
     }
-    const drivers: NodeId[] = [];
+    const drivers: NodeId[][] = [];
     for (const g of this.groups) {
       const driver = this.removalDriver(g, id);
       if (driver === null) {
         throw new SimActionError(`remove-node: no running member of ${g} to ask to remove ${id}`);
       }
-      drivers.push(driver.id);
+      drivers.push(
+        (this.opts.fidelity ?? 'nacos') === 'nacos'
+          ? this.members.filter((m) => m !== id && this.isRunning(m))
+          : [driver.id],
+      );
     }
     host.removed = true;
     this.members.splice(this.members.indexOf(id), 1);
-    this.record(id, { type: 'fault', fault: 'remove-node', askedOf: drivers });
+    const askedOf = [...new Set(drivers.flat())];
+    this.record(id, { type: 'fault', fault: 'remove-node', askedOf });
     this.groups.forEach((g, k) => {
-      const driver = this.host(drivers[k]);
-      if (driver.node === null || driver.paused) return;
-      this.execute(driver, driver.node.memberChange(g, 'remove', id));
-      this.check(driver);
+      for (const d of drivers[k]) {
+        const driver = this.host(d);
+        if (driver.node === null || driver.paused) continue;
+        this.execute(driver, driver.node.memberChange(g, 'remove', id));
+        this.check(driver);
+      }
     });
+  }
+
+  private isRunning(id: NodeId): boolean {
+    const h = this.host(id);
+    return h.node !== null && !h.paused;
   }
 
   /** Who drives the removal of `id` from `g`: its leader, else a running member other than `id`. */

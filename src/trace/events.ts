@@ -403,14 +403,21 @@ export type TraceBody =
       chunks?: number;
     }
   | { type: 'conf-change'; group: GroupId; phase: string; conf: ConfState; index: number }
+  /**
+   * A membership change this node drives, one event per attempt and outcome: 'request' (asked
+   * or proposed), 'done' (its configuration shows the change), 'refused' (the attempt failed:
+   * `error`), 'gave-up' (textbook removal after five attempts), 'no-op' (Nacos's later call of
+   * peerChange, which finds nothing left to remove: `detail` says so; the removal ends there).
+   */
   | {
       type: 'member-change';
       group: GroupId;
       op: 'add' | 'remove';
       peer: NodeId;
       attempt: number;
-      outcome: 'request' | 'done' | 'gave-up' | 'refused';
+      outcome: 'request' | 'done' | 'gave-up' | 'refused' | 'no-op';
       error?: string;
+      detail?: string;
     }
   /**
    * What Nacos's ProtocolMetaData holds for the group at this node, as published: textbook on

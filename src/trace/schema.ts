@@ -523,10 +523,11 @@ export const traceEventSchemas = {
     op: z.enum(['add', 'remove'], { error: expecting('one of add, remove') }),
     peer: nodeId,
     attempt: int0,
-    outcome: z.enum(['request', 'done', 'gave-up', 'refused'], {
-      error: expecting('one of request, done, gave-up, refused'),
+    outcome: z.enum(['request', 'done', 'gave-up', 'refused', 'no-op'], {
+      error: expecting('one of request, done, gave-up, refused, no-op'),
     }),
     error: str.optional(),
+    detail: str.optional(),
   }),
   metadata: event('metadata', {
     group,
