@@ -14,7 +14,7 @@ import { ClusterView } from './cluster/ClusterView.tsx';
 import { EngineContext, HostContext, StoreContext, useEngine, useHost, useSel } from './context.ts';
 import { pageScheduler } from './frameScheduler.ts';
 import { GroupStrip } from './groups/GroupStrip.tsx';
-import { Header } from './Header.tsx';
+import { Header, runInfoText } from './Header.tsx';
 import { LogsPanel } from './logs/LogsPanel.tsx';
 import { MetadataPanel } from './meta/MetadataPanel.tsx';
 import { ChartsTab } from './charts/ChartsTab.tsx';
@@ -137,17 +137,30 @@ function TraceFooter() {
   const engine = useEngine();
   const count = useSel((s) => s.view.count);
   const [note, setNote] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
   useEffect(() => {
-    if (engine === null) return;
+    if (engine === null) {
+      setInfo(null);
+      return;
+    }
     const update = (): void => {
       const d = engine.header().dropped;
       setNote(d === undefined ? null : droppedNote(d));
+      setInfo(runInfoText(engine));
     };
     update();
     return engine.subscribe(update);
   }, [engine]);
   return (
     <footer className="footer">
+      {info !== null && (
+        <span
+          id="run-info"
+          title="What runs: the cluster, its timing profile, and whether it behaves as Nacos or as textbook Raft where they differ"
+        >
+          {info}
+        </span>
+      )}
       <span>
         {engine === null ? 'No trace' : `Trace: ${count.toLocaleString('en')} events folded`}
       </span>

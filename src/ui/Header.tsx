@@ -1,4 +1,4 @@
-// The top bar: what runs (engine, cluster or seed, timing profile, cluster time), the run
+// The top bar: the engine and the cluster time (what runs, in words, is in the footer), the run
 // controls every engine shares (pause/resume, speed, start over), the trace's export and
 // import, and the shortcuts overlay. Everything here acts through the engine or the page host.
 // Invariant: the bar's height never changes with its contents (one line; long text is cut with
@@ -52,35 +52,33 @@ function speedText(s: number | 'max'): string {
   return s === 'max' ? 'max' : `${s}×`;
 }
 
-/** One line saying what runs: "t = 12.3 s · cluster c-1a2b · nacos timing · Nacos behaviour". */
+/** The cluster clock in the top bar: "t = 12.3 s" (and "paused"). What runs is in the footer. */
 function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | null }) {
   const t = useSel((s) => Math.floor(s.view.t / 100));
-  if (engine === null) {
-    return (
-      <span id="sim-state" className="status-line">
-        No cluster is running
-      </span>
-    );
-  }
+  const text =
+    engine === null
+      ? 'No cluster is running'
+      : `t = ${(t / 10).toFixed(1)} s${clock?.paused === true ? ' · paused' : ''}`;
+  return (
+    <span id="sim-state" className="status-line" title={text}>
+      {text}
+    </span>
+  );
+}
+
+/** What runs, in words: "cluster c-1a2b · nacos timing · Nacos behaviour" (or the seed). */
+export function runInfoText(engine: Engine): string {
   const h = engine.header();
   const c = h.cluster;
   const what =
     typeof c.clusterId === 'string'
       ? `cluster ${c.clusterId}${c.resumed === true ? ' (resumed from disk)' : ''}`
       : engine.kind === 'simulated'
-        ? `seed ${String(h.seed ?? '?')}`
+        ? `simulated, seed ${String(h.seed ?? '?')}`
         : `${engine.kind}`;
   // Where Nacos and textbook Raft differ, which one runs (a trace without it is Nacos's).
   const behaviour = c.raft?.fidelity === 'textbook' ? 'textbook Raft' : 'Nacos behaviour';
-  // The clock first: the line may be cut at the right on a narrow page (the title has it all).
-  const text =
-    `t = ${(t / 10).toFixed(1)} s${clock?.paused === true ? ' · paused' : ''} · ${what} · ` +
-    `${c.raft?.profile ?? 'unknown'} timing · ${behaviour}`;
-  return (
-    <span id="sim-state" className="status-line" title={text}>
-      {text}
-    </span>
-  );
+  return `${what} · ${c.raft?.profile ?? 'unknown'} timing · ${behaviour}`;
 }
 
 function RunControls({ clock, refresh }: { clock: Clock | null; refresh: () => void }) {

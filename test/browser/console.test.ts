@@ -412,7 +412,7 @@ describe('a page reload', () => {
     await waitFor(
       p.page,
       'the page to say the cluster was resumed',
-      () => document.querySelector('#sim-state')?.textContent?.includes('(resumed from disk)'),
+      () => document.querySelector('#run-info')?.textContent?.includes('(resumed from disk)'),
       null,
     );
     const leader = await agreedLeader(p);
