@@ -24,6 +24,13 @@ import type { LogRowData } from './logRows.ts';
 
 export const CELL_W = 26;
 export const ROW_H = 24;
+/** Rows of 8 and 9 nodes are 20 px (cells keep their size), so nine fit a 720 px page. */
+export const COMPACT_ROW_H = 20;
+
+/** The height of one node's row for a grid of `nodes` rows. */
+export function rowHeightFor(nodes: number): number {
+  return nodes > 7 ? COMPACT_ROW_H : ROW_H;
+}
 export const HEADER_W = 96;
 export const AXIS_H = 16;
 /** The tail is followed at most this often (ms) while entries stream in. */
@@ -195,6 +202,8 @@ export function LogGrid({
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = Math.max(0, last - first + 1);
+  const rowH = rowHeightFor(rows.length);
+  const compact = rowH === COMPACT_ROW_H;
   const follow = useRef(true);
   const virt = useVirtualizer({
     horizontal: true,
@@ -297,7 +306,10 @@ export function LogGrid({
       onKeyDown={onKey}
       onClick={onClick}
     >
-      <div className="log-canvas" style={{ width, height: AXIS_H + rows.length * ROW_H }}>
+      <div
+        className={`log-canvas${compact ? ' compact' : ''}`}
+        style={{ width, height: AXIS_H + rows.length * rowH }}
+      >
         <div className="log-axis" style={{ width }}>
           <div className="log-corner">index</div>
           {items.map((v) => {

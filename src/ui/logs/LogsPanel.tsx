@@ -9,7 +9,7 @@ import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
 import { shortGroupName } from '../groups/groupSummary.ts';
 import { explainEntry } from '../viz/logWhy.ts';
 import { cellAt } from '../viz/logLayout.ts';
-import { LogGrid, ROW_H, type CellRef } from './LogGrid.tsx';
+import { LogGrid, rowHeightFor, type CellRef } from './LogGrid.tsx';
 import { logRows, requestIndex } from './logRows.ts';
 import './logs.css';
 
@@ -66,8 +66,9 @@ export function LogsPanel() {
   const nodes = layout.rows.length;
   // As tall as the rows need (head 24, axis 16, rows, a horizontal scrollbar, the why line 33,
   // a little air), at most 45 % of the column: the tabs below (the request list) get the rest.
-  // It changes only when a node is added or removed.
-  const basis = `min(45%, ${nodes * ROW_H + 96}px)`;
+  // It changes only when a node is added or removed. Eight or nine nodes get compact rows, so
+  // all nine rows fit within the 45 % of a 720 px page.
+  const basis = `min(45%, ${nodes * rowHeightFor(nodes) + 90}px)`;
   return (
     <section className="logs-panel" aria-label="Logs" style={{ flexBasis: basis }}>
       <div className="logs-head">
