@@ -4,6 +4,11 @@
 
 /** Config items (Nacos's config module). */
 export const CONFIG_GROUP = 'nacos_config';
+/**
+ * The first generation of persistent naming data: a key→datum store (Nacos's
+ * PersistentServiceProcessor, Constants.NAMING_PERSISTENT_SERVICE_GROUP).
+ */
+export const NAMING_PERSISTENT_V1_GROUP = 'naming_persistent_service';
 /** Persistent naming instances (Nacos's PersistentClientOperationServiceImpl). */
 export const NAMING_PERSISTENT_GROUP = 'naming_persistent_service_v2';
 /** Service metadata (Nacos's ServiceMetadataProcessor). */

@@ -17,6 +17,12 @@ import {
   validatePersistentQuery,
 } from './namingPersistent.ts';
 import {
+  NAMING_PERSISTENT_V1_GROUP,
+  NamingPersistentV1Store,
+  validateV1Op,
+  validateV1Query,
+} from './namingPersistentV1.ts';
+import {
   SERVICE_METADATA_GROUP,
   ServiceMetadataStore,
   precheckServiceMetadataOp,
@@ -47,6 +53,13 @@ const PROCESSORS: Record<string, ProcessorSpec> = {
     create: () => new NamingPersistentStore(),
     validateOp: validatePersistentOp,
     validateQuery: validatePersistentQuery,
+  },
+  // The v1 key→datum store: no operator-layer precheck (PersistentServiceProcessor#put and
+  // #remove write straight to the protocol).
+  [NAMING_PERSISTENT_V1_GROUP]: {
+    create: () => new NamingPersistentV1Store(),
+    validateOp: validateV1Op,
+    validateQuery: validateV1Query,
   },
   [SERVICE_METADATA_GROUP]: {
     create: () => new ServiceMetadataStore(),

@@ -7,6 +7,7 @@
 import type { Raft } from '../raft/raft.ts';
 import type { ConfState, CoreEvent, Entry, GroupId, HardState, NodeId } from '../raft/types.ts';
 import type { ApplyResult } from '../cp/stateMachine.ts';
+import { briefKey } from '../cp/namingPersistentV1.ts';
 import type { EntrySummary, TraceBody } from '../trace/events.ts';
 import type { ClientReply, DurableGroupState, PersistGroupBatch } from './types.ts';
 
@@ -208,7 +209,8 @@ export function entrySummary(e: Entry): EntrySummary {
 
 /**
  * A short name for an operation: its type and what it names (a config's dataId, a service, an
- * instance's address), e.g. "publish app.yaml" or "ADD svc 10.0.0.1:8080". Never the content.
+ * instance's address, a v1 datum's key), e.g. "publish app.yaml", "ADD svc 10.0.0.1:8080" or
+ * "Write meta.public##DEFAULT_GROUP@@orders +1". Never the content.
  */
 export function opLabel(op: unknown): string {
   if (typeof op !== 'object' || op === null) return '';
@@ -220,6 +222,10 @@ export function opLabel(op: unknown): string {
       parts.push(o[key]);
       break;
     }
+  }
+  // A v1 datum batch: its first key in KeyBuilder's brief form, and how many more.
+  if (Array.isArray(o.keys) && typeof o.keys[0] === 'string') {
+    parts.push(briefKey(o.keys[0]) + (o.keys.length > 1 ? ` +${o.keys.length - 1}` : ''));
   }
   const inst = o.instance;
   if (typeof inst === 'object' && inst !== null) {

@@ -512,7 +512,8 @@ describe('requests, groups and node counts are checked up front (issue 8, item 1
   it('rejects a cluster group no processor serves, naming the known ones', () => {
     expect(errorsOf(withSteps([], { cluster: { nodes: 3, groups: ['bogus'] } }))).toEqual([
       'cluster.groups[0]: unknown group "bogus" (expected one of nacos_config, ' +
-        'naming_persistent_service_v2, naming_service_metadata, naming_instance_metadata)',
+        'naming_persistent_service_v2, naming_persistent_service, naming_service_metadata, ' +
+        'naming_instance_metadata)',
     ]);
   });
 
@@ -538,6 +539,28 @@ describe('requests, groups and node counts are checked up front (issue 8, item 1
       'steps[3].query.type: unsupport operation : list',
       'steps[4].op.instance: ADD: field "instance" is required',
     ]);
+  });
+
+  it('checks a v1 datum batch by field, and lets an operation onApply refuses through', () => {
+    const v1 = ['naming_persistent_service'];
+    const write = (op: unknown) => ({ at: 1, do: 'write', node: 'n1', group: v1[0], op });
+    const steps = [
+      write({ type: 'Write', keys: ['a', ''], values: [1, 2] }),
+      write({ type: 'Write', keys: ['a'] }),
+      write({ type: 'Delete', keys: ['a'], values: [''] }),
+      { at: 1, do: 'read', node: 'n1', group: v1[0], query: { type: 'get', keys: 'a' } },
+    ];
+    expect(errorsOf(withSteps(steps, { cluster: { nodes: 3, groups: v1 } }))).toEqual([
+      'steps[0].op.keys[1]: Write: field "keys.1" must be a non-empty string',
+      'steps[1].op.values: Write: field "values" is required (one datum per key)',
+      'steps[2].op.values: Delete: field "values" is not allowed (remove() sends an empty value for each key)',
+      'steps[3].query.keys: get: field "keys" must be an array of non-empty strings',
+    ]);
+    const later = [
+      write({ type: 'Read', keys: ['a'] }),
+      write({ type: 'Write', keys: ['a', 'b'], values: [1] }),
+    ];
+    expect(parseScenario(withSteps(later, { cluster: { nodes: 3, groups: v1 } })).ok).toBe(true);
   });
 
   it('accepts the requests the processors accept', () => {

@@ -643,7 +643,7 @@ function validNumber(v: unknown, b: Bound): boolean {
  * requireString, namingPersistent.ts parseInstance), or `unsupport operation : X` for the type;
  * a message of another shape points at the op as a whole.
  */
-export function requestErrorPath(message: string): string[] {
+export function requestErrorPath(message: string): (string | number)[] {
   if (/^unsupport(ed)? operation/i.test(message)) return ['type'];
   const m = /field "([^"]+)"/.exec(message);
   if (m === null) return [];
@@ -653,7 +653,8 @@ export function requestErrorPath(message: string): string[] {
     .map((part) => part.trim())
     .slice(1)
     .filter((part) => /^[A-Za-z_][\w]*$/.test(part));
-  return [...objects, ...m[1].split('.')];
+  // A numeric segment is an array index ("keys.1" → keys[1]).
+  return [...objects, ...m[1].split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
 }
 
 /** Fields of each action that hold one node reference. */

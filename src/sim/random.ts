@@ -17,9 +17,15 @@
 // and the simulator's state, and the simulator is seeded with the same seed, so a seed
 // reproduces its run exactly.
 import { startClients } from './clients.ts';
-import { Workload } from './workload.ts';
+import { datumKey, Workload } from './workload.ts';
+import { createDatum, serviceMetaKey } from '../cp/namingPersistentV1.ts';
 import { checkHistory } from '../trace/linearizability.ts';
-import { CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP, defaultModels } from '../trace/models.ts';
+import {
+  CONFIG_STORE_GROUP,
+  DATUM_STORE_GROUP,
+  INSTANCE_REGISTRY_GROUP,
+  defaultModels,
+} from '../trace/models.ts';
 import type { ConfChange, Entry, GroupId, NodeId } from '../raft/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { Scenario } from '../scenario/format.ts';
@@ -249,7 +255,11 @@ export const DEFAULT_RANDOM_OPTIONS: RandomOptions = {
 };
 
 /** Groups the simulated clients have a model for. */
-const CLIENT_GROUPS: readonly GroupId[] = [CONFIG_STORE_GROUP, INSTANCE_REGISTRY_GROUP];
+const CLIENT_GROUPS: readonly GroupId[] = [
+  CONFIG_STORE_GROUP,
+  INSTANCE_REGISTRY_GROUP,
+  DATUM_STORE_GROUP,
+];
 
 export interface RandomResult {
   seed: number;
@@ -480,20 +490,30 @@ function randomWrites(rng: SeededRng, seed: number, opts: RandomOptions): Planne
 
 /**
  * A write to `group` carrying `tag`, a string unique in the run, so the durability check can
- * find it in the committed log: a config's content, or a registered instance's metadata.
+ * find it in the committed log: a config's content, a registered instance's metadata, or a v1
+ * datum's service metadata.
  */
 function writeOp(group: GroupId, key: number, tag: string): Record<string, unknown> {
   if (group === INSTANCE_REGISTRY_GROUP) {
     const instance = { ip: '10.9.0.1', port: 9000 + key, metadata: { tag } };
     return { type: 'ADD', service: `key-${key}`, instance };
   }
+  if (group === DATUM_STORE_GROUP) {
+    const k = serviceMetaKey('public', `DEFAULT_GROUP@@key-${key}`);
+    return { type: 'Write', keys: [k], values: [createDatum(k, { metadata: { tag } })] };
+  }
   return { type: 'publish', dataId: `key-${key}`, group: 'DEFAULT_GROUP', content: tag };
 }
 
 /** The tag of a write made by writeOp, or undefined. */
 function writeTag(op: unknown): string | undefined {
-  const o = (op ?? {}) as { content?: unknown; instance?: { metadata?: { tag?: unknown } } };
-  const tag = o.content ?? o.instance?.metadata?.tag;
+  const o = (op ?? {}) as {
+    content?: unknown;
+    instance?: { metadata?: { tag?: unknown } };
+    values?: { value?: { metadata?: { tag?: unknown } } }[];
+  };
+  const datum = Array.isArray(o.values) ? o.values[0] : undefined;
+  const tag = o.content ?? o.instance?.metadata?.tag ?? datum?.value?.metadata?.tag;
   return typeof tag === 'string' ? tag : undefined;
 }
 
@@ -1509,7 +1529,9 @@ function probeReads(run: RandomRun, node: NodeId, count: number, gapMs: number):
       const op: ClientOp =
         group === INSTANCE_REGISTRY_GROUP
           ? { group, kind: 'read', payload: { type: 'instances', service: `svc-${key}` } }
-          : { group, kind: 'read', payload: { type: 'get', dataId: `cfg-${key}` } };
+          : group === DATUM_STORE_GROUP
+            ? { group, kind: 'read', payload: { type: 'get', keys: [datumKey(key)] } }
+            : { group, kind: 'read', payload: { type: 'get', dataId: `cfg-${key}` } };
       const process = `probe${run.extraOps++}`;
       const call = clients.history.invoke(node, sim.nowMs, process, op);
       const h = sim.read(node, group, op.payload);
@@ -1523,7 +1545,10 @@ function probeReads(run: RandomRun, node: NodeId, count: number, gapMs: number):
   }
 }
 
-/** Probe reads pick among the first few keys of each group (the clients' keys are cfg-k, svc-k). */
+/**
+ * Probe reads pick among the first few keys of each group (the clients' keys are cfg-k, svc-k,
+ * and datumKey(k)).
+ */
 const PROBE_KEYS = 2;
 
 /** Run an action that the cluster may refuse in its current state; refusals are not errors. */

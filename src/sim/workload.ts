@@ -1,10 +1,12 @@
 // Simulated clients' operations and their history. A Workload draws client operations for the
-// config store and the instance registry from a seeded generator; a HistoryLog records each as
-// the history events the linearizability checker reads, through the same mapping every host
-// uses (src/trace/clientHistory.ts). Keys are spread so that about `clientsPerKeyMax` clients
+// config store, the instance registry and the v1 datum store (and the two metadata groups,
+// unchecked) from a seeded generator; a HistoryLog records each as the history events the
+// linearizability checker reads, through the same mapping every host uses
+// (src/trace/clientHistory.ts). Keys are spread so that about `clientsPerKeyMax` clients
 // at most share one key, which keeps the check tractable (the search is exponential in the
 // concurrency of one key).
 import { INSTANCE_METADATA_GROUP, SERVICE_METADATA_GROUP } from '../cp/groups.ts';
+import { createDatum, serviceMetaKey } from '../cp/namingPersistentV1.ts';
 import type { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { ClientReply } from '../node/types.ts';
@@ -12,6 +14,7 @@ import type { TraceBody, TraceEvent } from '../trace/events.ts';
 import { describeOutcome, describeRequest, type HistoryCall } from '../trace/clientHistory.ts';
 import {
   CONFIG_STORE_GROUP,
+  DATUM_STORE_GROUP,
   INSTANCE_REGISTRY_GROUP,
   configKey,
   contentMd5,
@@ -25,7 +28,7 @@ export interface ClientOp {
 }
 
 export interface WorkloadOptions {
-  /** Groups to drive: any of nacos_config and naming_persistent_service_v2. */
+  /** Groups to drive: any of SUPPORTED. */
   groups: GroupId[];
   clients: number;
   /** Upper bound on clients sharing one key (the key count follows from it). */
@@ -41,9 +44,15 @@ export interface WorkloadOptions {
 const SUPPORTED: readonly GroupId[] = [
   CONFIG_STORE_GROUP,
   INSTANCE_REGISTRY_GROUP,
+  DATUM_STORE_GROUP,
   SERVICE_METADATA_GROUP,
   INSTANCE_METADATA_GROUP,
 ];
+
+/** The v1 store's key for the clients' service `svc-<k>` (KeyBuilder's service-meta key). */
+export function datumKey(k: number): string {
+  return serviceMetaKey('public', `DEFAULT_GROUP@@svc-${k}`);
+}
 
 export class Workload {
   readonly groups: GroupId[];
@@ -80,6 +89,8 @@ export class Workload {
         return this.configOp(process, `cfg-${k}`);
       case INSTANCE_REGISTRY_GROUP:
         return this.registryOp(`svc-${k}`);
+      case DATUM_STORE_GROUP:
+        return this.datumOp(k);
       default:
         return this.metadataOp(group, `svc-${k}`);
     }
@@ -127,6 +138,26 @@ export class Workload {
     const metadataId = `10.0.0.1:${8000 + this.rng.int(4)}:DEFAULT`;
     const metadata = { weight: 1 + this.rng.int(100) };
     return { group, kind: 'write', payload: { type: 'CHANGE', service, metadataId, metadata } };
+  }
+
+  /**
+   * The v1 store as Nacos's put / remove / get use it (one key each), and now and then a batch
+   * of two keys (its BatchWriteRequest and ReadRequest take several), so the history's per-key
+   * split is exercised too.
+   */
+  private datumOp(k: number): ClientOp {
+    const group = DATUM_STORE_GROUP;
+    const key = datumKey(k);
+    const batch = this.rng.chance(0.1) ? [key, datumKey((k + 1) % this.keysPerGroup)] : [key];
+    if (this.rng.chance(this.readRatio)) {
+      return { group, kind: 'read', payload: { type: 'get', keys: batch } };
+    }
+    if (this.rng.chance(0.2))
+      return { group, kind: 'write', payload: { type: 'Delete', keys: batch } };
+    const values = batch.map((key) =>
+      createDatum(key, { name: key, metadata: { v: `v${this.nextValue++}` } }),
+    );
+    return { group, kind: 'write', payload: { type: 'Write', keys: batch, values } };
   }
 
   private registryOp(service: string): ClientOp {

@@ -11,8 +11,10 @@ import type { GroupId } from '../raft/types.ts';
 import {
   CONFIG_DEFAULT_GROUP,
   CONFIG_STORE_GROUP,
+  DATUM_STORE_GROUP,
   INSTANCE_REGISTRY_GROUP,
   configKey,
+  datumBatchKey,
 } from './models.ts';
 
 /** What an `invoke` event carries about the operation. */
@@ -68,8 +70,42 @@ export function describeRequest(
     if (type === 'DELETE') return { group, op: 'deregister', key, value };
     return null;
   }
+  if (group === DATUM_STORE_GROUP) return describeDatumRequest(group, kind, type, p);
   const key = str(p.dataId) || str(p.metadataId) || str(p.service);
   return { group, op: type, key, value: p.content ?? null };
+}
+
+/**
+ * A `naming_persistent_service` request: one key (what Nacos's put, remove and get send) or a
+ * batch of several. Requests that can change nothing are left out: an operation onApply does not
+ * handle, a Write whose keys and values differ in number (refused at apply), an empty batch.
+ */
+function describeDatumRequest(
+  group: GroupId,
+  kind: 'write' | 'read',
+  type: string,
+  p: Rec,
+): HistoryCall | null {
+  const keys = Array.isArray(p.keys) ? (p.keys as unknown[]) : [];
+  if (keys.length === 0 || !keys.every((k): k is string => typeof k === 'string')) return null;
+  const one = keys.length === 1;
+  const key = one ? keys[0] : datumBatchKey(keys);
+  if (kind === 'read') {
+    if (type !== 'get') return null;
+    return one
+      ? { group, op: 'get', key, value: null }
+      : { group, op: 'get-batch', key, value: keys };
+  }
+  if (type === 'Delete') {
+    return one
+      ? { group, op: 'remove', key, value: null }
+      : { group, op: 'remove-batch', key, value: keys };
+  }
+  const values = Array.isArray(p.values) ? (p.values as unknown[]) : [];
+  if (type !== 'Write' || values.length !== keys.length) return null;
+  return one
+    ? { group, op: 'put', key, value: values[0] }
+    : { group, op: 'put-batch', key, value: { keys, values } };
 }
 
 /** The completion event of a call: its type and the result the model reads. */
@@ -78,7 +114,7 @@ export function describeOutcome(
   reply: HistoryReply | null,
 ): { type: 'ok' | 'fail' | 'info'; result: unknown } {
   if (reply === null) return { type: 'info', result: 'no answer' };
-  const isRead = call.op === 'get' || call.op === 'list';
+  const isRead = call.op === 'get' || call.op === 'list' || call.op === 'get-batch';
   if (!reply.ok) {
     // A read has no effect, so even an unknown outcome is a definite non-event for the history.
     if (reply.indeterminate && !isRead) return { type: 'info', result: reply.error };
@@ -104,6 +140,7 @@ export function describeOutcome(
         return { type: 'ok', result: data ?? null };
     }
   }
+  if (call.group === DATUM_STORE_GROUP) return describeDatumOutcome(call, v);
   if (call.group === INSTANCE_REGISTRY_GROUP && call.op === 'list') {
     const list = Array.isArray(data) ? (data as Rec[]) : [];
     return { type: 'ok', result: list.map((i) => `${str(i.ip)}:${String(i.port)}`) };
@@ -111,6 +148,36 @@ export function describeOutcome(
   // A processor's success=false took no effect.
   if (v.success === false) return { type: 'fail', result: v.errMsg ?? 'success=false' };
   return { type: 'ok', result: data ?? null };
+}
+
+/**
+ * A `naming_persistent_service` answer: a read's BatchReadResponse (one key: found or not), or a
+ * write's Response. A put answered success=false may have taken effect all the same (onApply
+ * stores the batch before the switch-domain event that fails), so its outcome is unknown; any
+ * other success=false (an operation onApply does not handle, a Write whose keys and values
+ * differ in number) took no effect.
+ */
+function describeDatumOutcome(
+  call: HistoryCall,
+  v: Rec,
+): { type: 'ok' | 'info' | 'fail'; result: unknown } {
+  if (v.success === false) {
+    const errMsg = v.errMsg ?? 'success=false';
+    return call.op === 'put' || call.op === 'put-batch'
+      ? { type: 'info', result: errMsg }
+      : { type: 'fail', result: errMsg };
+  }
+  if (call.op === 'get' || call.op === 'get-batch') {
+    const d = rec(v.data);
+    const keys = Array.isArray(d.keys) ? (d.keys as unknown[]) : [];
+    const values = Array.isArray(d.values) ? (d.values as unknown[]) : [];
+    if (call.op === 'get-batch') return { type: 'ok', result: { keys, values } };
+    return {
+      type: 'ok',
+      result: keys.length > 0 ? { found: true, value: values[0] } : { found: false },
+    };
+  }
+  return { type: 'ok', result: null };
 }
 
 /**

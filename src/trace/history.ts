@@ -1,7 +1,8 @@
 // Client histories: turns the `invoke` / `ok` / `fail` / `info` trace events into operations,
 // one list per (group, key), for the linearizability checker. Validates as it goes: every
 // completion must answer the pending invoke of its process with the same group, op and key, a
-// process has at most one op pending, and every value and result fits its group's model.
+// process has at most one op pending, and every value and result fits its group's model. A call
+// over several keys (a batch, where its model has splitCall) counts once in each key's history.
 //
 // Invariants of the output: operations of one key are sorted by call (ties by invoke seq) and
 // numbered 0..n-1 in that order; call <= return; a `fail` op is dropped (it definitely did not
@@ -9,7 +10,7 @@
 // Infinity and an unknown output (it may take effect at any point after its call); an unknown
 // outcome of a read-only op is dropped, since it can change nothing.
 import type { TraceEvent } from './events.ts';
-import type { AnyModel } from './models.ts';
+import type { AnyModel, KeyPart } from './models.ts';
 
 /** Which clock orders calls and returns: the trace's total order (default) or cluster ms. */
 export type HistoryTime = 'seq' | 't';
@@ -101,28 +102,44 @@ export function collectHistories(
     const outcome = end === null ? 'info' : end.type;
     const model = models[invoke.group];
     const result = end === null ? undefined : end.result;
-    const parsed = model.parse(invoke.op, invoke.value, result, outcome);
+    // A call over several keys counts in each key's history (Model.splitCall).
+    const parts = model.splitCall?.(invoke.op, invoke.value, result, outcome);
+    if (typeof parts === 'string') {
+      report(end?.seq ?? invoke.seq, `process ${invoke.process}, key ${invoke.key}: ${parts}`);
+      return;
+    }
+    if (parts === undefined) {
+      addPart(invoke, end, { key: invoke.key, op: invoke.op, value: invoke.value, result });
+    } else {
+      for (const part of parts) addPart(invoke, end, part);
+    }
+  };
+
+  const addPart = (invoke: Pending['invoke'], end: Completion | null, part: KeyPart): void => {
+    const outcome = end === null ? 'info' : end.type;
+    const model = models[invoke.group];
+    const parsed = model.parse(part.op, part.value, part.result, outcome);
     if (typeof parsed === 'string') {
-      report(end?.seq ?? invoke.seq, `process ${invoke.process}, key ${invoke.key}: ${parsed}`);
+      report(end?.seq ?? invoke.seq, `process ${invoke.process}, key ${part.key}: ${parsed}`);
       return;
     }
     if (outcome === 'fail' || (outcome === 'info' && model.readOnly(parsed.input, undefined))) {
       droppedOps++;
       return;
     }
-    const hk = historyKey(invoke.group, invoke.key);
+    const hk = historyKey(invoke.group, part.key);
     let history = byKey.get(hk);
     if (history === undefined) {
-      history = { group: invoke.group, key: invoke.key, operations: [] };
+      history = { group: invoke.group, key: part.key, operations: [] };
       byKey.set(hk, history);
     }
     const known = end !== null && outcome === 'ok';
     history.operations.push({
       id: -1,
       group: invoke.group,
-      key: invoke.key,
+      key: part.key,
       process: invoke.process,
-      op: invoke.op,
+      op: part.op,
       input: parsed.input,
       output: known ? parsed.output : undefined,
       outcome: known ? 'ok' : 'info',

@@ -18,10 +18,13 @@ import {
 } from './linearizability.ts';
 import {
   CONFIG_STORE_GROUP as CONFIG,
+  DATUM_STORE_GROUP as DATUMS,
   INSTANCE_REGISTRY_GROUP as REGISTRY,
   configKey,
   configStoreModel,
   contentMd5,
+  datumBatchKey,
+  datumStoreModel,
   defaultModels,
   instanceRegistryModel,
 } from './models.ts';
@@ -382,6 +385,102 @@ describe('instance registry histories', () => {
     reg(h, 'p2', 'list');
     h.ok('p2', ['10.0.0.1:8080']);
     expectViolation(h);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Persistent datums, v1 (naming_persistent_service)
+// ---------------------------------------------------------------------------------------------
+
+describe('persistent datum (v1) histories', () => {
+  const meta = 'com.alibaba.nacos.naming.domains.meta.public##DEFAULT_GROUP@@orders';
+  const iplist = 'com.alibaba.nacos.naming.iplist.public##DEFAULT_GROUP@@orders';
+  const datum = (n: number) => ({ key: meta, value: { protectThreshold: n }, timestamp: 0 });
+  const on = (h: History, p: string, op: string, value: unknown = null, key = meta) =>
+    h.invoke(p, op, value, key, DATUMS);
+
+  it('accepts a register per key: puts, removes and gets that some order explains', () => {
+    const h = new History();
+    on(h, 'p1', 'put', datum(1));
+    on(h, 'p2', 'get');
+    h.ok('p2', { found: false }).ok('p1');
+    on(h, 'p2', 'get');
+    // Key order inside the datum does not matter.
+    h.ok('p2', { found: true, value: { value: { protectThreshold: 1 }, timestamp: 0, key: meta } });
+    on(h, 'p1', 'remove');
+    h.ok('p1');
+    on(h, 'p2', 'get');
+    h.ok('p2', { found: false });
+    expectOk(h);
+  });
+
+  it('flags a get that returns a datum after it was removed', () => {
+    const h = new History();
+    on(h, 'p1', 'put', datum(1));
+    h.ok('p1');
+    on(h, 'p1', 'remove');
+    h.ok('p1');
+    on(h, 'p2', 'get');
+    h.ok('p2', { found: true, value: datum(1) });
+    const r = expectViolation(h);
+    expect(r.group).toBe(DATUMS);
+    expect(r.message).toContain('persistent datum model');
+  });
+
+  it('treats a put answered with a failure as of unknown outcome (it may be stored)', () => {
+    const h = new History();
+    on(h, 'p1', 'put', 'not a datum');
+    h.info('p1', 'errCode: 101, errMsg: Nacos deserialize failed.  ');
+    on(h, 'p2', 'get');
+    h.ok('p2', { found: true, value: 'not a datum' });
+    expectOk(h);
+  });
+
+  it('splits a batch into its keys: each key’s history holds its part', () => {
+    const keys = [meta, iplist, meta];
+    const h = new History();
+    on(h, 'p1', 'put-batch', { keys, values: [datum(1), 'ips', datum(2)] }, datumBatchKey(keys));
+    h.ok('p1');
+    on(h, 'p2', 'get', null, iplist);
+    h.ok('p2', { found: true, value: 'ips' });
+    on(h, 'p2', 'get-batch', [meta, iplist], datumBatchKey([meta, iplist]));
+    h.ok('p2', { keys: [meta, iplist], values: [datum(2), 'ips'] });
+    on(h, 'p1', 'remove-batch', [iplist, 'absent'], datumBatchKey([iplist, 'absent']));
+    h.ok('p1');
+    on(h, 'p2', 'get-batch', [iplist, meta], datumBatchKey([iplist, meta]));
+    h.ok('p2', { keys: [meta], values: [datum(2)] });
+    expectOk(h);
+    const collected = collectHistories(h.events, defaultModels());
+    if (!collected.ok) throw new Error(JSON.stringify(collected.errors));
+    expect(collected.histories.map((k) => [k.key, k.operations.map((o) => o.op)])).toEqual([
+      ['absent', ['remove']],
+      [meta, ['put', 'get', 'get']],
+      [iplist, ['put', 'get', 'get', 'remove', 'get']],
+    ]);
+  });
+
+  it('flags a batch read that misses a key an acknowledged batch wrote', () => {
+    const h = new History();
+    on(h, 'p1', 'put-batch', { keys: [meta, iplist], values: [1, 2] }, 'b');
+    h.ok('p1');
+    on(h, 'p2', 'get-batch', [meta, iplist], 'b2');
+    h.ok('p2', { keys: [meta], values: [1] });
+    expect(expectViolation(h).key).toBe(iplist);
+  });
+
+  it('rejects batch values and results that do not fit', () => {
+    const h = new History();
+    on(h, 'p1', 'put-batch', { keys: [meta], values: [] }, 'b');
+    h.ok('p1');
+    on(h, 'p2', 'get-batch', [meta], 'b');
+    h.ok('p2', { keys: [meta] });
+    on(h, 'p3', 'get', null);
+    h.ok('p3', { found: true });
+    const r = check(h);
+    if (r.ok !== false || r.kind !== 'invalid-history') throw new Error(JSON.stringify(r));
+    expect(r.message).toContain('put-batch: value must be {keys: string[], values: JSON[]}');
+    expect(r.message).toContain('get-batch: result must be');
+    expect(r.message).toContain('get: result.value must be the datum when found');
   });
 });
 
@@ -835,6 +934,21 @@ const registryOp = fc.oneof(
   }),
 );
 
+const datums = ['"a"', '"b"', '{"k":1}'];
+const datumOp = fc.oneof(
+  fc
+    .constantFrom(...datums)
+    .map((datum) => ({ input: { op: 'put', datum }, outputs: [{ op: 'put' }] })),
+  fc.constant({ input: { op: 'remove' }, outputs: [{ op: 'remove' }] }),
+  fc.constant({
+    input: { op: 'get' },
+    outputs: [
+      { op: 'get', found: false },
+      ...datums.map((datum) => ({ op: 'get', found: true, datum })),
+    ],
+  }),
+);
+
 function smallHistory(
   op: fc.Arbitrary<{ input: unknown; outputs: readonly unknown[] }>,
 ): fc.Arbitrary<Operation[]> {
@@ -873,6 +987,7 @@ describe('differential against brute force', () => {
   const cases = [
     ['config store', configStoreModel() as Model<unknown, unknown, unknown>, configOp],
     ['instance registry', instanceRegistryModel() as Model<unknown, unknown, unknown>, registryOp],
+    ['persistent datum', datumStoreModel() as Model<unknown, unknown, unknown>, datumOp],
   ] as const;
   for (const [name, model, op] of cases) {
     it(`agrees on small random ${name} histories`, () => {
@@ -1031,6 +1146,35 @@ const executionCases: ExecutionCase[] = [
   },
 ];
 
+executionCases.push({
+  name: 'persistent datum',
+  model: datumStoreModel() as Model<unknown, unknown, unknown>,
+  input(pick) {
+    const kind = pick % 5;
+    if (kind < 2) return { op: 'get' };
+    return kind < 4 ? { op: 'put', datum: datums[(pick >> 3) % 3] } : { op: 'remove' };
+  },
+  apply(state, input) {
+    const s = state as string | null;
+    const i = input as { op: string; datum?: string };
+    if (i.op === 'get') {
+      return {
+        output: s === null ? { op: 'get', found: false } : { op: 'get', found: true, datum: s },
+        next: s,
+      };
+    }
+    return { output: { op: i.op }, next: i.op === 'put' ? i.datum! : null };
+  },
+  otherOutput(input, output, pick) {
+    if ((input as { op: string }).op !== 'get') return output;
+    const alternatives = [
+      { op: 'get', found: false },
+      ...datums.map((datum) => ({ op: 'get', found: true, datum })),
+    ].filter((a) => JSON.stringify(a) !== JSON.stringify(output));
+    return alternatives[pick % alternatives.length];
+  },
+});
+
 type ConfigInputForTest =
   | { op: 'get' }
   | { op: 'put'; content: string }
@@ -1072,7 +1216,7 @@ function executionHistory(c: ExecutionCase): fc.Arbitrary<{ ops: Operation[]; pl
           output: undefined as unknown,
         };
       });
-      let state: unknown = c.name === 'config store' ? null : [];
+      let state: unknown = c.name === 'instance registry' ? [] : null;
       for (const d of [...drafts].sort((a, b) => a.point - b.point)) {
         if (!d.applied) continue;
         const { output, next } = c.apply(state, d.input);

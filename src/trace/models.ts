@@ -25,7 +25,7 @@
 // input with an unknown output (undefined, from an `info` event) and then applies the operation
 // as if it took effect, so an `info` op linearized last is the same as one that never ran.
 import { md5 } from 'js-md5';
-import { CONFIG_GROUP, NAMING_PERSISTENT_GROUP } from '../cp/groups.ts';
+import { CONFIG_GROUP, NAMING_PERSISTENT_GROUP, NAMING_PERSISTENT_V1_GROUP } from '../cp/groups.ts';
 
 /** How a client operation ended, as the history records it. */
 export type Outcome = 'ok' | 'info' | 'fail';
@@ -96,6 +96,26 @@ export interface Model<S, I, O> {
   ): ParsedOperation<I, O> | string;
   describeOperation(input: I, output: O | undefined): string;
   describeState(state: S): string;
+  /**
+   * Optional, for a group one request of which may touch several keys (a batch): the call's
+   * per-key parts, each checked in its own key's history with the call's times and outcome
+   * (history.ts). Undefined for a call of one key; a string is the error. Checking each key's
+   * projection of an atomic batch is weaker than checking the batch, never stricter.
+   */
+  splitCall?(
+    op: string,
+    value: unknown,
+    result: unknown,
+    outcome: Outcome,
+  ): KeyPart[] | string | undefined;
+}
+
+/** One key's part of a history call over several keys (Model.splitCall). */
+export interface KeyPart {
+  key: string;
+  op: string;
+  value: unknown;
+  result: unknown;
 }
 
 /** A model of any types; method parameters are bivariant, so every Model<S, I, O> fits. */
@@ -502,10 +522,196 @@ export function instanceRegistryModel(): Model<RegistryState, RegistryInput, Reg
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Persistent datums, v1 (naming_persistent_service)
+// ---------------------------------------------------------------------------------------------
+//
+// Group `naming_persistent_service` (DATUM_STORE_GROUP), key = the datum's key (KeyBuilder's):
+//   op              value                               result of `ok`
+//   'put'           the datum: any JSON value           anything (Nacos answers no data)
+//   'remove'        null                                anything
+//   'get'           null                                { found: false } | { found: true, value }
+// A request over several keys (Nacos's BatchWriteRequest / a ReadRequest of several keys) is one
+// call whose key is datumBatchKey(keys), split per key by splitCall:
+//   'put-batch'     { keys: string[], values: JSON[] }  anything
+//   'remove-batch'  string[] (the keys)                 anything
+//   'get-batch'     string[] (the keys)                 { keys: string[], values: JSON[] } (found)
+
+export const DATUM_STORE_GROUP = NAMING_PERSISTENT_V1_GROUP;
+
+export type DatumOp = 'put' | 'remove' | 'get';
+export const DATUM_OPS: readonly string[] = ['put', 'remove', 'get'];
+export const DATUM_BATCH_OPS: readonly string[] = ['put-batch', 'remove-batch', 'get-batch'];
+
+/** The history key of a call over several keys. */
+export function datumBatchKey(keys: readonly string[]): string {
+  return JSON.stringify(keys);
+}
+
+export type DatumInput = { op: 'put'; datum: string } | { op: 'remove' } | { op: 'get' };
+
+export type DatumOutput =
+  | { op: 'put' }
+  | { op: 'remove' }
+  | { op: 'get'; found: false }
+  | { op: 'get'; found: true; datum: string };
+
+/** One key's datum as canonical JSON (object keys sorted), or null while the key is absent. */
+export type DatumState = string | null;
+
+/** JSON with object keys sorted, so equal datums compare equal whatever their key order. */
+function canonicalDatum(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+function isKeyList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((k) => typeof k === 'string');
+}
+
+function parseDatum(
+  op: string,
+  value: unknown,
+  result: unknown,
+  outcome: Outcome,
+): ParsedOperation<DatumInput, DatumOutput> | string {
+  const known = outcome === 'ok';
+  switch (op) {
+    case 'put': {
+      if (value === undefined) return 'put: value must be the datum (any JSON value)';
+      const datum = canonicalDatum(value);
+      return { input: { op, datum }, output: known ? { op } : undefined };
+    }
+    case 'remove':
+      return { input: { op }, output: known ? { op } : undefined };
+    case 'get': {
+      if (!known) return { input: { op }, output: undefined };
+      if (!isRecord(result) || typeof result.found !== 'boolean') {
+        return `get: result must be {found: false} or {found: true, value}, got ${show(result)}`;
+      }
+      if (!result.found) return { input: { op }, output: { op, found: false } };
+      if (!('value' in result) || result.value === undefined) {
+        return `get: result.value must be the datum when found, got ${show(result)}`;
+      }
+      return { input: { op }, output: { op, found: true, datum: canonicalDatum(result.value) } };
+    }
+    default:
+      return `unknown datum op "${op}" (expected one of ${[...DATUM_OPS, ...DATUM_BATCH_OPS].join(', ')})`;
+  }
+}
+
+/** A batch call's per-key parts: the last value of a key a batch names twice is what stays. */
+function splitDatumCall(
+  op: string,
+  value: unknown,
+  result: unknown,
+  outcome: Outcome,
+): KeyPart[] | string | undefined {
+  switch (op) {
+    case 'put-batch': {
+      const v = isRecord(value) ? value : {};
+      const { keys, values } = v;
+      if (!isKeyList(keys) || !Array.isArray(values) || values.length !== keys.length) {
+        return `put-batch: value must be {keys: string[], values: JSON[]} of one length, got ${show(value)}`;
+      }
+      const last = new Map<string, unknown>();
+      keys.forEach((k, i) => last.set(k, values[i]));
+      return [...last].map(([key, datum]) => ({ key, op: 'put', value: datum, result: null }));
+    }
+    case 'remove-batch':
+      if (!isKeyList(value)) return `remove-batch: value must be the keys, got ${show(value)}`;
+      return [...new Set(value)].map((key) => ({ key, op: 'remove', value: null, result: null }));
+    case 'get-batch': {
+      if (!isKeyList(value)) return `get-batch: value must be the keys, got ${show(value)}`;
+      const found = new Map<string, unknown>();
+      if (outcome === 'ok') {
+        const r = isRecord(result) ? result : {};
+        const keys: unknown = r.keys;
+        const values: unknown = r.values;
+        if (!Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length) {
+          return `get-batch: result must be {keys: string[], values: JSON[]} of one length, got ${show(result)}`;
+        }
+        keys.forEach((k, i) => found.set(String(k), values[i]));
+      }
+      return [...new Set(value)].map((key) => ({
+        key,
+        op: 'get',
+        value: null,
+        result: found.has(key) ? { found: true, value: found.get(key) } : { found: false },
+      }));
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** One key of the v1 store: a register holding a datum, or nothing. */
+export function datumStoreModel(): Model<DatumState, DatumInput, DatumOutput> {
+  return {
+    name: 'persistent datum',
+    init: () => null,
+    step(state, input, output) {
+      switch (input.op) {
+        case 'put':
+          return [true, input.datum];
+        case 'remove':
+          return [true, null];
+        case 'get': {
+          if (output === undefined) return [true, state];
+          const o = output as Extract<DatumOutput, { op: 'get' }>;
+          return [o.found ? state === o.datum : state === null, state];
+        }
+      }
+    },
+    equal: (a, b) => a === b,
+    hash: (state) => (state === null ? 0x9e3779b9 : hashString(state)),
+    readOnly: (input) => input.op === 'get',
+    // Both writes fit every state and leave one that does not depend on it.
+    overwrites: (input) => input.op !== 'get',
+    parse: parseDatum,
+    splitCall: splitDatumCall,
+    describeOperation(input, output) {
+      const call = input.op === 'put' ? `put(${show(JSON.parse(input.datum))})` : `${input.op}()`;
+      if (output === undefined) return `${call} → ?`;
+      if (output.op !== 'get') return `${call} → ok`;
+      return `${call} → ${output.found ? show(JSON.parse(output.datum)) : 'not found'}`;
+    },
+    unknownEffectClasses(ops) {
+      // A datum no get returned cannot be told from another such one.
+      const read = new Set<string>();
+      for (const { output } of ops)
+        if (output?.op === 'get' && output.found) read.add(output.datum);
+      return ops.map(({ input, output }) => {
+        if (output !== undefined || input.op === 'get') return null;
+        if (input.op === 'remove') return 'remove';
+        return `put ${read.has(input.datum) ? input.datum : '(unseen)'}`;
+      });
+    },
+    // Every write is blind: before a completed write no op of unknown outcome is needed (the
+    // write hides it). Before a get, only the last write of the run decides what it sees: a put
+    // of the datum it found, or a remove when it found nothing.
+    mayEnable(_state, info, input, output) {
+      if (input.op !== 'get') return false;
+      if (output === undefined) return true;
+      if (info.op === 'get') return false;
+      const o = output as Extract<DatumOutput, { op: 'get' }>;
+      return o.found ? info.op === 'put' && info.datum === o.datum : info.op === 'remove';
+    },
+    effectGuard: () => null,
+    guard: () => '',
+    describeState: (state) => (state === null ? 'absent' : show(JSON.parse(state))),
+  };
+}
+
 /** A fresh model per group the checker knows, keyed by group name. */
 export function defaultModels(): Record<string, AnyModel> {
   return {
     [CONFIG_STORE_GROUP]: configStoreModel(),
     [INSTANCE_REGISTRY_GROUP]: instanceRegistryModel(),
+    [DATUM_STORE_GROUP]: datumStoreModel(),
   };
 }

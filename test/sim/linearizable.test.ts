@@ -1,5 +1,5 @@
 // Client histories under faults are linearizable: simulated clients drive the config store and
-// the instance registry through every node (so writes are forwarded and reads fall back through
+// the instance registry (and, in their own runs, the v1 datum store beside it) through every node (so writes are forwarded and reads fall back through
 // the log) while the leader is partitioned away, crashed and restarted; the checker accepts the
 // history, and rejects it once a stale read is planted in it. Clients back off after a failure
 // and try another node, so a leaderless spell costs a few failed requests, not a third of them.
@@ -16,8 +16,13 @@ import type { TraceEvent } from '../../src/trace/events.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 
 const GROUPS = ['nacos_config', 'naming_persistent_service_v2'];
+/** Both generations of persistent naming data: the v1 key→datum store beside the v2 registry. */
+const NAMING_GROUPS = ['naming_persistent_service', 'naming_persistent_service_v2'];
 
-function run(seed: number): {
+function run(
+  seed: number,
+  groups: string[] = GROUPS,
+): {
   events: TraceEvent[];
   trace: TraceEvent[];
   ok: number;
@@ -28,15 +33,15 @@ function run(seed: number): {
     trace: recorder,
     seed,
     nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
-    groups: GROUPS,
+    groups,
     timing: LESSON_TIMING,
     network: { delayMsMin: 1, delayMsMax: 20, dropRatio: 0.01, duplicateRatio: 0.01 },
   });
   sim.start();
-  const workload = new Workload(sim.random.fork(), { groups: GROUPS, clients: 16 });
+  const workload = new Workload(sim.random.fork(), { groups, clients: 16 });
   const clients = startClients(sim, workload, { clients: 16, untilMs: 40_000 });
   sim.runUntil(8_000);
-  const leader = sim.leaderOf('nacos_config');
+  const leader = sim.leaderOf(groups[0]);
   if (leader) {
     sim.partition([[leader], sim.nodeIds.filter((id) => id !== leader)]);
   }
@@ -73,6 +78,59 @@ describe('client histories under faults', () => {
       expect((fromTrace as { operations: number }).operations).toBeGreaterThan(ok);
     });
   }
+
+  for (const seed of [1, 2]) {
+    it(`are linearizable over the v1 datum store and the v2 registry (seed ${seed})`, () => {
+      console.log(`linearizability (naming v1 + v2): seed ${seed}`);
+      const { events, trace, ok } = run(seed, NAMING_GROUPS);
+      expect(ok).toBeGreaterThan(200);
+      const v1 = events.filter((e) => e.type === 'ok' && e.group === 'naming_persistent_service');
+      // Single-key puts, removes and gets, and some batches the checker splits per key.
+      for (const op of ['put', 'remove', 'get', 'put-batch', 'get-batch']) {
+        expect(v1.filter((e) => e.type === 'ok' && e.op === op).length, op).toBeGreaterThan(0);
+      }
+      for (const history of [events, trace]) {
+        const result = checkHistory(history, defaultModels());
+        if (result.ok !== true) console.log(formatCheckResult(result));
+        expect(result.ok).toBe(true);
+      }
+    });
+  }
+
+  it('a stale v1 read is caught', () => {
+    const { events } = run(3, NAMING_GROUPS);
+    type Ok = Extract<TraceEvent, { type: 'ok' }>;
+    const puts = events.filter(
+      (e): e is Ok => e.type === 'ok' && e.op === 'put' && e.group === 'naming_persistent_service',
+    );
+    const last = puts[puts.length - 1];
+    const earlier = puts.find((e) => e.key === last.key && e.seq < last.seq);
+    expect(earlier).toBeDefined();
+    const seq = events[events.length - 1].seq;
+    const t = events[events.length - 1].t;
+    const base = {
+      group: 'naming_persistent_service',
+      process: 'stale-reader',
+      op: 'get',
+      key: last.key,
+      value: null,
+    };
+    const tampered: TraceEvent[] = [
+      ...events,
+      { ...base, type: 'invoke', seq: seq + 1, t, node: 'n1' },
+      {
+        ...base,
+        type: 'ok',
+        result: { found: true, value: earlier!.value },
+        seq: seq + 2,
+        t,
+        node: 'n1',
+      },
+    ];
+    expect(checkHistory(events, defaultModels()).ok).toBe(true);
+    const result = checkHistory(tampered, defaultModels());
+    expect(result).toMatchObject({ ok: false, kind: 'not-linearizable', key: last.key });
+  });
 
   it('a planted stale read is caught', () => {
     const { events } = run(4);

@@ -391,3 +391,58 @@ describe('nacos-naming-unknown-op.json (item 10: unknown naming operations fail 
     expect(r.map((x) => x.code)).toEqual([undefined, undefined]);
   });
 });
+
+describe('nacos-naming-v1.json (issue 11, item 11: the v1 persistent naming group beside v2)', () => {
+  const V1 = 'naming_persistent_service';
+  const IPLIST = 'com.alibaba.nacos.naming.iplist.public##DEFAULT_GROUP@@orders';
+  const META = 'com.alibaba.nacos.naming.domains.meta.public##DEFAULT_GROUP@@orders';
+  const SWITCH =
+    'com.alibaba.nacos.naming.domains.meta.00-00---000-NACOS_SWITCH_DOMAIN-000---00-00';
+
+  for (const fidelity of ['nacos', 'textbook'] as const) {
+    it(`writes and reads through both generations, the same under ${fidelity}`, () => {
+      const parsed = parseScenarioText(readFileSync(join(DIR, 'nacos-naming-v1.json'), 'utf8'));
+      if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+      const rec = new TraceRecorder();
+      const { result, sim } = runScenario(parsed.scenario, { trace: rec, fidelity });
+      // No violation, every expectation holds, and the client history (split per key for the
+      // batches) is linearizable.
+      expect(result.ok, JSON.stringify(result.failedExpects)).toBe(true);
+      const events = rec.events();
+      // Each v1 write is applied on every node with onApply's answer.
+      const answers = new Map<string, Set<string>>();
+      for (const e of events) {
+        if (e.type !== 'apply' || e.group !== V1 || e.requestId === undefined) continue;
+        const r = e.result as { success: boolean; errMsg?: string };
+        const text = r.success ? 'success' : r.errMsg!;
+        answers.set(text, (answers.get(text) ?? new Set()).add(e.node!));
+      }
+      const everywhere = new Set(['n1', 'n2', 'n3']);
+      expect(answers.get('success')).toEqual(everywhere);
+      expect(answers.get('unsupport operation : Read')).toEqual(everywhere);
+      expect(answers.get("key's size must be equal to value's size")).toEqual(everywhere);
+      // Reads: the batch read leaves the missing key out; the v2 group lists its instance; the
+      // instance list is gone after the Delete; the restarted node reads what it snapshotted.
+      const oks = events.flatMap((e) => (e.type === 'ok' ? [e] : []));
+      const batchRead = oks.find((e) => e.group === V1 && e.op === 'get-batch');
+      const found = batchRead?.result as { keys: string[]; values: { key: string }[] };
+      expect(found.keys).toEqual([IPLIST, META]);
+      expect(found.values.map((v) => v.key)).toEqual([IPLIST, META]);
+      const list = oks.find((e) => e.group === 'naming_persistent_service_v2' && e.op === 'list');
+      expect(list?.result).toEqual(['10.0.0.2:8080']);
+      const gets = oks.filter((e) => e.group === V1 && e.op === 'get');
+      expect(gets.map((e) => [e.key, (e.result as { found: boolean }).found]).sort()).toEqual([
+        [META, true],
+        [IPLIST, false],
+      ]);
+      const last = oks.filter((e) => e.group === V1 && e.op === 'get-batch').at(-1)!;
+      expect(last.node).toBe('n3');
+      expect((last.result as { keys: string[] }).keys).toEqual([META, SWITCH]);
+      // Both generations end the same on every node.
+      for (const id of sim.nodeIds) {
+        const v1 = sim.node(id)!.appliedState(V1) as { key: string }[];
+        expect(v1.map((x) => x.key)).toEqual([SWITCH, META]);
+      }
+    });
+  }
+});

@@ -36,15 +36,15 @@ function explain(r: RandomResult, nodes: number): string {
   return lines.join('\n');
 }
 
-function property(nodes: number): void {
+function property(nodes: number, extra: Partial<RandomOptions> = {}): void {
   console.log(
-    `property (${nodes} nodes): fast-check seed ${fcSeed}, ${runs} runs (replay with FUZZ_SEED=${fcSeed})`,
+    `property (${nodes} nodes${extra.groups ? `, groups ${extra.groups.join(', ')}` : ''}): fast-check seed ${fcSeed}, ${runs} runs (replay with FUZZ_SEED=${fcSeed})`,
   );
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
       let r: RandomResult;
       try {
-        r = runRandom(seed, { ...sizing, nodes, recentEvents: 0 });
+        r = runRandom(seed, { ...sizing, ...extra, nodes, recentEvents: 0 });
       } catch (err) {
         const message = `simulator seed ${seed} threw: ${(err as Error).stack}\nre-run: ${reproduceCommand(seed, nodes)}`;
         console.error(message);
@@ -52,7 +52,9 @@ function property(nodes: number): void {
       }
       if (r.ok) return true;
       const detailed =
-        r.violation !== null ? runRandom(seed, { ...sizing, nodes, recentEvents: 30 }) : r;
+        r.violation !== null
+          ? runRandom(seed, { ...sizing, ...extra, nodes, recentEvents: 30 })
+          : r;
       const message = explain(detailed, nodes);
       console.error(message);
       throw new Error(message);
@@ -64,4 +66,10 @@ function property(nodes: number): void {
 describe('random fault schedules keep safety, liveness, durability and linearizability', () => {
   it(`on 3 nodes (${runs} seeds)`, () => property(3), timeoutMs);
   it(`on 5 nodes (${runs} seeds)`, () => property(5), timeoutMs);
+  // Both generations of persistent naming data: clients and fault writes on the v1 datum store.
+  it(
+    `on 5 nodes with naming_persistent_service and _v2 (${runs} seeds)`,
+    () => property(5, { groups: ['naming_persistent_service', 'naming_persistent_service_v2'] }),
+    timeoutMs,
+  );
 });

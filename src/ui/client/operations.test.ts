@@ -69,6 +69,61 @@ describe('client operations', () => {
     expect(parsePairs('a=1,b')).toBe('"b" is not key=value');
   });
 
+  it('shapes the v1 store’s forms into batches of one key with its datum', () => {
+    const v1 = 'naming_persistent_service';
+    const [iplist, meta, remove, get] = operationsOf(v1);
+    const build = (op: typeof iplist, vary?: { index: number; keys: number }) => {
+      const r = buildRequest(v1, op, initialValues(op), 'n1', vary);
+      if (!r.ok) throw new Error(r.error);
+      return r.command.type === 'write' ? r.command.op : (r.command as { query: unknown }).query;
+    };
+    const ipKey = 'com.alibaba.nacos.naming.iplist.public##DEFAULT_GROUP@@orders-3';
+    expect(build(iplist, { index: 7, keys: 4 })).toEqual({
+      type: 'Write',
+      keys: [ipKey],
+      values: [
+        {
+          key: ipKey,
+          value: {
+            instanceList: [
+              {
+                ip: '10.0.0.1',
+                port: 8080,
+                weight: 1,
+                healthy: true,
+                enabled: true,
+                ephemeral: false,
+                clusterName: 'DEFAULT',
+                serviceName: 'DEFAULT_GROUP@@orders-3',
+              },
+            ],
+          },
+          timestamp: 0,
+        },
+      ],
+    });
+    const metaKey = 'com.alibaba.nacos.naming.domains.meta.public##DEFAULT_GROUP@@orders';
+    expect(build(meta)).toEqual({
+      type: 'Write',
+      keys: [metaKey],
+      values: [
+        {
+          key: metaKey,
+          value: {
+            name: 'DEFAULT_GROUP@@orders',
+            groupName: 'DEFAULT_GROUP',
+            namespaceId: 'public',
+            protectThreshold: 0,
+            metadata: { owner: 'team-a' },
+          },
+          timestamp: 0,
+        },
+      ],
+    });
+    expect(build(remove)).toEqual({ type: 'Delete', keys: [metaKey] });
+    expect(build(get, { index: 5, keys: 2 })).toEqual({ type: 'get', keys: [`${metaKey}-1`] });
+  });
+
   it('offers references before node ids', () => {
     expect(nodeChoices('g', ['n1', 'n2']).map((c) => c.value)).toEqual([
       '@follower:g',

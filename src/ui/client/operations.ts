@@ -10,8 +10,10 @@ import {
   CONFIG_GROUP,
   INSTANCE_METADATA_GROUP,
   NAMING_PERSISTENT_GROUP,
+  NAMING_PERSISTENT_V1_GROUP,
   SERVICE_METADATA_GROUP,
 } from '../../cp/groups.ts';
+import { createDatum, instanceListKey, serviceMetaKey } from '../../cp/namingPersistentV1.ts';
 
 export type FieldKind = 'text' | 'number' | 'boolean' | 'pairs';
 
@@ -38,6 +40,11 @@ export interface OperationSpec {
   /** The payload's `type`. */
   type: string;
   fields: readonly FieldSpec[];
+  /**
+   * For a group whose requests are not the fields laid out flat: the payload made from the
+   * fields' record (with `type`), e.g. a batch of one key. Pure.
+   */
+  shape?: (fields: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const serviceFields = (service: string): FieldSpec[] => [
@@ -83,6 +90,26 @@ const instanceMetadataFields: FieldSpec[] = [
   { path: 'metadata.weight', label: 'weight', kind: 'number', initial: '2', value: true },
   { path: 'metadata.enabled', label: 'enabled', kind: 'boolean', initial: 'true' },
 ];
+
+// The v1 store (`naming_persistent_service`) takes batches of keys and datums; its forms write
+// one key, as PersistentServiceProcessor#put does, with the records Nacos 1.x kept there.
+const datumKeyField: FieldSpec = {
+  path: 'key',
+  label: 'key',
+  kind: 'text',
+  initial: serviceMetaKey('public', 'DEFAULT_GROUP@@orders'),
+  key: true,
+};
+
+/** The service's grouped name and namespace, as KeyBuilder keys them. */
+function v1Service(f: Record<string, unknown>): { name: string; namespace: string } {
+  return { name: `${String(f.group)}@@${String(f.service)}`, namespace: String(f.namespace) };
+}
+
+/** One key written with its datum: a BatchWriteRequest of one entry. */
+function writeOne(key: string, record: unknown): Record<string, unknown> {
+  return { type: 'Write', keys: [key], values: [createDatum(key, record)] };
+}
 
 const configKey: FieldSpec[] = [
   { path: 'dataId', label: 'dataId', kind: 'text', initial: 'app.yaml', key: true },
@@ -142,6 +169,85 @@ export const OPERATIONS: Readonly<Record<string, readonly OperationSpec[]>> = {
       kind: 'read',
       type: 'services',
       fields: [{ path: 'namespace', label: 'namespace', kind: 'text', initial: 'public' }],
+    },
+  ],
+  [NAMING_PERSISTENT_V1_GROUP]: [
+    {
+      id: 'put-iplist',
+      label: 'write instance list',
+      kind: 'write',
+      type: 'Write',
+      fields: [
+        ...serviceFields('orders'),
+        { path: 'ip', label: 'ip', kind: 'text', initial: '10.0.0.1' },
+        { path: 'port', label: 'port', kind: 'number', initial: '8080' },
+        { path: 'weight', label: 'weight', kind: 'number', initial: '1', value: true },
+      ],
+      // Nacos 1.x's Instances record: the service's persistent instances.
+      shape: (f) => {
+        const { name, namespace } = v1Service(f);
+        const instance = {
+          ip: f.ip,
+          port: f.port,
+          weight: f.weight,
+          healthy: true,
+          enabled: true,
+          ephemeral: false,
+          clusterName: 'DEFAULT',
+          serviceName: name,
+        };
+        return writeOne(instanceListKey(namespace, name), { instanceList: [instance] });
+      },
+    },
+    {
+      id: 'put-meta',
+      label: 'write service metadata',
+      kind: 'write',
+      type: 'Write',
+      fields: [
+        ...serviceFields('orders'),
+        {
+          path: 'protectThreshold',
+          label: 'protect threshold',
+          kind: 'number',
+          initial: '0',
+        },
+        {
+          path: 'metadata',
+          label: 'metadata',
+          kind: 'pairs',
+          initial: 'owner=team-a',
+          optional: true,
+          value: true,
+        },
+      ],
+      // Nacos 1.x's Service record (its metadata; the instances live under the iplist key).
+      shape: (f) => {
+        const { name, namespace } = v1Service(f);
+        return writeOne(serviceMetaKey(namespace, name), {
+          name,
+          groupName: f.group,
+          namespaceId: namespace,
+          protectThreshold: f.protectThreshold,
+          metadata: f.metadata ?? {},
+        });
+      },
+    },
+    {
+      id: 'remove',
+      label: 'remove key',
+      kind: 'write',
+      type: 'Delete',
+      fields: [datumKeyField],
+      shape: (f) => ({ type: 'Delete', keys: [f.key] }),
+    },
+    {
+      id: 'get',
+      label: 'get key (read)',
+      kind: 'read',
+      type: 'get',
+      fields: [datumKeyField],
+      shape: (f) => ({ type: 'get', keys: [f.key] }),
     },
   ],
   [SERVICE_METADATA_GROUP]: [
@@ -303,10 +409,11 @@ export function buildRequest(
     }
     setPath(payload, f.path, v);
   }
+  const body = op.shape === undefined ? payload : op.shape(payload);
   const command: EngineCommand =
     op.kind === 'write'
-      ? { type: 'write', node, group, op: payload }
-      : { type: 'read', node, group, query: payload };
+      ? { type: 'write', node, group, op: body }
+      : { type: 'read', node, group, query: body };
   return { ok: true, command };
 }
 

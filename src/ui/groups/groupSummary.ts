@@ -3,13 +3,14 @@
 // node holds the group in ERROR.
 // Invariant: pure; a group no node reported on yet shows no leader and term 0.
 import { CONFIG_GROUP, INSTANCE_METADATA_GROUP, NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
-import { SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
+import { NAMING_PERSISTENT_V1_GROUP, SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
 import type { GroupId, NodeId, ViewState } from '../../state/model.ts';
 import { leaderOf } from '../viz/logLayout.ts';
 
 const SHORT: Readonly<Record<string, string>> = {
   [CONFIG_GROUP]: 'config',
   [NAMING_PERSISTENT_GROUP]: 'persistent',
+  [NAMING_PERSISTENT_V1_GROUP]: 'persistent v1',
   [SERVICE_METADATA_GROUP]: 'service meta',
   [INSTANCE_METADATA_GROUP]: 'instance meta',
 };

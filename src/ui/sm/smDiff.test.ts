@@ -2,8 +2,15 @@
 // across nodes (a differing md5, a missing key, a node whose contents are unknown).
 import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../cp/configStore.ts';
-import { NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
+import { NAMING_PERSISTENT_GROUP, NAMING_PERSISTENT_V1_GROUP } from '../../cp/groups.ts';
 import { NamingPersistentStore } from '../../cp/namingPersistent.ts';
+import {
+  createDatum,
+  instanceListKey,
+  NamingPersistentV1Store,
+  serviceMetaKey,
+  SWITCH_DOMAIN_KEY,
+} from '../../cp/namingPersistentV1.ts';
 import type { PList } from '../../state/plist.ts';
 import { plFrom } from '../../state/plist.ts';
 import type { ApplyRecord } from '../../state/reduceApplyStream.ts';
@@ -62,6 +69,48 @@ describe('diffStateMachines', () => {
     expect(items.map((i) => `${i.section} ${i.key} = ${i.value}`)).toEqual([
       'DEFAULT_GROUP@@orders 10.0.0.1:8080 (DEFAULT) = weight 1, healthy',
       'DEFAULT_GROUP@@orders 10.0.0.2:8080 (DEFAULT) = weight 1, healthy',
+    ]);
+  });
+});
+
+describe('v1 persistent datums', () => {
+  const iplist = instanceListKey('public', 'DEFAULT_GROUP@@orders');
+  const meta = serviceMetaKey('public', 'DEFAULT_GROUP@@orders');
+  function store(protectThreshold: number, withIplist: boolean): unknown {
+    const s = new NamingPersistentV1Store();
+    const keys = [meta, SWITCH_DOMAIN_KEY, 'plain'];
+    const values = [createDatum(meta, { protectThreshold }), createDatum(SWITCH_DOMAIN_KEY, {}), 7];
+    if (withIplist) {
+      keys.push(iplist);
+      values.push(createDatum(iplist, { instanceList: [{ ip: '10.0.0.1', port: 8080 }] }));
+    }
+    expect(s.apply({ type: 'Write', keys, values })).toEqual({ success: true });
+    return s.snapshot();
+  }
+
+  it('lists datums by KeyBuilder prefix, without the key they repeat', () => {
+    const items = smItems(NAMING_PERSISTENT_V1_GROUP, store(0, true));
+    expect(items.map((i) => `${i.section} | ${i.key} = ${i.value}`)).toEqual([
+      'iplist | public##DEFAULT_GROUP@@orders = {"value":{"instanceList":[{"ip":"10.0.0.1","port":8080}]},"timestamp":0}',
+      'meta | 00-00---000-NACOS_SWITCH_DOMAIN-000---00-00 = {"value":{},"timestamp":0}',
+      'meta | public##DEFAULT_GROUP@@orders = {"value":{"protectThreshold":0},"timestamp":0}',
+      'other keys | plain = 7',
+    ]);
+  });
+
+  it('flags a datum that differs and one a node lacks', () => {
+    const rows = diffStateMachines(NAMING_PERSISTENT_V1_GROUP, [
+      { node: 'n1', contents: store(0, true) },
+      { node: 'n2', contents: store(0, true) },
+      { node: 'n3', contents: store(0.5, false) },
+    ]);
+    expect(rows.filter((r) => r.differs).map((r) => [r.section, r.key, r.differ])).toEqual([
+      ['iplist', 'public##DEFAULT_GROUP@@orders', [{ node: 'n3', value: null }]],
+      [
+        'meta',
+        'public##DEFAULT_GROUP@@orders',
+        [{ node: 'n3', value: '{"value":{"protectThreshold":0.5},"timestamp":0}' }],
+      ],
     ]);
   });
 });

@@ -4,7 +4,8 @@
 // Invariants: pure; the same contents give the same rows in the same order (sections, then
 // keys, sorted); a node whose contents cannot be known counts as unknown, never as different.
 import { CONFIG_GROUP, INSTANCE_METADATA_GROUP, NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
-import { SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
+import { NAMING_PERSISTENT_V1_GROUP, SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
+import { INSTANCE_LIST_KEY_PREFIX, SERVICE_META_KEY_PREFIX } from '../../cp/namingPersistentV1.ts';
 import type { GroupId, NodeId } from '../../state/model.ts';
 
 export interface SmItem {
@@ -34,6 +35,17 @@ type Obj = Record<string, unknown>;
 
 function list(x: unknown): Obj[] {
   return Array.isArray(x) ? (x as Obj[]) : [];
+}
+
+/** A v1 datum's row position: the KeyBuilder prefix it starts with, and the rest. */
+function datumSection(key: string): { section: string; key: string } {
+  if (key.startsWith(INSTANCE_LIST_KEY_PREFIX)) {
+    return { section: 'iplist', key: key.slice(INSTANCE_LIST_KEY_PREFIX.length) };
+  }
+  if (key.startsWith(SERVICE_META_KEY_PREFIX)) {
+    return { section: 'meta', key: key.slice(SERVICE_META_KEY_PREFIX.length) };
+  }
+  return { section: 'other keys', key };
 }
 
 /** The contents of a group's state machine as rows (unknown groups: one row per element). */
@@ -82,6 +94,19 @@ export function smItems(group: GroupId, contents: unknown): SmItem[] {
             value: short(json(i.metadata)),
           });
         }
+      }
+      break;
+    case NAMING_PERSISTENT_V1_GROUP:
+      // Datums by KeyBuilder prefix: `iplist` (a service's instances), `meta` (its metadata, and
+      // the switch domain); the datum without its key, which the row already names.
+      for (const e of list(contents)) {
+        const key = String(e.key);
+        const d = e.value;
+        const shown =
+          typeof d === 'object' && d !== null && !Array.isArray(d) && (d as Obj).key === key
+            ? Object.fromEntries(Object.entries(d as Obj).filter(([k]) => k !== 'key'))
+            : d;
+        out.push({ ...datumSection(key), value: short(json(shown)) });
       }
       break;
     default:
