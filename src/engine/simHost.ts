@@ -13,7 +13,7 @@
 // original's, event for event, byte for byte (simHost.test.ts), so a new action there starts a
 // branch that shares the original's past exactly.
 import { DEFAULT_LINK_POLICY } from '../net/policy.ts';
-import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
+import { LESSON_TIMING, NACOS_TIMING, timedSnapshotIntervalMs, toTicks } from '../node/node.ts';
 import type { ClientReply, TimingConfig } from '../node/types.ts';
 import type { LinkPolicy } from '../net/policy.ts';
 import { SeededRng } from '../raft/rand.ts';
@@ -169,7 +169,13 @@ export class SimHost {
       cluster: {
         nodes,
         groups: [...options.groups],
-        raft: raftProfile(timing, toTicks(timing), options.readOnly, options.fidelity ?? 'nacos'),
+        raft: raftProfile(
+          timing,
+          toTicks(timing),
+          options.readOnly,
+          options.fidelity ?? 'nacos',
+          timedSnapshotIntervalMs(undefined, options.fidelity ?? 'nacos', timing.profile),
+        ),
         network: plainNetwork({ ...DEFAULT_LINK_POLICY, ...options.network }),
       },
       initial: null,

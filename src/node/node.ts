@@ -79,6 +79,7 @@ export {
   errNotLeaderReceiver,
   toTicks,
 } from './constants.ts';
+export { timedSnapshotIntervalMs } from './snapshots.ts';
 export { writeCommand, type Command, type NodeMetrics } from './nodeState.ts';
 
 export interface GroupStatus {

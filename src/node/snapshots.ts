@@ -25,9 +25,26 @@ export function maybeSnapshotByCount(n: NodeState, g: GroupHost): void {
  * (30 min) or the lesson profile's shorter one; textbook runs take none unless configured.
  */
 export function snapshotIntervalMs(cfg: NodeConfig): number {
-  if (cfg.snapshotIntervalMs !== undefined) return cfg.snapshotIntervalMs;
-  if ((cfg.fidelity ?? DEFAULT_FIDELITY) !== 'nacos') return 0;
-  return cfg.timing.profile === 'nacos' ? NACOS_SNAPSHOT_INTERVAL_MS : LESSON_SNAPSHOT_INTERVAL_MS;
+  return timedSnapshotIntervalMs(
+    cfg.snapshotIntervalMs,
+    cfg.fidelity ?? DEFAULT_FIDELITY,
+    cfg.timing.profile,
+  );
+}
+
+/**
+ * How often a node snapshots by time (0: never): the configured interval, else under nacos
+ * Nacos's 30 min on the nacos profile and 60 s on the lesson profile, else none. Hosts write
+ * it into the trace header, so the page can say it.
+ */
+export function timedSnapshotIntervalMs(
+  configured: number | undefined,
+  fidelity: 'nacos' | 'textbook',
+  profile: string,
+): number {
+  if (configured !== undefined) return configured;
+  if (fidelity !== 'nacos') return 0;
+  return profile === 'nacos' ? NACOS_SNAPSHOT_INTERVAL_MS : LESSON_SNAPSHOT_INTERVAL_MS;
 }
 
 export function maybeSnapshotByTime(n: NodeState, g: GroupHost): void {

@@ -13,7 +13,7 @@
 import type { EngineGroupStatus } from '../engine/types.ts';
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import { transfer, wrap, type Remote } from 'comlink';
-import { LESSON_TIMING, NACOS_TIMING, toTicks } from '../node/node.ts';
+import { LESSON_TIMING, NACOS_TIMING, timedSnapshotIntervalMs, toTicks } from '../node/node.ts';
 import {
   cutLink,
   healNetwork,
@@ -723,6 +723,11 @@ export class Cluster {
           toTicks(this.timing),
           this.options.readOnly ?? 'safe',
           this.options.fidelity ?? 'nacos',
+          timedSnapshotIntervalMs(
+            this.options.snapshotIntervalMs || undefined,
+            this.options.fidelity ?? 'nacos',
+            this.timing.profile,
+          ),
         ),
         network: initialNetworkPolicy(this.options.network ?? {}),
         clusterId: this.clusterId,

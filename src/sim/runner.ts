@@ -19,7 +19,7 @@ import type { DurableState } from '../node/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceEngine, TraceHeader } from '../trace/events.ts';
 import { APP_VERSION, plainNetwork, raftProfile } from '../trace/header.ts';
-import { toTicks } from '../node/node.ts';
+import { timedSnapshotIntervalMs, toTicks } from '../node/node.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { nodeIds } from '../scenario/format.ts';
 import type { ExpectStep, NodeRef, Scenario, Step } from '../scenario/format.ts';
@@ -173,6 +173,7 @@ export function traceHeader(
         toTicks(timing),
         c.raft?.readOnly ?? 'safe',
         c.raft?.fidelity ?? 'nacos',
+        timedSnapshotIntervalMs(undefined, c.raft?.fidelity ?? 'nacos', timing.profile),
       ),
       network: plainNetwork({ ...DEFAULT_LINK_POLICY, ...linkPolicy(c.network ?? {}) }),
     },

@@ -75,6 +75,8 @@ export interface TraceRaftProfile {
   readOnly: 'safe' | 'lease';
   /** Nacos's behaviour or the textbook's where they differ (absent in older traces: nacos). */
   fidelity?: 'nacos' | 'textbook';
+  /** How often each node snapshots by time, 0 for never (absent in older traces: not said). */
+  snapshotIntervalMs?: number;
 }
 
 /** One direction's delay, loss and duplication (the shape of src/net/policy.ts). */

@@ -20,6 +20,7 @@ export function raftProfile(
   ticks: TickProfile,
   readOnly: 'safe' | 'lease',
   fidelity: 'nacos' | 'textbook' = 'nacos',
+  snapshotIntervalMs?: number,
 ): TraceRaftProfile {
   const { tickMs } = timing;
   return {
@@ -30,6 +31,7 @@ export function raftProfile(
     tickMs,
     readOnly,
     fidelity,
+    ...(snapshotIntervalMs !== undefined ? { snapshotIntervalMs } : {}),
   };
 }
 

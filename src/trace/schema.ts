@@ -220,6 +220,7 @@ const raftProfile = z.strictObject(
     fidelity: z
       .enum(['nacos', 'textbook'], { error: expecting('one of nacos, textbook') })
       .optional(),
+    snapshotIntervalMs: time.optional(),
   },
   { error: objectError('object') },
 );

@@ -66,7 +66,10 @@ function StatusLine({ engine, clock }: { engine: Engine | null; clock: Clock | n
   );
 }
 
-/** What runs, in words: "cluster c-1a2b · nacos timing · Nacos behaviour" (or the seed). */
+/**
+ * What runs, in words: "cluster c-1a2b · lesson timing · snapshots every 60 s · Nacos
+ * behaviour" (or the seed). The snapshot interval is said when the header has it and it is set.
+ */
 export function runInfoText(engine: Engine): string {
   const h = engine.header();
   const c = h.cluster;
@@ -78,7 +81,16 @@ export function runInfoText(engine: Engine): string {
         : `${engine.kind}`;
   // Where Nacos and textbook Raft differ, which one runs (a trace without it is Nacos's).
   const behaviour = c.raft?.fidelity === 'textbook' ? 'textbook Raft' : 'Nacos behaviour';
-  return `${what} · ${c.raft?.profile ?? 'unknown'} timing · ${behaviour}`;
+  const every = c.raft?.snapshotIntervalMs;
+  const snapshots =
+    every === undefined ? '' : every > 0 ? ` · snapshots every ${durationText(every)}` : '';
+  return `${what} · ${c.raft?.profile ?? 'unknown'} timing${snapshots} · ${behaviour}`;
+}
+
+/** 1800000 → "30 min", 60000 → "60 s", 1500 → "1.5 s". */
+export function durationText(ms: number): string {
+  if (ms >= 120_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function RunControls({ clock, refresh }: { clock: Clock | null; refresh: () => void }) {
