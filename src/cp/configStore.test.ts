@@ -1,15 +1,22 @@
-// The `nacos_config` processor: publish, CAS publish (success and conflict), remove, get and
-// not-found, md5 values, refusals of other operations, and snapshots that round-trip.
+// The `nacos_config` processor: publish, CAS publish as Nacos 2.2.4's insertOrUpdateCas
+// (insert when absent, update on a matching md5, conflict otherwise, a blank md5 publishes),
+// remove, get and not-found, md5 values, refusals of other operations, snapshots that
+// round-trip, and the linearizability model of the config store agreeing with the store on
+// random sequences.
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CONFIG_GROUP,
   ConfigStore,
   ERR_CAS_PUBLISH_FAIL,
+  isBlank,
   md5Hex,
   validateConfigOp,
 } from './configStore.ts';
 import { createProcessor, validateQuery } from './processors.ts';
+import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
+import { configStoreModel, type ConfigState } from '../trace/models.ts';
 
 const nodeMd5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
@@ -59,7 +66,7 @@ describe('nacos_config', () => {
     expect(get(s, 'x').data).toMatchObject({ content: 'v2' });
   });
 
-  it('CAS publish is refused, without change, when the md5 differs or the item is absent', () => {
+  it('CAS publish is refused, without change, when a present item has another md5', () => {
     const s = new ConfigStore();
     s.apply({ type: 'publish', dataId: 'x', content: 'v1' });
     const stale = md5Hex('v0');
@@ -67,12 +74,47 @@ describe('nacos_config', () => {
       success: false,
       errMsg: 'Cas publish fail,server md5 may have changed.',
     });
-    expect(get(s, 'x').data).toMatchObject({ content: 'v1' });
-    expect(s.apply({ type: 'publish', dataId: 'y', content: 'v', casMd5: stale })).toEqual({
-      success: false,
-      errMsg: ERR_CAS_PUBLISH_FAIL,
+    expect(ERR_CAS_PUBLISH_FAIL).toBe('Cas publish fail,server md5 may have changed.');
+    expect(get(s, 'x').data).toEqual({ found: true, content: 'v1', md5: md5Hex('v1') });
+  });
+
+  it('CAS publish inserts an absent item whatever md5 it expects (insertOrUpdateCas)', () => {
+    const s = new ConfigStore();
+    const r = s.apply({ type: 'publish', dataId: 'y', content: 'v', casMd5: md5Hex('v0') });
+    expect(r).toEqual({ success: true, data: md5Hex('v') });
+    expect(get(s, 'y').data).toEqual({ found: true, content: 'v', md5: md5Hex('v') });
+    // Removed, it is absent again: inserted again, even on the md5 of what it held.
+    s.apply({ type: 'remove', dataId: 'y' });
+    const again = s.apply({ type: 'publish', dataId: 'y', content: 'w', casMd5: md5Hex('v') });
+    expect(again).toEqual({ success: true, data: md5Hex('w') });
+  });
+
+  it('CAS publish with a blank casMd5 is a plain publish over any content', () => {
+    const s = new ConfigStore();
+    expect(s.apply({ type: 'publish', dataId: 'z', content: 'a', casMd5: '' })).toEqual({
+      success: true,
+      data: md5Hex('a'),
     });
-    expect(get(s, 'y').data).toEqual({ found: false });
+    expect(s.apply({ type: 'publish', dataId: 'z', content: 'b', casMd5: '' })).toEqual({
+      success: true,
+      data: md5Hex('b'),
+    });
+    // StringUtils.isBlank: whitespace only is blank too.
+    expect(s.apply({ type: 'publish', dataId: 'z', content: 'c', casMd5: ' \t\n' })).toEqual({
+      success: true,
+      data: md5Hex('c'),
+    });
+    expect(get(s, 'z').data).toMatchObject({ content: 'c' });
+  });
+
+  it("isBlank is Java's: empty, or only Character.isWhitespace characters", () => {
+    for (const blank of ['', ' ', '\t\n\v\f\r', '\u001c\u001f', '\u2000\u3000\u2028']) {
+      expect(isBlank(blank), JSON.stringify(blank)).toBe(true);
+    }
+    // No-break spaces and the BOM are not Java whitespace; an md5 is not blank.
+    for (const text of ['\u00a0', '\u2007', '\u202f', '\ufeff', ' a ', md5Hex('')]) {
+      expect(isBlank(text), JSON.stringify(text)).toBe(false);
+    }
   });
 
   it('removes an item, reporting whether it existed', () => {
@@ -142,5 +184,71 @@ describe('nacos_config', () => {
     // A CAS against the restored md5 still works.
     const r = b.apply({ type: 'publish', dataId: 'a', content: '3', casMd5: md5Hex('1') });
     expect(r.success).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The linearizability model (src/trace/models.ts) against the store: random sequences of
+// publishes (plain, CAS with a blank, matching, stale or random md5), removes and gets on a few
+// items, each turned into a history call and outcome as the hosts record them
+// (clientHistory.ts). Run one at a time, each must fit the model in the state the model
+// followed, and the model's state must stay the store's content.
+// ---------------------------------------------------------------------------------------------
+
+const CONTENTS = ['a', 'b', 'c', 'd'];
+const storeOp = fc.record({
+  dataId: fc.constantFrom('k1', 'k2'),
+  kind: fc.constantFrom('publish', 'cas', 'remove', 'get'),
+  content: fc.constantFrom(...CONTENTS),
+  md5: fc.oneof(
+    fc.constant(''),
+    fc.constant(' '),
+    fc.constantFrom(...CONTENTS).map(md5Hex),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
+  ),
+});
+
+describe('the config store model agrees with the store', () => {
+  it('on random sequences of publishes, CAS publishes, removes and gets', () => {
+    fc.assert(
+      fc.property(fc.array(storeOp, { maxLength: 40 }), (seq) => {
+        const store = new ConfigStore();
+        const model = configStoreModel();
+        const states = new Map<string, ConfigState>();
+        for (const o of seq) {
+          const kind = o.kind === 'get' ? 'read' : 'write';
+          const payload =
+            o.kind === 'get' || o.kind === 'remove'
+              ? { type: o.kind === 'get' ? 'get' : 'remove', dataId: o.dataId }
+              : {
+                  type: 'publish',
+                  dataId: o.dataId,
+                  content: o.content,
+                  ...(o.kind === 'cas' ? { casMd5: o.md5 } : {}),
+                };
+          const result = kind === 'read' ? store.query(payload) : store.apply(payload);
+          const call = describeRequest(CONFIG_GROUP, kind, payload)!;
+          const outcome = describeOutcome(call, { ok: true, value: result });
+          expect(outcome.type).toBe('ok');
+          const parsed = model.parse(call.op, call.value, outcome.result, 'ok');
+          if (typeof parsed === 'string') throw new Error(parsed);
+          const before = states.get(call.key) ?? null;
+          const [fits, after] = model.step(before, parsed.input, parsed.output);
+          expect(fits, `${JSON.stringify(o)} in ${JSON.stringify(before)}`).toBe(true);
+          states.set(call.key, after);
+          const item = store.query({ type: 'get', dataId: o.dataId }).data as {
+            found: boolean;
+            content?: string;
+          };
+          expect(after).toBe(item.found ? item.content : null);
+          // A CAS fits only the answer the store gave: the opposite one is refused.
+          if (parsed.output?.op === 'cas') {
+            const flipped = { op: 'cas' as const, success: !parsed.output.success };
+            expect(model.step(before, parsed.input, flipped)[0]).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,6 +1,8 @@
 // The `nacos_config` processor: config items keyed by (dataId, group, tenant), each with its
-// content and md5. Publish, CAS publish (applies only when the stored md5 matches), remove;
-// get returns content and md5 or not-found. Deterministic: the same log gives the same store.
+// content and md5. Publish, CAS publish (Nacos 2.2.4's insertOrUpdateCas: an empty casMd5 is a
+// plain publish; a non-empty one inserts an absent item, whatever md5 it expects, and updates a
+// present one only when its md5 is the expected one), remove; get returns content and md5 or
+// not-found. Deterministic: the same log gives the same store.
 import { md5 } from 'js-md5';
 import {
   asRecord,
@@ -87,6 +89,26 @@ export function validateConfigOp(op: unknown): void {
   }
 }
 
+/**
+ * Java's Character.isWhitespace for a UTF-16 code unit: the Unicode space, line and paragraph
+ * separators except the no-break ones (U+00A0, U+2007, U+202F), and the controls \t \n \v \f
+ * \r and U+001C..U+001F.
+ */
+function isJavaWhitespace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c >= 0x2000 && c <= 0x200a) return c !== 0x2007;
+  return c === 0x1680 || c === 0x2028 || c === 0x2029 || c === 0x205f || c === 0x3000;
+}
+
+/**
+ * Nacos's StringUtils.isBlank: empty or whitespace only. A CAS publish with a blank casMd5 is a
+ * plain publish (ConfigPublishRequestHandler#handle).
+ */
+export function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isJavaWhitespace(text.charCodeAt(i))) return false;
+  return true;
+}
+
 /** Nacos 2.2.4's answer to a CAS publish whose expected md5 is not the stored one. */
 export const ERR_CAS_PUBLISH_FAIL = 'Cas publish fail,server md5 may have changed.';
 
@@ -108,11 +130,16 @@ export class ConfigStore implements StateMachine {
     const k = parseKey(r, 'publish');
     const content = String(r.content);
     const key = keyOf(k.dataId, k.group, k.tenant);
-    const current = this.items.get(key);
-    if (typeof r.casMd5 === 'string') {
-      const currentMd5 = current?.md5 ?? '';
-      if (currentMd5 !== r.casMd5) {
-        // Nacos 2.2.4's text (ConfigPublishRequestHandler#handle, ResponseCode.FAIL).
+    // ConfigPublishRequestHandler#handle: a blank casMd5 is a plain publish (insertOrUpdate).
+    // A non-blank one is insertOrUpdateCas: an absent item is inserted whatever md5 was
+    // expected; a present one is updated only when its md5 is the expected one
+    // (updateConfigInfoAtomicCas: `... AND (md5=? OR md5 IS NULL OR md5='')`; a stored md5 is
+    // never blank here). Otherwise Nacos's text, with ResponseCode.FAIL (500) at the client.
+    // Embedded 2.2.4 storage would answer success without updating; the playground fails it,
+    // as later Nacos does (docs/NACOS-DIFFERENCES.md).
+    if (typeof r.casMd5 === 'string' && !isBlank(r.casMd5)) {
+      const current = this.items.get(key);
+      if (current !== undefined && current.md5 !== r.casMd5) {
         return { success: false, errMsg: ERR_CAS_PUBLISH_FAIL };
       }
     }

@@ -170,6 +170,8 @@ const HELP = `window.playground — script the Raft cluster (each node is a Web 
   await playground.resumeCluster()           start the last cluster again from its databases
   await playground.status()                  roles, terms, commit indexes per node and group
   await playground.write('n2', '${CONFIG_GROUP}', { type: 'publish', dataId: 'a', content: 'v1' })
+      add casMd5 for a CAS publish (Nacos 2.2.4): blank = plain publish; an absent item is
+      inserted whatever md5 is given; a present one only if its md5 matches, else it fails
   await playground.read('@leader:${CONFIG_GROUP}', '${CONFIG_GROUP}', { type: 'get', dataId: 'a' })
   await playground.crash('@leader:${CONFIG_GROUP}'); await playground.restart('n1')
   await playground.pause('n3'); await playground.resume('n3')     pause() alone freezes everything

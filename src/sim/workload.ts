@@ -59,8 +59,11 @@ export class Workload {
   readonly keysPerGroup: number;
   private readonly readRatio: number;
   private nextValue = 1;
-  /** The content each client last saw per config key, for its CAS attempts. */
-  private readonly seen = new Map<string, string | null>();
+  /**
+   * The content each client last saw per config key, for its CAS attempts: the last one it saw
+   * present (a later "absent" does not clear it, so a CAS after a remove still names an md5).
+   */
+  private readonly seen = new Map<string, string>();
 
   constructor(
     private readonly rng: SeededRng,
@@ -102,11 +105,11 @@ export class Workload {
     const key = `${process}|${call.key}`;
     const r = result as { found?: boolean; content?: string } | boolean | null;
     if (call.op === 'get' && typeof r === 'object' && r !== null) {
-      this.seen.set(key, r.found ? r.content! : null);
+      if (r.found) this.seen.set(key, r.content!);
     } else if (call.op === 'put') this.seen.set(key, call.value as string);
     else if (call.op === 'cas' && r === true) {
       this.seen.set(key, (call.value as { content: string }).content);
-    } else if (call.op === 'remove') this.seen.set(key, null);
+    }
   }
 
   private configOp(process: string, dataId: string): ClientOp {
@@ -117,9 +120,11 @@ export class Workload {
     const content = `v${this.nextValue++}`;
     const roll = this.rng.float();
     if (roll < 0.2) {
-      // CAS on what this client last saw ('' expects the item absent).
+      // CAS on the md5 of the content this client last saw. As Nacos 2.2.4's insertOrUpdateCas,
+      // it updates only that content, and inserts the item if it is absent now (whatever md5
+      // it names); '' when the client saw none is a plain publish (a blank casMd5).
       const last = this.seen.get(`${process}|${configKey(dataId)}`);
-      const casMd5 = last === undefined || last === null ? '' : contentMd5(last);
+      const casMd5 = last === undefined ? '' : contentMd5(last);
       return { group, kind: 'write', payload: { type: 'publish', dataId, content, casMd5 } };
     }
     if (roll < 0.3) return { group, kind: 'write', payload: { type: 'remove', dataId } };

@@ -170,7 +170,7 @@ describe('config store histories that are linearizable', () => {
     expectOk(h);
   });
 
-  it('accepts CAS publishes that match, conflict, and expect an absent item', () => {
+  it('accepts CAS publishes that match, conflict, and publish with a blank md5', () => {
     const h = new History()
       .invoke('p1', 'cas', { content: 'v1', casMd5: '' })
       .ok('p1', true)
@@ -180,6 +180,67 @@ describe('config store histories that are linearizable', () => {
       .ok('p2', false)
       .invoke('p2', 'get')
       .ok('p2', found('v2'));
+    expectOk(h);
+  });
+
+  it('accepts a CAS that inserts an absent item whatever md5 it expects (Nacos 2.2.4)', () => {
+    const h = new History()
+      .invoke('p1', 'cas', { content: 'v1', casMd5: contentMd5('never stored') })
+      .ok('p1', true)
+      .invoke('p2', 'get')
+      .ok('p2', found('v1'))
+      .invoke('p2', 'remove')
+      .ok('p2', true)
+      .invoke('p1', 'cas', { content: 'v2', casMd5: contentMd5('v1') })
+      .ok('p1', true)
+      .invoke('p2', 'get')
+      .ok('p2', found('v2'));
+    expectOk(h);
+  });
+
+  it('accepts a CAS with a blank md5 as a plain publish over any content', () => {
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p2', 'cas', { content: 'v2', casMd5: '' })
+      .ok('p2', true)
+      .invoke('p2', 'get')
+      .ok('p2', found('v2'));
+    expectOk(h);
+  });
+
+  it('accepts a CAS of unknown outcome that beat one that conflicted', () => {
+    // Nothing reads u, yet #1 must replace v1 for #2 to conflict.
+    const h = new History()
+      .invoke('p0', 'put', 'v1')
+      .ok('p0')
+      .invoke('p1', 'cas', { content: 'u', casMd5: contentMd5('v1') })
+      .info('p1')
+      .invoke('p2', 'cas', { content: 'w', casMd5: contentMd5('v1') })
+      .ok('p2', false);
+    expectOk(h);
+  });
+
+  it('accepts a CAS of unknown outcome that must insert while no other one can', () => {
+    // #2's CAS expects v1's md5, and #3's CAS on that md5 conflicts after #2 is called: the
+    // search may not treat #2 as needed only on an absent item. The only way the last remove
+    // finds an item is #2 inserting u after the first remove; #7's CAS (which could insert an
+    // unseen content too) is called only after that remove returned.
+    const h = new History()
+      .invoke('p1', 'put', 'v1')
+      .ok('p1')
+      .invoke('p1', 'put', 'v2')
+      .ok('p1')
+      .invoke('p2', 'cas', { content: 'u', casMd5: contentMd5('v1') })
+      .info('p2')
+      .invoke('p3', 'cas', { content: 'w', casMd5: contentMd5('v1') })
+      .ok('p3', false)
+      .invoke('p3', 'remove')
+      .ok('p3', true)
+      .invoke('p3', 'remove')
+      .ok('p3', true)
+      .invoke('p4', 'cas', { content: 'z', casMd5: contentMd5('q') })
+      .info('p4');
     expectOk(h);
   });
 
@@ -284,6 +345,33 @@ describe('config store histories that are not linearizable', () => {
       .invoke('p2', 'cas', { content: 'v2', casMd5: contentMd5('v1') })
       .ok('p2', false);
     expectViolation(h);
+  });
+
+  it('flags a CAS that conflicts on an absent item, or with a blank md5', () => {
+    expectViolation(
+      new History()
+        .invoke('p1', 'cas', { content: 'v1', casMd5: contentMd5('v0') })
+        .ok('p1', false),
+    );
+    expectViolation(
+      new History()
+        .invoke('p1', 'put', 'v1')
+        .ok('p1')
+        .invoke('p1', 'cas', { content: 'v2', casMd5: '' })
+        .ok('p1', false),
+    );
+  });
+
+  it('flags a CAS on a stale md5 that says it published', () => {
+    expectViolation(
+      new History()
+        .invoke('p1', 'put', 'v1')
+        .ok('p1')
+        .invoke('p1', 'put', 'v2')
+        .ok('p1')
+        .invoke('p1', 'cas', { content: 'v3', casMd5: contentMd5('v1') })
+        .ok('p1', true),
+    );
   });
 
   it('flags a remove that says nothing existed after an acknowledged put', () => {
@@ -649,9 +737,10 @@ const configWorkload: Workload = {
       case 'put':
         return [contentMd5(value as string), value];
       case 'cas': {
+        // Nacos 2.2.4: a blank md5 publishes; an absent item is inserted; else md5 must match.
         const v = value as { content: string; casMd5: string };
-        const matches = (current === null ? '' : contentMd5(current)) === v.casMd5;
-        return [matches, matches ? v.content : current];
+        const applies = v.casMd5 === '' || current === null || contentMd5(current) === v.casMd5;
+        return [applies, applies ? v.content : current];
       }
       case 'remove':
         return [current !== null, null];
@@ -1054,14 +1143,19 @@ interface ExecutionCase {
   otherOutput(input: unknown, output: unknown, pick: number): unknown;
 }
 
-const CONTENTS = ['a', 'b', 'c'];
 const INSTANCES = ['x', 'y', 'z'];
-const executionCases: ExecutionCase[] = [
-  {
-    name: 'config store',
+
+/**
+ * Config store executions over a pool of contents: with a few, most contents are read or
+ * expected by some CAS; with many, most are seen by no op (the search's "unseen" contents: the
+ * "insert (unseen)" class and the ops it absorbs, see configStoreModel).
+ */
+function configExecutionCase(name: string, contents: readonly string[]): ExecutionCase {
+  return {
+    name,
     model: configStoreModel() as Model<unknown, unknown, unknown>,
     input(pick) {
-      const content = CONTENTS[(pick >> 3) % 3];
+      const content = contents[(pick >> 3) % contents.length];
       switch (pick % 6) {
         case 0:
         case 1:
@@ -1071,11 +1165,12 @@ const executionCases: ExecutionCase[] = [
         case 3:
           return { op: 'remove' };
         default: {
-          const expected = (pick >> 5) % 4;
+          // A blank md5 (a plain publish) one time in (contents + 1), else a content's md5.
+          const expected = (pick >> 8) % (contents.length + 1);
           return {
             op: 'cas',
             content,
-            casMd5: expected === 3 ? '' : contentMd5(CONTENTS[expected]),
+            casMd5: expected === contents.length ? '' : contentMd5(contents[expected]),
           };
         }
       }
@@ -1095,8 +1190,12 @@ const executionCases: ExecutionCase[] = [
         case 'remove':
           return { output: { op: 'remove', existed: s !== null }, next: null };
         case 'cas': {
-          const matches = (s === null ? '' : contentMd5(s)) === i.casMd5;
-          return { output: { op: 'cas', success: matches }, next: matches ? i.content : s };
+          // Nacos 2.2.4's insertOrUpdateCas, written out independently of the model.
+          let applies: boolean;
+          if (i.casMd5 === '') applies = true;
+          else if (s === null) applies = true;
+          else applies = contentMd5(s) === i.casMd5;
+          return { output: { op: 'cas', success: applies }, next: applies ? i.content : s };
         }
       }
     },
@@ -1106,7 +1205,7 @@ const executionCases: ExecutionCase[] = [
         i.op === 'get'
           ? [
               { op: 'get', found: false },
-              ...CONTENTS.map((content) => ({ op: 'get', found: true, content })),
+              ...contents.map((content) => ({ op: 'get', found: true, content })),
             ]
           : i.op === 'cas'
             ? [true, false].map((success) => ({ op: 'cas', success }))
@@ -1116,7 +1215,12 @@ const executionCases: ExecutionCase[] = [
       const others = alternatives.filter((a) => JSON.stringify(a) !== JSON.stringify(output));
       return others.length === 0 ? output : others[pick % others.length];
     },
-  },
+  };
+}
+
+const executionCases: ExecutionCase[] = [
+  configExecutionCase('config store', ['a', 'b', 'c']),
+  configExecutionCase('config store, many contents', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']),
   {
     name: 'instance registry',
     model: instanceRegistryModel() as Model<unknown, unknown, unknown>,
@@ -1256,6 +1360,8 @@ describe('differential on executions with unknown outcomes and planted violation
   for (const c of executionCases) {
     it(`agrees with the reference search on ${c.name} histories`, () => {
       const verdicts = { ok: 0, fail: 0 };
+      // How often the per-key reductions of the model had something to work on.
+      const reductions = { absorbed: 0, guarded: 0 };
       assertWithSeed(
         fc.property(executionHistory(c), ({ ops, planted }) => {
           const expected = referenceSearch(c.model, ops) ? 'ok' : 'fail';
@@ -1263,6 +1369,12 @@ describe('differential on executions with unknown outcomes and planted violation
             throw new Error('a real execution must be linearizable');
           const got = checkOperations(c.model, ops).verdict;
           verdicts[expected]++;
+          const keyModel = c.model.forKey?.(ops);
+          if (keyModel?.unknownEffectAbsorbers?.(ops).some((a) => a !== null)) {
+            reductions.absorbed++;
+          }
+          const unknown = ops.filter((o) => o.output === undefined);
+          if (unknown.some((o) => keyModel?.effectGuard(o.input) != null)) reductions.guarded++;
           if (got !== expected) {
             throw new Error(
               `checker says ${got}, reference ${expected}:\n` +
@@ -1275,6 +1387,11 @@ describe('differential on executions with unknown outcomes and planted violation
       // Both verdicts must be common, or the property tests little.
       expect(verdicts.ok).toBeGreaterThan(1000);
       expect(verdicts.fail).toBeGreaterThan(300);
+      // The config model's per-key reductions (guards, absorbed ops) are exercised too.
+      if (c.name.startsWith('config store')) {
+        expect(reductions.absorbed).toBeGreaterThan(300);
+        expect(reductions.guarded).toBeGreaterThan(300);
+      }
     });
   }
 });

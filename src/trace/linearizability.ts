@@ -4,11 +4,13 @@
 // search walks it from the head, linearizes a call whose operation the model accepts (lifting
 // the call and its return out of the list), and backtracks when it meets a return it has not
 // linearized. Keys are independent (P-compositionality), so each (group, key) is checked on
-// its own. Beyond Porcupine, ops of unknown outcome (`info`) wait in lists of their own and
-// are tried only when the completed ops cannot go on without them, and then only one per
-// symmetry class and only those that can change the state; a read-only op that fits is
-// linearized without alternatives; and a configuration is skipped when an explored one with
-// fewer ops of unknown outcome covers it (see checkOperations for why each is sound).
+// its own, on the key's own model (Model.forKey), which may hold equal the states no op of the
+// key tells apart. Beyond Porcupine, ops of unknown outcome (`info`) wait in lists of their own
+// and are tried only when the completed ops cannot go on without them, and then only one per
+// symmetry class, only those that can change the state and may be needed there, and none that
+// another class's next op can stand in for; a read-only op that fits is linearized without
+// alternatives; and a configuration is skipped when an explored one with fewer ops of unknown
+// outcome covers it (see checkOperations for why each is sound).
 //
 // Invariants: deterministic (no clock; the budget counts search steps, so the same history
 // always gets the same verdict); a verdict 'ok' or 'not-linearizable' is exact, only an
@@ -110,6 +112,8 @@ const BUCKET_SCAN_MAX = 32;
 
 const NIL = -1;
 const HEAD = 0;
+/** The guard list of a state without a guard (Model.guard null): every guarded list. */
+const WILD = -3;
 /** The pass-1 cursor of a configuration just entered: look for a forced op first. */
 const FIRST = -2;
 
@@ -239,11 +243,14 @@ function buildEntries(calls: readonly number[], returns: readonly number[]): Ent
  * The ops of unknown outcome the search may try, in circular linked lists of op indices sorted
  * by call, one sentinel per list at index n + list. Of each symmetry class only its next unused
  * member is listed (a class's ops are used in call order). List 0 holds the ops that may change
- * any state; list l > 0 the ops whose Model.effectGuard is the l-th guard, which change only
- * states of that guard. A blocked search so walks list 0 and the list of its state's guard, and
- * never meets the many ops that cannot change its state: without the lists, every op of unknown
- * outcome called so far was a candidate at every block, and the steps grew with the operations
- * times the ops of unknown outcome.
+ * any state; list l > 0 the ops whose Model.effectGuard is the l-th guard, which are needed only
+ * in states of that guard or of none (Model.guard null). A blocked search so walks list 0 and
+ * the list of its state's guard, and never meets the many ops that cannot change its state:
+ * without the lists, every op of unknown outcome called so far was a candidate at every block,
+ * and the steps grew with the operations times the ops of unknown outcome. A state of no guard
+ * walks every guarded list, but skips at once the lists all of whose ops one class absorbs when
+ * that class's next op is tried there and changes the state (the config store's absent state
+ * and its CASes of unseen contents: see configStoreModel).
  */
 interface InfoLists {
   next: Int32Array;
@@ -256,6 +263,18 @@ interface InfoLists {
   used: Int32Array;
   /** Guard → list (1..); list 0 is the unguarded one. */
   listByGuard: Map<string, number>;
+  /** Per op of unknown outcome: the class absorbing it (Model.unknownEffectAbsorbers), or -1. */
+  absorberOf: Int32Array;
+  /**
+   * The guarded lists in the order a state of no guard walks them: grouped by the class that
+   * absorbs all their ops (-1: none, or not one for all), so a group can be skipped at once.
+   * `wildRunEnd[p]`: the position after the group of the list at position p.
+   */
+  wildOrder: Int32Array;
+  wildPosition: Int32Array;
+  wildRunEnd: Int32Array;
+  /** Per list: the class absorbing all its ops, or -1. */
+  listAbsorber: Int32Array;
 }
 
 function buildInfoLists<S, I, O>(
@@ -270,6 +289,7 @@ function buildInfoLists<S, I, O>(
   const lists: number[] = [];
   const listByGuard = new Map<string, number>();
   const classByName = new Map<string, number>();
+  const rawClassByName = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     if (completed[i] === 1) continue;
     const guard = model.effectGuard(ops[i].input);
@@ -290,6 +310,45 @@ function buildInfoLists<S, I, O>(
     }
     classOf[i] = k;
     members[k].push(i);
+    const raw = names[i];
+    if (raw !== null) rawClassByName.set(raw, (rawClassByName.get(raw) ?? k) === k ? k : -1);
+  }
+  // A name given in two lists names no class: such an op is then absorbed by none. A class
+  // whose own ops are absorbed absorbs none (no chains, so no cycle skips every op).
+  const absorbers = model.unknownEffectAbsorbers?.(ops);
+  const absorberOf = new Int32Array(n).fill(-1);
+  for (let i = 0; absorbers !== undefined && i < n; i++) {
+    const name = absorbers[i];
+    if (completed[i] === 1 || name === null) continue;
+    const k = rawClassByName.get(name) ?? -1;
+    if (k !== classOf[i]) absorberOf[i] = k;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = absorberOf[i];
+    if (k >= 0 && members[k].some((j) => absorberOf[j] !== -1)) absorberOf[i] = -1;
+  }
+  const listCount = listByGuard.size + 1;
+  const listAbsorber = new Int32Array(listCount).fill(-2); // -2: no op seen yet
+  for (let k = 0; k < members.length; k++) {
+    for (const i of members[k]) {
+      const l = lists[k];
+      listAbsorber[l] =
+        listAbsorber[l] === -2 || listAbsorber[l] === absorberOf[i] ? absorberOf[i] : -1;
+    }
+  }
+  listAbsorber[0] = -1;
+  const wildOrder = Int32Array.from(
+    Array.from({ length: listCount - 1 }, (_, j) => j + 1).sort(
+      (a, b) => listAbsorber[a] - listAbsorber[b] || a - b,
+    ),
+  );
+  const wildPosition = new Int32Array(listCount);
+  const wildRunEnd = new Int32Array(wildOrder.length);
+  for (let p = wildOrder.length - 1; p >= 0; p--) {
+    wildPosition[wildOrder[p]] = p;
+    const same =
+      p + 1 < wildOrder.length && listAbsorber[wildOrder[p + 1]] === listAbsorber[wildOrder[p]];
+    wildRunEnd[p] = same ? wildRunEnd[p + 1] : p + 1;
   }
   const size = n + listByGuard.size + 1;
   const next = new Int32Array(size);
@@ -316,6 +375,11 @@ function buildInfoLists<S, I, O>(
     listOf: Int32Array.from(lists),
     used: new Int32Array(members.length),
     listByGuard,
+    absorberOf,
+    wildOrder,
+    wildPosition,
+    wildRunEnd,
+    listAbsorber,
   };
 }
 
@@ -361,8 +425,12 @@ function unliftInfo(x: InfoLists, i: number): void {
  *   those after which that op fits. One left out can always be linearized last (any state
  *   accepts an unknown output), so the search succeeds as soon as every completed op is
  *   linearized. Of those, only the next unused op of each symmetry class is tried
- *   (Model.unknownEffectClasses), and only those that change the state (see InfoLists): a
- *   configuration with one more op that changed nothing is covered by the one without it.
+ *   (Model.unknownEffectClasses), and only those that change the state and may be needed there
+ *   (see InfoLists): a configuration with one more op that changed nothing is covered by the
+ *   one without it. Nor is an op u tried where the next unused op v of the class that absorbs
+ *   u (Model.unknownEffectAbsorbers) is tried too and changes the state as u would: a
+ *   linearization that uses u here, and v later (where v's class is needed, so u does there
+ *   what v does) or never, becomes one that uses v here and u there, no longer.
  * - A completed read-only op (Model.readOnly) that fits is linearized at once, without
  *   alternatives: moved ahead of the ops that any linearization from here puts before it, it
  *   changes none of their states, and no real-time order forbids that (they all return after
@@ -386,11 +454,13 @@ function unliftInfo(x: InfoLists, i: number): void {
  * in its best completion, info ops linearized) is least. If its next step is a completed op
  * refused after an info op u, the configuration u was linearized from can be completed with
  * that op next and has one info op fewer: a smaller measure. If it is an info op that
- * Model.mayEnable rules out, leaving it out of that run gives a completion with one info op
- * fewer before the next completed op. Otherwise its next step in that completion, or the
- * read-only op forced there, leads to a configuration with a smaller measure that can be
- * completed and was entered, or is covered by an entered one that can be completed with no
- * larger measure: a contradiction.
+ * Model.mayEnable rules out, or its guard does, leaving it out of that run (with the ops the
+ * guard's contract names) gives a completion with fewer info ops before the next completed op.
+ * If it is an info op u absorbed by the next op v of a class, swapping u and v gives a
+ * completion of the same measure whose next step, v, is tried. Otherwise its next step in that
+ * completion, or the read-only op forced there, leads to a configuration with a smaller measure
+ * that can be completed and was entered, or is covered by an entered one that can be completed
+ * with no larger measure: a contradiction.
  *
  * Cost: a step is one candidate looked at. With the completed ops' concurrency c and the
  * classes of unknown outcome that can change a state u, a linearizable history costs about
@@ -400,10 +470,11 @@ function unliftInfo(x: InfoLists, i: number): void {
  * also says which prefix got furthest and what could not follow it.
  */
 export function checkOperations<S, I, O>(
-  model: Model<S, I, O>,
+  generalModel: Model<S, I, O>,
   ops: readonly Operation<I, O>[],
   options: { stepsMax?: number; explain?: boolean } = {},
 ): SearchVerdict {
+  const model = generalModel.forKey?.(ops) ?? generalModel;
   const stepsMax = options.stepsMax ?? stepsMaxFor(ops.length);
   const explain = options.explain ?? false;
   const n = ops.length;
@@ -433,9 +504,15 @@ export function checkOperations<S, I, O>(
   const infoLists = buildInfoLists(model, ops, completed);
   const infoNext = infoLists.next;
   const guarded = infoLists.listByGuard.size > 0;
-  /** The list of the ops of unknown outcome that may change `s` beside list 0, or -1. */
-  const guardListOf = (s: S): number =>
-    guarded ? (infoLists.listByGuard.get(model.guard(s)) ?? -1) : -1;
+  /**
+   * The list of the ops of unknown outcome that may change `s` beside list 0; -1 if none; WILD
+   * if `s` has no guard (every guarded list may hold ops that change it).
+   */
+  const guardListOf = (s: S): number => {
+    if (!guarded) return -1;
+    const g = model.guard(s);
+    return g === null ? WILD : (infoLists.listByGuard.get(g) ?? -1);
+  };
 
   const linearized = new Uint8Array(n);
   const zobrist = new Int32Array(n);
@@ -542,7 +619,7 @@ export function checkOperations<S, I, O>(
   const frameFirst = new Int32Array(n);
   const frameM = new Int32Array(n);
   const frameFirstReturn = new Int32Array(n);
-  /** Pass-2 cursor: deferred * 4 + phase * 2 + segment. */
+  /** Pass-2 cursor: wild * 8 + deferred * 4 + phase * 2 + segment. */
   const frameCursor = new Int8Array(n);
   const frameGuardList = new Int32Array(n);
   /** Linearized without alternatives: backtracking past it gives up its configuration. */
@@ -555,8 +632,10 @@ export function checkOperations<S, I, O>(
   let state = model.init();
   let info: InfoNode | null = null;
   // Pass 1 walks the main list from `entry` over completed calls up to the first return. Pass
-  // 2 then walks the info lists (segment 0: list 0; segment 1: the list of the state's guard)
-  // over the ops called before that return, twice: phase 0 tries the ops after which the first
+  // 2 then walks the info lists (segment 0: list 0; segment 1: the list of the state's guard,
+  // or, when the state has none (wild), every guarded list in turn, `guardList` the one being
+  // walked, but none whose ops all the next op of one class absorbs; see absorbsAll) over the
+  // ops called before that return, twice: phase 0 tries the ops after which the first
   // return's op fits, phase 1 the others. The order only makes a valid history's
   // linearization come sooner; both phases are complete. Phase 0 notes (deferred) whether it
   // passed over an op that phase 1 would try; if not, phase 1 is skipped, a walk saved.
@@ -568,6 +647,7 @@ export function checkOperations<S, I, O>(
   let deferred = false;
   let segment = 0;
   let guardList = -1;
+  let wild = false;
   let candidate = NIL;
 
   /** No overwriting op right after an info op (see the header). */
@@ -606,6 +686,59 @@ export function checkOperations<S, I, O>(
     return false;
   };
 
+  /**
+   * Whether info op u, which would lead from the state to `nextState`, need not be tried here:
+   * the next unused op v of the class absorbing u (Model.unknownEffectAbsorbers) is tried in
+   * this walk too (called before the first return, in a list walked here, not refused) and leads
+   * to the same state. A linearization that uses u here, and v later or never, has a
+   * counterpart that uses v here and u where it used v (u does there what v does).
+   */
+  const absorbed = (u: number, nextState: S): boolean => {
+    const k = infoLists.absorberOf[u];
+    if (k < 0) return false;
+    const list = infoLists.listOf[k];
+    // v's list is walked here: list 0, the guard's list, or in a wild walk any list that holds
+    // no absorbed ops (v's class absorbs none).
+    if (list !== 0 && (wild ? infoLists.listAbsorber[list] !== -1 : list !== guardList)) {
+      return false;
+    }
+    const v = absorberReady(k);
+    return v >= 0 && model.equal(model.step(state, ops[v].input, undefined)[1], nextState);
+  };
+
+  /**
+   * Class k's next unused op if it would be tried in this walk where it changes the state
+   * (called before the first return, not refused, maybe needed), else -1.
+   */
+  const absorberReady = (k: number): number => {
+    if (infoLists.used[k] === infoLists.members[k].length) return -1;
+    const v = infoLists.members[k][infoLists.used[k]];
+    if (rank[2 * v + 1] >= rank[firstReturn] || afterInfoRefused(v)) return -1;
+    return mayEnableSome(v) ? v : -1;
+  };
+
+  /**
+   * Whether every op of the wild walk's group of lists at position p can be left untried:
+   * their absorbing class's next op is tried in this walk and changes the state, so each of
+   * them leaves the state unchanged or changes it alike (Model.unknownEffectAbsorbers).
+   */
+  const absorbsAll = (p: number): boolean => {
+    const k = infoLists.listAbsorber[infoLists.wildOrder[p]];
+    if (k < 0 || infoLists.listAbsorber[infoLists.listOf[k]] !== -1) return false;
+    const v = absorberReady(k);
+    return v >= 0 && !model.equal(model.step(state, ops[v].input, undefined)[1], state);
+  };
+
+  /** The wild walk's next list from position p, skipping absorbed groups; -1 after the last. */
+  const wildListFrom = (p: number): number => {
+    const order = infoLists.wildOrder;
+    while (p < order.length) {
+      if (!absorbsAll(p)) return order[p];
+      p = infoLists.wildRunEnd[p];
+    }
+    return -1;
+  };
+
   /** Linearize op i next, reaching `nextState`, if the memo allows it. */
   const linearize = (i: number, nextState: S, forced: boolean): boolean => {
     const isInfo = completed[i] === 0;
@@ -626,7 +759,7 @@ export function checkOperations<S, I, O>(
     frameFirst[depth] = first;
     frameM[depth] = mBefore;
     frameFirstReturn[depth] = firstReturn;
-    frameCursor[depth] = (deferred ? 4 : 0) + phase * 2 + segment;
+    frameCursor[depth] = (wild ? 8 : 0) + (deferred ? 4 : 0) + phase * 2 + segment;
     frameGuardList[depth] = guardList;
     frameForced[depth] = forced ? 1 : 0;
     frameState[depth] = state;
@@ -672,6 +805,7 @@ export function checkOperations<S, I, O>(
     phase = 1;
     segment = 1;
     guardList = -1;
+    wild = false;
     candidate = infoLists.next.length; // no list's sentinel: ends the walk at once
   };
   const sentinelOf = (seg: number): number => (seg === 0 ? n : n + guardList);
@@ -705,6 +839,7 @@ export function checkOperations<S, I, O>(
         deferred = false;
         segment = 0;
         guardList = guardListOf(state);
+        wild = guardList === WILD;
         candidate = infoNext[n];
         continue;
       }
@@ -722,6 +857,7 @@ export function checkOperations<S, I, O>(
       if (afterInfoRefused(c)) continue;
       const nextState = model.step(state, ops[c].input, undefined)[1];
       if (model.equal(nextState, state)) continue; // covered by this configuration
+      if (absorbed(c, nextState)) continue;
       const blocked = ops[(firstReturn - 2) >> 1];
       const enables = model.step(nextState, blocked.input, blocked.output)[0];
       if (phase === 0 && !enables) {
@@ -733,7 +869,15 @@ export function checkOperations<S, I, O>(
       linearize(c, nextState, false);
       continue;
     }
-    if (segment === 0 && guardList > 0) {
+    if (wild) {
+      const l = wildListFrom(segment === 0 ? 0 : infoLists.wildPosition[guardList] + 1);
+      if (l > 0) {
+        segment = 1;
+        guardList = l;
+        candidate = infoNext[n + l];
+        continue;
+      }
+    } else if (segment === 0 && guardList > 0) {
       segment = 1;
       candidate = infoNext[sentinelOf(1)];
       continue;
@@ -773,6 +917,7 @@ export function checkOperations<S, I, O>(
       deferred = (frameCursor[depth] & 4) !== 0;
       phase = (frameCursor[depth] >> 1) & 1;
       segment = frameCursor[depth] & 1;
+      wild = (frameCursor[depth] & 8) !== 0;
       guardList = frameGuardList[depth];
       candidate = infoNext[i];
     }

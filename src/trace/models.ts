@@ -11,7 +11,9 @@
 //   'get'     null                                   { found: false }
 //                                                    | { found: true, content: string, md5?: string }
 //   'cas'     { content: string, casMd5: string }    boolean: true = published, false = md5 conflict
-//             (casMd5 '' expects the item absent, as the config store compares md5 ?? '')
+//             (Nacos 2.2.4's insertOrUpdateCas: a blank casMd5 is a plain publish; a
+//             non-blank one inserts an absent item whatever md5 it expects, and updates a
+//             present one only when its md5 is the expected one)
 //   'remove'  null                                   boolean (whether an item existed) or null
 //                                                    (not reported; then any answer is accepted)
 //
@@ -26,6 +28,7 @@
 // as if it took effect, so an `info` op linearized last is the same as one that never ran.
 import { md5 } from 'js-md5';
 import { CONFIG_GROUP, NAMING_PERSISTENT_GROUP, NAMING_PERSISTENT_V1_GROUP } from '../cp/groups.ts';
+import { isBlank } from '../cp/configStore.ts';
 
 /** How a client operation ended, as the history records it. */
 export type Outcome = 'ok' | 'info' | 'fail';
@@ -72,9 +75,19 @@ export interface Model<S, I, O> {
    */
   unknownEffectClasses(ops: readonly { input: I; output: O | undefined }[]): (string | null)[];
   /**
-   * For an op of unknown outcome: null, or a guard g such that the op leaves every state whose
-   * guard(state) is not g unchanged (a CAS changes only the content its md5 names). The search
-   * then never tries the op in a state it cannot change. Ops of one class share a guard.
+   * Optional, for the same ops: per op of unknown outcome u, null or the name of a class K
+   * (one unknownEffectClasses gives, of other ops) that absorbs u: wherever a linearization
+   * needs an op of K, u does there what that op does; and in a state that both u and an op of
+   * K change, they change it alike. The search then does not try u in a state that K's next
+   * unused op, tried there too, changes. A class whose ops are absorbed absorbs nothing.
+   */
+  unknownEffectAbsorbers?(ops: readonly { input: I; output: O | undefined }[]): (string | null)[];
+  /**
+   * For an op of unknown outcome: null, or a guard g such that the op is never needed in a
+   * state whose guard(state) is neither g nor null: it leaves the state unchanged, or any
+   * linearization that uses it there has a counterpart with fewer ops of unknown outcome that
+   * does not. The search then never tries the op in such a state. Ops of one class share a
+   * guard.
    */
   effectGuard(input: I): string | null;
   /**
@@ -85,8 +98,11 @@ export interface Model<S, I, O> {
    * then linearized last, or never). True is always safe; false saves the search from trying u.
    */
   mayEnable(state: S, info: I, input: I, output: O | undefined): boolean;
-  /** The guard of a state (see effectGuard); equal states have equal guards. */
-  guard(state: S): string;
+  /**
+   * The guard of a state (see effectGuard); equal states have equal guards. Null: ops of any
+   * guard may be needed in it (the search then walks every guard's ops, but those absorbed).
+   */
+  guard(state: S): string | null;
   /** Validate a history event against the contract above; a string is the error. */
   parse(
     op: string,
@@ -108,6 +124,23 @@ export interface Model<S, I, O> {
     result: unknown,
     outcome: Outcome,
   ): KeyPart[] | string | undefined;
+  /**
+   * Optional: the model the search uses for one key's operations (`ops`, output undefined when
+   * unknown). It must accept exactly the same linearizations as this model, but may use what it
+   * knows of the ops: hold equal the states no op of `ops` can tell apart (equal and hash), and
+   * name classes and guards from them.
+   */
+  forKey?(ops: readonly KeyOperation<I, O>[]): Model<S, I, O>;
+}
+
+/** What Model.forKey reads of an operation (a history.ts Operation has these fields). */
+export interface KeyOperation<I, O> {
+  input: I;
+  /** Undefined when the outcome is unknown. */
+  output: O | undefined;
+  call: number;
+  /** Infinity when the outcome is unknown. */
+  return: number;
 }
 
 /** One key's part of a history call over several keys (Model.splitCall). */
@@ -228,7 +261,9 @@ function parseConfig(
       ) {
         return `cas: value must be {content: string, casMd5: string}, got ${show(value)}`;
       }
-      const input: ConfigInput = { op, content: value.content, casMd5: value.casMd5 };
+      // A blank md5 (Nacos's StringUtils.isBlank) makes the publish a plain one: '' from here.
+      const casMd5 = isBlank(value.casMd5) ? '' : value.casMd5;
+      const input: ConfigInput = { op, content: value.content, casMd5 };
       if (!known) return { input, output: undefined };
       if (typeof result !== 'boolean') {
         return `cas: result must be a boolean (true = published), got ${show(result)}`;
@@ -250,13 +285,96 @@ function parseConfig(
   }
 }
 
+/** How a CAS's expected md5 reads in an operation's description. */
+function casExpectation(casMd5: string): string {
+  return casMd5 === '' ? 'no md5: publish' : `md5 ${casMd5}`;
+}
+
 function describeContent(state: ConfigState): string {
   return state === null ? 'absent' : show(state);
 }
 
 /**
- * The config store of one item. Each model keeps its own md5 memo, since a CAS step compares
+ * What one key's history can tell apart about contents (see configStoreModel's forKey): a
+ * content is seen when some completed get returns it or some CAS expects its md5. Unseen
+ * contents are told apart by no op of the key: a get never returns one and a CAS never matches
+ * one, so a state holding one is "present, matching nothing", whichever it is.
+ */
+interface ConfigKnowledge {
+  /** Contents some completed get returned. */
+  read: Set<string>;
+  /** The non-empty md5s some CAS expects. */
+  expected: Set<string>;
+  /** Per md5: the latest return of a completed CAS expecting it that answered a conflict. */
+  conflictReturn: Map<string, number>;
+  /** Per CAS input (md5 and content): the earliest call of an op of unknown outcome with it. */
+  firstCall: Map<string, number>;
+}
+
+const casInputKey = (casMd5: string, content: string): string => `${casMd5}\n${content}`;
+
+function configKnowledge(ops: readonly KeyOperation<ConfigInput, ConfigOutput>[]): ConfigKnowledge {
+  const read = new Set<string>();
+  const expected = new Set<string>();
+  const conflictReturn = new Map<string, number>();
+  const firstCall = new Map<string, number>();
+  for (const { input, output, call, return: ret } of ops) {
+    if (output?.op === 'get' && output.found) read.add(output.content);
+    if (input.op !== 'cas' || input.casMd5 === '') continue;
+    expected.add(input.casMd5);
+    if (output?.op === 'cas' && !output.success) {
+      conflictReturn.set(input.casMd5, Math.max(ret, conflictReturn.get(input.casMd5) ?? ret));
+    } else if (output === undefined) {
+      const k = casInputKey(input.casMd5, input.content);
+      firstCall.set(k, Math.min(call, firstCall.get(k) ?? call));
+    }
+  }
+  return { read, expected, conflictReturn, firstCall };
+}
+
+/** The class of the CASes of unknown outcome only ever needed to insert an unseen content. */
+const INSERT_UNSEEN = 'insert (unseen)';
+/** The guard of the "insert (unseen)" class; no state has it (the absent state has none). */
+const INSERT_GUARD = 'absent';
+/** The guard of every unseen content (no CAS expects one: no guarded op changes it). */
+const UNSEEN_GUARD = 'unseen';
+/** A hash shared by every content no get returned (unseen ones among them hash equally). */
+const UNREAD_HASH = 0x5bd1e995;
+const ABSENT_HASH = 0x9e3779b9;
+
+/**
+ * The config store of one item. A CAS with a non-blank expected md5 inserts an absent item
+ * (whatever md5 it expects) and updates a present one only when its md5 is the expected one;
+ * a CAS with a blank md5 ('' once parsed) is a plain publish (Nacos 2.2.4's insertOrUpdateCas
+ * and ConfigPublishRequestHandler). Each model keeps its own md5 memo, since a CAS step compares
  * md5s and the search may step the same content many times.
+ *
+ * The model itself makes no assumption about a key's history. forKey(ops) gives the one the
+ * search uses for a key, which knows which contents the key's ops can tell apart (see
+ * ConfigKnowledge) and so:
+ * - holds all unseen contents equal (one state up to what the ops observe);
+ * - puts a CAS of unknown outcome with an unseen content into one class, "insert (unseen)",
+ *   guarded to the absent state, when every completed CAS of the key that conflicted on its
+ *   expected md5 X returned before it was called. Such a CAS changes two kinds of state: the
+ *   absent one (to an unseen content, as every member of the class does) and a content c of
+ *   md5 X (to an unseen one). The second is never needed: in a linearization that uses it
+ *   there, the ops up to the next op that sets the state whatever it was (put, remove, CAS with
+ *   a blank md5; nothing else changes an unseen content) see an unseen content instead of c. No
+ *   get can be among them (none returns an unseen content), nor a CAS that published (none
+ *   matches one, and an unseen content is present), nor a remove that found nothing; a CAS that
+ *   conflicted fits c too unless it expects X, and every such CAS came before. So the CAS, and
+ *   the CASes of unknown outcome among those ops (no-ops on an unseen content), can go to the
+ *   end: a linearization with fewer ops of unknown outcome;
+ * - guards every other CAS of unknown outcome with an unseen content by the md5 it expects, and
+ *   gives the absent state no guard: it changes only that content and the absent state;
+ * - lets "insert (unseen)" absorb every op of unknown outcome with an unseen content: each one
+ *   turns the absent state into an unseen content, as the class does where it is needed, and
+ *   where both change a state they set an unseen content. So on the absent state only the
+ *   class's next op is tried of them all, while it is called.
+ * Without these, every CAS of unknown outcome was its own class (their md5s differ) that could
+ * turn the absent state present, and a search that had to (before a completed remove that found
+ * an item, or a CAS that conflicted) tried every subset of them: a 20,000-operation key with
+ * 5 % unknown outcomes was still undecided after 50 million steps.
  */
 export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput> {
   const md5Memo = new Map<string, string>();
@@ -267,6 +385,29 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
       md5Memo.set(content, digest);
     }
     return digest;
+  };
+  return {
+    ...configModelOf(md5Of, null),
+    forKey: (ops) => configModelOf(md5Of, configKnowledge(ops)),
+  };
+}
+
+/** The config store model, holding unseen contents equal when `known` is given (see above). */
+function configModelOf(
+  md5Of: (content: string) => string,
+  known: ConfigKnowledge | null,
+): Model<ConfigState, ConfigInput, ConfigOutput> {
+  const seen = (content: string): boolean =>
+    known === null || known.read.has(content) || known.expected.has(md5Of(content));
+  const shown = (content: string): string => (seen(content) ? JSON.stringify(content) : '(unseen)');
+  /** A CAS of unknown outcome of the "insert (unseen)" class (see configStoreModel). */
+  const insertsUnseen = (input: ConfigInput): boolean => {
+    if (known === null || input.op !== 'cas' || input.casMd5 === '') return false;
+    if (seen(input.content)) return false;
+    // Every completed CAS that conflicted on its md5 returned before it was called.
+    const conflict = known.conflictReturn.get(input.casMd5);
+    const call = known.firstCall.get(casInputKey(input.casMd5, input.content));
+    return conflict === undefined || (call !== undefined && conflict < call);
   };
   return {
     name: 'config store',
@@ -282,11 +423,13 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
           return [fits, state];
         }
         case 'cas': {
-          const matches = (state === null ? '' : md5Of(state)) === input.casMd5;
-          if (output !== undefined && (output as { success: boolean }).success !== matches) {
+          // Nacos's insertOrUpdateCas: publish when the md5 is blank, insert when absent,
+          // update when the stored md5 is the expected one, else conflict.
+          const applies = input.casMd5 === '' || state === null || md5Of(state) === input.casMd5;
+          if (output !== undefined && (output as { success: boolean }).success !== applies) {
             return [false, state];
           }
-          return [true, matches ? input.content : state];
+          return [true, applies ? input.content : state];
         }
         case 'remove': {
           const existed =
@@ -296,14 +439,23 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
         }
       }
     },
-    equal: (a, b) => a === b,
-    hash: (state) => (state === null ? 0x9e3779b9 : hashString(state)),
+    equal: (a, b) =>
+      a === b || (known !== null && a !== null && b !== null && !seen(a) && !seen(b)),
+    // Equal states hash equally: every content no get returned shares one hash, so only the
+    // search's rarer comparisons of states, not every hash, take an md5 (for `seen`).
+    hash: (state) =>
+      state === null
+        ? ABSENT_HASH
+        : known === null || known.read.has(state)
+          ? hashString(state)
+          : UNREAD_HASH,
     readOnly: (input, output) =>
       input.op === 'get' ||
       (output?.op === 'cas' && !output.success) ||
       (output?.op === 'remove' && output.existed === false),
     overwrites: (input, output) =>
       input.op === 'put' ||
+      (input.op === 'cas' && input.casMd5 === '' && !(output?.op === 'cas' && !output.success)) ||
       (input.op === 'remove' &&
         (output === undefined || (output as { existed: unknown }).existed === null)),
     parse: parseConfig,
@@ -312,7 +464,7 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
         input.op === 'put'
           ? `put(${show(input.content)})`
           : input.op === 'cas'
-            ? `cas(${show(input.content)}, md5 ${input.casMd5 === '' ? '(absent)' : input.casMd5})`
+            ? `cas(${show(input.content)}, ${casExpectation(input.casMd5)})`
             : `${input.op}()`;
       if (output === undefined) return `${call} → ?`;
       switch (output.op) {
@@ -328,21 +480,16 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
     },
     unknownEffectClasses(ops) {
       // A content no get returned and no CAS expects cannot be told from another such one.
-      const read = new Set<string>();
-      const expected = new Set<string>();
-      for (const { input, output } of ops) {
-        if (output?.op === 'get' && output.found) read.add(output.content);
-        if (input.op === 'cas') expected.add(input.casMd5);
-      }
-      const shown = (content: string): string =>
-        read.has(content) || expected.has(md5Of(content)) ? JSON.stringify(content) : '(unseen)';
       return ops.map(({ input, output }) => {
         if (output !== undefined) return null;
         switch (input.op) {
           case 'put':
             return `put ${shown(input.content)}`;
           case 'cas':
-            return `cas ${input.casMd5} ${shown(input.content)}`;
+            if (input.casMd5 === '') return `put ${shown(input.content)}`;
+            return insertsUnseen(input)
+              ? INSERT_UNSEEN
+              : `cas ${input.casMd5} ${shown(input.content)}`;
           case 'remove':
             return 'remove';
           case 'get':
@@ -350,12 +497,38 @@ export function configStoreModel(): Model<ConfigState, ConfigInput, ConfigOutput
         }
       });
     },
+    // Every op of unknown outcome with an unseen content turns the absent state into an unseen
+    // content, where the "insert (unseen)" class is ever needed (see configStoreModel).
+    unknownEffectAbsorbers: (ops) =>
+      ops.map(({ input, output }) =>
+        known === null || output !== undefined || input.op === 'get' || input.op === 'remove'
+          ? null
+          : !seen(input.content) && !insertsUnseen(input)
+            ? INSERT_UNSEEN
+            : null,
+      ),
     // A run of info ops can need any of them before a read or a CAS (a CAS of unknown outcome
     // may set the content the next one expects): no pruning.
     mayEnable: () => true,
-    // A CAS of unknown outcome changes only the content whose md5 it expects ('' = absent).
-    effectGuard: (input) => (input.op === 'cas' ? input.casMd5 : null),
-    guard: (state) => (state === null ? '' : md5Of(state)),
+    // A CAS changes the absent state and the content of the md5 it expects: guarded by that
+    // md5, as the absent state has no guard. The "insert (unseen)" class is guarded to the
+    // absent state only, the only one where it is ever needed (see configStoreModel). A CAS
+    // with a seen content stays unguarded: a read of it needs it wherever it can apply.
+    effectGuard: (input) =>
+      input.op !== 'cas' || input.casMd5 === '' || known === null
+        ? null
+        : insertsUnseen(input)
+          ? INSERT_GUARD
+          : seen(input.content)
+            ? null
+            : input.casMd5,
+    guard: (state) => {
+      if (state === null) return null;
+      const digest = md5Of(state);
+      return known === null || known.read.has(state) || known.expected.has(digest)
+        ? digest
+        : UNSEEN_GUARD;
+    },
     describeState: describeContent,
   };
 }

@@ -52,17 +52,19 @@ interface Store {
 
 function configStore(): Store {
   let state: string | null = null;
-  const seen = new Map<number, string | null>();
+  // The content each client last saw present (see src/sim/workload.ts).
+  const seen = new Map<number, string>();
   return {
     next(rng, fresh, client) {
       const r = rng.int(10);
       if (r < 4) return { op: 'get', value: null };
       if (r < 6) {
-        // CAS on what this client last saw, as the simulator's workload does.
-        const last = seen.get(client) ?? null;
+        // CAS on what this client last saw, as the simulator's workload does: inserts the item
+        // if it is absent, whatever md5 it names; '' (never saw one) is a plain publish.
+        const last = seen.get(client);
         return {
           op: 'cas',
-          value: { content: fresh, casMd5: last === null ? '' : contentMd5(last) },
+          value: { content: fresh, casMd5: last === undefined ? '' : contentMd5(last) },
         };
       }
       if (r < 7) return { op: 'remove', value: null };
@@ -75,9 +77,10 @@ function configStore(): Store {
           return contentMd5(state);
         case 'cas': {
           const v = value as { content: string; casMd5: string };
-          const matches = (state === null ? '' : contentMd5(state)) === v.casMd5;
-          if (matches) state = v.content;
-          return matches;
+          // Nacos 2.2.4's insertOrUpdateCas.
+          const applies = v.casMd5 === '' || state === null || contentMd5(state) === v.casMd5;
+          if (applies) state = v.content;
+          return applies;
         }
         case 'remove': {
           const existed = state !== null;
@@ -93,11 +96,11 @@ function configStore(): Store {
     observe(client, op, value, result) {
       if (op === 'get') {
         const r = result as { found: boolean; content?: string };
-        seen.set(client, r.found ? r.content! : null);
+        if (r.found) seen.set(client, r.content!);
       } else if (op === 'put') seen.set(client, value as string);
       else if (op === 'cas' && result === true) {
         seen.set(client, (value as { content: string }).content);
-      } else if (op === 'remove') seen.set(client, null);
+      }
     },
   };
 }

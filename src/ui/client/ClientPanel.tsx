@@ -49,7 +49,9 @@ function Field({
   const id = useId();
   return (
     <span className="client-field">
-      <label htmlFor={id}>{f.label}</label>
+      <label htmlFor={id} title={f.help}>
+        {f.label}
+      </label>
       {f.kind === 'boolean' ? (
         <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
           <option value="true">true</option>
@@ -61,6 +63,7 @@ function Field({
           type={f.kind === 'number' ? 'number' : 'text'}
           value={value}
           placeholder={f.kind === 'pairs' ? 'k=v, k2=v2' : f.optional ? '(none)' : ''}
+          title={f.help}
           onChange={(e) => onChange(e.target.value)}
           data-field={f.path}
         />

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { validateOp, validateQuery, KNOWN_GROUPS } from '../../cp/processors.ts';
 import {
   buildRequest,
+  CAS_MD5_HELP,
   initialValues,
   nodeChoices,
   OPERATIONS,
@@ -32,6 +33,20 @@ describe('client operations', () => {
         }
       }
     }
+  });
+
+  it('sends a cas md5 only when one is given; its help says blank is a plain publish', () => {
+    const op = operationsOf('nacos_config')[0];
+    const payload = (casMd5: string) => {
+      const r = buildRequest('nacos_config', op, { ...initialValues(op), casMd5 }, 'n1');
+      if (!r.ok || r.command.type !== 'write') throw new Error('not a write');
+      return r.command.op;
+    };
+    expect(payload('')).not.toHaveProperty('casMd5');
+    expect(payload('abc')).toMatchObject({ type: 'publish', casMd5: 'abc' });
+    expect(op.fields.find((f) => f.path === 'casMd5')?.help).toBe(CAS_MD5_HELP);
+    expect(CAS_MD5_HELP).toMatch(/blank = a plain publish/);
+    expect(CAS_MD5_HELP).toMatch(/absent item is inserted/);
   });
 
   it('varies the key and numbers the value for the load generator', () => {

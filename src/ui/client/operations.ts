@@ -30,6 +30,8 @@ export interface FieldSpec {
   key?: boolean;
   /** The field the load generator numbers per request ("v1-17"). */
   value?: boolean;
+  /** What the field means, shown as the field's tooltip. */
+  help?: string;
 }
 
 export interface OperationSpec {
@@ -117,6 +119,12 @@ const configKey: FieldSpec[] = [
   { path: 'tenant', label: 'tenant', kind: 'text', initial: '', optional: true },
 ];
 
+/** The tooltip of the publish form's cas md5 (Nacos 2.2.4's insertOrUpdateCas). */
+export const CAS_MD5_HELP =
+  'CAS publish (Nacos 2.2.4): blank = a plain publish. Otherwise an absent item is inserted ' +
+  'whatever md5 is given; a present one is updated only if its md5 equals it, else the ' +
+  'publish fails: "Cas publish fail,server md5 may have changed."';
+
 /** The operations of each group, the most common first. */
 export const OPERATIONS: Readonly<Record<string, readonly OperationSpec[]>> = {
   [CONFIG_GROUP]: [
@@ -128,7 +136,14 @@ export const OPERATIONS: Readonly<Record<string, readonly OperationSpec[]>> = {
       fields: [
         ...configKey,
         { path: 'content', label: 'content', kind: 'text', initial: 'v1', value: true },
-        { path: 'casMd5', label: 'cas md5', kind: 'text', initial: '', optional: true },
+        {
+          path: 'casMd5',
+          label: 'cas md5',
+          kind: 'text',
+          initial: '',
+          optional: true,
+          help: CAS_MD5_HELP,
+        },
       ],
     },
     { id: 'remove', label: 'remove config', kind: 'write', type: 'remove', fields: configKey },
