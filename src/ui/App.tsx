@@ -161,7 +161,7 @@ function TraceFooter() {
           {info}
         </span>
       )}
-      <span>
+      <span id="trace-count">
         {engine === null ? 'No trace' : `Trace: ${count.toLocaleString('en')} events folded`}
       </span>
       <span id="trace-dropped" className="muted" title={note ?? undefined}>

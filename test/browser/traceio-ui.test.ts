@@ -128,7 +128,7 @@ async function views(pg: Page): Promise<{ text: string; logs: string; footer: st
   return {
     text: (await pg.locator('#text-view').textContent()) ?? '',
     logs: (await pg.locator('section.logs-panel').textContent()) ?? '',
-    footer: (await pg.locator('footer.footer span').first().textContent()) ?? '',
+    footer: (await pg.locator('#trace-count').first().textContent()) ?? '',
   };
 }
 
@@ -160,7 +160,7 @@ describe('trace files from the page', () => {
       await waitFor(
         b.page,
         'every event folded',
-        (want) => document.querySelector('footer.footer span')?.textContent === want,
+        (want) => document.querySelector('#trace-count')?.textContent === want,
         before.footer,
         60_000,
       );
@@ -352,12 +352,12 @@ describe('trace files from the page', () => {
       await waitFor(b.page, 'the replay engine', () => window.playground.engine === 'replay', null);
       await b.page.evaluate(() => window.playground.pause());
       const footer = () =>
-        b.page.evaluate(() => document.querySelector('footer.footer span')?.textContent ?? '');
+        b.page.evaluate(() => document.querySelector('#trace-count')?.textContent ?? '');
       await b.page.evaluate(() => window.playground.seek({ t: 1e12 }));
       await waitFor(
         b.page,
         'every event folded',
-        (want) => document.querySelector('footer.footer span')?.textContent === want,
+        (want) => document.querySelector('#trace-count')?.textContent === want,
         before.footer,
         60_000,
       );
@@ -367,7 +367,7 @@ describe('trace files from the page', () => {
       await waitFor(
         b.page,
         'the views to move back',
-        (want) => document.querySelector('footer.footer span')?.textContent !== want,
+        (want) => document.querySelector('#trace-count')?.textContent !== want,
         before.footer,
         30_000,
       );
