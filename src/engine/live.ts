@@ -6,7 +6,8 @@
 import { SeededRng } from '../raft/rand.ts';
 import type { NodeId } from '../raft/types.ts';
 import { groupSummaries, leaderIn, type Cluster } from '../runtime/cluster.ts';
-import { resolveRef } from '../runtime/scenarioRunner.ts';
+import { RequestRefs, resolveRef } from '../runtime/scenarioRunner.ts';
+import { wallNowMs } from '../runtime/clock.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import {
   errorText,
@@ -21,9 +22,12 @@ import {
 export class LiveEngine implements Engine {
   readonly kind = 'live' as const;
   private readonly rng: SeededRng;
+  /** Writes and reads resolve '@leader'/'@follower' against a status at most 100 ms old. */
+  private readonly requestRefs: RequestRefs;
 
   constructor(readonly cluster: Cluster) {
     this.rng = new SeededRng(cluster.seed ^ 0x11fe);
+    this.requestRefs = new RequestRefs(cluster, wallNowMs);
   }
 
   header(): TraceHeader {
@@ -101,9 +105,9 @@ export class LiveEngine implements Engine {
       case 'discard':
         return c.release(cmd.msgId, true);
       case 'write':
-        return c.write(await this.ref(cmd.node), cmd.group, cmd.op);
+        return c.write(await this.requestRefs.resolve(this.rng, cmd.node), cmd.group, cmd.op);
       case 'read':
-        return c.read(await this.ref(cmd.node), cmd.group, cmd.query);
+        return c.read(await this.requestRefs.resolve(this.rng, cmd.node), cmd.group, cmd.query);
       case 'add-node':
         return c.addNode(cmd.node);
       case 'remove-node': {

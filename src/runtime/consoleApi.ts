@@ -53,6 +53,7 @@ import {
   type GroupSummary,
   type NodeInfo,
 } from './cluster.ts';
+import { wallNowMs } from './clock.ts';
 import {
   checkBoolean,
   checkGroup,
@@ -70,7 +71,12 @@ import {
   type ValidClusterOptions,
 } from './clusterOptions.ts';
 import { clusterLockName, clusterNodeIds, collectStaleClusters } from './idbStorage.ts';
-import { resolveRef, runScenarioInBrowser, type BrowserRunResult } from './scenarioRunner.ts';
+import {
+  RequestRefs,
+  resolveRef,
+  runScenarioInBrowser,
+  type BrowserRunResult,
+} from './scenarioRunner.ts';
 import type { HeldMessage, LogView } from './workerApi.ts';
 import type { TraceImportApi } from '../../workers/traceImport.worker.ts';
 import type { TraceCheckOutcome, TraceIoApi } from '../../workers/traceIo.worker.ts';
@@ -251,6 +257,7 @@ export class Playground {
   private serial: Promise<unknown> = Promise.resolve();
   private readonly changeListeners = new Set<(c: Cluster | null) => void>();
   private readonly rng = new SeededRng(1);
+  private requestRefs: { cluster: Cluster; refs: RequestRefs } | null = null;
   /** The Web Lock this page holds on a resumable cluster while it offers it. */
   private guard: { clusterId: string; release: () => Promise<void> } | null = null;
   private importWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceImportApi>> } | null =
@@ -693,6 +700,24 @@ export class Playground {
     }
   }
 
+  /**
+   * The node a write or read goes to: as node(), but a reference is resolved against a status
+   * at most 100 ms old (RequestRefs), so a script sending hundreds of requests a second through
+   * '@leader:g' does not ask every worker for its status before each one.
+   */
+  private async requestNode(command: string, node: unknown): Promise<NodeId> {
+    const c = this.c();
+    const ref = checkNodeRef(`${command}: node`, node, c.nodeIds(), c.groups);
+    if (this.requestRefs === null || this.requestRefs.cluster !== c) {
+      this.requestRefs = { cluster: c, refs: new RequestRefs(c, wallNowMs) };
+    }
+    try {
+      return await this.requestRefs.refs.resolve(this.rng, ref);
+    } catch (err) {
+      throw new ClusterError(`${command}: node: ${errorText(err)}`);
+    }
+  }
+
   /** A node id argument of a synchronous command (no reference: it cannot wait for status). */
   private nodeId(command: string, node: unknown, what: string): NodeId {
     const e = this.other;
@@ -1065,7 +1090,7 @@ export class Playground {
         op: payload,
       })) as ClientReply;
     }
-    return this.c().write(await this.node('write', node), g, payload);
+    return this.c().write(await this.requestNode('write', node), g, payload);
   }
 
   async read(node: unknown, group: unknown, query: unknown): Promise<ClientReply> {
@@ -1082,7 +1107,7 @@ export class Playground {
         query: payload,
       })) as ClientReply;
     }
-    return this.c().read(await this.node('read', node), g, payload);
+    return this.c().read(await this.requestNode('read', node), g, payload);
   }
 
   async log(node: unknown, group: unknown = CONFIG_GROUP): Promise<LogView> {

@@ -68,6 +68,8 @@ interface Figures {
   writesSent: number;
   ok: number;
   failed: number;
+  /** The most frequent failure texts with their counts. */
+  errors: [string, number][];
 }
 
 function verdict(ok: boolean): string {
@@ -139,21 +141,37 @@ async function main(): Promise<void> {
             let sent = 0;
             let ok = 0;
             let failed = 0;
+            const errors = new Map<string, number>();
+            const fail = (text: string): void => {
+              failed++;
+              errors.set(text, (errors.get(text) ?? 0) + 1);
+            };
+            // The client knows the leader as a status read a moment ago (as a client that
+            // learned it does), not by asking every node before each write: '@leader' in each
+            // call would cost five worker round trips per write and measure the console instead.
+            let leader = (await pg.status()).leaders.nacos_config ?? 'n1';
+            const learn = setInterval(() => {
+              pg.status().then(
+                (st) => (leader = st.leaders.nacos_config ?? leader),
+                () => undefined,
+              );
+            }, 500);
             const t0 = performance.now();
             const timer = setInterval(() => {
               const due = Math.floor(((performance.now() - t0) / 1000) * rate);
               while (sent < due) {
                 const k = sent++;
-                pg.write('@leader:nacos_config', 'nacos_config', {
+                pg.write(leader, 'nacos_config', {
                   type: 'publish',
                   dataId: `bench-${k % 64}`,
                   content: `v${k}`,
                 }).then(
                   (r) => {
-                    if ((r as { ok?: boolean }).ok === false) failed++;
+                    const reply = r as { ok?: boolean; error?: string };
+                    if (reply.ok === false) fail(String(reply.error));
                     else ok++;
                   },
-                  () => failed++,
+                  (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
                 );
               }
             }, 10);
@@ -177,6 +195,7 @@ async function main(): Promise<void> {
             const elapsed = performance.now() - start;
             obs.disconnect();
             clearInterval(timer);
+            clearInterval(learn);
             const gaps = frames
               .slice(1)
               .map((t, i) => t - frames[i])
@@ -191,6 +210,7 @@ async function main(): Promise<void> {
               writesSent: sent - sentAtStart,
               ok,
               failed,
+              errors: [...errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3),
             };
           },
           { rate: RATE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
@@ -225,6 +245,9 @@ async function main(): Promise<void> {
             `(goal none over ${GOAL_LONG_TASK_MS} ms: ${verdict(fr.longTasks === 0)})  ` +
             `writes sent ${fr.writesSent} of ${fr.writesDue} due (${((fr.writesSent / MEASURE_MS) * 1000).toFixed(0)}/s), ` +
             `ok ${fr.ok}, failed ${fr.failed}` +
+            (fr.errors.length > 0
+              ? ` (${fr.errors.map(([e, n]) => `${n}× "${e.slice(0, 80)}"`).join(', ')})`
+              : '') +
             (problems.length > 0 ? `  page errors: ${problems.slice(0, 3).join('; ')}` : ''),
         );
         console.log(rows[rows.length - 1]);
