@@ -87,7 +87,11 @@ function submit(n: NodeState, g: GroupHost, p: Pending, cmd: Command): void {
     const error = n.nacos ? errNotLeaderReceiver(g.id) : ERR_IS_NOT_LEADER;
     return n.answer(p, { ok: false, error, ...unsure });
   }
-  if (r.role === 'leader') {
+  // Nacos asks Node#isLeader(), which a leader transferring its leadership is not
+  // (STATE_TRANSFERRING): its request goes the follower's way below, to the leader its route
+  // table names (itself, so "Could not find leader"). The textbook proposes and the core refuses.
+  const isLeader = r.role === 'leader' && !(n.nacos && r.transferring);
+  if (isLeader) {
     const res = r.propose(cmd);
     if (!res.ok) return n.answer(p, { ok: false, error: res.error });
     p.term = res.term;

@@ -446,3 +446,17 @@ describe('nacos-naming-v1.json (issue 11, item 11: the v1 persistent naming grou
     });
   }
 });
+
+describe('nacos-transfer.json (item 6)', () => {
+  it('under nacos a write at the transferring leader is answered as by a node that is not leader', () => {
+    const r = replies('nacos-transfer.json', 'nacos');
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
+    expect(r[1]).toMatchObject({ error: 'Could not find leader : nacos_config', code: 500 });
+  });
+
+  it('under textbook the core refuses it with the transfer status', () => {
+    const r = replies('nacos-transfer.json', 'textbook');
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
+    expect(r[1].error).toBe('Is transferring leadership.');
+  });
+});
