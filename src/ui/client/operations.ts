@@ -12,8 +12,10 @@ import {
   NAMING_PERSISTENT_GROUP,
   NAMING_PERSISTENT_V1_GROUP,
   SERVICE_METADATA_GROUP,
-} from '../../cp/groups.ts';
-import { createDatum, instanceListKey, serviceMetaKey } from '../../cp/namingPersistentV1.ts';
+  createDatum,
+  instanceListKey,
+  serviceMetaKey,
+} from '../../state/vocabulary.ts';
 
 export type FieldKind = 'text' | 'number' | 'boolean' | 'pairs';
 

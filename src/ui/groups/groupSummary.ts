@@ -2,8 +2,13 @@
 // now and its term (or the highest term any node is in while there is none), and whether some
 // node holds the group in ERROR.
 // Invariant: pure; a group no node reported on yet shows no leader and term 0.
-import { CONFIG_GROUP, INSTANCE_METADATA_GROUP, NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
-import { NAMING_PERSISTENT_V1_GROUP, SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
+import {
+  CONFIG_GROUP,
+  INSTANCE_METADATA_GROUP,
+  NAMING_PERSISTENT_GROUP,
+  NAMING_PERSISTENT_V1_GROUP,
+  SERVICE_METADATA_GROUP,
+} from '../../state/vocabulary.ts';
 import type { GroupId, NodeId, ViewState } from '../../state/model.ts';
 import { leaderOf } from '../viz/logLayout.ts';
 

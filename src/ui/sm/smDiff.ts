@@ -3,9 +3,15 @@
 // across nodes, so a view can list the contents once and highlight where nodes differ.
 // Invariants: pure; the same contents give the same rows in the same order (sections, then
 // keys, sorted); a node whose contents cannot be known counts as unknown, never as different.
-import { CONFIG_GROUP, INSTANCE_METADATA_GROUP, NAMING_PERSISTENT_GROUP } from '../../cp/groups.ts';
-import { NAMING_PERSISTENT_V1_GROUP, SERVICE_METADATA_GROUP } from '../../cp/groups.ts';
-import { INSTANCE_LIST_KEY_PREFIX, SERVICE_META_KEY_PREFIX } from '../../cp/namingPersistentV1.ts';
+import {
+  CONFIG_GROUP,
+  INSTANCE_LIST_KEY_PREFIX,
+  INSTANCE_METADATA_GROUP,
+  NAMING_PERSISTENT_GROUP,
+  NAMING_PERSISTENT_V1_GROUP,
+  SERVICE_METADATA_GROUP,
+  SERVICE_META_KEY_PREFIX,
+} from '../../state/vocabulary.ts';
 import type { GroupId, NodeId } from '../../state/model.ts';
 
 export interface SmItem {
