@@ -5,6 +5,17 @@ import { raftProfile } from '../trace/header.ts';
 import { LESSON_TIMING, NACOS_TIMING, timedSnapshotIntervalMs, toTicks } from '../node/node.ts';
 import { durationText, runInfoText } from './Header.tsx';
 
+/** The header's profile for a timing and fidelity, with the snapshot interval nodes use. */
+function profileOf(timing: typeof LESSON_TIMING, fidelity: 'nacos' | 'textbook') {
+  return raftProfile(
+    timing,
+    toTicks(timing),
+    'safe',
+    fidelity,
+    timedSnapshotIntervalMs(undefined, fidelity, timing.profile),
+  );
+}
+
 function engineWith(raft: TraceHeader['cluster']['raft'], clusterId?: string): Engine {
   const header = {
     cluster: { nodes: ['n1'], groups: ['nacos_config'], raft, ...(clusterId ? { clusterId } : {}) },
@@ -15,33 +26,15 @@ function engineWith(raft: TraceHeader['cluster']['raft'], clusterId?: string): E
 
 describe('the footer says what runs', () => {
   it('names the timing, the snapshot interval Nacos uses for it, and the behaviour', () => {
-    const lesson = raftProfile(
-      LESSON_TIMING,
-      toTicks(LESSON_TIMING),
-      'safe',
-      'nacos',
-      timedSnapshotIntervalMs(undefined, 'nacos', 'lesson'),
-    );
+    const lesson = profileOf(LESSON_TIMING, 'nacos');
     expect(runInfoText(engineWith(lesson, 'c-1'))).toBe(
       'cluster c-1 · lesson timing · snapshots every 60 s · Nacos behaviour',
     );
-    const nacos = raftProfile(
-      NACOS_TIMING,
-      toTicks(NACOS_TIMING),
-      'safe',
-      'nacos',
-      timedSnapshotIntervalMs(undefined, 'nacos', 'nacos'),
-    );
+    const nacos = profileOf(NACOS_TIMING, 'nacos');
     expect(runInfoText(engineWith(nacos))).toBe(
       'simulated, seed 7 · nacos timing · snapshots every 30 min · Nacos behaviour',
     );
-    const textbook = raftProfile(
-      LESSON_TIMING,
-      toTicks(LESSON_TIMING),
-      'safe',
-      'textbook',
-      timedSnapshotIntervalMs(undefined, 'textbook', 'lesson'),
-    );
+    const textbook = profileOf(LESSON_TIMING, 'textbook');
     expect(runInfoText(engineWith(textbook))).toBe(
       'simulated, seed 7 · lesson timing · textbook Raft',
     );

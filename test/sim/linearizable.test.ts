@@ -62,6 +62,23 @@ function run(
   };
 }
 
+/** `events` with a read of `key` appended on a new process, after everything, answering `result`. */
+function withStaleRead(
+  events: TraceEvent[],
+  group: string,
+  key: string,
+  result: Record<string, unknown>,
+): TraceEvent[] {
+  const seq = events[events.length - 1].seq;
+  const t = events[events.length - 1].t;
+  const base = { group, process: 'stale-reader', op: 'get', key, value: null };
+  return [
+    ...events,
+    { ...base, type: 'invoke', seq: seq + 1, t, node: 'n1' },
+    { ...base, type: 'ok', result, seq: seq + 2, t, node: 'n1' },
+  ];
+}
+
 describe('client histories under faults', () => {
   for (const seed of [1, 2, 3]) {
     it(`are linearizable (seed ${seed})`, () => {
@@ -106,27 +123,10 @@ describe('client histories under faults', () => {
     const last = puts[puts.length - 1];
     const earlier = puts.find((e) => e.key === last.key && e.seq < last.seq);
     expect(earlier).toBeDefined();
-    const seq = events[events.length - 1].seq;
-    const t = events[events.length - 1].t;
-    const base = {
-      group: 'naming_persistent_service',
-      process: 'stale-reader',
-      op: 'get',
-      key: last.key,
-      value: null,
-    };
-    const tampered: TraceEvent[] = [
-      ...events,
-      { ...base, type: 'invoke', seq: seq + 1, t, node: 'n1' },
-      {
-        ...base,
-        type: 'ok',
-        result: { found: true, value: earlier!.value },
-        seq: seq + 2,
-        t,
-        node: 'n1',
-      },
-    ];
+    const tampered = withStaleRead(events, 'naming_persistent_service', last.key, {
+      found: true,
+      value: earlier!.value,
+    });
     expect(checkHistory(events, defaultModels()).ok).toBe(true);
     const result = checkHistory(tampered, defaultModels());
     expect(result).toMatchObject({ ok: false, kind: 'not-linearizable', key: last.key });
@@ -143,27 +143,10 @@ describe('client histories under faults', () => {
       (e) => e.key === last.key && e.seq < last.seq && e.value !== last.value,
     );
     expect(earlier).toBeDefined();
-    const seq = events[events.length - 1].seq;
-    const t = events[events.length - 1].t;
-    const base = {
-      group: 'nacos_config',
-      process: 'stale-reader',
-      op: 'get',
-      key: last.key,
-      value: null,
-    };
-    const tampered: TraceEvent[] = [
-      ...events,
-      { ...base, type: 'invoke', seq: seq + 1, t, node: 'n1' },
-      {
-        ...base,
-        type: 'ok',
-        result: { found: true, content: earlier!.value },
-        seq: seq + 2,
-        t,
-        node: 'n1',
-      },
-    ];
+    const tampered = withStaleRead(events, 'nacos_config', last.key, {
+      found: true,
+      content: earlier!.value,
+    });
     const result = checkHistory(tampered, defaultModels());
     expect(result.ok).toBe(false);
   });
