@@ -338,10 +338,25 @@ describe('step mode', () => {
             .some((e) => e.type === 'recv' && ids.includes(`${e.from}:${e.msgId}`)),
         listed,
       );
-      const second = await p.page
-        .locator('.held-list [data-held]')
-        .first()
-        .getAttribute('data-held');
+      // The list drops the released message on its next frame: take the first one still held
+      // (reading the list at once could pick the message that was just released).
+      const second = await waitFor(
+        p.page,
+        'a message still held after the release',
+        () => {
+          const arrived = new Set(
+            window.playground
+              .trace()
+              .filter((e) => e.type === 'recv')
+              .map((e) => `${(e as { from: string }).from}:${(e as { msgId: number }).msgId}`),
+          );
+          const ids = [...document.querySelectorAll('.held-list [data-held]')].map((e) =>
+            e.getAttribute('data-held'),
+          );
+          return ids.find((id) => id !== null && !arrived.has(id)) ?? null;
+        },
+        null,
+      );
       await p.page
         .locator(`[data-held="${second}"]`)
         .getByRole('button', { name: /^Drop / })
