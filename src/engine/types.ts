@@ -163,7 +163,11 @@ export class EventFeed {
       if (batch.length === 0) return;
       for (const e of batch) this.held.push(e);
     }
-    if (this.held.length > this.limit) this.held = this.held.slice(this.held.length - this.limit);
+    // Over the limit, keep the newest 90 %: one copy per tenth of the limit, not one per batch
+    // (at 30,000 events/s a copy of the whole array per batch took an eighth of the page's time).
+    if (this.held.length > this.limit) {
+      this.held = this.held.slice(this.held.length - Math.max(1, Math.floor(this.limit * 0.9)));
+    }
     for (const l of this.listeners) {
       try {
         l(batch, reset);

@@ -198,6 +198,19 @@ describe('Timeline', () => {
     const want = fold(events.slice(0, events.findIndex((e) => e.seq === first + 10) + 1));
     expect(stateJson(tl.stateAt(first + 10))).toBe(stateJson(want));
   });
+
+  it('with a limit, copies what it holds once per tenth of the limit, not once per window', () => {
+    const tl = new Timeline(emptyState([G]), { every: 10, limit: 1000 });
+    let copies = 0;
+    let held = tl.held;
+    for (let i = 0; i < 5000; i++) {
+      tl.append([{ ...events[i % events.length], seq: i + 1, t: i }]);
+      if (tl.held !== held) copies++;
+      held = tl.held;
+    }
+    expect(tl.size).toBeLessThanOrEqual(1000);
+    expect(copies).toBeLessThanOrEqual(41);
+  });
 });
 
 describe('view store', () => {

@@ -70,6 +70,9 @@ interface Figures {
   failed: number;
   /** The most frequent failure texts with their counts. */
   errors: [string, number][];
+  /** Trace events the page received per second, and the commonest types with their counts. */
+  eventsPerS: number;
+  types: [string, number][];
 }
 
 function verdict(ok: boolean): string {
@@ -182,6 +185,13 @@ async function main(): Promise<void> {
             });
             obs.observe({ type: 'longtask' });
             const frames: number[] = [];
+            // The trace the page folds: events per second, and the commonest types.
+            let events = 0;
+            const types = new Map<string, number>();
+            const stopEvents = pg.events((batch: readonly { type: string }[]) => {
+              events += batch.length;
+              for (const e of batch) types.set(e.type, (types.get(e.type) ?? 0) + 1);
+            });
             const start = performance.now();
             const sentAtStart = sent;
             await new Promise<void>((resolve) => {
@@ -194,6 +204,7 @@ async function main(): Promise<void> {
             });
             const elapsed = performance.now() - start;
             obs.disconnect();
+            stopEvents();
             clearInterval(timer);
             clearInterval(learn);
             const gaps = frames
@@ -211,6 +222,8 @@ async function main(): Promise<void> {
               ok,
               failed,
               errors: [...errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3),
+              eventsPerS: (events / elapsed) * 1000,
+              types: [...types.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6),
             };
           },
           { rate: RATE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
@@ -245,6 +258,7 @@ async function main(): Promise<void> {
             `(goal none over ${GOAL_LONG_TASK_MS} ms: ${verdict(fr.longTasks === 0)})  ` +
             `writes sent ${fr.writesSent} of ${fr.writesDue} due (${((fr.writesSent / MEASURE_MS) * 1000).toFixed(0)}/s), ` +
             `ok ${fr.ok}, failed ${fr.failed}` +
+            `  trace ${fr.eventsPerS.toFixed(0)} events/s (${fr.types.map(([t, n]) => `${t} ${n}`).join(', ')})` +
             (fr.errors.length > 0
               ? ` (${fr.errors.map(([e, n]) => `${n}× "${e.slice(0, 80)}"`).join(', ')})`
               : '') +
