@@ -133,6 +133,9 @@ function ResumePanel({ offer }: { offer: ResumeOffer }) {
 }
 
 /** The footer: how many events the trace holds and, when its bound was reached, what it dropped. */
+/** How often the footer re-reads the trace header (what was dropped, the run line) under load. */
+const FOOTER_REFRESH_MS = 250;
+
 function TraceFooter() {
   const engine = useEngine();
   const count = useSel((s) => s.view.count);
@@ -144,12 +147,25 @@ function TraceFooter() {
       return;
     }
     const update = (): void => {
+      timer = null;
       const d = engine.header().dropped;
       setNote(d === undefined ? null : droppedNote(d));
       setInfo(runInfoText(engine));
     };
+    // The header is rebuilt at most every FOOTER_REFRESH_MS under load (a batch arrives every
+    // few ms then), at once when the trace starts over.
+    let timer: ReturnType<typeof setTimeout> | null = null;
     update();
-    return engine.subscribe(update);
+    const stop = engine.subscribe((_, reset) => {
+      if (reset) {
+        if (timer !== null) clearTimeout(timer);
+        update();
+      } else if (timer === null) timer = setTimeout(update, FOOTER_REFRESH_MS);
+    });
+    return () => {
+      stop();
+      if (timer !== null) clearTimeout(timer);
+    };
   }, [engine]);
   return (
     <footer className="footer">

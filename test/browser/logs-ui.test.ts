@@ -149,6 +149,50 @@ describe('the logs and state machines views', () => {
     expect(p.problems).toEqual([]);
   }, 180_000);
 
+  it('follows the log tail while writes stream in', async () => {
+    const p = await cluster();
+    const leader = await agreedLeader(p);
+    // 1,000 writes over about 2 s: the view catches up with the tail every 200 ms meanwhile, and
+    // its own catch-up scrolls must not count as the person scrolling away.
+    await p.page.evaluate(
+      ([node, group]) =>
+        new Promise<void>((resolve) => {
+          let k = 0;
+          const timer = setInterval(() => {
+            for (let i = 0; i < 50 && k < 1000; i++, k++) {
+              void window.playground.write(node, group, {
+                type: 'publish',
+                dataId: `tail-${k % 8}`,
+                content: `v${k}`,
+              });
+            }
+            if (k >= 1000) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 100);
+        }),
+      [leader, G],
+    );
+    await waitFor(
+      p.page,
+      "the logs' last index (over 1,000) drawn on screen",
+      () => {
+        const last = Number(
+          /–(\d+)/.exec(document.querySelector('.logs-span')?.textContent ?? '')?.[1],
+        );
+        const box = document.querySelector('.log-scroll')!.getBoundingClientRect();
+        const shown = [...document.querySelectorAll<HTMLElement>('.log-cell')].filter((c) => {
+          const r = c.getBoundingClientRect();
+          return r.left >= box.left && r.right <= box.right + 1;
+        });
+        const max = Math.max(...shown.map((c) => Number(c.dataset.index)));
+        return last > 1000 && max === last;
+      },
+      null,
+    );
+  });
+
   it('switches the group every view shows from the groups strip', async () => {
     const p = await cluster({ groups: [G, 'naming_service_metadata'] });
     await agreedLeader(p, G);

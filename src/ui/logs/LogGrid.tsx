@@ -221,7 +221,10 @@ export function LogGrid({
   // the browser lay the page out at once (and the virtualizer render again), so under a heavy
   // stream of entries the view catches up with the tail at most every FOLLOW_EVERY_MS; an entry
   // or two a second still scrolls in at once.
-  const lastFollow = useRef({ at: -Infinity, timer: 0 });
+  // A delayed catch-up scrolls to the tail as it is then (the newest count rendered), and the
+  // scroll event it causes is not the person scrolling away: onScroll knows the offset it set.
+  const lastFollow = useRef({ at: -Infinity, timer: 0, count: 0, target: -1 });
+  lastFollow.current.count = count;
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (el === null || !follow.current || count === 0) return;
@@ -232,7 +235,8 @@ export function LogGrid({
       if (follow.current && scrollRef.current !== null) {
         // The tail's offset is known from the cell width: reading scrollWidth would force a
         // layout of its own (the browser clamps the value to the end).
-        scrollRef.current.scrollLeft = HEADER_W + count * CELL_W;
+        f.target = HEADER_W + f.count * CELL_W;
+        scrollRef.current.scrollLeft = f.target;
       }
     };
     const wait = f.at + FOLLOW_EVERY_MS - performance.now();
@@ -262,7 +266,13 @@ export function LogGrid({
   const onScroll = (): void => {
     const el = scrollRef.current;
     if (el === null) return;
-    follow.current = atTail(el.scrollLeft, el.clientWidth, el.scrollWidth, CELL_W);
+    const f = lastFollow.current;
+    // Where the last catch-up put the view (the browser clamps the offset to the end): still
+    // following. Anywhere else, following resumes only when the person scrolls back to the tail.
+    const settled =
+      f.target >= 0 && el.scrollLeft >= Math.min(f.target, el.scrollWidth - el.clientWidth) - 1;
+    follow.current = settled || atTail(el.scrollLeft, el.clientWidth, el.scrollWidth, CELL_W);
+    if (!settled) f.target = -1;
   };
   const onKey = (ev: KeyboardEvent<HTMLDivElement>): void => {
     if (rows.length === 0 || count === 0) return;
