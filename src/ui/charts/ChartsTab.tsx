@@ -6,7 +6,7 @@
 // axes do not jump; a second without data reads zero (or a gap, for latency).
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ScaleLinear } from 'd3';
-import { useThrottledSel } from '../requests/useThrottledSel.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import {
   faultMarks,
   minutesWindow,

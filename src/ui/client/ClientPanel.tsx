@@ -310,7 +310,5 @@ export function ClientPanel() {
   );
 }
 
-/** n2 before n10. */
-function byNumber(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+/** n2 before n10 (one collator: localeCompare with options builds one per call). */
+const byNumber = new Intl.Collator('en', { numeric: true }).compare;

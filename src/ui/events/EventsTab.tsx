@@ -17,7 +17,7 @@ import {
 } from './eventFilters.ts';
 import type { LinVerdict } from './linVerdict.ts';
 import { RECHECK_MS, useLinVerdict } from './useLinCheck.ts';
-import { useThrottledSel } from '../requests/useThrottledSel.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import './events.css';
 
 const ROW_PX = 18;

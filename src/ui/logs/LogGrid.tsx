@@ -224,11 +224,11 @@ export function LogGrid({
   // A delayed catch-up scrolls to the tail as it is then (the newest count rendered), and the
   // scroll event it causes is not the person scrolling away: onScroll knows the offset it set.
   const lastFollow = useRef({ at: -Infinity, timer: 0, count: 0, target: -1 });
-  lastFollow.current.count = count;
   useLayoutEffect(() => {
+    const f = lastFollow.current;
+    f.count = count;
     const el = scrollRef.current;
     if (el === null || !follow.current || count === 0) return;
-    const f = lastFollow.current;
     const toTail = (): void => {
       f.timer = 0;
       f.at = performance.now();
@@ -267,10 +267,10 @@ export function LogGrid({
     const el = scrollRef.current;
     if (el === null) return;
     const f = lastFollow.current;
-    // Where the last catch-up put the view (the browser clamps the offset to the end): still
-    // following. Anywhere else, following resumes only when the person scrolls back to the tail.
-    const settled =
-      f.target >= 0 && el.scrollLeft >= Math.min(f.target, el.scrollWidth - el.clientWidth) - 1;
+    // Where the last catch-up put the view: its right edge at the end of the grid as it was
+    // then (the browser clamps the offset; the grid may have grown since): still following.
+    // Anywhere else, following resumes only when the person scrolls back to the tail.
+    const settled = f.target >= 0 && el.scrollLeft + el.clientWidth >= f.target - 1;
     follow.current = settled || atTail(el.scrollLeft, el.clientWidth, el.scrollWidth, CELL_W);
     if (!settled) f.target = -1;
   };

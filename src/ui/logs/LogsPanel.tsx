@@ -6,6 +6,7 @@
 // selection of a request is the store's.
 import { useMemo, useState } from 'react';
 import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import { shortGroupName } from '../groups/groupSummary.ts';
 import { explainEntry } from '../viz/logWhy.ts';
 import { cellAt } from '../viz/logLayout.ts';
@@ -26,10 +27,14 @@ function Legend() {
   );
 }
 
+const LOGS_UPDATE_MS = 100;
+
 export function LogsPanel() {
   const store = useViewStore();
   const group = useSelectedGroup();
-  const view = useSel((s) => s.view);
+  // The grid follows the live head ten times a second: smooth to watch, and under a heavy
+  // stream it is drawn a few times a second rather than every frame.
+  const view = useThrottledSel((s) => s.view, LOGS_UPDATE_MS, []);
   const selectedRequest = useSel((s) => s.selectedRequest);
   const [selected, setSelected] = useState<CellRef | null>(null);
   const layout = useMemo(() => (group === null ? null : logRows(view, group)), [view, group]);

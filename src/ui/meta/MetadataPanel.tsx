@@ -8,13 +8,17 @@
 import type { GroupId } from '../../state/model.ts';
 import { nodeOrder } from '../../state/statusText.ts';
 import { useSel, useSelectedGroup } from '../context.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import { shortGroupName } from '../groups/groupSummary.ts';
 import { termColor, termTextColor } from '../theme.ts';
 import { metadataRows } from './metadataRows.ts';
 import './meta.css';
 
+/** A person reads these tables: four updates a second follow the live head closely enough. */
+const META_UPDATE_MS = 250;
+
 function GroupMetadata({ group, selected }: { group: GroupId; selected: boolean }) {
-  const view = useSel((s) => s.view);
+  const view = useThrottledSel((s) => s.view, META_UPDATE_MS, []);
   const rows = metadataRows(view, group, nodeOrder(view));
   return (
     <section

@@ -21,7 +21,7 @@ import {
   type Step,
 } from './requestSummary.ts';
 import './requests.css';
-import { useThrottledSel } from './useThrottledSel.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 
 const ROW_PX = 26;
 const LIST_UPDATE_MS = 250;

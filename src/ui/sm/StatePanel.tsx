@@ -12,6 +12,7 @@ import { applyStream } from '../../state/reduceApplyStream.ts';
 import { smContents } from '../../state/sm.ts';
 import { nodeOrder } from '../../state/statusText.ts';
 import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import { shortGroupName } from '../groups/groupSummary.ts';
 import { termColor, termTextColor } from '../theme.ts';
 import { applyMatrix } from './applyMatrix.ts';
@@ -244,9 +245,12 @@ function Contents({ view, group, nodes }: { view: ViewState; group: GroupId; nod
   );
 }
 
+/** A person reads these tables: four updates a second follow the live head closely enough. */
+const STATE_UPDATE_MS = 250;
+
 export function StatePanel() {
   const group = useSelectedGroup();
-  const view = useSel((s) => s.view);
+  const view = useThrottledSel((s) => s.view, STATE_UPDATE_MS, []);
   const ids = useMemo(() => nodeOrder(view).join(' '), [view]);
   const nodes = useMemo(() => (ids === '' ? [] : ids.split(' ')), [ids]);
   if (group === null) return <p className="sm-empty muted">No cluster is running.</p>;

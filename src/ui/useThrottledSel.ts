@@ -1,12 +1,14 @@
-// A store selection that follows the store at most a few times a second: for lists and charts
-// that change every frame under load but that a person reads, not watches (requests, events,
-// per-second charts). The selection is compared shallowly, so an unchanged one renders nothing.
+// A store selection that follows the live head at most a few times a second: for the logs, lists,
+// tables and charts that change every frame under load but that a person reads, not watches
+// (the cluster view keeps every frame). The selection is compared shallowly, so an unchanged one
+// renders nothing. While the cursor shows the past (scrubbing, stepping, replay) it follows at
+// once: there every change is one the person asked for.
 // Invariants: the first render and every change of `deps` read the store at once; after that
-// the value lags the store by at most `intervalMs`; no timer outlives the component.
+// the value lags the live head by at most `intervalMs`; no timer outlives the component.
 import { useEffect, useRef, useState, type DependencyList } from 'react';
 import { shallow } from 'zustand/shallow';
-import type { ViewStoreState } from '../../state/store.ts';
-import { useViewStore } from '../context.ts';
+import type { ViewStoreState } from '../state/store.ts';
+import { useViewStore } from './context.ts';
 
 export function useThrottledSel<T>(
   selector: (s: ViewStoreState) => T,
@@ -31,7 +33,12 @@ export function useThrottledSel<T>(
       }
     };
     update();
-    const unsubscribe = store.subscribe(() => {
+    const unsubscribe = store.subscribe((s, prev) => {
+      if (s.cursor !== null || prev.cursor !== null) {
+        if (timer !== null) clearTimeout(timer);
+        update();
+        return;
+      }
       if (timer !== null) return;
       timer = setTimeout(update, Math.max(0, last + intervalMs - performance.now()));
     });
