@@ -29,6 +29,7 @@ import { Tabs, type TabSpec } from './Tabs.tsx';
 import { TimeBar } from './timeline/TimeBar.tsx';
 import { LessonPanel, useLessonView } from './lessons/LessonPanel.tsx';
 import { PointerHighlight, useLessonFrame, useLessonLink } from './lessons/LessonFrame.tsx';
+import { formatCount } from './theme.ts';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
@@ -178,7 +179,7 @@ function TraceFooter() {
         </span>
       )}
       <span id="trace-count">
-        {engine === null ? 'No trace' : `Trace: ${count.toLocaleString('en')} events folded`}
+        {engine === null ? 'No trace' : `Trace: ${formatCount(count)} events folded`}
       </span>
       <span id="trace-dropped" className="muted" title={note ?? undefined}>
         {note ?? 'The trace holds every event so far; when full, the oldest are dropped.'}

@@ -34,3 +34,10 @@ export const TYPE = { caption: 11, small: 12, body: 14, title: 16, display: 20 }
 
 /** Spacing scale (px). */
 export const SPACE = { xs: 4, s: 8, m: 12, l: 16, xl: 24 } as const;
+
+const COUNT_FORMAT = new Intl.NumberFormat('en');
+
+/** A count with thousands separators ("12,345"); one formatter (toLocaleString builds one per call). */
+export function formatCount(n: number): string {
+  return COUNT_FORMAT.format(n);
+}

@@ -19,6 +19,7 @@ import type { LinVerdict } from './linVerdict.ts';
 import { RECHECK_MS, useLinVerdict } from './useLinCheck.ts';
 import { useThrottledSel } from '../useThrottledSel.ts';
 import './events.css';
+import { formatCount } from '../theme.ts';
 
 const ROW_PX = 18;
 
@@ -231,9 +232,8 @@ function EventList({ filter }: { filter: EventFilter }) {
   return (
     <>
       <div className="event-count muted" aria-live="off">
-        {rows.length.toLocaleString('en')} of {deferredEvents.length.toLocaleString('en')} recent
-        events
-        {dropped > 0 ? ` (${dropped.toLocaleString('en')} older ones let go)` : ''}
+        {formatCount(rows.length)} of {formatCount(deferredEvents.length)} recent events
+        {dropped > 0 ? ` (${formatCount(dropped)} older ones let go)` : ''}
         {' · scroll up to stop following the tail'}
       </div>
       <div

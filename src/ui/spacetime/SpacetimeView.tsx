@@ -30,6 +30,7 @@ import {
 } from './draw.ts';
 import { hitTest, SpacetimeBuilder, visibleArrows, visibleMarks } from './layout.ts';
 import './spacetime.css';
+import { formatCount } from '../theme.ts';
 
 /** Keeps a SpacetimeBuilder in step with the store's timeline. */
 class TimelineFollower {
@@ -157,11 +158,9 @@ export function SpacetimeView() {
     el.dataset.events = String(data.count);
     el.dataset.phaseMs = drawn.phaseMs.map((x) => x.toFixed(1)).join(' ');
     setStats(
-      `${drawn.arrowsInWindow.toLocaleString('en')} messages in view` +
-        (drawn.arrows < drawn.arrowsInWindow
-          ? ` (${drawn.arrows.toLocaleString('en')} drawn)`
-          : '') +
-        ` · ${data.count.toLocaleString('en')} events · frame ${ms.toFixed(1)} ms`,
+      `${formatCount(drawn.arrowsInWindow)} messages in view` +
+        (drawn.arrows < drawn.arrowsInWindow ? ` (${formatCount(drawn.arrows)} drawn)` : '') +
+        ` · ${formatCount(data.count)} events · frame ${ms.toFixed(1)} ms`,
     );
   }, [store, windowOf]);
 

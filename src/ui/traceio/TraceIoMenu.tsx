@@ -12,6 +12,7 @@ import { droppedNote } from '../../trace/recorder.ts';
 import { useEngine, useHost, useSel } from '../context.ts';
 import { notify } from '../notices.ts';
 import './traceio.css';
+import { formatCount } from '../theme.ts';
 
 type Progress = { label: string; done: number; total: number } | null;
 
@@ -222,7 +223,7 @@ function TraceDialog({
       if (host.convertTrace === undefined) throw new Error('this page cannot convert traces');
       const text = await host.convertTrace(format, format === 'mermaid' ? windowMs() : {});
       saveFile(text, `${base}.${spec.ext}`);
-      return `Saved ${base}.${spec.ext} (${text.length.toLocaleString('en')} characters).`;
+      return `Saved ${base}.${spec.ext} (${formatCount(text.length)} characters).`;
     });
   };
 
