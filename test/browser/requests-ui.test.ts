@@ -42,6 +42,36 @@ async function cluster(): Promise<PlaygroundPage> {
 }
 
 describe('the Requests tab', () => {
+  it('keeps three request rows and a config publish form of three lines at 9 nodes, 1280×720', async () => {
+    if (!h) throw new Error('the harness did not start');
+    const p = await openPlayground(h);
+    open.push(p);
+    const { page } = p;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    // The simulated engine: nine nodes without nine workers.
+    await page.evaluate(() =>
+      window.playground.useEngine('simulated', { nodes: 9, seed: 3, timing: 'lesson' }),
+    );
+    await page.waitForSelector('.log-row[data-node="n9"]');
+    await page.getByRole('tab', { name: 'Requests' }).click();
+    await page.getByLabel('operation', { exact: true }).selectOption('publish');
+    const sizes = await page.evaluate(() => {
+      const rows = new Set(
+        [...document.querySelectorAll('.client-panel .client-field, .client-panel button')].map(
+          (e) => Math.round(e.getBoundingClientRect().top / 8),
+        ),
+      );
+      return {
+        list: document.querySelector('.req-list')!.getBoundingClientRect().height,
+        rowTops: rows.size,
+      };
+    });
+    // Three 26 px rows of the list stay visible; the form takes no more than its three lines
+    // (group, operation, target; the five fields; the load generator).
+    expect(sizes.list).toBeGreaterThanOrEqual(78);
+    expect(sizes.rowTops).toBeLessThanOrEqual(3);
+  });
+
   it(
     'sends a write to a follower and follows it to an apply on every node',
     { timeout: 300_000 },
