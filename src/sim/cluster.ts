@@ -38,6 +38,7 @@ import { hashString } from '../trace/models.ts';
 import { HealthTracker } from './health.ts';
 import type { GroupStatus } from '../node/node.ts';
 import { cloneDurableState, emptyDurableState } from '../node/storage.ts';
+import { opLabel } from '../node/traceEvents.ts';
 import type { TraceBody, TraceEvent } from '../trace/events.ts';
 import { EventQueue } from './eventQueue.ts';
 import type { Timed } from './eventQueue.ts';
@@ -1239,7 +1240,14 @@ export class Simulator {
     if (this.tap.enabled) {
       const call = describeRequest(req.group, req.kind, payload);
       if (call) {
-        this.record(id, { type: 'invoke', ...call, process: handle.id, requestId: handle.id });
+        const label = opLabel(payload);
+        this.record(id, {
+          type: 'invoke',
+          ...call,
+          process: handle.id,
+          requestId: handle.id,
+          label,
+        });
       }
     }
     if (host.node === null) {

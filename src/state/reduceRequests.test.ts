@@ -45,6 +45,26 @@ function settled(s: ViewState): RequestView[] {
 }
 
 describe('the request path', () => {
+  it("names a request as its node will from the client's invoke on (older traces: op and key)", () => {
+    const { sim, trace } = cluster(5);
+    const follower = sim.followersOf(G)[0];
+    const from = trace.events().length;
+    sim.write(follower, G, { type: 'publish', dataId: 'named.yaml', content: 'x' });
+    const events = trace.events().slice(from);
+    const invoke = events.find((e) => e.type === 'invoke')!;
+    const request = events.find((e) => e.type === 'request')!;
+    expect(request.type === 'request' && request.label).toBe('publish named.yaml');
+    // Only the invoke folded: the list already says what the node will say.
+    const before = fold(trace.events().slice(0, trace.events().indexOf(invoke) + 1));
+    const id = invoke.type === 'invoke' ? invoke.requestId! : '';
+    expect(before.requests.get(id)?.label).toBe('publish named.yaml');
+    // A trace from before the invoke carried a label: the history's op and key.
+    const { label: _label, ...old } = invoke as Extract<TraceEvent, { type: 'invoke' }>;
+    void _label;
+    const legacy = reduce(fold(trace.events().slice(0, trace.events().indexOf(invoke))), old);
+    expect(legacy.requests.get(id)?.label).toBe('put named.yaml/DEFAULT_GROUP/');
+  });
+
   it('follows a write through a follower to an ok with an apply on every node', () => {
     const { sim, trace } = cluster(3);
     const follower = sim.followersOf(G)[0];

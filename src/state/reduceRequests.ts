@@ -94,7 +94,7 @@ export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
         group: e.group,
         node: id,
         kind: e.op,
-        label: `${e.op} ${e.key}`,
+        label: e.label ?? `${e.op} ${e.key}`,
         invokedAt: e.t,
         stages: [{ stage: 'invoke', t: e.t, node: id }],
         outcome: 'pending',

@@ -454,7 +454,11 @@ export type TraceBody =
    */
   | { type: 'clock'; rate: number; withinLeaseBound: boolean; maxDrift: number }
   | { type: 'narrate'; text: string }
-  | ({ type: 'invoke' } & HistoryFields)
+  /**
+   * `label`: the operation as the request list names it before the node's own `request` event
+   * arrives, the same words that event carries (e.g. "publish app.yaml"); older traces lack it.
+   */
+  | ({ type: 'invoke'; label?: string } & HistoryFields)
   | ({ type: 'ok'; result: unknown } & HistoryFields)
   | ({ type: 'fail'; result: unknown } & HistoryFields)
   | ({ type: 'info'; result: unknown } & HistoryFields)

@@ -553,7 +553,7 @@ export const traceEventSchemas = {
     maxDrift: z.number({ error: expecting('number') }).nonnegative({ error: expecting('≥ 0') }),
   }),
   narrate: event('narrate', { text: str }),
-  invoke: event('invoke', history),
+  invoke: event('invoke', { ...history, label: str.optional() }),
   ok: event('ok', { ...history, result: z.unknown() }),
   fail: event('fail', { ...history, result: z.unknown() }),
   info: event('info', { ...history, result: z.unknown() }),
