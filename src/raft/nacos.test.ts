@@ -597,3 +597,28 @@ describe('random schedules under both fidelities', () => {
     },
   );
 });
+
+describe('a commit reaches followers with the next entries or heartbeat (Replicator#sendEntries)', () => {
+  it.each(both)('%s', (fidelity) => {
+    const net = elected(fidelity);
+    const before = net.delivered.length;
+    net.propose('a', 'x');
+    const sent = net.delivered.slice(before);
+    const appends = sent.filter((m): m is AppendEntries => m.type === 'AppendEntries');
+    const empty = appends.filter((m) => m.entries.length === 0 && m.heartbeat !== true);
+    const last = net.get('a').log.lastIndex();
+    expect(net.get('a').log.committed).toBe(last);
+    if (fidelity === 'textbook') {
+      // etcd's raft announces the commit at once: one empty AppendEntries per follower.
+      expect(empty).toHaveLength(2);
+      expect(net.get('b').log.committed).toBe(last);
+    } else {
+      // SOFAJRaft sends only entries; the followers learn the commit with the next heartbeat.
+      expect(empty).toHaveLength(0);
+      expect(net.get('b').log.committed).toBeLessThan(last);
+      for (let i = 0; i < 20 && net.get('b').log.committed < last; i++) net.tickAll(1);
+      expect(net.get('b').log.committed).toBe(last);
+      expect(net.get('c').log.committed).toBe(last);
+    }
+  });
+});

@@ -1520,7 +1520,12 @@ export class Raft {
     // and says nothing more in its old term (a follower must not send AppendEntries; the new
     // leader's first commit carries C(new)'s commitment to everyone).
     if (this.role !== 'leader') return true;
-    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, true);
+    // Textbook (etcd's raft): tell every follower the new commit index at once, with an empty
+    // AppendEntries where no entries wait. SOFAJRaft's replicators send only when there are
+    // entries (Replicator#sendEntries waits for more otherwise; BallotBox#commitAt wakes only
+    // the state machine): a follower learns the commit with the next entries or heartbeat.
+    const announce = this.fidelity === 'textbook';
+    for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, announce);
     return true;
   }
 

@@ -179,6 +179,9 @@ describe('learners and membership (§6)', () => {
     const net = new TestNetwork(rafts);
     elect(net, 'a');
     net.propose('a', 'x');
+    // The commit index reaches followers and learners with the next heartbeat (SOFAJRaft sends
+    // no AppendEntries just to announce a commit).
+    net.tickAll(3);
     const l = net.get('l');
     expect(l.log.committed).toBe(2);
     expect(net.applied.get('l')!.map((e) => e.index)).toEqual([1, 2]);

@@ -67,13 +67,13 @@ describe('explainEntry', () => {
     expect(explainEntry(s, G, 'n2', 3)).toMatch(/leader n1 \(term 3\) has no entry at 3/);
   });
 
-  it('says a follower learns a commit the leader made with the next AppendEntries', () => {
+  it('says a follower learns a commit the leader made with the next AppendEntries or heartbeat', () => {
     const s = testState({
       n1: { role: 'leader', term: 2, terms: [2, 2], commit: 2 },
       n2: { term: 2, terms: [2, 2], commit: 1 },
     });
     expect(explainEntry(s, G, 'n2', 2)).toMatch(
-      /committed by leader n1 \(commit 2\); n2 learns it/,
+      /committed by leader n1 \(commit 2\); n2 learns it with the next AppendEntries or heartbeat/,
     );
   });
 

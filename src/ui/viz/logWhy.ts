@@ -59,7 +59,7 @@ export function explainEntry(s: ViewState, group: GroupId, node: NodeId, index: 
     const theirs = entryAt(lg.log, index);
     if (index <= lg.log.snapshotIndex) {
       return lg.log.commit >= index
-        ? `${what} not yet committed on ${node}: leader ${leader} committed up to ${lg.log.commit}; ${node} learns it with the next AppendEntries (§5.3).`
+        ? `${what} not yet committed on ${node}: leader ${leader} committed up to ${lg.log.commit}; ${node} learns it with the next AppendEntries or heartbeat (§5.3).`
         : `${what} not committed on ${node}.`;
     }
     if (theirs === undefined) {
@@ -69,7 +69,7 @@ export function explainEntry(s: ViewState, group: GroupId, node: NodeId, index: 
       return `${what} conflicts with leader ${leader}'s entry of term ${theirs.term} there: it will be replaced (§5.3).`;
     }
     if (lg.log.commit >= index) {
-      return `${what} committed by leader ${leader} (commit ${lg.log.commit}); ${node} learns it with the next AppendEntries (§5.3).`;
+      return `${what} committed by leader ${leader} (commit ${lg.log.commit}); ${node} learns it with the next AppendEntries or heartbeat (§5.3).`;
     }
   }
   if (e.term < lg.term) {
