@@ -16,7 +16,8 @@
 //       · saturation: closed-loop clients writing to the leader, doubling the client count
 //         until the rate stops growing; with each node's transactions/s and entries per
 //         transaction (group commit);
-//       · latency through the leader and through a follower at fixed rates: 1 client writing
+//       · latency through the leader and through a follower at fixed rates (each run starts
+//         once the page has digested the previous one: settle()): 1 client writing
 //         sequentially; an open-loop schedule of 100 writes/s; and one of half the saturation
 //         rate. In the open-loop runs write k is due at t0 + k / rate and its latency is
 //         measured from that moment, not from when the client got round to sending it (no
@@ -262,6 +263,26 @@ async function closedLoop(p: PlaygroundPage, target: string, clients: number): P
  * its due time. rate = 0: one client writing sequentially (each write is due when the last one
  * is answered). Each write's content is unique (`tag` + number), so the trace can follow it.
  */
+/**
+ * Wait until the page has digested what the last run left (its trace folded and drawn): twenty
+ * zero-delay timers in a row each answered within 15 ms, at most 60 s. Each fixed-rate run
+ * starts from a settled page, so it measures its own writes, not the previous run's backlog.
+ * Answers the ms it took.
+ */
+async function settle(p: PlaygroundPage): Promise<number> {
+  return p.page.evaluate(async () => {
+    const t0 = performance.now();
+    let calm = 0;
+    while (calm < 20 && performance.now() - t0 < 60_000) {
+      const a = performance.now();
+      await new Promise((r) => setTimeout(r, 0));
+      calm = performance.now() - a < 15 ? calm + 1 : 0;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return performance.now() - t0;
+  });
+}
+
 async function timed(p: PlaygroundPage, target: string, rate: number, tag: string): Promise<Timed> {
   return p.page.evaluate(
     async ({ target, rate, ms, payload, tag }) => {
@@ -622,6 +643,12 @@ async function main(): Promise<void> {
           ];
           for (const [run, rate] of runs) {
             const tag = `${setup[0]}${via[0]}${rate}-`;
+            const settledMs = await settle(p);
+            if (settledMs > 2000) {
+              console.log(
+                `(${setup}, ${via}, ${run}: the page took ${fmt(settledMs)} ms to settle first)`,
+              );
+            }
             const r = await timed(p, target, rate, tag);
             rows.push({
               setup,
