@@ -1,6 +1,8 @@
 // The browser runtime's benchmark (`npm run bench:browser`): headless Chromium with a persistent
-// profile (a default context keeps IndexedDB in memory), the app served by Vite with COOP/COEP
-// so the page is cross-origin isolated and its timers precise. Strict durability throughout.
+// profile (a default context keeps IndexedDB in memory), the app's production build served by
+// vite preview with COOP/COEP so the page is cross-origin isolated and its timers precise
+// (BENCH_DEV=1: the dev server and React's development build, several times slower in the page
+// when the UI draws a traced cluster). Strict durability throughout.
 //
 // What it measures, in one run, so every ratio compares figures taken on the same machine load:
 //   - the browser's raw ceilings, with no Raft at all (test/bench/benchCeiling.worker.ts): one
@@ -32,9 +34,17 @@
 // The machine's load average is printed with the figures: they are only comparable between runs
 // on an equally quiet machine.
 import { loadavg } from 'node:os';
-import { openPlayground, startHarness, waitFor, type PlaygroundPage } from '../browser/harness.ts';
+import {
+  openPlayground,
+  startHarness,
+  waitFor,
+  type Harness,
+  type PlaygroundPage,
+} from '../browser/harness.ts';
 
 const SIZES = (process.env.BENCH_NODES ?? '5').split(',').map(Number);
+/** BENCH_DEV=1: the dev server (React's development build) instead of the production build. */
+const DEV = process.env.BENCH_DEV === '1';
 const SETUPS = (process.env.BENCH_SETUPS ?? 'best,user').split(',') as SetupName[];
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 4000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
@@ -526,12 +536,15 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const h = await startHarness();
+  // The raw ceilings run on the dev server, which serves the ceiling worker's source; the
+  // clusters on the production build (unless BENCH_DEV=1), as a deployed copy runs them.
+  const hc = await startHarness();
+  let h: Harness | null = null;
   const goals: [string, string, string, boolean][] = [];
   try {
-    const p = await openPlayground(h);
-    await p.page.evaluate(CEILING_HELPERS);
-    const env = await p.page.evaluate(() => ({
+    const pc = await openPlayground(hc);
+    await pc.page.evaluate(CEILING_HELPERS);
+    const env = await pc.page.evaluate(() => ({
       isolated: crossOriginIsolated,
       ua: navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent,
       cores: navigator.hardwareConcurrency,
@@ -546,8 +559,8 @@ async function main(): Promise<void> {
         `measure ${MEASURE_MS} ms per run (closed loops after ${WARMUP_MS} ms of warm-up)\n`,
     );
 
-    const tx = await oneTransactionMs(p);
-    const rtt = await roundTrip(p, 2000);
+    const tx = await oneTransactionMs(pc);
+    const rtt = await roundTrip(pc, 2000);
     const txMs = quantile(tx, 0.5);
     const rttMs = quantile(rtt, 0.5);
     console.log(`Raw ceilings of this browser (no Raft), ${load()}:`);
@@ -563,7 +576,7 @@ async function main(): Promise<void> {
     for (const n of [1, ...SIZES]) {
       for (const perTx of [CEILING_ENTRIES_PER_TX, 1]) {
         for (const shared of [false, true]) {
-          const c = await burstCeiling(p, n, perTx, shared);
+          const c = await burstCeiling(pc, n, perTx, shared);
           if (perTx === CEILING_ENTRIES_PER_TX) {
             ceilings.set(n, Math.max(ceilings.get(n) ?? 0, c.entriesPerS / n));
           }
@@ -581,6 +594,19 @@ async function main(): Promise<void> {
         [...ceilings].map(([n, c]) => `${n}: ${fmt(c)} entries/s`).join(', '),
     );
     console.log('');
+    await hc.close();
+    h = await startHarness({ production: !DEV });
+    // tsx compiles with esbuild's keepNames, which wraps named functions in __name(): give the
+    // page that helper, since page.evaluate ships the functions' source text (the dev server's
+    // page happens to define it).
+    await h.context.addInitScript('globalThis.__name = (f) => f;');
+    const p = await openPlayground(h);
+    if (!(await p.page.evaluate(() => crossOriginIsolated))) {
+      throw new Error('the production page is not cross-origin isolated: check COOP/COEP');
+    }
+    console.log(
+      `the clusters run on ${DEV ? "the dev server (React's development build)" : 'the production build (vite preview)'}\n`,
+    );
 
     for (const n of SIZES) {
       const ceiling = ceilings.get(n)!;
@@ -758,7 +784,9 @@ async function main(): Promise<void> {
       goals.map(([g, t, m, ok]) => [g, t, m, verdict(ok)]),
     );
   } finally {
-    await h.close();
+    // Closed already after the ceilings unless those failed; a second close is harmless.
+    await hc.close().catch(() => undefined);
+    await h?.close();
   }
 }
 
