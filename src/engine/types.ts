@@ -9,6 +9,7 @@ import type { ClientReply } from '../node/types.ts';
 import type { LinkPolicy } from '../net/policy.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
+import { trimmedSize } from '../trace/recorder.ts';
 
 export type EngineKind = 'live' | 'simulated' | 'replay';
 
@@ -163,10 +164,10 @@ export class EventFeed {
       if (batch.length === 0) return;
       for (const e of batch) this.held.push(e);
     }
-    // Over the limit, keep the newest 90 %: one copy per tenth of the limit, not one per batch
-    // (at 30,000 events/s a copy of the whole array per batch took an eighth of the page's time).
+    // Over the limit, keep trimmedSize(limit): a copy per tenth of the limit, not per batch (at
+    // 30,000 events/s a copy of the whole array per batch took an eighth of the page's time).
     if (this.held.length > this.limit) {
-      this.held = this.held.slice(this.held.length - Math.max(1, Math.floor(this.limit * 0.9)));
+      this.held = this.held.slice(this.held.length - trimmedSize(this.limit));
     }
     for (const l of this.listeners) {
       try {

@@ -8,6 +8,7 @@ import type { Raft } from '../raft/raft.ts';
 import type { ConfState, CoreEvent, Entry, GroupId, HardState, NodeId } from '../raft/types.ts';
 import type { ApplyResult } from '../cp/stateMachine.ts';
 import { briefKey } from '../cp/namingPersistentV1.ts';
+import type { HistoryCall } from '../trace/clientHistory.ts';
 import type { EntrySummary, TraceBody } from '../trace/events.ts';
 import type { ClientReply, DurableGroupState, PersistGroupBatch } from './types.ts';
 
@@ -150,6 +151,15 @@ export function readIndexEvent(
     ...(requestId !== undefined ? { requestId } : {}),
     ...(fallback !== undefined ? { fallback } : {}),
   };
+}
+
+/**
+ * The client's invocation of a request (history fields from describeRequest), labelled with the
+ * words the node's own `request` event will use, so a request list names it the same way from
+ * its first event. Both hosts (the browser cluster and the simulator) record it.
+ */
+export function invokeEvent(call: HistoryCall, requestId: string, payload: unknown): TraceBody {
+  return { type: 'invoke', ...call, process: requestId, requestId, label: opLabel(payload) };
 }
 
 /** A client request reached this node. */

@@ -14,7 +14,7 @@ import type { EngineGroupStatus } from '../engine/types.ts';
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import { transfer, wrap, type Remote } from 'comlink';
 import { LESSON_TIMING, NACOS_TIMING, timedSnapshotIntervalMs, toTicks } from '../node/node.ts';
-import { opLabel } from '../node/traceEvents.ts';
+import { invokeEvent } from '../node/traceEvents.ts';
 import {
   cutLink,
   healNetwork,
@@ -632,10 +632,7 @@ export class Cluster {
   private async submit(id: NodeId, req: ClientRequest, payload: unknown): Promise<ClientReply> {
     const s = this.slot(id);
     const call = this.traceOn ? describeRequest(req.group, req.kind, payload) : null;
-    if (call) {
-      const label = opLabel(payload);
-      this.record(id, { type: 'invoke', ...call, process: req.id, requestId: req.id, label });
-    }
+    if (call) this.record(id, invokeEvent(call, req.id, payload));
     let reply: ClientReply;
     const serving = s.state === 'running' || s.state === 'removing';
     if (s.inc === null || !s.inc.ready || !serving) {

@@ -38,7 +38,7 @@ import { hashString } from '../trace/models.ts';
 import { HealthTracker } from './health.ts';
 import type { GroupStatus } from '../node/node.ts';
 import { cloneDurableState, emptyDurableState } from '../node/storage.ts';
-import { opLabel } from '../node/traceEvents.ts';
+import { invokeEvent } from '../node/traceEvents.ts';
 import type { TraceBody, TraceEvent } from '../trace/events.ts';
 import { EventQueue } from './eventQueue.ts';
 import type { Timed } from './eventQueue.ts';
@@ -1240,14 +1240,7 @@ export class Simulator {
     if (this.tap.enabled) {
       const call = describeRequest(req.group, req.kind, payload);
       if (call) {
-        const label = opLabel(payload);
-        this.record(id, {
-          type: 'invoke',
-          ...call,
-          process: handle.id,
-          requestId: handle.id,
-          label,
-        });
+        this.record(id, invokeEvent(call, handle.id, payload));
       }
     }
     if (host.node === null) {

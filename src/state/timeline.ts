@@ -11,6 +11,7 @@
 // Moving a cursor forward by a few events folds on from the last state rebuilt rather than from
 // its checkpoint, so playing the past forward costs about one reduce per event shown.
 import type { TraceEvent } from '../trace/events.ts';
+import { trimmedSize } from '../trace/recorder.ts';
 import type { ViewState } from './model.ts';
 import { withTransientMaps } from './maps.ts';
 import { MARK_KINDS, markOf, neighbourMark, type Mark, type MarkKind } from './marks.ts';
@@ -190,11 +191,11 @@ export class Timeline {
   }
 
   /**
-   * Forget the oldest windows of events down to 90 % of the limit, with their checkpoints: the
+   * Forget the oldest windows of events down to trimmedSize(limit), with their checkpoints: the
    * held array is copied once per tenth of the limit, not once per window (amortized).
    */
   private dropOldest(): void {
-    const keep = Math.max(this.every, Math.floor(this.limit * 0.9));
+    const keep = Math.max(this.every, trimmedSize(this.limit));
     const windows = Math.ceil((this.events.length - keep) / this.every);
     this.events = this.events.slice(windows * this.every);
     this.checkpoints = this.checkpoints.slice(windows);

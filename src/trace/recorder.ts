@@ -54,6 +54,15 @@ function jsonSafe(body: TraceBody): TraceBody {
   return copy as unknown as TraceBody;
 }
 
+/**
+ * How many events a bounded store keeps when it goes over `limit`: 90 % of it, so the oldest
+ * are dropped once per tenth of the limit rather than on every event (amortized O(1) per event,
+ * one array). The recorder, the engines' feeds and the view timeline trim to it.
+ */
+export function trimmedSize(limit: number): number {
+  return Math.max(1, Math.floor(limit * 0.9));
+}
+
 export class TraceRecorder {
   /** When false, record() does nothing and returns null; seq does not advance. */
   enabled: boolean;
@@ -110,12 +119,9 @@ export class TraceRecorder {
     return this.seq;
   }
 
-  /**
-   * Drop the oldest events down to 90 % of the limit, so trimming happens once per tenth of the
-   * limit rather than on every event (amortized O(1) per event; events() stays one array).
-   */
+  /** Drop the oldest events down to trimmedSize(limit). */
   private trim(): void {
-    const keep = Math.max(1, Math.floor(this.limit * 0.9));
+    const keep = trimmedSize(this.limit);
     const n = this.stored.length - keep;
     if (this.droppedCount === 0) this.droppedFirst = this.stored[0].seq;
     this.droppedLast = this.stored[n - 1].seq;

@@ -133,10 +133,10 @@ function ResumePanel({ offer }: { offer: ResumeOffer }) {
   );
 }
 
-/** The footer: how many events the trace holds and, when its bound was reached, what it dropped. */
 /** How often the footer re-reads the trace header (what was dropped, the run line) under load. */
 const FOOTER_REFRESH_MS = 250;
 
+/** The footer: how many events the trace holds and, when its bound was reached, what it dropped. */
 function TraceFooter() {
   const engine = useEngine();
   const count = useSel((s) => s.view.count);

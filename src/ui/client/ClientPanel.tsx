@@ -11,6 +11,7 @@ import { useCommand, useEngine, useSel, useSelectedGroup } from '../context.ts';
 import { notify } from '../notices.ts';
 import { useShortcut } from '../shortcuts.ts';
 import { LoadGenerator, type LoadStats } from './loadGenerator.ts';
+import { compareIds } from '../viz/ring.ts';
 import {
   buildRequest,
   initialValues,
@@ -180,7 +181,7 @@ function LoadControls({ form, op }: { form: FormState; op: OperationSpec | undef
 export function ClientPanel() {
   const selectedGroup = useSelectedGroup();
   const groups = useSel((s) => s.view.groups);
-  const nodes = useSel((s) => Object.keys(s.view.nodes).sort(byNumber));
+  const nodes = useSel((s) => Object.keys(s.view.nodes).sort(compareIds));
   const command = useCommand();
   const group = selectedGroup ?? groups[0] ?? '';
   const [form, setForm] = useState<FormState>(() =>
@@ -309,6 +310,3 @@ export function ClientPanel() {
     </form>
   );
 }
-
-/** n2 before n10 (one collator: localeCompare with options builds one per call). */
-const byNumber = new Intl.Collator('en', { numeric: true }).compare;

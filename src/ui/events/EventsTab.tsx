@@ -20,6 +20,7 @@ import { RECHECK_MS, useLinVerdict } from './useLinCheck.ts';
 import { useThrottledSel } from '../useThrottledSel.ts';
 import './events.css';
 import { formatCount } from '../theme.ts';
+import { compareIds } from '../viz/ring.ts';
 
 const ROW_PX = 18;
 
@@ -134,9 +135,7 @@ function FilterBar({
   filter: EventFilter;
   onChange: (f: EventFilter) => void;
 }) {
-  const nodes = useSel((s) =>
-    Object.keys(s.view.nodes).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
-  );
+  const nodes = useSel((s) => Object.keys(s.view.nodes).sort(compareIds));
   const groups = useSel((s) => s.view.groups);
   const ids = { type: useId(), node: useId(), group: useId(), text: useId() };
   return (
