@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapDelete, mapSet, withTransientMaps } from './maps.ts';
+import { claim, edit, mapDelete, mapSet, owns, withTransientMaps } from './maps.ts';
+import { plAppend, plAppendBounded, plFrom, plToArray } from './plist.ts';
 
 describe('copy-on-write maps with batch ownership', () => {
   it('copies outside a transient scope, so a held map never changes', () => {
@@ -32,5 +33,34 @@ describe('copy-on-write maps with batch ownership', () => {
     expect([...last].map(([k]) => k)).toEqual(['x', 'b', 'c']);
     // After the scope, the returned map is no longer owned.
     expect(mapSet(last, 'd', 4)).not.toBe(last);
+  });
+});
+
+describe('batch-owned records and lists', () => {
+  it('edits in place only what the batch created, and copies everything else', () => {
+    const held = { a: 1, list: plFrom([1, 2, 3]) };
+    const out = withTransientMaps((seal) => {
+      const e1 = edit(held);
+      expect(e1).not.toBe(held);
+      expect(edit(e1)).toBe(e1);
+      e1.a = 2;
+      const l1 = plAppend(held.list, 4);
+      expect(l1).not.toBe(held.list);
+      expect(plAppend(l1, 5)).toBe(l1); // the batch's own: appended in place
+      const bounded = plAppendBounded(l1, 6, 4);
+      expect(bounded).toBe(l1);
+      expect(plToArray(bounded)).toEqual([3, 4, 5, 6]);
+      seal();
+      expect(owns(e1)).toBe(false);
+      expect(plAppend(l1, 7)).not.toBe(l1); // sealed: copied
+      return { e1, l1 };
+    });
+    expect(held).toEqual({ a: 1, list: plFrom([1, 2, 3]) });
+    expect(out.e1.a).toBe(2);
+    expect(plToArray(out.l1)).toEqual([3, 4, 5, 6]);
+    // Outside a batch nothing is owned: every append copies.
+    expect(plAppend(out.l1, 8)).not.toBe(out.l1);
+    expect(claim({})).toEqual({});
+    expect(edit(out.e1)).not.toBe(out.e1);
   });
 });

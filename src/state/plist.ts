@@ -6,6 +6,8 @@
 // Invariant: every chunk but the last is full (CHUNK items counted from the list's own start,
 // `start` items of the first chunk are skipped); a list is never mutated after it is returned.
 
+import { claim, owns } from './maps.ts';
+
 const SHIFT = 7;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
@@ -52,6 +54,34 @@ export function plPush<T>(l: PList<T>, x: T): PList<T> {
   c.push(x);
   chunks[last] = c;
   return { chunks, start: l.start, length: l.length + 1 };
+}
+
+/**
+ * plPush for the fold's batch (maps.ts): a list the current batch created is appended to in
+ * place (its chunk array and last chunk are its own), any other is copied once and the copy
+ * is the batch's. Only for lists the state references from one place.
+ */
+export function plAppend<T>(l: PList<T>, x: T): PList<T> {
+  if (!owns(l)) return claim(plPush(l, x));
+  const m = l as { chunks: T[][]; start: number; length: number };
+  const end = m.start + m.length;
+  if ((end & MASK) === 0) m.chunks.push([x]);
+  else m.chunks[m.chunks.length - 1].push(x);
+  m.length++;
+  return l;
+}
+
+/** plAppend, then the oldest items dropped so the list holds at most `bound`. */
+export function plAppendBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
+  const out = plAppend(l, x);
+  if (out.length <= bound) return out;
+  // plAppend made `out` the batch's own: drop from its front in place.
+  const m = out as { chunks: T[][]; start: number; length: number };
+  const j = m.start + (m.length - bound);
+  if (j >> SHIFT > 0) m.chunks.splice(0, j >> SHIFT);
+  m.start = j & MASK;
+  m.length = bound;
+  return out;
 }
 
 /** The list with x appended, then its oldest items dropped so it holds at most `bound`. */

@@ -4,7 +4,7 @@
 // Invariants: pure (same state and event, same result; the input is never modified); events
 // are folded in seq order; an event about a node not seen yet creates it (a trace may start
 // after the node started, e.g. a bounded one).
-import { mapDelete, mapSet } from './maps.ts';
+import { claim, edit, mapDelete, mapSet } from './maps.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type {
@@ -79,7 +79,11 @@ function getNode(s: ViewState, id: NodeId): NodeView {
 }
 
 function putNode(s: ViewState, n: NodeView): ViewState {
-  return { ...s, nodes: { ...s.nodes, [n.id]: n } };
+  const out = edit(s);
+  const nodes = edit(s.nodes);
+  nodes[n.id] = n;
+  out.nodes = nodes;
+  return out;
 }
 
 function updateNode(s: ViewState, id: NodeId, f: (n: NodeView) => NodeView): ViewState {
@@ -98,7 +102,11 @@ function updateGroup(
     const before = n.groups[g] ?? emptyGroup(g);
     const after = f(before);
     if (after === before && n.groups[g] !== undefined) return n;
-    return { ...n, groups: { ...n.groups, [g]: after } };
+    const out = edit(n);
+    const groups = edit(n.groups);
+    groups[g] = after;
+    out.groups = groups;
+    return out;
   });
 }
 
@@ -114,12 +122,20 @@ function smAtSnapshot(s: ViewState, group: GroupId, index: number): SmRef {
 
 // ---- the fold ---------------------------------------------------------------------------------
 
-/** The state after `e`. */
+/**
+ * The state after `e`. Inside a batch fold (maps.ts withTransientMaps) the state and the records
+ * the batch created are changed in place; outside one, nothing the caller holds changes.
+ */
 export function reduce(state: ViewState, e: TraceEvent): ViewState {
-  const s: ViewState = reduceVotes(
-    recordRaw({ ...state, seq: e.seq, t: e.t, count: state.count + 1 }, e),
-    e,
-  );
+  const base = edit(state);
+  base.seq = e.seq;
+  base.t = e.t;
+  base.count = state.count + 1;
+  // The state returned is either the batch's already or new: the batch owns it either way.
+  return claim(reduceEvent(reduceVotes(recordRaw(base, e), e), e));
+}
+
+function reduceEvent(s: ViewState, e: TraceEvent): ViewState {
   const id = e.node;
   switch (e.type) {
     case 'node-start':
@@ -173,16 +189,19 @@ export function reduce(state: ViewState, e: TraceEvent): ViewState {
     case 'recv':
       return reduceRecv(s, e);
     case 'drop':
-      return { ...s, messages: mapDelete(s.messages, msgKey(e.from, e.msgId)) };
+      return withMessages(s, mapDelete(s.messages, msgKey(e.from, e.msgId)));
     case 'append':
       return updateGroup(s, id!, e.group, (g) => appendEntries(g, e.entries));
-    case 'truncate':
+    case 'truncate': {
+      // The removed entries are read from the log as it was: the update may change `s` in place.
+      const log = s.nodes[id!]?.groups[e.group]?.log;
       return recordTruncate(
-        s,
+        log,
         updateGroup(s, id!, e.group, (g) => truncateFrom(g, e.from)),
         id!,
         e,
       );
+    }
     case 'persist':
       return updateGroup(s, id!, e.group, (g) => applySilent(persisted(g, e)));
     case 'progress':
@@ -262,6 +281,13 @@ function reduceRole(s: ViewState, id: NodeId, e: Ev<'role'>): ViewState {
   }));
 }
 
+function withMessages(s: ViewState, messages: ViewState['messages']): ViewState {
+  if (messages === s.messages) return s;
+  const out = edit(s);
+  out.messages = messages;
+  return out;
+}
+
 function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
   const m: MessageView = {
     id: msgKey(e.from, e.msgId),
@@ -278,11 +304,11 @@ function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
     detail: messageDetail(e),
   };
   s = bumpSeries(s, e.t, (b) => ({ ...b, messages: b.messages + 1 }));
-  return { ...s, messages: mapSet(s.messages, m.id, m) };
+  return withMessages(s, mapSet(s.messages, m.id, m));
 }
 
 function reduceRecv(s: ViewState, e: Ev<'recv'>): ViewState {
-  s = { ...s, messages: mapDelete(s.messages, msgKey(e.from, e.msgId)) };
+  s = withMessages(s, mapDelete(s.messages, msgKey(e.from, e.msgId)));
   // A follower or candidate that hears a current leader restarts its election timer (textbook
   // Raft; SOFAJRaft's repeating timer goes on: it checks on firing whether the leader was heard).
   if (e.msgType !== 'AppendEntries' && e.msgType !== 'InstallSnapshot') return s;

@@ -8,8 +8,9 @@
 import { opLabel } from '../node/traceEvents.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
-import type { EntryView, ViewState } from './model.ts';
-import { plEmpty, plGet, plPushBounded, type PList } from './plist.ts';
+import type { EntryView, LogView, ViewState } from './model.ts';
+import { edit } from './maps.ts';
+import { plAppendBounded, plEmpty, plGet, plPushBounded, type PList } from './plist.ts';
 
 /** One operation a node applied to a group's state machine, and what the state machine said. */
 export interface ApplyRecord {
@@ -92,24 +93,26 @@ export function recordApply(s: ViewState, node: NodeId, e: Ev<'apply'>): ViewSta
     result: text,
     requestId: e.requestId ?? null,
   };
-  const stream = plPushBounded(s.activity.applies[key] ?? plEmpty(), rec, APPLY_STREAM_LIMIT);
-  return {
-    ...s,
-    activity: { ...s.activity, applies: { ...s.activity.applies, [key]: stream } },
-  };
+  const stream = plAppendBounded(s.activity.applies[key] ?? plEmpty(), rec, APPLY_STREAM_LIMIT);
+  const out = edit(s);
+  const activity = edit(s.activity);
+  const applies = edit(s.activity.applies);
+  applies[key] = stream;
+  activity.applies = applies;
+  out.activity = activity;
+  return out;
 }
 
 /**
  * `after` (the state after the main fold of `e`) with the truncation recorded; the removed
- * entries are read from `before`, the state the event was folded into.
+ * entries are read from `log`, the node's log before the event.
  */
 export function recordTruncate(
-  before: ViewState,
+  log: LogView | undefined,
   after: ViewState,
   node: NodeId,
   e: Ev<'truncate'>,
 ): ViewState {
-  const log = before.nodes[node]?.groups[e.group]?.log;
   if (log === undefined) return after;
   const first = Math.max(0, e.from - log.snapshotIndex - 1);
   const count = log.entries.length - first;

@@ -4,7 +4,8 @@
 // so counting an event copies one small object, never a list chunk; buckets are in increasing
 // `second`, and a second in which nothing was counted has no bucket (a reader treats it as 0).
 import type { SeriesBucket, ViewState } from './model.ts';
-import { plPush } from './plist.ts';
+import { edit } from './maps.ts';
+import { plAppend } from './plist.ts';
 
 export function emptyBucket(second: number): SeriesBucket {
   return {
@@ -29,11 +30,16 @@ export function bumpSeries(
 ): ViewState {
   const second = Math.floor(t / 1000);
   const cur = s.series.current;
+  const out = edit(s);
+  const series = edit(s.series);
+  out.series = series;
   if (cur !== null && cur.second === second) {
-    return { ...s, series: { ...s.series, current: f(cur) } };
+    series.current = f(cur);
+    return out;
   }
-  const buckets = cur === null ? s.series.buckets : plPush(s.series.buckets, cur);
-  return { ...s, series: { ...s.series, buckets, current: f(emptyBucket(second)) } };
+  if (cur !== null) series.buckets = plAppend(s.series.buckets, cur);
+  series.current = f(emptyBucket(second));
+  return out;
 }
 
 /** A node became candidate at `t`: an election started (after a successful pre-vote). */

@@ -1,14 +1,26 @@
 // Tests of the view model's machinery: the persistent list, lazy state-machine contents,
 // structural sharing of reduce, a restart taken from what the node loaded, checkpoints (stateAt equals a fold from the start), and the
 // store's per-frame batching with an injected scheduler.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LESSON_TIMING } from '../node/node.ts';
 import { Simulator } from '../sim/cluster.ts';
 import { nodeIds } from '../scenario/format.ts';
 import type { TraceEvent } from '../trace/events.ts';
+import { importTrace } from '../trace/jsonl.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { emptyState, type ViewState } from './model.ts';
-import { plDrop, plEmpty, plFrom, plGet, plPush, plSet, plTake, plToArray } from './plist.ts';
+import {
+  plDrop,
+  plEmpty,
+  plFrom,
+  plGet,
+  plPush,
+  plSet,
+  plTake,
+  plToArray,
+  type PList,
+} from './plist.ts';
 import { reduce } from './reduce.ts';
 import { smApply, smContents, smEmpty, type SmRef } from './sm.ts';
 import { statusText } from './statusText.ts';
@@ -25,8 +37,15 @@ function stateJson(s: ViewState): string {
       ? [...(v as Map<unknown, unknown>).entries()]
       : k === 'sm'
         ? { index: (v as SmRef).index, known: (v as SmRef).known }
-        : v,
+        : isPList(v)
+          ? plToArray(v)
+          : v,
   );
+}
+
+/** A persistent list, compared by its items (its chunking may differ between equal lists). */
+function isPList(v: unknown): v is PList<unknown> {
+  return typeof v === 'object' && v !== null && 'chunks' in v && 'start' in v && 'length' in v;
 }
 
 function fold(events: readonly TraceEvent[], from: ViewState = emptyState([G])): ViewState {
@@ -295,4 +314,34 @@ describe('election timers as each fidelity runs them', () => {
       }
     }
   });
+});
+
+describe('the batch fold (in place within a batch, copy-on-write outside)', () => {
+  const golden = ['figure8', 'forward-crash', 'partition-heal'].map((name) => {
+    const r = importTrace(
+      readFileSync(new URL(`../../test/golden/${name}.trace.jsonl`, import.meta.url), 'utf8'),
+    );
+    if (!r.ok) throw new Error(`${name}: ${r.errors.join('; ')}`);
+    return { name, events: r.events, groups: r.header.cluster.groups };
+  });
+  const traces = [
+    { name: 'simulated run with a restart', events: simTrace(5).events, groups: [G] },
+    ...golden,
+  ];
+
+  it.each(traces)(
+    '$name: every state handed out stays as it was, and the head equals a plain fold',
+    ({ events, groups }) => {
+      const tl = new Timeline(emptyState(groups), { every: 7 });
+      const handedOut: { state: ViewState; json: string; n: number }[] = [];
+      for (let i = 0; i < events.length; i += 13) {
+        const head = tl.append(events.slice(i, i + 13));
+        handedOut.push({ state: head, json: stateJson(head), n: Math.min(events.length, i + 13) });
+      }
+      for (const h of handedOut) expect(stateJson(h.state)).toBe(h.json);
+      expect(stateJson(tl.current)).toBe(stateJson(fold(events, emptyState(groups))));
+      const mid = handedOut[handedOut.length >> 1];
+      expect(mid.json).toBe(stateJson(fold(events.slice(0, mid.n), emptyState(groups))));
+    },
+  );
 });

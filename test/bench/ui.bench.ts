@@ -16,6 +16,9 @@
 // Env: BENCH_UI_ENGINES=live,simulated BENCH_UI_NODES=5,9 BENCH_UI_RATE=500 BENCH_UI_MS=10000
 // BENCH_UI_PROFILE=1 builds without minifying and prints the page's functions with the most self
 // time during each window (Chromium's CDP Profiler): where the main thread goes.
+// BENCH_UI_TIMELINE=1 records Chromium's timeline (CDP Tracing) during each window and prints the
+// main thread's self time by activity (script, style, layout, paint, GC, messages), which the
+// profiler lumps together as "(program)".
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +36,90 @@ const GOAL_LONG_TASK_MS = 50;
 /** A 60 Hz display shows at most 60 frames a second; within 5 % of it counts as 60. */
 const FPS_TOLERANCE = 0.95;
 const PROFILE = process.env.BENCH_UI_PROFILE === '1';
+const TIMELINE = process.env.BENCH_UI_TIMELINE === '1';
+/** CSS selectors of views to hide (display: none) during the run: what each view costs. */
+const HIDE = process.env.BENCH_UI_HIDE ?? '';
+
+interface TraceRow {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Self time per activity on the renderer's main thread from a Chromium timeline: complete ('X')
+ * and begin/end ('B'/'E') events nested by time; each event's self time is its duration less its
+ * children's.
+ */
+function timelineSelf(rows: TraceRow[], top = 16): string[] {
+  // Each renderer process has a CrRendererMain; the page's is the busiest.
+  const mains = new Set(
+    rows
+      .filter((r) => r.ph === 'M' && r.name === 'thread_name' && r.args?.name === 'CrRendererMain')
+      .map((r) => `${r.pid}:${r.tid}`),
+  );
+  let best: string[] = ['(no renderer main thread in the timeline)'];
+  let bestBusy = -1;
+  for (const key of mains) {
+    const { busy, lines } = selfOf(
+      rows.filter((r) => `${r.pid}:${r.tid}` === key),
+      top,
+    );
+    if (busy > bestBusy) [best, bestBusy] = [lines, busy];
+  }
+  return best;
+}
+
+function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] } {
+  const spans: { name: string; start: number; end: number }[] = [];
+  const open: TraceRow[] = [];
+  for (const r of rows) {
+    if (r.ph === 'X' && r.dur !== undefined)
+      spans.push({ name: r.name, start: r.ts, end: r.ts + r.dur });
+    else if (r.ph === 'B') open.push(r);
+    else if (r.ph === 'E') {
+      const b = open.pop();
+      if (b !== undefined) spans.push({ name: b.name, start: b.ts, end: r.ts });
+    }
+  }
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const self = new Map<string, number>();
+  const stack: { name: string; end: number; child: number; dur: number }[] = [];
+  const close = (upTo: number): void => {
+    while (stack.length > 0 && stack[stack.length - 1].end <= upTo) {
+      const s = stack.pop()!;
+      self.set(s.name, (self.get(s.name) ?? 0) + s.dur - s.child);
+    }
+  };
+  let busy = 0;
+  for (const sp of spans) {
+    close(sp.start);
+    const dur = sp.end - sp.start;
+    if (stack.length > 0) stack[stack.length - 1].child += dur;
+    else busy += dur;
+    stack.push({ name: sp.name, end: sp.end, child: 0, dur });
+  }
+  close(Infinity);
+  const lines = [
+    `${(busy / 1000).toFixed(0).padStart(7)} ms  busy (top-level tasks)`,
+    ...[...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `${(v / 1000).toFixed(0).padStart(7)} ms  ${k}`),
+  ];
+  return { busy, lines };
+}
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
   samples?: number[];
   timeDeltas?: number[];
 }
@@ -53,6 +137,35 @@ function topSelf(profile: CpuProfile, top = 20): string[] {
   });
   return [...self.entries()]
     .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+/** The `top` functions by total time (self and callees) in a CDP profile, one line each. */
+function topTotal(profile: CpuProfile, top = 25): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (id: number): string => {
+    const f = byId.get(id)!.callFrame;
+    const file = f.url.split('/').slice(-1)[0].split('?')[0];
+    return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+  };
+  const total = new Map<string, number>();
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((leaf, i) => {
+    const ms = (deltas[i + 1] ?? deltas[i] ?? 0) / 1000;
+    const seen = new Set<string>();
+    for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
+      const k = keyOf(id);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      total.set(k, (total.get(k) ?? 0) + ms);
+    }
+  });
+  return [...total.entries()]
+    .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
@@ -133,10 +246,35 @@ async function main(): Promise<void> {
           null,
           60_000,
         );
+        if (HIDE !== '')
+          await page.addStyleTag({ content: `${HIDE} { display: none !important; }` });
         const cdp = PROFILE ? await context.newCDPSession(page) : null;
         if (cdp !== null) {
           await cdp.send('Profiler.enable');
           await cdp.send('Profiler.start');
+        }
+        const tl = TIMELINE ? await context.newCDPSession(page) : null;
+        const timeline: TraceRow[] = [];
+        if (tl !== null) {
+          tl.on('Tracing.dataCollected', (d) => {
+            for (const r of d.value as unknown as TraceRow[]) {
+              if (r.ph === 'X' || r.ph === 'B' || r.ph === 'E' || r.ph === 'M') {
+                timeline.push({
+                  name: r.name,
+                  ph: r.ph,
+                  pid: r.pid,
+                  tid: r.tid,
+                  ts: r.ts,
+                  dur: r.dur,
+                  args: r.ph === 'M' ? r.args : undefined,
+                });
+              }
+            }
+          });
+          await tl.send('Tracing.start', {
+            categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink,toplevel',
+            transferMode: 'ReportEvents',
+          });
         }
         const f = await page.evaluate(
           async ({ rate, warmupMs, measureMs }) => {
@@ -246,6 +384,17 @@ async function main(): Promise<void> {
           for (const [k, n] of dom.biggest) console.log(`  ${String(n).padStart(6)}  ${k}`);
           console.log(`${engine} ${nodes} nodes, main thread self time:`);
           for (const line of topSelf(profile)) console.log(`  ${line}`);
+          console.log(`${engine} ${nodes} nodes, main thread total time (with callees):`);
+          for (const line of topTotal(profile)) console.log(`  ${line}`);
+        }
+        if (tl !== null) {
+          const done = new Promise<void>((r) => tl.once('Tracing.tracingComplete', () => r()));
+          await tl.send('Tracing.end');
+          await done;
+          console.log(
+            `${engine} ${nodes} nodes, main thread self time by activity (timeline, whole run):`,
+          );
+          for (const line of timelineSelf(timeline)) console.log(`  ${line}`);
         }
         await page.close();
         const goal = GOAL_FPS[nodes] ?? 45;
