@@ -26,6 +26,7 @@ import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { StatePanel } from './sm/StatePanel.tsx';
 import { SpacetimeView } from './spacetime/SpacetimeView.tsx';
 import { Tabs, type TabSpec } from './Tabs.tsx';
+import { useThrottledSel } from './useThrottledSel.ts';
 import { TimeBar } from './timeline/TimeBar.tsx';
 import { LessonPanel, useLessonView } from './lessons/LessonPanel.tsx';
 import { PointerHighlight, useLessonFrame, useLessonLink } from './lessons/LessonFrame.tsx';
@@ -139,7 +140,8 @@ const FOOTER_REFRESH_MS = 250;
 /** The footer: how many events the trace holds and, when its bound was reached, what it dropped. */
 function TraceFooter() {
   const engine = useEngine();
-  const count = useSel((s) => s.view.count);
+  // A count a person reads: four times a second is enough (it changes every frame under load).
+  const count = useThrottledSel((s) => s.view.count, FOOTER_REFRESH_MS, []);
   const [note, setNote] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
   useEffect(() => {

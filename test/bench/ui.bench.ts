@@ -143,7 +143,7 @@ function topSelf(profile: CpuProfile, top = 20): string[] {
 }
 
 /** The `top` functions by total time (self and callees) in a CDP profile, one line each. */
-function topTotal(profile: CpuProfile, top = 25): string[] {
+function topTotal(profile: CpuProfile, top = Number(process.env.BENCH_UI_TOP ?? 25)): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -186,6 +186,10 @@ interface Figures {
   /** Trace events the page received per second, and the commonest types with their counts. */
   eventsPerS: number;
   types: [string, number][];
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(0)} %`;
 }
 
 function verdict(ok: boolean): string {
@@ -276,6 +280,30 @@ async function main(): Promise<void> {
             transferMode: 'ReportEvents',
           });
         }
+        // The main thread's busy time over the measuring window (Chromium's own counters): less
+        // noisy than the frame rate, which a 60 Hz display caps and the scheduler jitters.
+        const perf = await context.newCDPSession(page);
+        await perf.send('Performance.enable');
+        const sample = async (): Promise<Map<string, number>> => {
+          const { metrics } = await perf.send('Performance.getMetrics');
+          return new Map(metrics.map((m) => [m.name, m.value]));
+        };
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        const busyAt = (async () => {
+          await sleep(WARMUP_MS);
+          const a = await sample();
+          const t0 = Date.now();
+          await sleep(MEASURE_MS);
+          const b = await sample();
+          const wall = (Date.now() - t0) / 1000;
+          const d = (k: string) => ((b.get(k) ?? 0) - (a.get(k) ?? 0)) / wall;
+          return {
+            task: d('TaskDuration'),
+            script: d('ScriptDuration'),
+            layout: d('LayoutDuration'),
+            style: d('RecalcStyleDuration'),
+          };
+        })();
         const f = await page.evaluate(
           async ({ rate, warmupMs, measureMs }) => {
             const pg = window.playground;
@@ -397,12 +425,14 @@ async function main(): Promise<void> {
           for (const line of timelineSelf(timeline)) console.log(`  ${line}`);
         }
         await page.close();
+        const busy = await busyAt;
         const goal = GOAL_FPS[nodes] ?? 45;
         const fr = f as Figures;
         rows.push(
           `${engine.padEnd(9)} ${String(nodes).padStart(2)} nodes  ` +
             `fps ${fr.fps.toFixed(1).padStart(5)} (goal ≥ ${goal}: ${verdict(fr.fps >= goal * FPS_TOLERANCE)})  ` +
             `p95 frame ${fr.p95FrameMs.toFixed(1)} ms, worst ${fr.worstFrameMs.toFixed(0)} ms  ` +
+            `main thread busy ${pct(busy.task)} (script ${pct(busy.script)}, layout ${pct(busy.layout)}, style ${pct(busy.style)})  ` +
             `long tasks ${fr.longTasks}, longest ${fr.longestTaskMs.toFixed(0)} ms ` +
             `(goal none over ${GOAL_LONG_TASK_MS} ms: ${verdict(fr.longTasks === 0)})  ` +
             `writes sent ${fr.writesSent} of ${fr.writesDue} due (${((fr.writesSent / MEASURE_MS) * 1000).toFixed(0)}/s), ` +

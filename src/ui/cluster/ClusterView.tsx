@@ -11,7 +11,7 @@
 // ring fills the space between toolbar and dock), so nothing jumps as state changes.
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import './cluster.css';
-import type { CampaignView, NodeId, ViewState } from '../../state/model.ts';
+import type { CampaignView, NodeId } from '../../state/model.ts';
 import { visibleCampaign } from '../../state/reduceVotes.ts';
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
 import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.ts';
@@ -39,6 +39,7 @@ import { findRequest, requestPath } from './requestPath.ts';
 import { RequestPathMarks } from './RequestPathMarks.tsx';
 import { TimerArc } from './TimerArc.tsx';
 import { useClusterClock } from './useClusterClock.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import { VoteDetails } from './VoteDetails.tsx';
 import { VoteMarks } from './VoteMarks.tsx';
 
@@ -86,8 +87,16 @@ function useBoxSize(): [React.RefObject<HTMLDivElement | null>, { w: number; h: 
   return [ref, size];
 }
 
+/**
+ * How often the ring's nodes, links, votes and dock follow the live head. What moves (timers and
+ * messages in flight, Moving below) follows every frame; the rest changes at most as fast as a
+ * person reads it, and re-rendering it on every frame under load cost the page its frame rate.
+ * While the cursor is in the past it follows at once.
+ */
+const CLUSTER_UPDATE_MS = 50;
+
 export function ClusterView() {
-  const view = useSel((s) => s.view);
+  const view = useThrottledSel((s) => s.view, CLUSTER_UPDATE_MS, []);
   const selectedNode = useSel((s) => s.selectedNode);
   const selectedMessage = useSel((s) => s.selectedMessage);
   const group = useSelectedGroup();
@@ -295,7 +304,6 @@ export function ClusterView() {
             />
             <Moving
               ids={ids}
-              view={view}
               group={group}
               positions={positions}
               linkPositions={layout.positions}
@@ -384,7 +392,6 @@ export function ClusterView() {
  */
 function Moving({
   ids,
-  view,
   group,
   positions,
   linkPositions,
@@ -393,7 +400,6 @@ function Moving({
   onMessage,
 }: {
   ids: readonly NodeId[];
-  view: ViewState;
   group: string | null;
   positions: ReadonlyMap<NodeId, Point>;
   linkPositions: ReadonlyMap<NodeId, Point>;
@@ -403,21 +409,31 @@ function Moving({
 }) {
   // A past moment (the time bar's cursor) stands still: nothing glides past what it shows.
   const past = useSel((s) => s.cursor !== null);
-  const now = useClusterClock(view.t, view.paused || past);
+  // The live head, every frame (the rest of the ring follows a throttled view).
+  const t = useSel((s) => s.view.t);
+  const paused = useSel((s) => s.view.paused);
+  const nodes = useSel((s) => s.view.nodes);
+  const messages = useSel((s) => s.view.messages);
+  const now = useClusterClock(t, paused || past);
   return (
     <>
-      {ids.map((id) => (
-        <TimerArc
-          key={id}
-          node={view.nodes[id]}
-          group={group === null ? undefined : view.nodes[id].groups[group]}
-          at={positions.get(id)!}
-          r={r}
-          now={now}
-        />
-      ))}
+      {ids.map((id) => {
+        // The ring's ids trail the head by a moment: a node the head no longer has draws none.
+        const node = nodes[id];
+        if (node === undefined) return null;
+        return (
+          <TimerArc
+            key={id}
+            node={node}
+            group={group === null ? undefined : node.groups[group]}
+            at={positions.get(id)!}
+            r={r}
+            now={now}
+          />
+        );
+      })}
       <Flights
-        messages={view.messages}
+        messages={messages}
         positions={linkPositions}
         r={r}
         now={now}

@@ -218,6 +218,8 @@ function EventList({ filter }: { filter: EventFilter }) {
   const scroller = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
   const virtual = useVirtualizer({
+    // A scroll re-renders with the next frame's work, not synchronously in the scroll event.
+    useFlushSync: false,
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_PX,

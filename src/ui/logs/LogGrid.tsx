@@ -206,6 +206,8 @@ export function LogGrid({
   const compact = rowH === COMPACT_ROW_H;
   const follow = useRef(true);
   const virt = useVirtualizer({
+    // A scroll re-renders with the next frame's work, not synchronously in the scroll event.
+    useFlushSync: false,
     horizontal: true,
     count,
     getScrollElement: () => scrollRef.current,

@@ -202,6 +202,8 @@ export function RequestList() {
   );
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
+    // A scroll re-renders with the next frame's work, not synchronously in the scroll event.
+    useFlushSync: false,
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_PX,

@@ -21,8 +21,9 @@ import {
 import type { ReplayEngine } from '../../engine/replay.ts';
 import type { Engine } from '../../engine/types.ts';
 import { MARK_KINDS, MARK_LABELS, type MarkKind } from '../../state/marks.ts';
-import { useEngine, useSel, useViewStore } from '../context.ts';
+import { useEngine, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
+import { useThrottledSel } from '../useThrottledSel.ts';
 import { BranchSwitcher } from './BranchSwitcher.tsx';
 import { formatTime, LANES, markPath, ticks, timeAt, trackSpan, unitOf, xOf } from './track.ts';
 import { PLAY_SPEEDS, usePlayback } from './usePlayback.ts';
@@ -49,17 +50,27 @@ function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
   return [ref, width];
 }
 
-/** The cursor's time and whether it is live, the head's span, for the whole bar. */
+/**
+ * The cursor's time and whether it is live, the head's span, for the whole bar. While live the
+ * bar follows the head ten times a second (under load a batch folds every frame, and the head
+ * moves less than a pixel per frame); scrubbing follows at once.
+ */
 function useCursor() {
-  return useSel((s) => ({
-    cursor: s.cursor,
-    t: s.view.t,
-    headT: s.head.t,
-    headSeq: s.head.seq,
-    firstT: s.head.firstT,
-    size: s.head.size,
-  }));
+  return useThrottledSel(
+    (s) => ({
+      cursor: s.cursor,
+      t: s.view.t,
+      headT: s.head.t,
+      headSeq: s.head.seq,
+      firstT: s.head.firstT,
+      size: s.head.size,
+    }),
+    CURSOR_UPDATE_MS,
+    [],
+  );
 }
+
+const CURSOR_UPDATE_MS = 100;
 
 /** The replay engine behind `engine`, if it is one. */
 function replayOf(engine: Engine | null): ReplayEngine | null {
