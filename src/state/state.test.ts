@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LESSON_TIMING } from '../node/node.ts';
 import { Simulator } from '../sim/cluster.ts';
+import { runRandom } from '../sim/random.ts';
 import { nodeIds } from '../scenario/format.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import { importTrace } from '../trace/jsonl.ts';
@@ -324,19 +325,42 @@ describe('the batch fold (in place within a batch, copy-on-write outside)', () =
     if (!r.ok) throw new Error(`${name}: ${r.errors.join('; ')}`);
     return { name, events: r.events, groups: r.header.cluster.groups };
   });
+  // Random fault schedules: crashes right after appends, partitions, snapshots and their
+  // installs, truncations; every group.
+  const random = [3, 11].map((seed) => {
+    const trace = new TraceRecorder();
+    runRandom(seed, { trace });
+    return {
+      name: `random seed ${seed}`,
+      events: trace.events(),
+      groups: [...new Set(trace.events().flatMap((e) => ('group' in e ? [e.group] : [])))],
+    };
+  });
   const traces = [
     { name: 'simulated run with a restart', events: simTrace(5).events, groups: [G] },
     ...golden,
+    ...random,
   ];
 
   it.each(traces)(
     '$name: every state handed out stays as it was, and the head equals a plain fold',
     ({ events, groups }) => {
-      const tl = new Timeline(emptyState(groups), { every: 7 });
+      // Small batches and checkpoints on a short trace; on a long one fewer, and only some of
+      // the states handed out are kept to compare (each holds thousands of recent events).
+      const long = events.length > 5000;
+      const batch = long ? 997 : 13;
+      const tl = new Timeline(emptyState(groups), { every: long ? 97 : 7 });
+      const keepEvery = Math.max(1, Math.floor(events.length / batch / 8));
       const handedOut: { state: ViewState; json: string; n: number }[] = [];
-      for (let i = 0; i < events.length; i += 13) {
-        const head = tl.append(events.slice(i, i + 13));
-        handedOut.push({ state: head, json: stateJson(head), n: Math.min(events.length, i + 13) });
+      for (let i = 0, k = 0; i < events.length; i += batch, k++) {
+        const head = tl.append(events.slice(i, i + batch));
+        if (k % keepEvery === 0) {
+          handedOut.push({
+            state: head,
+            json: stateJson(head),
+            n: Math.min(events.length, i + batch),
+          });
+        }
       }
       for (const h of handedOut) expect(stateJson(h.state)).toBe(h.json);
       expect(stateJson(tl.current)).toBe(stateJson(fold(events, emptyState(groups))));
