@@ -9,3 +9,11 @@ import type { ViewStore, ViewStoreState } from './store.ts';
 export function useView<T>(store: ViewStore, selector: (s: ViewStoreState) => T): T {
   return useStore(store, useShallow(selector));
 }
+
+/**
+ * Select one value by identity (no shallow comparison): for a large map or list the fold
+ * replaces whenever it changes, where comparing entries would visit all of them on every flush.
+ */
+export function useViewRef<T>(store: ViewStore, selector: (s: ViewStoreState) => T): T {
+  return useStore(store, selector);
+}

@@ -6,7 +6,7 @@
 // silent no-op.
 import { createContext, useCallback, useContext } from 'react';
 import type { Engine, EngineCommand, EngineResult, PageHost } from '../engine/types.ts';
-import { useView } from '../state/hooks.ts';
+import { useView, useViewRef } from '../state/hooks.ts';
 import type { ViewStore, ViewStoreState } from '../state/store.ts';
 import { notify } from './notices.ts';
 import { runAtCursor } from './timeline/actInPast.ts';
@@ -24,6 +24,11 @@ export function useViewStore(): ViewStore {
 /** A narrow, shallowly compared selection of the view store. */
 export function useSel<T>(selector: (s: ViewStoreState) => T): T {
   return useView(useViewStore(), selector);
+}
+
+/** useSel by identity: for a large map or list the fold replaces when it changes (hooks.ts). */
+export function useSelRef<T>(selector: (s: ViewStoreState) => T): T {
+  return useViewRef(useViewStore(), selector);
 }
 
 export function useEngine(): Engine | null {

@@ -14,7 +14,7 @@ import './cluster.css';
 import type { CampaignView, NodeId } from '../../state/model.ts';
 import { visibleCampaign } from '../../state/reduceVotes.ts';
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
-import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.ts';
+import { useCommand, useSel, useSelRef, useSelectedGroup, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
 import { HeldQueue } from '../network/HeldQueue.tsx';
 import { LinkDetails, NetworkPanel } from '../network/LinkDetails.tsx';
@@ -413,7 +413,7 @@ function Moving({
   const t = useSel((s) => s.view.t);
   const paused = useSel((s) => s.view.paused);
   const nodes = useSel((s) => s.view.nodes);
-  const messages = useSel((s) => s.view.messages);
+  const messages = useSelRef((s) => s.view.messages);
   const now = useClusterClock(t, paused || past);
   return (
     <>

@@ -4,19 +4,25 @@
 // count (what a person can follow, and what SVG draws at full frame rate).
 // Invariant: a message is drawn on its own link only, between its two nodes' edges.
 import type { MessageView, NodeId } from '../../state/model.ts';
+import { useRef } from 'react';
 import {
-  flightMarks,
+  flightMarksAt,
+  groupFlights,
   isReply,
   KIND_COLORS,
   KIND_LABELS,
   pointOnLink,
   replyVerdict,
+  type FlightGroups,
   type FlightMark,
 } from '../viz/messages.ts';
 import type { Point } from '../viz/ring.ts';
 
 /** Messages drawn one by one at most; beyond, they are bundled. */
 export const FLIGHT_LIMIT = 150;
+
+/** How long a bundled grouping is kept while the messages change (wall ms). */
+const REGROUP_BUNDLED_MS = 100;
 
 const LANE_PX = 5;
 
@@ -35,12 +41,33 @@ export function Flights({
   selected: string | null;
   onSelect: (id: string) => void;
 }) {
-  const { marks, total, bundled } = flightMarks(
-    messages.values(),
-    now,
-    FLIGHT_LIMIT,
-    (m) => positions.has(m.from) && positions.has(m.to),
-  );
+  // Grouping visits every message: once per change of the map, and while bundled (a backlog of
+  // thousands in flight, changing every frame) at most every REGROUP_BUNDLED_MS; each frame
+  // only places the groups at the current time.
+  const cache = useRef<{
+    messages: ReadonlyMap<string, MessageView>;
+    positions: ReadonlyMap<NodeId, Point>;
+    at: number;
+    groups: FlightGroups;
+  } | null>(null);
+  const c = cache.current;
+  const wall = performance.now();
+  let groups: FlightGroups;
+  if (
+    c !== null &&
+    c.positions === positions &&
+    (c.messages === messages || (c.groups.ones === null && wall - c.at < REGROUP_BUNDLED_MS))
+  ) {
+    groups = c.groups;
+  } else {
+    groups = groupFlights(
+      messages.values(),
+      FLIGHT_LIMIT,
+      (m) => positions.has(m.from) && positions.has(m.to),
+    );
+    cache.current = { messages, positions, at: wall, groups };
+  }
+  const { marks, total, bundled } = flightMarksAt(groups, now);
   return (
     <g className="flights" data-in-flight={total} data-bundled={bundled ? 'yes' : 'no'}>
       {marks.map((mark) => (

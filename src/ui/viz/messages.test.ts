@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../state/model.ts';
 import {
   flightMarks,
+  flightMarksAt,
+  groupFlights,
   messageKind,
   messageProgress,
   pointOnLink,
@@ -122,6 +124,24 @@ describe('aggregation', () => {
       }
     }
     expect(count).toBe(30);
+  });
+
+  it('places a kept grouping at any time without visiting the messages again', () => {
+    const g = groupFlights(many, 10);
+    expect(g.ones).toBeNull();
+    for (const [t, p] of [
+      [0, 0],
+      [25, 0.25],
+      [100, 1],
+      [400, 1],
+    ] as const) {
+      const r = flightMarksAt(g, t);
+      expect(r.total).toBe(30);
+      for (const m of r.marks) expect(m.progress).toBeCloseTo(p);
+    }
+    // Under the limit the grouping keeps the messages themselves, placed one by one.
+    const few = groupFlights(many.slice(0, 5), 10);
+    expect(flightMarksAt(few, 50).marks.map((m) => m.type)).toEqual(Array(5).fill('one'));
   });
 
   it('leaves out messages the filter rejects', () => {

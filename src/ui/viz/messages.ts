@@ -139,15 +139,108 @@ export type FlightMark =
       kind: MessageKind;
       reply: boolean;
       count: number;
-      /** The mean progress of its messages. */
+      /** Where the bundle is: at about its messages' mean position (see flightMarksAt). */
       progress: number;
-      ids: readonly string[];
     };
+
+/** A bundle's messages, summed: enough to place it at any time without visiting them again. */
+interface FlightBundle {
+  key: string;
+  from: string;
+  to: string;
+  kind: MessageKind;
+  reply: boolean;
+  count: number;
+  sentSum: number;
+  endSum: number;
+}
+
+/**
+ * The messages in flight grouped for drawing, which depends on the messages only (not on the
+ * time): up to `limit` they stay one by one; beyond, one bundle per direction, kind and
+ * request/reply. A view may keep a grouping while the messages change little (flightMarksAt
+ * places it at any time), so a map of tens of thousands of messages is not visited per frame.
+ */
+export interface FlightGroups {
+  total: number;
+  /** The messages one by one (at most `limit`), or null when bundled. */
+  ones: MessageView[] | null;
+  bundles: FlightBundle[];
+}
+
+export function groupFlights(
+  messages: Iterable<MessageView>,
+  limit: number,
+  include: (m: MessageView) => boolean = () => true,
+): FlightGroups {
+  const list: MessageView[] = [];
+  for (const m of messages) if (include(m)) list.push(m);
+  if (list.length <= limit) return { total: list.length, ones: list, bundles: [] };
+  const groups = new Map<string, FlightBundle>();
+  for (const m of list) {
+    const kind = messageKind(m);
+    const reply = isReply(m);
+    const key = `${m.from}>${m.to}|${kind}|${reply ? 'r' : 'q'}`;
+    const end = m.deliverAt ?? m.sentAt + UNKNOWN_FLIGHT_MS;
+    const g = groups.get(key);
+    if (g === undefined) {
+      groups.set(key, {
+        key,
+        from: m.from,
+        to: m.to,
+        kind,
+        reply,
+        count: 1,
+        sentSum: m.sentAt,
+        endSum: end,
+      });
+    } else {
+      g.count++;
+      g.sentSum += m.sentAt;
+      g.endSum += end;
+    }
+  }
+  return { total: list.length, ones: null, bundles: [...groups.values()] };
+}
+
+/**
+ * The marks of a grouping at cluster time `now`. A bundle stands where a message sent at its
+ * messages' mean send time and due at their mean delivery time would be: about their mean
+ * position, computed from two sums rather than from every message.
+ */
+export function flightMarksAt(
+  g: FlightGroups,
+  now: number,
+): { marks: FlightMark[]; total: number; bundled: boolean } {
+  if (g.ones !== null) {
+    return {
+      marks: g.ones.map((m) => ({
+        type: 'one',
+        message: m,
+        kind: messageKind(m),
+        progress: messageProgress(m, now),
+      })),
+      total: g.total,
+      bundled: false,
+    };
+  }
+  const marks: FlightMark[] = g.bundles.map((b) => ({
+    type: 'bundle',
+    key: b.key,
+    from: b.from,
+    to: b.to,
+    kind: b.kind,
+    reply: b.reply,
+    count: b.count,
+    progress: messageProgress({ sentAt: b.sentSum / b.count, deliverAt: b.endSum / b.count }, now),
+  }));
+  return { marks, total: g.total, bundled: true };
+}
 
 /**
  * The marks to draw for the messages in flight. Up to `limit` messages are drawn one by one;
  * beyond, messages are bundled by direction, kind and request/reply (one mark with a count at
- * their mean position), which a person can still follow and SVG draws at full frame rate.
+ * about their mean position), which a person can still follow and SVG draws at full frame rate.
  */
 export function flightMarks(
   messages: Iterable<MessageView>,
@@ -155,49 +248,5 @@ export function flightMarks(
   limit: number,
   include: (m: MessageView) => boolean = () => true,
 ): { marks: FlightMark[]; total: number; bundled: boolean } {
-  const list: MessageView[] = [];
-  for (const m of messages) if (include(m)) list.push(m);
-  if (list.length <= limit) {
-    return {
-      marks: list.map((m) => ({
-        type: 'one',
-        message: m,
-        kind: messageKind(m),
-        progress: messageProgress(m, now),
-      })),
-      total: list.length,
-      bundled: false,
-    };
-  }
-  const groups = new Map<
-    string,
-    { m: MessageView; kind: MessageKind; sum: number; ids: string[] }
-  >();
-  for (const m of list) {
-    const kind = messageKind(m);
-    const reply = isReply(m);
-    const key = `${m.from}>${m.to}|${kind}|${reply ? 'r' : 'q'}`;
-    const p = messageProgress(m, now);
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, { m, kind, sum: p, ids: [m.id] });
-    else {
-      g.sum += p;
-      g.ids.push(m.id);
-    }
-  }
-  const marks: FlightMark[] = [];
-  for (const [key, g] of groups) {
-    marks.push({
-      type: 'bundle',
-      key,
-      from: g.m.from,
-      to: g.m.to,
-      kind: g.kind,
-      reply: isReply(g.m),
-      count: g.ids.length,
-      progress: g.sum / g.ids.length,
-      ids: g.ids,
-    });
-  }
-  return { marks, total: list.length, bundled: true };
+  return flightMarksAt(groupFlights(messages, limit, include), now);
 }
