@@ -106,7 +106,8 @@ export function ScenarioMenu() {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
-  const shownT = useSel((s) => Math.floor(s.view.t / 100) / 10);
+  // The recording's running time; nothing to follow (and no re-render) while none runs.
+  const shownT = useSel((s) => (recording === null ? 0 : Math.floor(s.view.t / 100) / 10));
 
   // A cluster replaced while recording (start over, another engine) ends the recording.
   useEffect(() => {

@@ -59,6 +59,7 @@ export function TraceIoMenu() {
   const input = useRef<HTMLInputElement>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   const [progress, setProgress] = useState<Progress>(null);
+  const [dialogOpen, setDialogOpen] = useState(false);
   if (host === null) return null;
   const busy = progress !== null;
   const base = `raft-playground-${engine?.kind ?? 'trace'}`;
@@ -112,7 +113,10 @@ export function TraceIoMenu() {
       <button
         id="trace-more"
         type="button"
-        onClick={() => dialog.current?.showModal()}
+        onClick={() => {
+          dialog.current?.showModal();
+          setDialogOpen(true);
+        }}
         disabled={engine === null}
         title="Export for Perfetto, ShiViz, Jepsen, Mermaid, as a scenario, or check the trace"
       >
@@ -141,12 +145,14 @@ export function TraceIoMenu() {
         id="trace-dialog"
         className="trace-dialog"
         aria-labelledby="trace-dialog-title"
+        onClose={() => setDialogOpen(false)}
       >
         {engine !== null && (
           <TraceDialog
             host={host}
             engine={engine}
             base={base}
+            open={dialogOpen}
             onClose={() => dialog.current?.close()}
           />
         )}
@@ -159,14 +165,17 @@ function TraceDialog({
   host,
   engine,
   base,
+  open,
   onClose,
 }: {
   host: PageHost;
   engine: Engine;
   base: string;
+  /** The dialog is shown: only then does it follow the cluster's time. */
+  open: boolean;
   onClose: () => void;
 }) {
-  const nowS = useSel((s) => Math.floor(s.view.t / 100) / 10);
+  const nowS = useSel((s) => (open ? Math.floor(s.view.t / 100) / 10 : 0));
   const [format, setFormat] = useState<FormatId>('perfetto');
   const [fromS, setFromS] = useState<string>('');
   const [toS, setToS] = useState<string>('');
