@@ -56,6 +56,9 @@ export function plPush<T>(l: PList<T>, x: T): PList<T> {
   return { chunks, start: l.start, length: l.length + 1 };
 }
 
+/** A list the current batch owns, with its chunk array and last chunk: changed in place. */
+type BatchList<T> = { chunks: T[][]; start: number; length: number };
+
 /**
  * plPush for the fold's batch (maps.ts): a list the current batch created is appended to in
  * place (its chunk array and last chunk are its own), any other is copied once and the copy
@@ -63,7 +66,7 @@ export function plPush<T>(l: PList<T>, x: T): PList<T> {
  */
 export function plAppend<T>(l: PList<T>, x: T): PList<T> {
   if (!owns(l)) return claim(plPush(l, x));
-  const m = l as { chunks: T[][]; start: number; length: number };
+  const m = l as BatchList<T>;
   const end = m.start + m.length;
   if ((end & MASK) === 0) m.chunks.push([x]);
   else m.chunks[m.chunks.length - 1].push(x);
@@ -76,7 +79,7 @@ export function plAppendBounded<T>(l: PList<T>, x: T, bound: number): PList<T> {
   const out = plAppend(l, x);
   if (out.length <= bound) return out;
   // plAppend made `out` the batch's own: drop from its front in place.
-  const m = out as { chunks: T[][]; start: number; length: number };
+  const m = out as BatchList<T>;
   const j = m.start + (m.length - bound);
   if (j >> SHIFT > 0) m.chunks.splice(0, j >> SHIFT);
   m.start = j & MASK;

@@ -15,7 +15,8 @@
 //
 // Env: BENCH_UI_ENGINES=live,simulated BENCH_UI_NODES=5,9 BENCH_UI_RATE=500 BENCH_UI_MS=10000
 // BENCH_UI_PROFILE=1 builds without minifying and prints the page's functions with the most self
-// time during each window (Chromium's CDP Profiler): where the main thread goes.
+// time, and the BENCH_UI_TOP (default 25) with the most total time, during each window
+// (Chromium's CDP Profiler): where the main thread goes.
 // BENCH_UI_TIMELINE=1 records Chromium's timeline (CDP Tracing) during each window and prints the
 // main thread's self time by activity (script, style, layout, paint, GC, messages), which the
 // profiler lumps together as "(program)".
@@ -104,12 +105,10 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
     stack.push({ name: sp.name, end: sp.end, child: 0, dur });
   }
   close(Infinity);
+  const ms = new Map([...self].map(([k, v]) => [k, v / 1000]));
   const lines = [
     `${(busy / 1000).toFixed(0).padStart(7)} ms  busy (top-level tasks)`,
-    ...[...self.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([k, v]) => `${(v / 1000).toFixed(0).padStart(7)} ms  ${k}`),
+    ...topLines(ms, top),
   ];
   return { busy, lines };
 }
@@ -124,22 +123,36 @@ interface CpuProfile {
   timeDeltas?: number[];
 }
 
+/** A profile's call frame as "function file:line". */
+function frameKey(f: CpuProfile['nodes'][number]['callFrame']): string {
+  const file = f.url.split('/').slice(-1)[0].split('?')[0];
+  return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+}
+
+/** The `top` entries of `ms` by time, one line each, leaving out keys starting with `skip`. */
+function topLines(ms: Map<string, number>, top: number, skip: string[] = []): string[] {
+  return [...ms.entries()]
+    .filter(([k]) => !skip.some((p) => k.startsWith(p)))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+/** Each sample of a CDP profile with its node id and the ms it stands for. */
+function samplesOf(profile: CpuProfile): [number, number][] {
+  const deltas = profile.timeDeltas ?? [];
+  return (profile.samples ?? []).map((id, i) => [id, (deltas[i + 1] ?? deltas[i] ?? 0) / 1000]);
+}
+
 /** The `top` functions by self time in a CDP profile, one line each. */
 function topSelf(profile: CpuProfile, top = 20): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
-  const deltas = profile.timeDeltas ?? [];
-  (profile.samples ?? []).forEach((id, i) => {
-    const f = byId.get(id)!.callFrame;
-    const file = f.url.split('/').slice(-1)[0].split('?')[0];
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0) / 1000);
-  });
-  return [...self.entries()]
-    .filter(([k]) => !k.startsWith('(idle)'))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
+  for (const [id, ms] of samplesOf(profile)) {
+    const key = frameKey(byId.get(id)!.callFrame);
+    self.set(key, (self.get(key) ?? 0) + ms);
+  }
+  return topLines(self, top, ['(idle)']);
 }
 
 /** The `top` functions by total time (self and callees) in a CDP profile, one line each. */
@@ -147,28 +160,17 @@ function topTotal(profile: CpuProfile, top = Number(process.env.BENCH_UI_TOP ?? 
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const keyOf = (id: number): string => {
-    const f = byId.get(id)!.callFrame;
-    const file = f.url.split('/').slice(-1)[0].split('?')[0];
-    return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-  };
   const total = new Map<string, number>();
-  const deltas = profile.timeDeltas ?? [];
-  (profile.samples ?? []).forEach((leaf, i) => {
-    const ms = (deltas[i + 1] ?? deltas[i] ?? 0) / 1000;
+  for (const [leaf, ms] of samplesOf(profile)) {
     const seen = new Set<string>();
     for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
-      const k = keyOf(id);
+      const k = frameKey(byId.get(id)!.callFrame);
       if (seen.has(k)) continue;
       seen.add(k);
       total.set(k, (total.get(k) ?? 0) + ms);
     }
-  });
-  return [...total.entries()]
-    .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)'))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
+  }
+  return topLines(total, top, ['(idle)', '(root)']);
 }
 
 interface Figures {

@@ -128,29 +128,27 @@ export function pointOnLink(a: Point, b: Point, p: number, r: number, lane: numb
   return { x: a.x + ux * along - uy * lane, y: a.y + uy * along + ux * lane };
 }
 
-/** One thing to draw: a single message, or a bundle of messages of one kind on one direction. */
-export type FlightMark =
-  | { type: 'one'; message: MessageView; kind: MessageKind; progress: number }
-  | {
-      type: 'bundle';
-      key: string;
-      from: string;
-      to: string;
-      kind: MessageKind;
-      reply: boolean;
-      count: number;
-      /** Where the bundle is: at about its messages' mean position (see flightMarksAt). */
-      progress: number;
-    };
-
-/** A bundle's messages, summed: enough to place it at any time without visiting them again. */
-interface FlightBundle {
+/** A bundle of messages: one direction, one kind, requests or replies, and how many. */
+interface BundleOf {
   key: string;
   from: string;
   to: string;
   kind: MessageKind;
   reply: boolean;
   count: number;
+}
+
+/** One thing to draw: a single message, or a bundle of messages of one kind on one direction. */
+export type FlightMark =
+  | { type: 'one'; message: MessageView; kind: MessageKind; progress: number }
+  | ({
+      type: 'bundle';
+      /** Where the bundle is: at about its messages' mean position (see flightMarksAt). */
+      progress: number;
+    } & BundleOf);
+
+/** A bundle's messages, summed: enough to place it at any time without visiting them again. */
+interface FlightBundle extends BundleOf {
   sentSum: number;
   endSum: number;
 }
@@ -224,15 +222,10 @@ export function flightMarksAt(
       bundled: false,
     };
   }
-  const marks: FlightMark[] = g.bundles.map((b) => ({
+  const marks: FlightMark[] = g.bundles.map(({ sentSum, endSum, ...b }) => ({
     type: 'bundle',
-    key: b.key,
-    from: b.from,
-    to: b.to,
-    kind: b.kind,
-    reply: b.reply,
-    count: b.count,
-    progress: messageProgress({ sentAt: b.sentSum / b.count, deliverAt: b.endSum / b.count }, now),
+    ...b,
+    progress: messageProgress({ sentAt: sentSum / b.count, deliverAt: endSum / b.count }, now),
   }));
   return { marks, total: g.total, bundled: true };
 }
