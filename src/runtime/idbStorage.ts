@@ -12,12 +12,13 @@
 // that the log is contiguous from the snapshot (and the configuration history against the log's
 // conf entries) and refuses a database that breaks it. Errors are never swallowed: every failure
 // rejects with a StorageError whose `kind` says what went wrong.
-// Where the browser has Storage Buckets (navigator.storageBuckets, Chromium ≥ 122), each node's
-// database lives in a bucket of its own. All databases of one bucket share one backing store,
-// whose strict commits are flushed one after another: in the default bucket five nodes' disks
-// are in effect one disk, and a cluster makes about five transactions per write. Own buckets
-// let the nodes' flushes run side by side, as on separate machines (bench:browser measures
-// both). A database made before this (in the default bucket) is still opened where it is.
+// Every node's database lives in the page's default storage bucket. Storage Buckets
+// (navigator.storageBuckets) would give each node a backing store of its own, so that the nodes'
+// strict commits did not queue behind each other; but in Chromium 150 a bucket's transactions
+// stop being served after a few hundred writes under a cluster's load (the transaction is created
+// and never starts; abort() and new transactions on that connection wait behind it), which
+// froze the leader and timed out every write. A database an earlier version made in a bucket is
+// still opened, listed and deleted where it is.
 import { deleteDB, unwrap, wrap, type IDBPDatabase } from 'idb';
 import type { ConfState, Entry, GroupId, HardState, NodeId, Snapshot } from '../raft/types.ts';
 import { emptyGroupState } from '../node/storage.ts';
@@ -107,15 +108,17 @@ async function defaultBucketNames(): Promise<string[]> {
 }
 
 /**
- * The factory that holds (or will hold) node `nodeId`'s database: its own bucket where the
- * browser has buckets, unless the database already exists in the default bucket.
+ * The factory that holds (or will hold) node `nodeId`'s database: the default bucket, unless an
+ * earlier version made the database in a bucket of its own (see the header).
  */
 async function factoryFor(clusterId: string, nodeId: NodeId): Promise<IDBFactory> {
   const buckets = bucketManager();
   if (buckets === null) return indexedDB;
-  if ((await defaultBucketNames()).includes(databaseName(clusterId, nodeId))) return indexedDB;
-  const bucket = await buckets.open(bucketName(clusterId, nodeId), { durability: 'strict' });
-  return bucket.indexedDB;
+  const own = bucketName(clusterId, nodeId);
+  if (!(await buckets.keys()).includes(own)) return indexedDB;
+  const factory = (await buckets.open(own)).indexedDB;
+  const inside = await factory.databases();
+  return inside.some((d) => d.name === databaseName(clusterId, nodeId)) ? factory : indexedDB;
 }
 
 /** Delete the database `name` from `factory`; resolves once it is gone. */

@@ -10,7 +10,8 @@
 //     entries/s that N workers reach together writing strict transactions of 256 entries each
 //     into their own databases, divided by N (every node stores every entry, so no cluster of
 //     N nodes can commit more writes per second than that), with the databases in their own
-//     storage buckets (as the nodes keep theirs) and all in one shared store, the better of the
+//     storage buckets and all in one shared store (where the nodes keep theirs: a bucket's
+//     transactions stall in Chromium 150, see src/runtime/idbStorage.ts), the better of the
 //     two counting; and the same with one entry per transaction (transactions/s);
 //   - for each cluster, in two set-ups: "best" (no network delay, tracing off) and "user" (the
 //     page's defaults: 1–10 ms delay on every link, tracing on with every message, as a user
@@ -140,7 +141,8 @@ interface CeilingHelpers {
 
 /**
  * One strict transaction with one entry (and the hard state), one worker alone, through the
- * adapter the nodes use (in a bucket of its own): sorted ms, the first 20 left out as warm-up.
+ * adapter the nodes use (in the default bucket, as theirs): sorted ms, the first 20 left out as
+ * warm-up.
  */
 async function oneTransactionMs(p: PlaygroundPage): Promise<number[]> {
   return p.page.evaluate(async (payload) => {
@@ -169,7 +171,7 @@ async function oneTransactionMs(p: PlaygroundPage): Promise<number[]> {
 /**
  * What `n` workers reach together writing strict transactions of `perTx` entries back to back,
  * each into its own database: with `shared`, every database in the page's default bucket (one
- * backing store for all); otherwise each in its own storage bucket, as the nodes keep theirs.
+ * backing store for all, where the nodes keep theirs); otherwise each in its own storage bucket.
  * The same code and layout either way (test/bench/benchCeiling.worker.ts, rawBurst).
  */
 async function burstCeiling(
