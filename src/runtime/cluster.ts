@@ -38,9 +38,10 @@ import type { GroupId, NodeId } from '../raft/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { FaultBody, TraceBody, TraceEvent, TraceHeader } from '../trace/events.ts';
 import { APP_VERSION, definedChange, raftProfile } from '../trace/header.ts';
-import { TraceRecorder } from '../trace/recorder.ts';
+import { TraceRecorder, traceEvent } from '../trace/recorder.ts';
 import type { TraceDropped } from '../trace/events.ts';
 import { checkSpeed, RateClock, wallNowMs, type ClockState } from './clock.ts';
+import { EventMerge } from './eventMerge.ts';
 import { DEFAULT_TRACE_LIMIT, MAX_NODES, NODE_ID_RE } from './clusterOptions.ts';
 import {
   deleteClusterDatabases,
@@ -55,7 +56,6 @@ import type {
   NodeStatus,
   NodeWorkerApi,
   RequestBatch,
-  TimedBody,
   WorkerEvent,
   WorkerInit,
 } from './workerApi.ts';
@@ -64,6 +64,8 @@ export { MAX_NODES };
 /** Events are held this long (wall ms) before release, so batches from all workers can merge. */
 export const MERGE_WINDOW_MS = 120;
 const MERGE_INTERVAL_MS = 50;
+/** The merge's stream of the events the page records itself (no node id has a space). */
+const PAGE_STREAM = ' page';
 /** How long removeNode waits for the removal to take effect in every group. */
 const REMOVE_TIMEOUT_MS = 60_000;
 const REMOVE_RETRY_MS = 10_000;
@@ -162,13 +164,6 @@ interface Slot {
   incarnations: number;
 }
 
-interface Unmerged {
-  t: number;
-  node: NodeId | null;
-  body: TraceBody;
-  arrivedMs: number;
-}
-
 export function timingOf(t: ClusterOptions['timing']): TimingConfig {
   if (t === undefined || t === 'nacos') return { ...NACOS_TIMING };
   if (t === 'lesson') return { ...LESSON_TIMING };
@@ -194,7 +189,7 @@ export class Cluster {
 
   private readonly recorder: TraceRecorder;
   private readonly traceOn: boolean;
-  private unmerged: Unmerged[] = [];
+  private readonly merging = new EventMerge();
   private readonly listeners = new Set<ClusterListener>();
   private mergeTimer: ReturnType<typeof setInterval> | null = null;
   private destroyed = false;
@@ -748,37 +743,24 @@ export class Cluster {
   /** Record an event on behalf of the harness (narration, expectations). */
   record(node: NodeId | null, body: TraceBody): void {
     if (!this.traceOn || this.destroyed) return;
-    this.unmerged.push({ t: this.clock.now(), node, body, arrivedMs: wallNowMs() });
+    this.merging.push(PAGE_STREAM, wallNowMs(), [traceEvent(node, this.clock.now(), body)]);
   }
 
   /**
-   * Release held-back events in (t, arrival) order: those older than the merge window, or all
-   * of them when forced or when the cluster is paused (no event can come from the past then).
+   * Release held-back events in time order (eventMerge.ts): those up to the latest time of a
+   * batch older than the merge window, or all of them when forced or when the cluster is paused
+   * (no event can come from the past then).
    */
   private merge(force: boolean): void {
-    if (this.unmerged.length === 0) return;
-    const cutoffMs = wallNowMs() - MERGE_WINDOW_MS;
+    if (this.merging.size === 0) return;
     const all = force || this.pausedNow;
-    // Stable: events of one node keep the order it emitted them in.
-    this.unmerged.sort((a, b) => a.t - b.t);
-    let k: number;
-    if (all) k = this.unmerged.length;
-    else {
-      // Release the prefix up to the last event old enough; later ones may still be overtaken.
-      let last = -1;
-      for (let i = 0; i < this.unmerged.length; i++) {
-        if (this.unmerged[i].arrivedMs <= cutoffMs) last = i;
-      }
-      k = last + 1;
-    }
-    if (k === 0) return;
+    const events = this.merging.take(all ? null : wallNowMs() - MERGE_WINDOW_MS);
+    if (events.length === 0) return;
     const batch: TraceEvent[] = [];
-    for (let i = 0; i < k; i++) {
-      const u = this.unmerged[i];
-      const ev = this.recorder.record(u.node, Math.max(0, u.t), u.body);
-      if (ev !== null) batch.push(ev);
+    for (const ev of events) {
+      if (ev.t < 0) (ev as { t: number }).t = 0;
+      if (this.recorder.recordEvent(ev) !== null) batch.push(ev);
     }
-    this.unmerged = this.unmerged.slice(k);
     for (const l of this.listeners) {
       try {
         l(batch);
@@ -800,10 +782,7 @@ export class Cluster {
       return;
     }
     if (ev.type === 'trace') {
-      const arrivedMs = wallNowMs();
-      for (const e of JSON.parse(ev.json) as TimedBody[]) {
-        this.unmerged.push({ t: e.t, node: s.id, body: e.body, arrivedMs });
-      }
+      this.merging.push(s.id, wallNowMs(), JSON.parse(ev.json) as TraceEvent[]);
       return;
     }
     // The node stopped on a storage error or its own failure: visible, restartable.

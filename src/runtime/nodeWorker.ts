@@ -14,7 +14,8 @@ import { RaftNode } from '../node/node.ts';
 import type { ClientReply, ClientRequest, Effect, NodeConfig, WireMessage } from '../node/types.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
-import type { TraceBody } from '../trace/events.ts';
+import type { TraceBody, TraceEvent } from '../trace/events.ts';
+import { traceEvent } from '../trace/recorder.ts';
 import { clusterClockFrom, RateClock, wallNowMs, type ClockState } from './clock.ts';
 import { IdbStorage, StorageError, type Durability, type StorageErrorKind } from './idbStorage.ts';
 import { PortTransport } from './portTransport.ts';
@@ -25,7 +26,6 @@ import type {
   NodeStatus,
   NodeWorkerApi,
   RequestBatch,
-  TimedBody,
   WorkerEvent,
   WorkerInit,
 } from './workerApi.ts';
@@ -64,7 +64,7 @@ export class NodeHost implements NodeWorkerApi {
 
   private traceOn = true;
   traceMessages = true;
-  private traceBuffer: TimedBody[] = [];
+  private traceBuffer: TraceEvent[] = [];
   private traceTimer: ReturnType<typeof setTimeout> | null = null;
   private lastT = 0;
 
@@ -415,7 +415,7 @@ export class NodeHost implements NodeWorkerApi {
     let t = this.clusterClock.now();
     if (t < this.lastT) t = this.lastT;
     this.lastT = t;
-    this.traceBuffer.push({ t, body });
+    this.traceBuffer.push(traceEvent(this.self, t, body));
     if (this.traceBuffer.length >= TRACE_FLUSH_EVENTS) this.flushTrace();
     else if (this.traceTimer === null) {
       this.traceTimer = setTimeout(() => this.flushTrace(), TRACE_FLUSH_MS);

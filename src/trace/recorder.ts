@@ -55,6 +55,14 @@ function jsonSafe(body: TraceBody): TraceBody {
 }
 
 /**
+ * `body` as an event of `node` at cluster time `t`, made JSON-safe, with seq 0 until a recorder
+ * stamps it (recordEvent): the same fields in the same order as record() gives.
+ */
+export function traceEvent(node: NodeId | null, t: number, body: TraceBody): TraceEvent {
+  return { seq: 0, t, node, ...jsonSafe(body) } as TraceEvent;
+}
+
+/**
  * How many events a bounded store keeps when it goes over `limit`: 90 % of it, so the oldest
  * are dropped once per tenth of the limit rather than on every event (amortized O(1) per event,
  * one array). The recorder, the engines' feeds and the view timeline trim to it.
@@ -95,7 +103,17 @@ export class TraceRecorder {
    */
   record(node: NodeId | null, t: number, body: TraceBody): TraceEvent | null {
     if (!this.enabled) return null;
-    const event = { seq: this.seq++, t, node, ...jsonSafe(body) } as TraceEvent;
+    return this.recordEvent(traceEvent(node, t, body));
+  }
+
+  /**
+   * Record an event already shaped as one (traceEvent(), or one a node worker built the same
+   * way and the page parsed from JSON): its seq is set here, in place. Returns it, or null when
+   * the recorder is disabled.
+   */
+  recordEvent(event: TraceEvent): TraceEvent | null {
+    if (!this.enabled) return null;
+    (event as { seq: number }).seq = this.seq++;
     if (this.keep) {
       this.stored.push(event);
       if (this.stored.length > this.limit) this.trim();
