@@ -205,13 +205,13 @@ function reduceEvent(s: ViewState, e: TraceEvent): ViewState {
     case 'persist':
       return updateGroup(s, id!, e.group, (g) => applySilent(persisted(g, e)));
     case 'progress':
-      return updateGroup(s, id!, e.group, (g) => ({
-        ...g,
-        progress: {
-          ...g.progress,
-          [e.peer]: { next: e.next, match: e.match, state: e.state, inflight: e.inflight },
-        },
-      }));
+      return updateGroup(s, id!, e.group, (g) => {
+        const next = edit(g);
+        const progress = edit(g.progress);
+        progress[e.peer] = { next: e.next, match: e.match, state: e.state, inflight: e.inflight };
+        next.progress = progress;
+        return next;
+      });
     case 'commit':
       return reduceCommit(s, id!, e);
     case 'apply':
@@ -266,7 +266,9 @@ type Ev<T extends TraceEvent['type']> = Extract<TraceEvent, { type: T }>;
 
 function reduceRole(s: ViewState, id: NodeId, e: Ev<'role'>): ViewState {
   if (e.to === 'leader') {
-    s = bumpSeries(s, e.t, (b) => ({ ...b, leaderChanges: b.leaderChanges + 1 }));
+    s = bumpSeries(s, e.t, (b) => {
+      b.leaderChanges++;
+    });
   }
   if (e.to === 'candidate') s = countElection(s, e.t);
   return updateGroup(s, id, e.group, (g) => ({
@@ -303,7 +305,9 @@ function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
     copyOf: e.copyOf === undefined ? null : msgKey(e.from, e.copyOf),
     detail: messageDetail(e),
   };
-  s = bumpSeries(s, e.t, (b) => ({ ...b, messages: b.messages + 1 }));
+  s = bumpSeries(s, e.t, (b) => {
+    b.messages++;
+  });
   return withMessages(s, mapSet(s.messages, m.id, m));
 }
 
@@ -312,11 +316,12 @@ function reduceRecv(s: ViewState, e: Ev<'recv'>): ViewState {
   // A follower or candidate that hears a current leader restarts its election timer (textbook
   // Raft; SOFAJRaft's repeating timer goes on: it checks on firing whether the leader was heard).
   if (e.msgType !== 'AppendEntries' && e.msgType !== 'InstallSnapshot') return s;
-  return updateGroup(s, e.to, e.group, (g) =>
-    g.timer === null || g.timer.repeating || g.role === 'leader' || e.term < g.term
-      ? g
-      : { ...g, timer: { ...g.timer, resetAt: e.t } },
-  );
+  return updateGroup(s, e.to, e.group, (g) => {
+    if (g.timer === null || g.timer.repeating || g.role === 'leader' || e.term < g.term) return g;
+    const next = edit(g);
+    next.timer = { ...g.timer, resetAt: e.t };
+    return next;
+  });
 }
 
 function toEntry(x: readonly [number, number, string, string, string?]): EntryView {
@@ -412,7 +417,9 @@ function entryTerm(log: LogView, index: number): number {
 function reduceCommit(s: ViewState, id: NodeId, e: Ev<'commit'>): ViewState {
   const prev = s.series.committed[e.group] ?? 0;
   if (e.index > prev) {
-    s = bumpSeries(s, e.t, (b) => ({ ...b, commits: b.commits + (e.index - prev) }));
+    s = bumpSeries(s, e.t, (b) => {
+      b.commits += e.index - prev;
+    });
     s = {
       ...s,
       series: { ...s.series, committed: { ...s.series.committed, [e.group]: e.index } },
@@ -469,18 +476,24 @@ function applySilent(g: GroupView): GroupView {
     if (next.kind !== 'noop' && next.kind !== 'read') break;
     applied++;
   }
-  return applied === log.applied ? g : { ...g, log: { ...log, applied } };
+  if (applied === log.applied) return g;
+  const next = edit(g);
+  const nextLog = edit(log);
+  nextLog.applied = applied;
+  next.log = nextLog;
+  return next;
 }
 
 function reduceApply(s: ViewState, id: NodeId, e: Ev<'apply'>): ViewState {
   s = applyRequest(s, id, e);
-  return updateGroup(s, id, e.group, (g) =>
-    applySilent({
-      ...g,
-      log: { ...g.log, applied: Math.max(g.log.applied, e.index) },
-      sm: smApply(g.sm, e.index, e.op),
-    }),
-  );
+  return updateGroup(s, id, e.group, (g) => {
+    const next = edit(g);
+    const log = edit(g.log);
+    log.applied = Math.max(g.log.applied, e.index);
+    next.log = log;
+    next.sm = smApply(g.sm, e.index, e.op);
+    return applySilent(next);
+  });
 }
 
 function reduceSnapshot(s: ViewState, id: NodeId, e: Ev<'snapshot'>): ViewState {

@@ -6,7 +6,7 @@
 // Invariants: pure; a request is open or settled, never both; its stages are in fold (seq)
 // order; a request with a client history (`invoke` … `ok`/`fail`/`info`) is settled by the
 // client's outcome event, one without by its origin's reply, so each outcome is counted once.
-import { mapDelete, mapSet } from './maps.ts';
+import { claim, edit, mapDelete, mapSet, owns } from './maps.ts';
 import type { NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { RequestStage, RequestView, ViewState } from './model.ts';
@@ -144,10 +144,20 @@ function openRequest(s: ViewState, r: RequestView): ViewState {
   return { ...s, requests: mapSet(s.requests, r.id, r) };
 }
 
+/** `r` with `stage` added: in place where this batch made the request and its stage list. */
+function withStage(r: RequestView, stage: RequestStage): RequestView {
+  const next = edit(r);
+  if (next === r && owns(r.stages)) (r.stages as RequestStage[]).push(stage);
+  else next.stages = claim([...r.stages, stage]);
+  return next;
+}
+
 function addStage(s: ViewState, id: string, group: string, stage: RequestStage): ViewState {
   const r = s.requests.get(id);
   if (r !== undefined) {
-    return { ...s, requests: mapSet(s.requests, id, { ...r, stages: [...r.stages, stage] }) };
+    const next = edit(s);
+    next.requests = mapSet(s.requests, id, withStage(r, stage));
+    return next;
   }
   // Settled already (an unknown outcome whose entry a leader proposes, commits or applies
   // later): the stage goes to the settled request, so one id is never open and settled at once.
@@ -199,7 +209,49 @@ function recentIndex(l: PList<RequestView>): RecentIndex {
   return ix;
 }
 
-/** `next` is `prev` with `done` settled (pushed, oldest dropped): carry the index over. */
+/**
+ * A settled request whose outcome is unknown ('info') but whose entry was proposed and not seen
+ * committed yet: it may still commit, so every commit must look at it.
+ */
+function mayCommitLate(r: RequestView): boolean {
+  return r.outcome === 'info' && r.entry !== null && !hasStage(r, 'commit');
+}
+
+/**
+ * The ids of a version of recentRequests that may commit late (mayCommitLate), so that a commit
+ * looks at those few instead of every settled request. Immutable per version; carried over to
+ * the next version by settledInto and setRecent. May name ids the version no longer holds
+ * (dropped from the front): every answer is checked against the list.
+ */
+const lateCandidates = new WeakMap<PList<RequestView>, readonly string[]>();
+
+function mayCommitLateIds(l: PList<RequestView>): readonly string[] {
+  let ids = lateCandidates.get(l);
+  if (ids === undefined) {
+    const found: string[] = [];
+    for (let i = 0; i < l.length; i++) {
+      const r = plGet(l, i)!;
+      if (mayCommitLate(r)) found.push(r.id);
+    }
+    ids = found;
+    lateCandidates.set(l, ids);
+  }
+  return ids;
+}
+
+/** The candidates of `prev` changed for request `r` (now in `next`). */
+function carryLate(prev: PList<RequestView>, next: PList<RequestView>, r: RequestView): void {
+  const ids = lateCandidates.get(prev);
+  if (ids === undefined) return;
+  const has = ids.includes(r.id);
+  const want = mayCommitLate(r);
+  lateCandidates.set(
+    next,
+    has === want ? ids : want ? [...ids, r.id] : ids.filter((x) => x !== r.id),
+  );
+}
+
+/** `next` is `prev` with `done` settled (pushed, oldest dropped): carry the indexes over. */
 function settledInto(
   prev: PList<RequestView>,
   next: PList<RequestView>,
@@ -211,6 +263,7 @@ function settledInto(
     ix.abs.set(done.id, ix.base + prev.length);
     recentIndexes.set(next, { abs: ix.abs, base: ix.base + prev.length + 1 - next.length });
   }
+  carryLate(prev, next, done);
   return next;
 }
 
@@ -219,6 +272,7 @@ function setRecent(s: ViewState, i: number, r: RequestView): PList<RequestView> 
   const next = plSet(s.recentRequests, i, r);
   const ix = recentIndexes.get(s.recentRequests);
   if (ix !== undefined) recentIndexes.set(next, ix);
+  carryLate(s.recentRequests, next, r);
   return next;
 }
 
@@ -259,9 +313,10 @@ function settleRequest(
   node: NodeId | null,
   addOutcomeStage = true,
 ): ViewState {
-  s = bumpSeries(s, t, (b) =>
-    outcome === 'ok' ? { ...b, ok: b.ok + 1 } : { ...b, failed: b.failed + 1 },
-  );
+  s = bumpSeries(s, t, (b) => {
+    if (outcome === 'ok') b.ok++;
+    else b.failed++;
+  });
   const r = s.requests.get(id);
   if (r === undefined) return s;
   const stages = addOutcomeStage ? [...r.stages, { stage: outcome, t, node }] : r.stages;
@@ -317,14 +372,14 @@ export function commitRequests(
     if (proposed !== undefined) s = countCommitLatency(s, t, t - proposed.t);
   }
   // Settled without an answer (unknown outcome) but proposed: it may still commit.
-  const recent = s.recentRequests;
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const r = plGet(recent, i)!;
-    if (r.outcome !== 'info' || r.group !== group || r.entry === null) continue;
-    if (r.entry.index > index || hasStage(r, 'commit') || !holds(r.entry.index, r.entry.term)) {
-      continue;
-    }
-    s = addStage(s, r.id, r.group, { stage: 'commit', t, node: id, index: r.entry.index });
+  const late = mayCommitLateIds(s.recentRequests);
+  for (let k = late.length - 1; k >= 0; k--) {
+    const i = settledIndex(s, late[k]);
+    if (i < 0) continue;
+    const r = plGet(s.recentRequests, i)!;
+    if (r.group !== group || !mayCommitLate(r)) continue;
+    if (r.entry!.index > index || !holds(r.entry!.index, r.entry!.term)) continue;
+    s = addStage(s, r.id, r.group, { stage: 'commit', t, node: id, index: r.entry!.index });
   }
   return s;
 }

@@ -4,7 +4,7 @@
 // so counting an event copies one small object, never a list chunk; buckets are in increasing
 // `second`, and a second in which nothing was counted has no bucket (a reader treats it as 0).
 import type { SeriesBucket, ViewState } from './model.ts';
-import { edit } from './maps.ts';
+import { claim, edit, type Mutable } from './maps.ts';
 import { plAppend } from './plist.ts';
 
 export function emptyBucket(second: number): SeriesBucket {
@@ -26,7 +26,7 @@ export function emptyBucket(second: number): SeriesBucket {
 export function bumpSeries(
   s: ViewState,
   t: number,
-  f: (b: SeriesBucket) => SeriesBucket,
+  f: (b: Mutable<SeriesBucket>) => void,
 ): ViewState {
   const second = Math.floor(t / 1000);
   const cur = s.series.current;
@@ -34,26 +34,31 @@ export function bumpSeries(
   const series = edit(s.series);
   out.series = series;
   if (cur !== null && cur.second === second) {
-    series.current = f(cur);
+    const b = edit(cur);
+    f(b);
+    series.current = b;
     return out;
   }
   if (cur !== null) series.buckets = plAppend(s.series.buckets, cur);
-  series.current = f(emptyBucket(second));
+  const b = claim(emptyBucket(second)) as Mutable<SeriesBucket>;
+  f(b);
+  series.current = b;
   return out;
 }
 
 /** A node became candidate at `t`: an election started (after a successful pre-vote). */
 export function countElection(s: ViewState, t: number): ViewState {
-  return bumpSeries(s, t, (b) => ({ ...b, elections: b.elections + 1 }));
+  return bumpSeries(s, t, (b) => {
+    b.elections++;
+  });
 }
 
 /** A request's entry committed at `t`, `latencyMs` after the leader proposed it. */
 export function countCommitLatency(s: ViewState, t: number, latencyMs: number): ViewState {
   const ms = Math.max(0, latencyMs);
-  return bumpSeries(s, t, (b) => ({
-    ...b,
-    commitLatencyMsSum: b.commitLatencyMsSum + ms,
-    commitLatencyCount: b.commitLatencyCount + 1,
-    commitLatencyMsMax: Math.max(b.commitLatencyMsMax, ms),
-  }));
+  return bumpSeries(s, t, (b) => {
+    b.commitLatencyMsSum += ms;
+    b.commitLatencyCount++;
+    b.commitLatencyMsMax = Math.max(b.commitLatencyMsMax, ms);
+  });
 }
