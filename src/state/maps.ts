@@ -49,6 +49,14 @@ export function claim<T extends object>(o: T): T {
   return o;
 }
 
+/**
+ * `o` is about to be referenced from a second place in the state: the batch gives up changing
+ * it in place (the next change to either copy goes to a new object).
+ */
+export function disown(o: object): void {
+  owned?.delete(o);
+}
+
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** `o` itself when the current batch owns it, else a shallow copy that the batch owns. */

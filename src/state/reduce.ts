@@ -4,7 +4,7 @@
 // Invariants: pure (same state and event, same result; the input is never modified); events
 // are folded in seq order; an event about a node not seen yet creates it (a trace may start
 // after the node started, e.g. a bounded one).
-import { claim, edit, mapDelete, mapSet } from './maps.ts';
+import { claim, disown, edit, mapDelete, mapSet } from './maps.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type {
@@ -18,7 +18,7 @@ import type {
   ViewState,
 } from './model.ts';
 import { RECENT_FAULTS } from './model.ts';
-import { plDrop, plEmpty, plFrom, plGet, plPush, plPushBounded, plTake } from './plist.ts';
+import { plAppend, plDrop, plEmpty, plFrom, plGet, plPushBounded, plTake } from './plist.ts';
 import { recordRaw } from './reduceChecks.ts';
 import { messageDetail } from './reduceMessages.ts';
 import { applyRequest, commitRequests, reduceRequestEvent } from './reduceRequests.ts';
@@ -347,7 +347,7 @@ function appendEntries(
     if (pos < 0) continue; // Covered by the snapshot already.
     if (pos < entries.length) entries = plTake(entries, pos);
     if (pos > entries.length) continue; // A gap: the trace missed earlier entries.
-    entries = plPush(entries, toEntry(x));
+    entries = plAppend(entries, toEntry(x));
   }
   return { ...g, log: { ...log, entries } };
 }
@@ -393,7 +393,7 @@ function persisted(g: GroupView, e: Ev<'persist'>): GroupView {
     for (let i = Math.max(first, snapshotIndex + 1); i <= last; i++) {
       const x = plGet(log.entries, i - log.snapshotIndex - 1);
       if (x === undefined || x.index !== snapshotIndex + entries.length + 1) break;
-      entries = plPush(entries, x);
+      entries = plAppend(entries, x);
     }
   }
   return {
@@ -552,6 +552,9 @@ function restartGroups(s: ViewState, n: NodeView): Record<GroupId, GroupView> {
   const out: Record<GroupId, GroupView> = {};
   for (const [gid, g] of Object.entries(n.groups)) {
     const d = g.disk;
+    // The log starts as the disk's list: shared by two fields from here on, neither may grow
+    // it in place (the next append to either copies it).
+    disown(d.entries);
     out[gid] = {
       ...emptyGroup(gid),
       term: d.term,

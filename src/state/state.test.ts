@@ -342,6 +342,34 @@ describe('the batch fold (in place within a batch, copy-on-write outside)', () =
     ...random,
   ];
 
+  it('a restart shares the disk list with the log: a later append in the same batch copies it', () => {
+    let seq = 0;
+    const ev = (t: number, body: Record<string, unknown>): TraceEvent =>
+      ({ seq: seq++, t, node: 'n1', ...body }) as TraceEvent;
+    const entry = (i: number) => [i, 1, 'normal', `w${i}`] as const;
+    const events = [
+      ev(1, { type: 'node-start', members: ['n1'] }),
+      ev(2, { type: 'append', group: G, entries: [entry(1), entry(2)] }),
+      ev(3, {
+        type: 'persist',
+        group: G,
+        entries: [1, 2],
+        term: 1,
+        votedFor: 'n1',
+        commit: 0,
+        snapshot: null,
+      }),
+      ev(4, { type: 'node-crash' }),
+      ev(5, { type: 'node-restart', term: 1, lastIndex: 2 }),
+      ev(6, { type: 'append', group: G, entries: [entry(3)] }),
+    ];
+    const tl = new Timeline(emptyState([G]), { every: 1000 });
+    const g = tl.append(events).nodes.n1.groups[G];
+    // Entry 3 is in memory only: the disk still holds two.
+    expect([g.log.entries.length, g.disk.entries.length]).toEqual([3, 2]);
+    expect(stateJson(tl.current)).toBe(stateJson(fold(events)));
+  });
+
   it.each(traces)(
     '$name: every state handed out stays as it was, and the head equals a plain fold',
     ({ events, groups }) => {
