@@ -106,6 +106,39 @@ describe('the simulated engine pacer', () => {
 });
 
 describe('branches of the simulated engine', () => {
+  it('sends the events of requests that arrive together in one batch, each before its answer', async () => {
+    const clock = fakeClock();
+    const api = createSimWorkerApi(clock);
+    const batches: TraceEvent[][] = [];
+    api.start({ ...OPTIONS, speed: 1 }, (batch, reset) => {
+      if (!reset) batches.push([...batch]);
+    });
+    // Elect a leader, then let the frames' batches go by.
+    clock.advance(5_000);
+    const before = batches.length;
+    const answers = [1, 2, 3].map((k) =>
+      api
+        .command({
+          type: 'write',
+          node: '@leader:nacos_config',
+          group: 'nacos_config',
+          op: { type: 'publish', dataId: `k${k}`, content: 'v' },
+        })
+        .then((r) => ({ r, seen: batches.flat().filter((e) => e.type === 'reply').length })),
+    );
+    await Promise.resolve();
+    // The three invokes cross together, not one batch each.
+    clock.advance(1);
+    const invokes = batches.slice(before).map((b) => b.filter((e) => e.type === 'invoke').length);
+    expect(invokes.filter((n) => n > 0)).toEqual([3]);
+    clock.advance(2_000);
+    for (const a of await Promise.all(answers)) {
+      expect(a.r).toMatchObject({ ok: true, value: { ok: true } });
+      // Every node's reply to the client had reached the page when its answer came.
+      expect(a.seen).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('forks in the past, keeps the earlier branch, and switches between them', async () => {
     const clock = fakeClock();
     const api = createSimWorkerApi(clock);

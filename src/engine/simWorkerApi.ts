@@ -152,6 +152,18 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
     if (batch.length > 0 || reset) void Promise.resolve(sink(batch, reset)).catch(() => undefined);
   };
 
+  // A client's request waits for its reply, often many frames: its first events (the invoke)
+  // need not cross to the page on their own. Requests that arrive together (a load of hundreds a
+  // second comes in bursts) share one crossing; each answer still goes out after its events.
+  let flushTimer: unknown = null;
+  const flushSoon = (): void => {
+    if (flushTimer !== null) return;
+    flushTimer = clock.setTimeout(() => {
+      flushTimer = null;
+      flush();
+    }, 0);
+  };
+
   const schedule = (): void => {
     if (timer !== null || stopped || paused || host === null || host.stopped) return;
     timer = clock.setTimeout(frame, speed === 'max' ? 0 : FRAME_MS);
@@ -256,8 +268,9 @@ export function createSimWorkerApi(clock: PacerClock = realClock): SimWorkerApi 
       }
       if (!isHostCommand(cmd)) return refuse('simulated', cmd.type, 'unknown command');
       const result = host.apply(cmd);
-      // The command's own events (the fault, the client's invoke) go out at once.
-      flush();
+      // The command's own events (the fault, the client's invoke) go out soon, and always
+      // before its answer.
+      flushSoon();
       const r = await result;
       flush();
       return r;
