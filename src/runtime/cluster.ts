@@ -1011,6 +1011,11 @@ export class Cluster {
     await this.callNode(id, (api) => api.failNextWrite('quota'));
   }
 
+  /** The node's next storage write waits `ms` before it reaches IndexedDB (a stalled disk). */
+  async stallNextWrite(id: NodeId, ms: number): Promise<void> {
+    await this.callNode(id, (api) => api.stallNextWrite(ms));
+  }
+
   /** The worker throws an uncaught error, as a bug would. */
   async throwInWorker(id: NodeId, message: string): Promise<void> {
     await this.callNode(id, (api) => api.throwUncaught(message));

@@ -1407,6 +1407,16 @@ export class Playground {
     /** The node's next storage write fails as if the disk were full. */
     failNextWrite: (node: NodeId): Promise<void> =>
       attempt(() => this.c().failNextWrite(this.nodeId('failNextWrite', node, 'node'))),
+    /** The node's next storage write waits `ms` (1 to 60,000) before it starts: a stalled disk. */
+    stallNextWrite: (node: NodeId, ms: number): Promise<void> =>
+      attempt(() => {
+        if (!(typeof ms === 'number' && Number.isInteger(ms) && ms >= 1 && ms <= 60_000)) {
+          throw new Error(
+            `stallNextWrite: ms must be an integer from 1 to 60000, got ${String(ms)}`,
+          );
+        }
+        return this.c().stallNextWrite(this.nodeId('stallNextWrite', node, 'node'), ms);
+      }),
     /** The node's worker throws an uncaught error. */
     throwInWorker: (node: NodeId, message = 'injected uncaught error'): Promise<void> =>
       attempt(() =>

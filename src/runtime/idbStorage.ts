@@ -474,6 +474,11 @@ export class IdbStorage {
    * case nothing of the batch is stored (the transaction aborted).
    */
   write(batch: PersistBatch): Promise<void> {
+    if (this.injectedStallMs > 0) {
+      const ms = this.injectedStallMs;
+      this.injectedStallMs = 0;
+      return new Promise((resolve) => setTimeout(resolve, ms)).then(() => this.write(batch));
+    }
     const what = `${this.name}: write`;
     try {
       this.checkOpen('write');
@@ -684,6 +689,13 @@ export class IdbStorage {
     ext.snapIndex = c.snapIndex;
     ext.lastIndex = c.lastIndex;
   }
+
+  /** Test hook: the next write() reaches IndexedDB only after `ms` (a stalled disk). */
+  stallNextWrite(ms: number): void {
+    this.injectedStallMs = ms;
+  }
+
+  private injectedStallMs = 0;
 
   /** Test hook: make the next write() fail as if the disk were full. */
   failNextWrite(kind: StorageErrorKind = 'quota'): void {

@@ -37,6 +37,9 @@ export const TRACE_FLUSH_EVENTS = 512;
 const MAX_CATCHUP_TICKS = 5;
 const MAX_RECORDED_BATCHES = 200_000;
 
+/** A disk write this long unfinished (wall ms) is reported as a stall (trace fault disk-stall). */
+const DISK_STALL_MS = 2_000;
+
 export class NodeHost implements NodeWorkerApi {
   private node: RaftNode | null = null;
   private storage: IdbStorage | null = null;
@@ -69,6 +72,9 @@ export class NodeHost implements NodeWorkerApi {
   private lastT = 0;
 
   private storageStats = { transactions: 0, entries: 0, batchSizes: [] as number[], txMs: 0 };
+  /** The write in flight (wall ms it started, entries), for the disk-stall watch. */
+  private writing: { startedMs: number; entries: number; stalled: boolean } | null = null;
+  private stallTimer: ReturnType<typeof setTimeout> | null = null;
   private recordBatches = false;
 
   get self(): NodeId {
@@ -360,12 +366,20 @@ export class NodeHost implements NodeWorkerApi {
   private persist(token: number, batch: Parameters<IdbStorage['write']>[0]): void {
     const storage = this.storage!;
     const startedMs = performance.now();
+    let n = 0;
+    for (const g of batch.groups) n += g.entries.length;
+    this.writing = { startedMs, entries: n, stalled: false };
+    this.watchDisk();
     storage.write(batch).then(
       () => {
+        const w = this.writing;
+        this.writing = null;
+        if (w?.stalled === true) {
+          const waitedMs = performance.now() - w.startedMs;
+          this.trace({ type: 'fault', fault: 'disk-resume', waitedMs });
+        }
         const st = this.storageStats;
         st.transactions++;
-        let n = 0;
-        for (const g of batch.groups) n += g.entries.length;
         st.entries += n;
         st.txMs += performance.now() - startedMs;
         if (this.recordBatches && st.batchSizes.length < MAX_RECORDED_BATCHES)
@@ -376,6 +390,30 @@ export class NodeHost implements NodeWorkerApi {
         const e = err instanceof StorageError ? err : new StorageError('io', String(err));
         this.fail(e.kind, e.message);
       },
+    );
+  }
+
+  /**
+   * Say so in the trace when a disk write has not completed after DISK_STALL_MS: the node waits
+   * for it (its acknowledgements and applies with it), and without a word the page would only
+   * show requests timing out. One timer at a time, re-armed for the write then in flight.
+   */
+  private watchDisk(): void {
+    if (this.stallTimer !== null || this.writing === null) return;
+    const due = this.writing.startedMs + DISK_STALL_MS - performance.now();
+    this.stallTimer = setTimeout(
+      () => {
+        this.stallTimer = null;
+        const w = this.writing;
+        if (w === null || this.failure !== null) return;
+        const waitedMs = performance.now() - w.startedMs;
+        if (waitedMs >= DISK_STALL_MS && !w.stalled) {
+          w.stalled = true;
+          this.trace({ type: 'fault', fault: 'disk-stall', waitedMs, entries: w.entries });
+        }
+        if (!w.stalled) this.watchDisk();
+      },
+      Math.max(0, due),
     );
   }
 
@@ -501,6 +539,11 @@ export class NodeHost implements NodeWorkerApi {
 
   injectFrame(peer: NodeId, data: unknown): void {
     this.transportOrThrow().injectFrame(peer, data);
+  }
+
+  stallNextWrite(ms: number): void {
+    if (this.storage === null) throw new Error(`${this.self}: no storage yet`);
+    this.storage.stallNextWrite(ms);
   }
 
   failNextWrite(kind: StorageErrorKind): void {

@@ -159,6 +159,8 @@ export interface NodeWorkerApi {
   injectFrame(peer: NodeId, data: unknown): void;
   /** Test hook: the next storage write fails (as if the disk were full). */
   failNextWrite(kind: StorageErrorKind): void;
+  /** Test hook: the node's next storage write waits `ms` before it starts (a stalled disk). */
+  stallNextWrite(ms: number): void;
   /** Test hook: throw an uncaught error in the worker, as a bug would. */
   throwUncaught(message: string): void;
 }

@@ -645,6 +645,9 @@ function compactTo(g: GroupView, index: number, term: number): GroupView {
   return { ...g, log: { ...log, snapshotIndex: index, snapshotTerm: term, entries: keep } };
 }
 
+/** A node's note while its disk write hangs (the fold's, cleared when the write completes). */
+export const DISK_STALL_NOTE = 'disk write pending for';
+
 function faultDetail(e: Ev<'fault'>): string {
   const { seq: _s, t: _t, node: _n, type: _ty, fault: _f, ...rest } = e;
   return Object.keys(rest).length === 0 ? '' : JSON.stringify(rest);
@@ -678,6 +681,21 @@ function reduceFault(s: ViewState, e: Ev<'fault'>): ViewState {
     case 'removed':
     case 'remove-node':
       return id === null ? s : updateNode(s, id, (n) => ({ ...n, removed: true }));
+    case 'disk-stall':
+      // Shown on the node until the write completes (a failure's own note stays).
+      return id === null
+        ? s
+        : updateNode(s, id, (n) =>
+            n.status === 'up' && (n.note === null || n.note.startsWith(DISK_STALL_NOTE))
+              ? { ...n, note: `${DISK_STALL_NOTE} ${(e.waitedMs / 1000).toFixed(1)} s` }
+              : n,
+          );
+    case 'disk-resume':
+      return id === null
+        ? s
+        : updateNode(s, id, (n) =>
+            n.note?.startsWith(DISK_STALL_NOTE) === true ? { ...n, note: null } : n,
+          );
     case 'partition':
       return { ...s, network: { ...net, partition: e.sides } };
     case 'heal':

@@ -317,6 +317,31 @@ describe('election timers as each fidelity runs them', () => {
   });
 });
 
+describe('a stalled disk', () => {
+  it('shows on the node while its write hangs, and never over a failure', () => {
+    let seq = 0;
+    const ev = (node: string, body: Record<string, unknown>): TraceEvent =>
+      ({ seq: seq++, t: seq, node, ...body }) as TraceEvent;
+    const start = (n: string) => ev(n, { type: 'node-start', members: ['n1', 'n2'] });
+    const stall = (n: string) =>
+      ev(n, { type: 'fault', fault: 'disk-stall', waitedMs: 2004, entries: 3 });
+    const resume = (n: string) => ev(n, { type: 'fault', fault: 'disk-resume', waitedMs: 5000 });
+    const failed = ev('n2', { type: 'fault', fault: 'node-error', kind: 'io', message: 'boom' });
+    const stalled = fold([start('n1'), start('n2'), stall('n1'), failed, stall('n2')]);
+    expect(stalled.nodes.n1.note).toBe('disk write pending for 2.0 s');
+    expect(stalled.nodes.n2.note).toBe('boom');
+    const after = fold([resume('n1'), resume('n2')], stalled);
+    expect([after.nodes.n1.note, after.nodes.n2.note]).toEqual([null, 'boom']);
+    expect(plToArray(after.faults).map((f) => f.fault)).toEqual([
+      'disk-stall',
+      'node-error',
+      'disk-stall',
+      'disk-resume',
+      'disk-resume',
+    ]);
+  });
+});
+
 describe('the batch fold (in place within a batch, copy-on-write outside)', () => {
   const golden = ['figure8', 'forward-crash', 'partition-heal'].map((name) => {
     const r = importTrace(

@@ -245,6 +245,12 @@ export type FaultBody =
   | { fault: 'worker-error'; message: string }
   | { fault: 'node-error'; kind: string; message: string }
   | { fault: 'removed' }
+  /**
+   * A node's disk write has not completed after `waitedMs` wall ms (`entries` in it): the
+   * browser's storage stopped answering. `disk-resume` when it completes, after `waitedMs` in all.
+   */
+  | { fault: 'disk-stall'; waitedMs: number; entries: number }
+  | { fault: 'disk-resume'; waitedMs: number }
   /** A scenario step that could not run (`step`: its index, when known). */
   | { fault: 'step-error'; step?: number; message: string };
 

@@ -67,6 +67,8 @@ const FAULTS = [
   { type: 'fault', fault: 'worker-error', message: 'x' },
   { type: 'fault', fault: 'node-error', kind: 'storage', message: 'x' },
   { type: 'fault', fault: 'removed' },
+  { type: 'fault', fault: 'disk-stall', waitedMs: 2001.5, entries: 3 },
+  { type: 'fault', fault: 'disk-resume', waitedMs: 4100 },
   { type: 'fault', fault: 'step-error', step: 3, message: 'x' },
 ];
 

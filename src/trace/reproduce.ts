@@ -39,6 +39,8 @@ const NOT_STEPS: Readonly<Record<string, string>> = {
   'worker-error': 'a host failure, not an action',
   'node-error': 'a host failure, not an action',
   removed: 'a removed node leaving is a consequence of remove-node',
+  'disk-stall': "the browser's storage stalling is the host's, not an action",
+  'disk-resume': "the browser's storage stalling is the host's, not an action",
   'step-error': 'a scenario step that failed is replayed by its own step',
 };
 

@@ -399,6 +399,8 @@ export const faultSchemas = {
   'worker-error': fault('worker-error', { message: str }),
   'node-error': fault('node-error', { kind: str, message: str }),
   removed: fault('removed', {}),
+  'disk-stall': fault('disk-stall', { waitedMs: time, entries: int0 }),
+  'disk-resume': fault('disk-resume', { waitedMs: time }),
   'step-error': fault('step-error', { step: int0.optional(), message: str }),
 } satisfies { [F in FaultKind]: z.ZodType };
 

@@ -48,6 +48,36 @@ describe('node failures', () => {
     expect(p.problems.filter((x) => !/kaboom in n2/.test(x))).toEqual([]);
   });
 
+  it('marks a node whose disk write hangs, in the trace and on the ring, until it completes', async () => {
+    const p = await cluster();
+    const l = await leader(p);
+    const f = l === 'n1' ? 'n2' : 'n1';
+    await p.page.evaluate((n) => window.playground.debug.stallNextWrite(n, 4000), f);
+    // The leader and the other follower commit without it.
+    const r = await p.page.evaluate(
+      (n) =>
+        window.playground.write(n, 'nacos_config', { type: 'publish', dataId: 's', content: '1' }),
+      l,
+    );
+    expect(r.ok).toBe(true);
+    const mark = p.page.locator(`.node-mark[data-node="${f}"] .node-words`);
+    await mark.filter({ hasText: 'disk stalled' }).waitFor({ timeout: 30_000 });
+    await waitFor(
+      p.page,
+      'the stall to end',
+      (n) => {
+        const faults = window.playground
+          .trace()
+          .filter((e) => e.type === 'fault' && e.node === n)
+          .map((e) => (e as { fault: string }).fault);
+        return faults.includes('disk-resume') ? faults : null;
+      },
+      f,
+    );
+    await mark.filter({ hasNotText: 'disk stalled' }).waitFor({ timeout: 30_000 });
+    expect(p.problems).toEqual([]);
+  });
+
   it('puts a node whose disk is full into a visible error state; a restart recovers it', async () => {
     const p = await cluster();
     const l = await leader(p);

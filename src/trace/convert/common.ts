@@ -106,6 +106,10 @@ export function describeFault(f: FaultBody): string {
       return `${f.fault}: ${f.message}`;
     case 'crash':
       return f.reason !== undefined ? `crash (${f.reason})` : 'crash';
+    case 'disk-stall':
+      return `disk stalled ${Math.round(f.waitedMs)} ms (${f.entries} entries)`;
+    case 'disk-resume':
+      return `disk answered after ${Math.round(f.waitedMs)} ms`;
     default:
       return f.fault;
   }

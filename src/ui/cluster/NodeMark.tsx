@@ -4,6 +4,7 @@
 // failed (red, with its message in the title), ERROR (red badge), skewed clock (×rate), removed
 // (faded). The election timer is drawn by TimerArc, apart, since it changes every frame.
 // Invariant: colour is never the only cue: the term is written, the role and states are words.
+import { DISK_STALL_NOTE } from '../../state/reduce.ts';
 import { memo } from 'react';
 import type { GroupView, NodeView } from '../../state/model.ts';
 import { termColor, termTextColor } from '../theme.ts';
@@ -23,6 +24,7 @@ export function nodeStateWords(n: NodeView, g: GroupView | undefined): string[] 
   else if (n.status === 'failed') words.push('failed');
   else if (g !== undefined) words.push(ROLE_TEXT[g.role]);
   if (n.paused) words.push('paused');
+  if (n.status === 'up' && n.note?.startsWith(DISK_STALL_NOTE) === true) words.push('disk stalled');
   if (g?.error != null) words.push('ERROR');
   if (n.removed) words.push('removed');
   if (n.clockRate !== 1) words.push(`clock ×${rateText(n.clockRate)}`);

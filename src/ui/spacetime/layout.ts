@@ -155,6 +155,10 @@ function faultLabel(e: Extract<TraceEvent, { type: 'fault' }>): string {
       return `${e.fault}: ${e.message}`;
     case 'node-error':
       return `${e.kind}: ${e.message}`;
+    case 'disk-stall':
+      return `disk stalled ${Math.round(e.waitedMs)} ms`;
+    case 'disk-resume':
+      return `disk answered after ${Math.round(e.waitedMs)} ms`;
     default:
       return e.fault;
   }
