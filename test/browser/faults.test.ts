@@ -60,7 +60,7 @@ describe('node failures', () => {
       l,
     );
     expect(r.ok).toBe(true);
-    const mark = p.page.locator(`.node-mark[data-node="${f}"] .node-words`);
+    const mark = p.page.locator(`.node-mark[data-node="${f}"] .node-label`);
     await mark.filter({ hasText: 'disk stalled' }).waitFor({ timeout: 30_000 });
     await waitFor(
       p.page,

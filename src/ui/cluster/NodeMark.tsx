@@ -32,7 +32,7 @@ export function nodeStateWords(n: NodeView, g: GroupView | undefined): string[] 
 }
 
 /**
- * Where a node's two-line label goes: outside the ring, away from the centre — beside a node
+ * Where a node's label (two lines; three beside a node with more than its role) goes: outside the ring, away from the centre — beside a node
  * on the ring's left or right, above one at the top, below one at the bottom — clear of the
  * disc and its timer arc.
  */
@@ -85,6 +85,9 @@ export const NodeMark = memo(function NodeMark({
   const text = down ? '#4b5563' : termTextColor(term);
   const words = nodeStateWords(node, group);
   const label = labelPlacement(at, center, r);
+  // Beside a node (at the stage's left or right edge) the role and any other states take a line
+  // each, so the label stays inside the stage; above or below a node, centred, they share one.
+  const split = label.anchor !== 'middle' && words.length > 1;
   const failed = node.status === 'failed' || group?.error != null;
   const title = [
     `${node.id}: ${words.join(', ')}, term ${term}`,
@@ -160,8 +163,13 @@ export const NodeMark = memo(function NodeMark({
       <text className="node-label" x={label.x} y={label.y} textAnchor={label.anchor}>
         <tspan className="node-id">{node.id}</tspan>
         <tspan x={label.x} dy="1.2em" className="node-words">
-          {words.join(' · ')}
+          {split ? words[0] : words.join(' · ')}
         </tspan>
+        {split && (
+          <tspan x={label.x} dy="1.2em" className="node-words">
+            {words.slice(1).join(' · ')}
+          </tspan>
+        )}
       </text>
     </g>
   );
