@@ -244,6 +244,17 @@ describe('groups and membership', () => {
     const p = await cluster();
     const l = await leader(p);
     const target = ['n1', 'n2', 'n3'].find((n) => n !== l)!;
+    // Nacos (SOFAJRaft) refuses a transfer while a new leader's first entry is not committed
+    // (ConfigurationCtx#isBusy): the leader must have committed its own log first.
+    await waitFor(
+      p.page,
+      `${l} to commit its first entry`,
+      async (n) => {
+        const g = (await window.playground.status()).nodes[n].groups!.nacos_config;
+        return g.lastIndex > 0 && g.commit >= g.lastIndex;
+      },
+      l,
+    );
     await p.page.evaluate((t) => window.playground.transferLeader('nacos_config', t), target);
     await waitFor(
       p.page,
