@@ -7,6 +7,12 @@ import { agreedLeader, playgroundSuite, waitFor } from './harness.ts';
 
 const { cluster, page } = playgroundSuite(3);
 
+/** The part of navigator.storageBuckets these tests use (not in TypeScript's DOM types yet). */
+interface Buckets {
+  keys(): Promise<string[]>;
+  open(n: string): Promise<{ indexedDB: IDBFactory }>;
+}
+
 /** Every database of the app in this browser, as "bucket: name" ("default" for none). */
 const allDatabases = (p: Awaited<ReturnType<typeof page>>) =>
   p.page.evaluate(async () => {
@@ -14,14 +20,7 @@ const allDatabases = (p: Awaited<ReturnType<typeof page>>) =>
     for (const d of await indexedDB.databases()) {
       if (d.name?.startsWith('raft-playground/')) out.push(`default: ${d.name}`);
     }
-    const buckets = (
-      navigator as unknown as {
-        storageBuckets: {
-          keys(): Promise<string[]>;
-          open(n: string): Promise<{ indexedDB: IDBFactory }>;
-        };
-      }
-    ).storageBuckets;
+    const buckets = (navigator as unknown as { storageBuckets: Buckets }).storageBuckets;
     for (const key of await buckets.keys()) {
       for (const d of await (await buckets.open(key)).indexedDB.databases()) {
         out.push(`${key}: ${d.name}`);
@@ -115,14 +114,7 @@ describe('storage buckets', () => {
       const m = (await importInPage(
         '/src/runtime/idbStorage.ts',
       )) as typeof import('../../src/runtime/idbStorage.ts');
-      const buckets = (
-        navigator as unknown as {
-          storageBuckets: {
-            keys(): Promise<string[]>;
-            open(n: string): Promise<{ indexedDB: IDBFactory }>;
-          };
-        }
-      ).storageBuckets;
+      const buckets = (navigator as unknown as { storageBuckets: Buckets }).storageBuckets;
       const clusterId = `legacy-${Math.random().toString(36).slice(2, 8)}`;
       // n1's database as an earlier version made it: in a bucket of its own, with one entry.
       const bucket = m.bucketName(clusterId, 'n1');
