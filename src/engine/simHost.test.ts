@@ -162,6 +162,32 @@ describe('SimHost', () => {
     expect(() => forkHost(OPTIONS, [], -1)).toThrow(/atMs must be a time ≥ 0/);
   });
 
+  it("answers a transfer the leader refused with the leader's reason, and a fork replays it", async () => {
+    const host = new SimHost(OPTIONS);
+    host.advanceTo(5_000);
+    const leader = host.events().findLast((e) => e.type === 'role' && e.to === 'leader')!.node;
+    const [a, b] = ['n1', 'n2', 'n3'].filter((n) => n !== leader);
+    expect((await host.apply({ type: 'partition', sides: [[a], [leader, b]] })).ok).toBe(true);
+    expect((await host.apply({ type: 'transfer-leader', group: G, to: a })).ok).toBe(true);
+    const refused = await host.apply({ type: 'transfer-leader', group: G, to: b });
+    expect(refused).toEqual({
+      ok: false,
+      error: `simulated engine: transfer-leader: ${leader} refused: Not a leader`,
+    });
+    expect(host.events().at(-1)).toMatchObject({
+      type: 'transfer',
+      node: leader,
+      target: b,
+      outcome: 'refused',
+      reason: 'Not a leader',
+    });
+    // It ran (and left its trace), so it is logged and a fork reproduces the trace.
+    expect(host.commandLog()).toHaveLength(3);
+    host.advanceTo(8_000);
+    const fork = forkHost(OPTIONS, host.commandLog(), 8_000);
+    expect(fork.exportTrace()).toBe(host.exportTrace());
+  });
+
   it('settles waiting clients when disposed', async () => {
     const host = new SimHost(OPTIONS);
     const p = host.apply({ type: 'write', node: 'n1', group: G, op: pub('a', '1') });

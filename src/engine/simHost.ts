@@ -472,9 +472,13 @@ export class SimHost {
       case 'remove-node':
         sim.removeNode(cmd.node);
         return done(cmd.node);
-      case 'transfer-leader':
-        sim.transferLeader(cmd.group, cmd.to);
-        return done(cmd.to);
+      case 'transfer-leader': {
+        const refused = sim.transferLeader(cmd.group, cmd.to);
+        if (refused === null) return done(cmd.to);
+        // The leader ran it and said no (traced): logged, so a fork replays the same trace.
+        this.log.push({ atMs: sim.nowMs, cmd });
+        return Promise.resolve(refuse('simulated', cmd.type, refused));
+      }
       case 'snapshot':
         sim.snapshot(cmd.node, cmd.group);
         return done(cmd.node);

@@ -130,7 +130,9 @@ export interface Engine {
 
 /** A refusal: "<engine> engine: <command>: <why>". */
 export function refuse(kind: EngineKind, cmd: EngineCommandType, why: string): EngineResult {
-  return { ok: false, error: `${kind} engine: ${cmd}: ${why}` };
+  // The cluster's own errors often name the command already ("crash: n1 is already crashed").
+  const text = why.startsWith(`${cmd}: `) ? why : `${cmd}: ${why}`;
+  return { ok: false, error: `${kind} engine: ${text}` };
 }
 
 export function errorText(err: unknown): string {

@@ -313,11 +313,14 @@ export class RaftNode {
     g.failNextApply = true;
   }
 
-  /** Start a leadership transfer of `group` to `target` (leader only). */
-  transferLeader(group: GroupId, target: NodeId): Effect[] {
-    this.groupOrThrow(group).raft.transferLeader(target);
+  /**
+   * Start a leadership transfer of `group` to `target` (leader only). `refused` is the node's
+   * reason when it would not start one (SOFAJRaft's texts under 'nacos'); the refusal is traced.
+   */
+  transferLeader(group: GroupId, target: NodeId): { effects: Effect[]; refused: string | null } {
+    const res = this.groupOrThrow(group).raft.transferLeader(target);
     this.flush();
-    return this.n.drain();
+    return { effects: this.n.drain(), refused: res.ok ? null : res.error };
   }
 
   /** Take a snapshot of `group` now (on demand), compacting the log behind it. */

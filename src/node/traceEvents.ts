@@ -83,7 +83,9 @@ export function coreEventTrace(group: GroupId, ev: CoreEvent, tickMs: number): T
         chunks: ev.chunks,
       };
     case 'transfer':
-      return { type: 'transfer', group, target: ev.target, outcome: ev.outcome };
+      return ev.outcome === 'refused'
+        ? { type: 'transfer', group, target: ev.target, outcome: ev.outcome, reason: ev.reason }
+        : { type: 'transfer', group, target: ev.target, outcome: ev.outcome };
     case 'step-down':
       return { type: 'step-down', group, reason: ev.reason };
     case 'malformed':

@@ -157,7 +157,7 @@ describe('the lease counts from the send time of what a majority answered', () =
       // The transfer target never gets the TimeoutNow here, but it might have: its campaign
       // skips the voters' lease check, so our lease proves nothing any more.
       net.filter = (m) => m.type === 'TimeoutNow';
-      expect(a.transferLeader('b')).toBe(true);
+      expect(a.transferLeader('b')).toEqual({ ok: true });
       net.send();
       net.isolate('a');
       a.readIndex('during-transfer');

@@ -400,9 +400,16 @@ export class Raft {
     });
   }
 
-  /** Begin a leadership transfer to `target` (thesis §3.10); see transferLeadershipTo. */
-  transferLeader(target: NodeId): boolean {
-    return this.transferLeadershipTo(target).ok;
+  /**
+   * A person's (or a scenario's) request for a leadership transfer to `target`: as
+   * transferLeadershipTo, and a refusal is reported as a `transfer` event with its reason, so the
+   * trace says why leadership did not move.
+   */
+  transferLeader(target: NodeId): TransferResult {
+    const res = this.transferLeadershipTo(target);
+    if (!res.ok)
+      this.events.push({ type: 'transfer', target, outcome: 'refused', reason: res.error });
+    return res;
   }
 
   /**

@@ -160,7 +160,7 @@ describe('leadership transfer (thesis §3.10)', () => {
       const a = elect(net, 'a');
       // SOFAJRaft answers a transfer to itself with Status.OK and does nothing
       // (NodeImpl#transferLeadershipTo); etcd ignores it.
-      expect(a.transferLeader('a')).toBe(fidelity === 'nacos');
+      expect(a.transferLeader('a').ok).toBe(fidelity === 'nacos');
       expect(a.transferLeadershipTo('zz')).toEqual({
         ok: false,
         error: 'Not in current configuration',
@@ -169,6 +169,34 @@ describe('leadership transfer (thesis §3.10)', () => {
       expect(a.propose('x').ok).toBe(true);
     },
   );
+});
+
+describe('a refused transfer is traced with its reason', () => {
+  it('by a follower, and by a leader asked for a non-member (nacos)', () => {
+    const net = TestNetwork.of(ids3, { fidelity: 'nacos' });
+    const a = elect(net, 'a');
+    const b = net.get('b');
+    expect(b.transferLeader('c')).toEqual({ ok: false, error: 'Not a leader' });
+    expect(a.transferLeader('zz')).toEqual({ ok: false, error: 'Not in current configuration' });
+    net.send();
+    const refusals = (id: string) =>
+      net.coreEvents.get(id)!.filter((e) => e.type === 'transfer' && e.outcome === 'refused');
+    expect(refusals('b')).toEqual([
+      { type: 'transfer', target: 'c', outcome: 'refused', reason: 'Not a leader' },
+    ]);
+    expect(refusals('a')).toEqual([
+      {
+        type: 'transfer',
+        target: 'zz',
+        outcome: 'refused',
+        reason: 'Not in current configuration',
+      },
+    ]);
+    // A transfer that starts is not a refusal.
+    expect(a.transferLeader('b').ok).toBe(true);
+    net.send();
+    expect(refusals('a')).toHaveLength(1);
+  });
 });
 
 describe('learners and membership (§6)', () => {

@@ -299,6 +299,8 @@ export type CoreEvent =
       index: number;
     }
   | { type: 'transfer'; target: NodeId; outcome: 'start' | 'abandoned' | 'done' }
+  /** A requested transfer the leader (or a node that is not leader) refused, and why. */
+  | { type: 'transfer'; target: NodeId; outcome: 'refused'; reason: string }
   | { type: 'read-index'; ctx: string; index: number; error?: string }
   | { type: 'snapshot-install'; index: number; term: number; chunk: number; chunks: number }
   | { type: 'step-down'; reason: string }

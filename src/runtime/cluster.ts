@@ -582,7 +582,8 @@ export class Cluster {
     const leader = await this.leaderOf(group);
     if (leader === null) throw new ClusterError(`transfer-leader: no running node leads ${group}`);
     this.record(leader, { type: 'fault', fault: 'transfer-leader', group, to });
-    await this.callNode(leader, (api) => api.transferLeader(group, to));
+    const refused = await this.callNode(leader, (api) => api.transferLeader(group, to));
+    if (refused !== null) throw new ClusterError(`transfer-leader: ${leader} refused: ${refused}`);
   }
 
   async snapshot(id: NodeId, group: GroupId): Promise<void> {

@@ -312,9 +312,21 @@ export class NodeHost implements NodeWorkerApi {
     this.nodeOrThrow().failNextApply(group);
   }
 
-  transferLeader(group: GroupId, target: NodeId): void {
+  /**
+   * The node's refusal (its reason), or null once the transfer has started. While the node or
+   * the cluster is paused the request waits for resume like any input and this answers null at
+   * once: a refusal then shows in the trace only.
+   */
+  transferLeader(group: GroupId, target: NodeId): string | null {
     const node = this.nodeOrThrow();
-    this.input(() => this.run(node.transferLeader(group, target)));
+    if (this.failure !== null) return this.failure;
+    let refused: string | null = null;
+    this.input(() => {
+      const res = node.transferLeader(group, target);
+      refused = res.refused;
+      this.run(res.effects);
+    });
+    return this.failure ?? refused;
   }
 
   snapshotNow(group: GroupId): void {

@@ -141,7 +141,8 @@ export interface NodeWorkerApi {
   request(req: ClientRequest): Promise<ClientReply>;
   failNextApply(group: GroupId): void;
   corruptSnapshot(group: GroupId): Promise<boolean>;
-  transferLeader(group: GroupId, target: NodeId): void;
+  /** The node's refusal, or null when the transfer started (or waits for resume). */
+  transferLeader(group: GroupId, target: NodeId): string | null;
   snapshotNow(group: GroupId): void;
   memberChange(group: GroupId, op: 'add' | 'remove', peer: NodeId): void;
   status(): NodeStatus;

@@ -638,8 +638,12 @@ export class Simulator {
     return null;
   }
 
-  /** Ask the group's current leader to hand leadership to `to` (TimeoutNow). */
-  transferLeader(group: GroupId, to: NodeId): void {
+  /**
+   * Ask the group's current leader to hand leadership to `to` (TimeoutNow). Answers the
+   * leader's refusal (its reason, also traced), or null when the transfer started; throws
+   * SimActionError, with nothing done, when no running node leads the group.
+   */
+  transferLeader(group: GroupId, to: NodeId): string | null {
     this.host(to);
     const leader = this.leaderOf(group);
     if (leader === null)
@@ -647,8 +651,10 @@ export class Simulator {
     const host = this.host(leader);
     if (host.paused) throw new SimActionError(`transfer-leader: the leader ${leader} is paused`);
     this.record(leader, { type: 'fault', fault: 'transfer-leader', group, to });
-    this.execute(host, host.node!.transferLeader(group, to));
+    const { effects, refused } = host.node!.transferLeader(group, to);
+    this.execute(host, effects);
     this.check(host);
+    return refused === null ? null : `transfer-leader: ${leader} refused: ${refused}`;
   }
 
   /** The node snapshots `group` now and compacts its log behind the snapshot. */

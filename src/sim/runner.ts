@@ -396,7 +396,10 @@ function simActions(ctx: RunContext): ScenarioActions<void> {
     skew: (node, rate) => sim.skew(node, rate),
     addNode: (node) => sim.addNode(node),
     removeNode: (node) => sim.removeNode(node),
-    transferLeader: (group, to) => sim.transferLeader(group, to),
+    transferLeader: (group, to) => {
+      const refused = sim.transferLeader(group, to);
+      if (refused !== null) throw new SimActionError(refused);
+    },
     snapshot: (node, group) => sim.snapshot(node, group),
     failApply: (node, group) => sim.failApply(node, group),
     corruptSnapshot: (node, group) => sim.corruptSnapshot(node, group),

@@ -441,12 +441,22 @@ export type TraceBody =
       members: NodeId[];
       errMsg: string | null;
     }
-  /** Leadership transfer as the leader sees it (TimeoutNow sent, given up, or done). */
+  /**
+   * Leadership transfer as the leader sees it (TimeoutNow sent, given up, or done), or a
+   * requested transfer the node refused, with the refusal's text (`reason`, only then).
+   */
   | {
       type: 'transfer';
       group: GroupId;
       target: NodeId;
       outcome: 'start' | 'abandoned' | 'done';
+    }
+  | {
+      type: 'transfer';
+      group: GroupId;
+      target: NodeId;
+      outcome: 'refused';
+      reason: string;
     }
   /** A leader stepped down on its own (check-quorum, removal, error); `reason` in words. */
   | { type: 'step-down'; group: GroupId; reason: string }

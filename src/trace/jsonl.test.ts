@@ -239,6 +239,7 @@ function allEvents(): TraceEvent[] {
     },
     { type: 'metadata', group: g, leader: 'n1', term: 2, members: ['n1', 'n2'], errMsg: null },
     { type: 'transfer', group: g, target: 'n2', outcome: 'start' },
+    { type: 'transfer', group: g, target: 'n3', outcome: 'refused', reason: 'Not a leader' },
     { type: 'step-down', group: g, reason: 'check-quorum' },
     { type: 'malformed', group: g, from: 'n2', reason: 'bad entry index' },
     ...FAULTS,

@@ -542,9 +542,13 @@ export const traceEventSchemas = {
   transfer: event('transfer', {
     group,
     target: nodeId,
-    outcome: z.enum(['start', 'abandoned', 'done'], {
-      error: expecting('one of start, abandoned, done'),
+    outcome: z.enum(['start', 'abandoned', 'done', 'refused'], {
+      error: expecting('one of start, abandoned, done, refused'),
     }),
+    reason: str.optional(),
+  }).refine((e) => (e.outcome === 'refused') === (e.reason !== undefined), {
+    message: 'a refused transfer has a reason, and only a refused one',
+    path: ['reason'],
   }),
   'step-down': event('step-down', { group, reason: str }),
   malformed: event('malformed', { group, from: nodeId, reason: str }),

@@ -220,6 +220,29 @@ describe('every command checks its arguments and coerces nothing', () => {
       to,
     );
     await writeWorks(p, 'the transfer');
+    // A transfer the leader refuses rejects with its reason. Messages held, the first transfer
+    // cannot finish, and SOFAJRaft refuses a second one meanwhile ("Not a leader").
+    const [first, second] = await p.page.evaluate(async () => {
+      const pg = window.playground;
+      await pg.hold(true);
+      const target = await pg.transferLeader('nacos_config', '@follower:nacos_config');
+      const r = await pg.transferLeader('nacos_config', '@follower:nacos_config').then(
+        () => 'NOT REFUSED',
+        (e: Error) => e.message,
+      );
+      await pg.hold(false);
+      return [target, r];
+    });
+    expect(second).toMatch(/^transfer-leader: n\d refused: Not a leader$/);
+    // The held TimeoutNow goes out: the first transfer completes.
+    await waitFor(
+      p.page,
+      `leadership to move to ${first}`,
+      async (n) => (await window.playground.leader('nacos_config')) === n,
+      first,
+    );
+    leaders.delete(p);
+    await writeWorks(p, 'the refused transfer');
     // events(123) used to log an error every 50 ms; nothing may have been logged.
     expect(p.problems).toEqual([]);
   }, 120_000);

@@ -3,7 +3,7 @@
 // timeout); proposals are refused while a transfer is pending; a transfer to the leader itself
 // or to a node outside the configuration does nothing.
 import { describe, expect, it } from 'vitest';
-import { TRANSFERRING } from '../../src/raft/raft.ts';
+import { JRAFT_TRANSFER_NOT_IN_CONF, TRANSFERRING } from '../../src/raft/raft.ts';
 import {
   ELECTION_MS,
   G,
@@ -84,16 +84,34 @@ describe('transfer-leader', () => {
     expect(sim.violation).toBeNull();
   });
 
-  it('to itself or to a node outside the configuration: nothing happens', () => {
+  it('to itself or to a node outside the configuration: refused, and traced with the reason', () => {
     const { sim, trace, leader } = startCluster(3, 44);
     sim.addNode('n4');
     sim.partition([['n4'], ['n1', 'n2', 'n3']]); // n4 cannot join: not a member
     sim.runFor(500);
-    sim.transferLeader(G, leader);
-    sim.transferLeader(G, 'n4');
-    expect(transferEvents(trace, leader)).toEqual([]);
-    expect(transferEvents(trace, 'n4')).toEqual([]);
+    expect(sim.transferLeader(G, leader)).toMatch(/refused: cannot transfer leadership to itself$/);
+    expect(sim.transferLeader(G, 'n4')).toBe(
+      `transfer-leader: ${leader} refused: ${JRAFT_TRANSFER_NOT_IN_CONF}`,
+    );
+    expect(transferEvents(trace, leader)).toEqual(['transfer-refused']);
+    expect(transferEvents(trace, 'n4')).toEqual(['transfer-refused']);
+    const refusal = eventsOf(trace, 'transfer').find((e) => 'target' in e && e.target === 'n4');
+    expect(refusal).toMatchObject({ outcome: 'refused', reason: JRAFT_TRANSFER_NOT_IN_CONF });
     expect(writeAndWait(sim, leader, publish('v')).outcome).toBe('ok');
     expect(sim.leaderOf(G)).toBe(leader);
+  });
+
+  it('a second transfer while one is under way is refused as SOFAJRaft does ("Not a leader")', () => {
+    const { sim, trace, leader } = startCluster(3, 45, { fidelity: 'nacos' });
+    const [a, b] = othersThan(sim, leader);
+    sim.partition([[a], othersThan(sim, a)]); // the first transfer cannot finish
+    sim.transferLeader(G, a);
+    expect(sim.transferLeader(G, b)).toMatch(/refused: Not a leader$/);
+    expect(sim.transferLeader(G, leader)).toMatch(/refused: Not a leader$/);
+    sim.runFor(ELECTION_MS + 200); // the first is abandoned: the leader carries on
+    expect(transferEvents(trace, a)).toEqual(['transfer-start', 'transfer-abandoned']);
+    expect(transferEvents(trace, b)).toEqual(['transfer-refused']);
+    expect(sim.leaderOf(G)).toBe(leader);
+    expect(sim.violation).toBeNull();
   });
 });
