@@ -165,7 +165,7 @@ describe('SimHost', () => {
   it("answers a transfer the leader refused with the leader's reason, and a fork replays it", async () => {
     const host = new SimHost(OPTIONS);
     host.advanceTo(5_000);
-    const leader = host.events().findLast((e) => e.type === 'role' && e.to === 'leader')!.node;
+    const leader = host.events().findLast((e) => e.type === 'role' && e.to === 'leader')!.node!;
     const [a, b] = ['n1', 'n2', 'n3'].filter((n) => n !== leader);
     expect((await host.apply({ type: 'partition', sides: [[a], [leader, b]] })).ok).toBe(true);
     expect((await host.apply({ type: 'transfer-leader', group: G, to: a })).ok).toBe(true);

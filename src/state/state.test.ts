@@ -25,7 +25,7 @@ import {
 import { reduce } from './reduce.ts';
 import { smApply, smContents, smEmpty, type SmRef } from './sm.ts';
 import { statusText } from './statusText.ts';
-import { createViewStore, type FrameScheduler } from './store.ts';
+import { createViewStore, FOLD_CATCH_UP, type FrameScheduler } from './store.ts';
 import { Timeline } from './timeline.ts';
 
 const G = 'nacos_config';
@@ -256,6 +256,38 @@ describe('view store', () => {
     expect(notified).toBe(before + 1);
     expect(store.getState().view.count).toBe(300);
     expect(store.getState().pending()).toBe(0);
+  });
+
+  it('folds at most its budget a frame, and drains a backlog in a few frames', () => {
+    expect(events.length).toBeGreaterThan(850);
+    const frames: (() => void)[] = [];
+    const scheduler: FrameScheduler = (flush) => {
+      frames.push(flush);
+      return () => frames.splice(frames.indexOf(flush), 1);
+    };
+    const store = createViewStore({ groups: [G], scheduler, foldBudget: 100 });
+    let notified = 0;
+    store.subscribe(() => notified++);
+    const s = () => store.getState();
+    s().ingest(events.slice(0, 250));
+    const folded: number[] = [];
+    while (frames.length > 0) {
+      frames.shift()!();
+      folded.push(s().view.count);
+    }
+    // 100 a frame (the budget), the rest in the last frame, each frame notifying once.
+    expect(folded).toEqual([100, 200, 250]);
+    expect(notified).toBe(3);
+    // A backlog of more than FOLD_CATCH_UP budgets: a quarter of it a frame.
+    s().ingest(events.slice(250, 850));
+    frames.shift()!();
+    expect(s().view.count).toBe(250 + 600 / FOLD_CATCH_UP);
+    expect(frames).toHaveLength(1);
+    // flush() (a caller that needs the state now) folds everything at once.
+    s().flush();
+    expect(s().view.count).toBe(850);
+    expect(s().pending()).toBe(0);
+    expect(() => createViewStore({ foldBudget: 0 })).toThrow(/foldBudget must be ≥ 1, got 0/);
   });
 
   it('seeks into the past while live events keep folding, and returns to live', () => {

@@ -94,7 +94,17 @@ export interface ViewStoreOptions extends TimelineOptions {
   groups?: readonly GroupId[];
   /** Default: requestAnimationFrame where it exists, else a microtask-free immediate flush. */
   scheduler?: FrameScheduler;
+  /**
+   * At most this many events folded by one scheduled flush (default: all queued), the rest in
+   * the next frame; a backlog of more than FOLD_CATCH_UP budgets drains a FOLD_CATCH_UP-th of
+   * itself a frame, so the view is never more than a few frames behind. Keeps a frame that
+   * arrives late (the main thread was busy) from folding everything that piled up at once.
+   */
+  foldBudget?: number;
 }
+
+/** A backlog beyond this many frame budgets is folded in this many frames. */
+export const FOLD_CATCH_UP = 4;
 
 type Slice<T> = StateCreator<ViewStoreState, [], [], T>;
 
@@ -121,15 +131,33 @@ const traceSlice =
     let queue: TraceEvent[] = [];
     let scheduled = false;
     let cancel: (() => void) | null = null;
+    const budget = opts.foldBudget ?? Infinity;
+    if (!(budget >= 1)) throw new RangeError(`foldBudget must be ≥ 1, got ${budget}`);
     const onFrame = (): void => {
       scheduled = false;
       cancel = null;
-      get().flush();
+      const n = Math.max(budget, Math.ceil(queue.length / FOLD_CATCH_UP));
+      if (n >= queue.length) {
+        get().flush();
+        return;
+      }
+      fold(queue.splice(0, n));
+      scheduleFlush();
+    };
+    const scheduleFlush = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      const c = schedule(onFrame);
+      // An immediate scheduler has already run the flush (and cleared the flag).
+      if (scheduled) cancel = c;
     };
     const flush = (): void => {
       if (queue.length === 0) return;
       const batch = queue;
       queue = [];
+      fold(batch);
+    };
+    const fold = (batch: TraceEvent[]): void => {
       const { timeline, cursor } = get();
       const head = timeline.append(batch);
       if (cursor === null) set({ view: head, head: headOf(timeline) });
@@ -154,11 +182,7 @@ const traceSlice =
       ingest: (events) => {
         if (events.length === 0) return;
         for (const e of events) queue.push(e);
-        if (scheduled) return;
-        scheduled = true;
-        const c = schedule(onFrame);
-        // An immediate scheduler has already run the flush (and cleared the flag).
-        if (scheduled) cancel = c;
+        scheduleFlush();
       },
       flush,
       seek: (seq) => {

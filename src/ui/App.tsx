@@ -34,6 +34,11 @@ import { formatCount } from './theme.ts';
 
 /** Events the page's view store keeps for scrubbing (older windows are forgotten). */
 const STORE_EVENT_LIMIT = 200_000;
+/**
+ * Events folded a frame at most (a backlog drains over a few frames): about 8 ms of fold on a
+ * busy 2-core machine, where a late frame used to fold everything that had piled up at once.
+ */
+const FOLD_BUDGET = 1_000;
 
 type ResumeOffer = NonNullable<PageHost['resumeOffer']>;
 
@@ -58,7 +63,13 @@ function usePage(host: PageHost | null): { engine: Engine | null; offer: ResumeO
 function useEngineStore(engine: Engine | null): ViewStore {
   const groups = useMemo(() => engine?.header().cluster.groups ?? [], [engine]);
   const store = useMemo(
-    () => createViewStore({ groups, limit: STORE_EVENT_LIMIT, scheduler: pageScheduler }),
+    () =>
+      createViewStore({
+        groups,
+        limit: STORE_EVENT_LIMIT,
+        scheduler: pageScheduler,
+        foldBudget: FOLD_BUDGET,
+      }),
     [groups],
   );
   useEffect(() => {

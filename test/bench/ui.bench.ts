@@ -90,10 +90,18 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   const self = new Map<string, number>();
   const stack: { name: string; end: number; child: number; dur: number }[] = [];
+  // The top-level task being walked, with its own self time by activity: the long ones
+  // (> GOAL_LONG_TASK_MS) are printed one by one, to say what made each long.
+  let task: { dur: number; self: Map<string, number> } | null = null;
+  const longTasks: { dur: number; self: Map<string, number> }[] = [];
   const close = (upTo: number): void => {
     while (stack.length > 0 && stack[stack.length - 1].end <= upTo) {
       const s = stack.pop()!;
       self.set(s.name, (self.get(s.name) ?? 0) + s.dur - s.child);
+      task?.self.set(s.name, (task.self.get(s.name) ?? 0) + (s.dur - s.child) / 1000);
+      if (stack.length === 0 && task !== null && task.dur > GOAL_LONG_TASK_MS * 1000) {
+        longTasks.push(task);
+      }
     }
   };
   let busy = 0;
@@ -101,7 +109,10 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
     close(sp.start);
     const dur = sp.end - sp.start;
     if (stack.length > 0) stack[stack.length - 1].child += dur;
-    else busy += dur;
+    else {
+      busy += dur;
+      task = { dur, self: new Map() };
+    }
     stack.push({ name: sp.name, end: sp.end, child: 0, dur });
   }
   close(Infinity);
@@ -110,6 +121,10 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
     `${(busy / 1000).toFixed(0).padStart(7)} ms  busy (top-level tasks)`,
     ...topLines(ms, top),
   ];
+  for (const t of longTasks.sort((a, b) => b.dur - a.dur).slice(0, 5)) {
+    lines.push(`  a long task of ${(t.dur / 1000).toFixed(0)} ms:`);
+    lines.push(...topLines(t.self, 6).map((l) => `  ${l}`));
+  }
   return { busy, lines };
 }
 

@@ -19,7 +19,15 @@ import {
 } from 'react';
 import type { EntryView, GroupId, NodeId } from '../../state/model.ts';
 import { termColor, termTextColor } from '../theme.ts';
-import { atTail, cellAt, ghostAt, type FollowerMarks, type LogCell } from '../viz/logLayout.ts';
+import {
+  atTail,
+  cellAt,
+  followEvery,
+  FOLLOW_EVERY_MS,
+  ghostAt,
+  type FollowerMarks,
+  type LogCell,
+} from '../viz/logLayout.ts';
 import type { LogRowData } from './logRows.ts';
 
 export const CELL_W = 26;
@@ -33,8 +41,6 @@ export function rowHeightFor(nodes: number): number {
 }
 export const HEADER_W = 96;
 export const AXIS_H = 16;
-/** The tail is followed at most this often (ms) while entries stream in. */
-const FOLLOW_EVERY_MS = 200;
 
 export interface CellRef {
   node: NodeId;
@@ -133,7 +139,7 @@ const Cell = memo(function Cell(p: CellProps) {
       {p.isMatch && <span className="log-match" aria-hidden="true" />}
       {p.ghostTerm !== null && (
         <span
-          key={p.ghostKey}
+          key={`${p.ghostKey}:${p.index}`}
           className="log-ghost"
           style={{ borderColor: termColor(p.ghostTerm), color: termColor(p.ghostTerm) }}
           aria-hidden="true"
@@ -144,6 +150,19 @@ const Cell = memo(function Cell(p: CellProps) {
     </div>
   );
 });
+
+/**
+ * Cells are keyed by slot (index modulo this), not by index: when the view jumps to the tail,
+ * each slot's element is reused for its new index (its term number, usually the same, is not
+ * laid out again) instead of every cell on screen being removed and another created. A power
+ * of two at least twice the cells on screen, so the slots of one window never collide and
+ * rarely change.
+ */
+function slotCount(onScreen: number): number {
+  let n = 64;
+  while (n < 2 * onScreen) n *= 2;
+  return n;
+}
 
 function roleMark(role: string): string {
   return role === 'leader' ? 'L' : role === 'candidate' ? 'C' : role === 'pre-candidate' ? 'P' : '';
@@ -225,7 +244,13 @@ export function LogGrid({
   // or two a second still scrolls in at once.
   // A delayed catch-up scrolls to the tail as it is then (the newest count rendered), and the
   // scroll event it causes is not the person scrolling away: onScroll knows the offset it set.
-  const lastFollow = useRef({ at: -Infinity, timer: 0, count: 0, target: -1 });
+  const lastFollow = useRef({
+    at: -Infinity,
+    timer: 0,
+    count: 0,
+    target: -1,
+    every: FOLLOW_EVERY_MS,
+  });
   useLayoutEffect(() => {
     const f = lastFollow.current;
     f.count = count;
@@ -234,14 +259,18 @@ export function LogGrid({
     const toTail = (): void => {
       f.timer = 0;
       f.at = performance.now();
-      if (follow.current && scrollRef.current !== null) {
+      const view = scrollRef.current;
+      if (follow.current && view !== null) {
         // The tail's offset is known from the cell width: reading scrollWidth would force a
         // layout of its own (the browser clamps the value to the end).
-        f.target = HEADER_W + f.count * CELL_W;
-        scrollRef.current.scrollLeft = f.target;
+        const target = HEADER_W + f.count * CELL_W;
+        const screenful = (view.clientWidth - HEADER_W) / CELL_W;
+        f.every = followEvery(f.target >= 0 ? (target - f.target) / CELL_W : null, screenful);
+        f.target = target;
+        view.scrollLeft = target;
       }
     };
-    const wait = f.at + FOLLOW_EVERY_MS - performance.now();
+    const wait = f.at + f.every - performance.now();
     if (wait <= 0) toTail();
     else if (f.timer === 0) f.timer = window.setTimeout(toTail, wait);
   }, [count, group]);
@@ -307,6 +336,7 @@ export function LogGrid({
   };
   const items = virt.getVirtualItems();
   const width = virt.getTotalSize();
+  const slots = slotCount(items.length);
   return (
     <div
       ref={scrollRef}
@@ -350,7 +380,7 @@ export function LogGrid({
                 const ghost = ghostAt(row.ghosts, index);
                 return (
                   <Cell
-                    key={v.key}
+                    key={v.index % slots}
                     {...cellProps(cell, ghost)}
                     ghostKey={row.ghosts.length > 0 ? row.ghosts[row.ghosts.length - 1].seq : 0}
                     node={row.node}

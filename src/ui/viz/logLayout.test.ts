@@ -3,7 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import type { TruncationRecord } from '../../state/reduceApplyStream.ts';
 import { logRows } from '../logs/logRows.ts';
-import { atTail, cellAt, ghostAt, leaderOf, logWindow } from './logLayout.ts';
+import {
+  atTail,
+  cellAt,
+  FOLLOW_EVERY_MS,
+  FOLLOW_STREAMING_MS,
+  followEvery,
+  ghostAt,
+  leaderOf,
+  logWindow,
+} from './logLayout.ts';
 import { entries, G, testState } from './testState.ts';
 
 describe('log layout', () => {
@@ -73,5 +82,16 @@ describe('log layout', () => {
     expect(atTail(900, 100, 1000, 26)).toBe(true);
     expect(atTail(880, 100, 1000, 26)).toBe(true);
     expect(atTail(500, 100, 1000, 26)).toBe(false);
+  });
+});
+
+describe('following the tail', () => {
+  it('catches up often while entries trickle in, once a second while they stream', () => {
+    expect(followEvery(null, 40)).toBe(FOLLOW_EVERY_MS);
+    expect(followEvery(3, 40)).toBe(FOLLOW_EVERY_MS);
+    expect(followEvery(40, 40)).toBe(FOLLOW_EVERY_MS);
+    // More than a screenful since the last catch-up: every cell on screen was replaced.
+    expect(followEvery(41, 40)).toBe(FOLLOW_STREAMING_MS);
+    expect(FOLLOW_STREAMING_MS).toBeGreaterThan(FOLLOW_EVERY_MS);
   });
 });

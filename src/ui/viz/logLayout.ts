@@ -114,6 +114,23 @@ export function ghostAt(ghosts: readonly TruncationRecord[], index: number): Ent
   return null;
 }
 
+/** How often (ms) the grid catches up with its tail while following, normally. */
+export const FOLLOW_EVERY_MS = 200;
+/**
+ * ... and while entries stream in faster than a screenful per catch-up: each catch-up then
+ * replaces every cell on screen, and windows shown for a fifth of a second each can be read no
+ * better than one a second, at five times the cost.
+ */
+export const FOLLOW_STREAMING_MS = 1000;
+
+/**
+ * The wait before the next catch-up, given how many columns the last one moved the view
+ * (null: it was the first) and how many columns the screen shows.
+ */
+export function followEvery(movedColumns: number | null, screenful: number): number {
+  return movedColumns !== null && movedColumns > screenful ? FOLLOW_STREAMING_MS : FOLLOW_EVERY_MS;
+}
+
 /**
  * Whether a scroller at `scrollStart` shows its end (within `slackPx`): the view follows the tail
  * while this holds, and stops following once the person scrolls away from it.
