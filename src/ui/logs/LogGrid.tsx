@@ -151,19 +151,6 @@ const Cell = memo(function Cell(p: CellProps) {
   );
 });
 
-/**
- * Cells are keyed by slot (index modulo this), not by index: when the view jumps to the tail,
- * each slot's element is reused for its new index (its term number, usually the same, is not
- * laid out again) instead of every cell on screen being removed and another created. A power
- * of two at least twice the cells on screen, so the slots of one window never collide and
- * rarely change.
- */
-function slotCount(onScreen: number): number {
-  let n = 64;
-  while (n < 2 * onScreen) n *= 2;
-  return n;
-}
-
 function roleMark(role: string): string {
   return role === 'leader' ? 'L' : role === 'candidate' ? 'C' : role === 'pre-candidate' ? 'P' : '';
 }
@@ -336,7 +323,13 @@ export function LogGrid({
   };
   const items = virt.getVirtualItems();
   const width = virt.getTotalSize();
-  const slots = slotCount(items.length);
+  // The cells of a row sit in a window that starts at the first column on screen, each keyed
+  // and placed by its column within the window. When the view jumps to the tail only the window
+  // moves: each cell keeps its element and its place, and takes the entry of its new index (a
+  // term number that is usually the same), so the browser lays out one box, not every cell on
+  // screen removed and another created.
+  const windowLeft = items.length > 0 ? items[0].start : 0;
+  const windowFirst = items.length > 0 ? items[0].index : 0;
   return (
     <div
       ref={scrollRef}
@@ -372,31 +365,34 @@ export function LogGrid({
             data-node={row.node}
           >
             <RowHeader row={row} />
-            {row.group !== null &&
-              items.map((v) => {
-                const index = first + v.index;
-                const cell = cellAt(row.group!.log, index);
-                const marks: FollowerMarks | null = row.marks;
-                const ghost = ghostAt(row.ghosts, index);
-                return (
-                  <Cell
-                    key={v.index % slots}
-                    {...cellProps(cell, ghost)}
-                    ghostKey={row.ghosts.length > 0 ? row.ghosts[row.ghosts.length - 1].seq : 0}
-                    node={row.node}
-                    index={index}
-                    left={v.start}
-                    selected={selected?.node === row.node && selected.index === index}
-                    highlighted={
-                      highlightRequest !== null &&
-                      cell.type === 'entry' &&
-                      cell.entry.requestId === highlightRequest
-                    }
-                    isMatch={marks !== null && marks.match === index}
-                    isNext={marks !== null && marks.next === index}
-                  />
-                );
-              })}
+            {row.group !== null && (
+              <div className="log-window" style={{ left: windowLeft }}>
+                {items.map((v) => {
+                  const index = first + v.index;
+                  const cell = cellAt(row.group!.log, index);
+                  const marks: FollowerMarks | null = row.marks;
+                  const ghost = ghostAt(row.ghosts, index);
+                  return (
+                    <Cell
+                      key={v.index - windowFirst}
+                      {...cellProps(cell, ghost)}
+                      ghostKey={row.ghosts.length > 0 ? row.ghosts[row.ghosts.length - 1].seq : 0}
+                      node={row.node}
+                      index={index}
+                      left={v.start - windowLeft}
+                      selected={selected?.node === row.node && selected.index === index}
+                      highlighted={
+                        highlightRequest !== null &&
+                        cell.type === 'entry' &&
+                        cell.entry.requestId === highlightRequest
+                      }
+                      isMatch={marks !== null && marks.match === index}
+                      isNext={marks !== null && marks.next === index}
+                    />
+                  );
+                })}
+              </div>
+            )}
           </div>
         ))}
       </div>
