@@ -319,6 +319,7 @@ async function main(): Promise<void> {
             script: d('ScriptDuration'),
             layout: d('LayoutDuration'),
             style: d('RecalcStyleDuration'),
+            heapMb: (b.get('JSHeapUsedSize') ?? 0) / 1e6,
           };
         })();
         const f = await page.evaluate(
@@ -449,7 +450,7 @@ async function main(): Promise<void> {
           `${engine.padEnd(9)} ${String(nodes).padStart(2)} nodes  ` +
             `fps ${fr.fps.toFixed(1).padStart(5)} (goal ≥ ${goal}: ${verdict(fr.fps >= goal * FPS_TOLERANCE)})  ` +
             `p95 frame ${fr.p95FrameMs.toFixed(1)} ms, worst ${fr.worstFrameMs.toFixed(0)} ms  ` +
-            `main thread busy ${pct(busy.task)} (script ${pct(busy.script)}, layout ${pct(busy.layout)}, style ${pct(busy.style)})  ` +
+            `main thread busy ${pct(busy.task)} (script ${pct(busy.script)}, layout ${pct(busy.layout)}, style ${pct(busy.style)}), JS heap ${busy.heapMb.toFixed(0)} MB  ` +
             `long tasks ${fr.longTasks}, longest ${fr.longestTaskMs.toFixed(0)} ms ` +
             `(goal none over ${GOAL_LONG_TASK_MS} ms: ${verdict(fr.longTasks === 0)})  ` +
             `writes sent ${fr.writesSent} of ${fr.writesDue} due (${((fr.writesSent / MEASURE_MS) * 1000).toFixed(0)}/s), ` +
