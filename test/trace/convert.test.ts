@@ -301,6 +301,33 @@ describe('converters', () => {
     expect(mermaid).toMatch(/-x\w+: .*DROPPED/);
   });
 
+  it('shows leadership transfers, a refused one with its reason', () => {
+    const golden = goldenTrace('forward-crash.trace.jsonl');
+    const last = golden.events[golden.events.length - 1];
+    const at = (i: number, body: Partial<TraceEvent>): TraceEvent =>
+      ({
+        t: last.t + 1,
+        seq: last.seq + i,
+        node: 'n1',
+        group: 'nacos_config',
+        ...body,
+      }) as TraceEvent;
+    const trace = {
+      header: golden.header,
+      events: [
+        ...golden.events,
+        at(1, { type: 'transfer', target: 'n2', outcome: 'start' }),
+        at(2, { type: 'transfer', target: 'n3', outcome: 'refused', reason: 'Not a leader' }),
+      ],
+    };
+    const perfetto = JSON.parse(toPerfetto(trace)) as { traceEvents: ChromeEvent[] };
+    const names = perfetto.traceEvents.filter((e) => e.cat === 'election').map((e) => e.name);
+    expect(names).toContain('transfer to n2: start');
+    expect(names).toContain('transfer to n3: refused: Not a leader');
+    const shiviz = toShiviz(trace);
+    expect(shiviz).toContain('transfer to n3: refused: Not a leader (nacos_config)');
+  });
+
   it('keeps only the window in every format', () => {
     const trace = goldenTrace('forward-crash.trace.jsonl');
     const ops = historyOps(trace, { fromMs: 2600, toMs: 1e9 });

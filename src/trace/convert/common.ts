@@ -68,6 +68,12 @@ export function describeMessage(m: MessageSummary): string {
   return parts.join(' ');
 }
 
+/** A leadership transfer event in words: "transfer to n2: start", "… refused: Not a leader". */
+export function transferText(e: Extract<TraceEvent, { type: 'transfer' }>): string {
+  const what = `transfer to ${e.target}: ${e.outcome}`;
+  return e.outcome === 'refused' ? `${what}: ${e.reason}` : what;
+}
+
 /** "crash", "partition n1 n2 | n3 n4 n5", "skew ×1.5", ... */
 export function describeFault(f: FaultBody): string {
   switch (f.fault) {

@@ -21,6 +21,7 @@ import {
   oneLine,
   traceGroups,
   traceNodes,
+  transferText,
 } from './common.ts';
 import type { Trace } from './read.ts';
 
@@ -252,6 +253,9 @@ export function toPerfettoEvents(trace: Trace, options: ConvertOptions = {}): Ch
         break;
       case 'step-down':
         instant(e, `step down: ${e.reason}`, 'election', tid(e.group));
+        break;
+      case 'transfer':
+        instant(e, transferText(e), 'election', tid(e.group), { target: e.target });
         break;
       case 'fault':
         instant(e, describeFault(e), 'fault', NODE_TID, { fault: e.fault });

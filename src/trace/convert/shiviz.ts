@@ -9,7 +9,14 @@
 // host "cluster", which exchanges no messages. Description lines are one line each.
 import type { TraceEvent } from '../events.ts';
 import type { ConvertOptions } from './common.ts';
-import { describeFault, describeMessage, eventsInWindow, messageKey, oneLine } from './common.ts';
+import {
+  describeFault,
+  describeMessage,
+  eventsInWindow,
+  messageKey,
+  oneLine,
+  transferText,
+} from './common.ts';
 import type { Trace } from './read.ts';
 
 /** The parsing expression (ShiViz's own default shape: event line, then host and clock). */
@@ -47,6 +54,8 @@ function describe(e: TraceEvent): string | null {
       return `conf ${e.phase} voters ${e.conf.voters.join(' ')} (${e.group})`;
     case 'step-down':
       return `step down: ${e.reason} (${e.group})`;
+    case 'transfer':
+      return `${transferText(e)} (${e.group})`;
     case 'node-start':
       return 'start';
     case 'node-crash':
