@@ -103,13 +103,24 @@ function FlightDot({
   const b = positions.get(to)!;
   const p = pointOnLink(a, b, mark.progress, r + 2, LANE_PX);
   const color = KIND_COLORS[mark.kind];
+  // Placed by coordinates, not by a transform: in Chromium each transformed SVG element is a
+  // paint chunk of its own, and a hundred of them moving every frame cost more to composite
+  // than to draw.
+  const { x, y } = p;
   if (mark.type === 'bundle') {
     const label = `${mark.count} ${KIND_LABELS[mark.kind]} ${mark.reply ? 'replies' : 'requests'} ${from}→${to}`;
     return (
-      <g className="flight bundle" transform={`translate(${p.x}, ${p.y})`}>
+      <g className="flight bundle">
         <title>{label}</title>
-        <circle r={7} fill={mark.reply ? 'var(--panel)' : color} stroke={color} strokeWidth={2} />
-        <text dy="0.35em" className="bundle-count" fill={mark.reply ? color : '#fff'}>
+        <circle
+          cx={x}
+          cy={y}
+          r={7}
+          fill={mark.reply ? 'var(--panel)' : color}
+          stroke={color}
+          strokeWidth={2}
+        />
+        <text x={x} y={y} dy="0.35em" className="bundle-count" fill={mark.reply ? color : '#fff'}>
           {mark.count > 99 ? '99+' : mark.count}
         </text>
       </g>
@@ -124,7 +135,6 @@ function FlightDot({
   return (
     <g
       className={`flight${selected ? ' selected' : ''}`}
-      transform={`translate(${p.x}, ${p.y})`}
       data-msg={m.id}
       onClick={(ev) => {
         ev.stopPropagation();
@@ -132,16 +142,21 @@ function FlightDot({
       }}
     >
       <title>{label}</title>
-      <circle className="flight-hit" r={9} />
-      {selected && <circle r={rad + 4} className="flight-focus" />}
+      <circle className="flight-hit" cx={x} cy={y} r={9} />
+      {selected && <circle cx={x} cy={y} r={rad + 4} className="flight-focus" />}
       <circle
+        cx={x}
+        cy={y}
         r={rad}
         fill={reply ? 'var(--panel)' : color}
         stroke={color}
         strokeWidth={reply ? 2 : 1}
       />
       {verdict === 'no' && (
-        <path d={`M${-rad - 1},${rad + 1}L${rad + 1},${-rad - 1}`} className="flight-no" />
+        <path
+          d={`M${x - rad - 1},${y + rad + 1}L${x + rad + 1},${y - rad - 1}`}
+          className="flight-no"
+        />
       )}
     </g>
   );
