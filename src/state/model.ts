@@ -279,6 +279,12 @@ export interface ViewState {
   nodes: Readonly<Record<NodeId, NodeView>>;
   /** By id; a Map because ids come and go (an object with ever-new keys is slow to copy). */
   messages: ReadonlyMap<string, MessageView>;
+  /**
+   * Messages whose receipt or drop came before their send (message key → its time): the live
+   * page's merge releases a worker's batch that reached it late after later events of other
+   * nodes. The send that follows is then not a message in flight. Bounded (reduceMessages.ts).
+   */
+  arrivedEarly: ReadonlyMap<string, number>;
   /** Requests not yet settled, by id. */
   requests: ReadonlyMap<string, RequestView>;
   /** Settled requests, oldest first (bounded: the most recent RECENT_REQUESTS). */
@@ -335,6 +341,7 @@ export function emptyState(groups: readonly GroupId[] = []): ViewState {
     groups,
     nodes: {},
     messages: new Map(),
+    arrivedEarly: new Map(),
     requests: new Map(),
     recentRequests: plEmpty(),
     faults: plEmpty(),

@@ -20,7 +20,7 @@ import type {
 import { RECENT_FAULTS } from './model.ts';
 import { plAppend, plDrop, plEmpty, plFrom, plGet, plPushBounded, plTake } from './plist.ts';
 import { recordRaw } from './reduceChecks.ts';
-import { messageDetail } from './reduceMessages.ts';
+import { boundEarly, messageDetail } from './reduceMessages.ts';
 import { applyRequest, commitRequests, reduceRequestEvent } from './reduceRequests.ts';
 import { bumpSeries, countElection } from './reduceSeries.ts';
 import { reduceVotes } from './reduceVotes.ts';
@@ -189,7 +189,7 @@ function reduceEvent(s: ViewState, e: TraceEvent): ViewState {
     case 'recv':
       return reduceRecv(s, e);
     case 'drop':
-      return withMessages(s, mapDelete(s.messages, msgKey(e.from, e.msgId)));
+      return messageGone(s, msgKey(e.from, e.msgId), e.t);
     case 'append':
       return updateGroup(s, id!, e.group, (g) => appendEntries(g, e.entries));
     case 'truncate': {
@@ -290,9 +290,27 @@ function withMessages(s: ViewState, messages: ViewState['messages']): ViewState 
   return out;
 }
 
+/** A message arrived or was dropped: out of flight, or remembered if its send is yet to come. */
+function messageGone(s: ViewState, key: string, t: number): ViewState {
+  if (s.messages.has(key)) return withMessages(s, mapDelete(s.messages, key));
+  const out = edit(s);
+  out.arrivedEarly = boundEarly(mapSet(s.arrivedEarly, key, t), t);
+  return out;
+}
+
 function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
+  const id = msgKey(e.from, e.msgId);
+  if (s.arrivedEarly.has(id)) {
+    // Its receipt was folded first: it is not in flight.
+    s = bumpSeries(s, e.t, (b) => {
+      b.messages++;
+    });
+    const out = edit(s);
+    out.arrivedEarly = mapDelete(s.arrivedEarly, id);
+    return out;
+  }
   const m: MessageView = {
-    id: msgKey(e.from, e.msgId),
+    id,
     group: e.group,
     from: e.from,
     to: e.to,
@@ -312,7 +330,7 @@ function reduceSend(s: ViewState, e: Ev<'send'>): ViewState {
 }
 
 function reduceRecv(s: ViewState, e: Ev<'recv'>): ViewState {
-  s = withMessages(s, mapDelete(s.messages, msgKey(e.from, e.msgId)));
+  s = messageGone(s, msgKey(e.from, e.msgId), e.t);
   // A follower or candidate that hears a current leader restarts its election timer (textbook
   // Raft; SOFAJRaft's repeating timer goes on: it checks on firing whether the leader was heard).
   if (e.msgType !== 'AppendEntries' && e.msgType !== 'InstallSnapshot') return s;

@@ -28,6 +28,25 @@ export function messageDetail(e: SendEvent): MessageDetail {
   return detail;
 }
 
+/** Early receipts kept before the oldest are let go (see boundEarly). */
+export const EARLY_LIMIT = 2048;
+/** An early receipt older than this (cluster ms) waits for no send: the merge never lags so far. */
+export const EARLY_KEEP_MS = 10_000;
+
+/**
+ * `early` bounded: over EARLY_LIMIT, the receipts older than EARLY_KEEP_MS before `now` go (their
+ * sends are not coming: trimmed from the trace, or lost with a crashed worker's last batch),
+ * then, if still over, the oldest. Amortized: a prune leaves at most half the limit.
+ */
+export function boundEarly(
+  early: ReadonlyMap<string, number>,
+  now: number,
+): ReadonlyMap<string, number> {
+  if (early.size <= EARLY_LIMIT) return early;
+  const kept = [...early].filter(([, t]) => t >= now - EARLY_KEEP_MS);
+  return new Map(kept.slice(Math.max(0, kept.length - EARLY_LIMIT / 2)));
+}
+
 /**
  * The messages waiting for a manual release in hold mode (step mode), oldest due first. A
  * message is held when it came due while hold was on and has neither arrived nor been dropped:
