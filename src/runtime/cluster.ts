@@ -748,14 +748,16 @@ export class Cluster {
   }
 
   /**
-   * Release held-back events in time order (eventMerge.ts): those up to the latest time of a
-   * batch older than the merge window, or all of them when forced or when the cluster is paused
-   * (no event can come from the past then).
+   * Release held-back events in time order (eventMerge.ts): those up to how far every node
+   * worker says its clock has got (each says so at least every TRACE_FLUSH_MS); failing that,
+   * up to the latest time of a batch older than the merge window; all of them when forced or
+   * when the cluster is paused (no event can come from the past then).
    */
   private merge(force: boolean): void {
     if (this.merging.size === 0) return;
     const all = force || this.pausedNow;
-    const events = this.merging.take(all ? null : wallNowMs() - MERGE_WINDOW_MS);
+    const now = wallNowMs();
+    const events = this.merging.take(all ? null : now - MERGE_WINDOW_MS, now);
     if (events.length === 0) return;
     const batch: TraceEvent[] = [];
     for (const ev of events) {
@@ -783,7 +785,7 @@ export class Cluster {
       return;
     }
     if (ev.type === 'trace') {
-      this.merging.push(s.id, wallNowMs(), JSON.parse(ev.json) as TraceEvent[]);
+      this.merging.push(s.id, wallNowMs(), JSON.parse(ev.json) as TraceEvent[], ev.upTo);
       return;
     }
     // The node stopped on a storage error or its own failure: visible, restartable.
@@ -983,6 +985,8 @@ export class Cluster {
     s.error = reason;
     s.paused = false;
     if (inc !== null) {
+      // Its last batches still merge; it holds back nobody else's events any more.
+      this.merging.close(s.id);
       inc.worker.terminate();
       inc.events.onmessage = null;
       inc.events.close();
@@ -1018,6 +1022,11 @@ export class Cluster {
   }
 
   /** The worker throws an uncaught error, as a bug would. */
+  /** Right after the node's next message is on the wire, its worker is busy for `ms`. */
+  async blockAfterNextSend(id: NodeId, ms: number): Promise<void> {
+    await this.callNode(id, (api) => api.blockAfterNextSend(ms));
+  }
+
   async throwInWorker(id: NodeId, message: string): Promise<void> {
     await this.callNode(id, (api) => api.throwUncaught(message));
   }

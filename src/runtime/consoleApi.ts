@@ -1417,6 +1417,16 @@ export class Playground {
         }
         return this.c().stallNextWrite(this.nodeId('stallNextWrite', node, 'node'), ms);
       }),
+    /** Right after the node's next send its worker is busy `ms` (1 to 10,000): a stuck thread. */
+    blockAfterNextSend: (node: NodeId, ms: number): Promise<void> =>
+      attempt(() => {
+        if (!(typeof ms === 'number' && Number.isInteger(ms) && ms >= 1 && ms <= 10_000)) {
+          throw new Error(
+            `blockAfterNextSend: ms must be an integer from 1 to 10000, got ${String(ms)}`,
+          );
+        }
+        return this.c().blockAfterNextSend(this.nodeId('blockAfterNextSend', node, 'node'), ms);
+      }),
     /** The node's worker throws an uncaught error. */
     throwInWorker: (node: NodeId, message = 'injected uncaught error'): Promise<void> =>
       attempt(() =>

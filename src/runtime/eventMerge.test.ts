@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../trace/events.ts';
-import { EventMerge } from './eventMerge.ts';
+import { EventMerge, STALE_MS } from './eventMerge.ts';
 
 const ev = (node: string, t: number): TraceEvent =>
   ({ seq: 0, t, node, type: 'narrate', text: `${node}@${t}` }) as TraceEvent;
@@ -28,6 +28,42 @@ describe('EventMerge', () => {
     expect(m.size).toBe(1);
     expect(m.take(10)).toEqual([]);
     expect(names(m.take(50))).toEqual(['n2@40']);
+  });
+
+  it('waits for every stream that says how far it got, so a late batch is never overtaken', () => {
+    const m = new EventMerge();
+    // n2 is busy: it has said it got to t = 90 only. n1's t = 105 arrived long ago.
+    m.push('n2', 0, [], 90);
+    m.push('n1', 0, [ev('n1', 105)], 110);
+    // The time window alone would release n1@105 by now (it arrived 130 ms ago): not while n2
+    // may still send something earlier.
+    expect(m.take(10, 130)).toEqual([]);
+    // n2's late batch: its t = 100 goes first.
+    m.push('n2', 140, [ev('n2', 100)], 120);
+    expect(names(m.take(20, 150))).toEqual(['n2@100', 'n1@105']);
+    // A stream's state outlives its batches: n1 said 110, so n2's next event at 115 waits.
+    m.push('n2', 160, [ev('n2', 115)], 130);
+    expect(m.take(40, 170)).toEqual([]);
+    m.push('n1', 180, [], 140);
+    expect(names(m.take(60, 190))).toEqual(['n2@115']);
+  });
+
+  it('stops waiting for a stream that went silent or was closed', () => {
+    const m = new EventMerge();
+    m.push('n1', 0, [ev('n1', 10), ev('n1', 50)], 60);
+    m.push('n2', 0, [], 20);
+    m.push('n3', 0, [], 30);
+    expect(names(m.take(0, 10))).toEqual(['n1@10']);
+    m.close('n2'); // a terminated worker
+    expect(m.take(0, 20)).toEqual([]); // n3 still holds it back at 30
+    // n3 silent for longer than STALE_MS: n1's say alone counts.
+    m.push('n1', STALE_MS, [], 60);
+    expect(m.take(0, STALE_MS)).toEqual([]);
+    expect(names(m.take(0, STALE_MS + 1))).toEqual(['n1@50']);
+    // A closed stream's source comes back (a restarted worker): it counts again.
+    m.push('n2', 600, [ev('n2', 70)], 80);
+    m.push('n1', 600, [ev('n1', 90)], 95);
+    expect(names(m.take(500, 610))).toEqual(['n2@70']);
   });
 
   it('releases exactly what sorting everything held and taking the old-enough prefix does', () => {

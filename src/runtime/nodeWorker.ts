@@ -30,7 +30,10 @@ import type {
   WorkerInit,
 } from './workerApi.ts';
 
-/** Trace events go to the main thread about this often, or sooner when this many wait. */
+/**
+ * Trace events go to the main thread this often, or sooner when this many wait; with nothing to
+ * send, the worker still says how far its clock has got (the page's merge waits for that).
+ */
 export const TRACE_FLUSH_MS = 50;
 export const TRACE_FLUSH_EVENTS = 512;
 /** After a stall (a busy or throttled thread), catch up at most this many ticks at once. */
@@ -66,9 +69,11 @@ export class NodeHost implements NodeWorkerApi {
   private replyBox: [string, ClientReply][] = [];
 
   private traceOn = true;
+  /** Test hook: block the thread this long after the next send (0: off). */
+  private blockAfterSendMs = 0;
   traceMessages = true;
   private traceBuffer: TraceEvent[] = [];
-  private traceTimer: ReturnType<typeof setTimeout> | null = null;
+  private traceTimer: ReturnType<typeof setInterval> | null = null;
   private lastT = 0;
 
   private storageStats = { transactions: 0, entries: 0, batchSizes: [] as number[], txMs: 0 };
@@ -468,17 +473,24 @@ export class NodeHost implements NodeWorkerApi {
     this.traceBuffer.push(traceEvent(this.self, t, body));
     if (this.traceBuffer.length >= TRACE_FLUSH_EVENTS) this.flushTrace();
     else if (this.traceTimer === null) {
-      this.traceTimer = setTimeout(() => this.flushTrace(), TRACE_FLUSH_MS);
+      this.traceTimer = setInterval(() => this.flushTrace(), TRACE_FLUSH_MS);
     }
   }
 
+  /**
+   * Send what the buffer holds, with how far this worker's clock has got (`upTo`: every later
+   * event is stamped no earlier), also when it holds nothing.
+   */
   private flushTrace(): void {
-    if (this.traceTimer !== null) clearTimeout(this.traceTimer);
-    this.traceTimer = null;
-    if (this.traceBuffer.length === 0) return;
+    if (this.failure !== null && this.traceTimer !== null) {
+      clearInterval(this.traceTimer);
+      this.traceTimer = null;
+    }
+    const upTo = Math.max(this.lastT, this.clusterClock.now());
+    this.lastT = upTo;
     const events = this.traceBuffer;
     this.traceBuffer = [];
-    this.post({ type: 'trace', json: JSON.stringify(events) });
+    this.post({ type: 'trace', json: events.length === 0 ? '[]' : JSON.stringify(events), upTo });
   }
 
   private post(ev: WorkerEvent): void {
@@ -556,6 +568,23 @@ export class NodeHost implements NodeWorkerApi {
   stallNextWrite(ms: number): void {
     if (this.storage === null) throw new Error(`${this.self}: no storage yet`);
     this.storage.stallNextWrite(ms);
+  }
+
+  /** Right after its next message is on the wire, the worker's thread is busy for `ms`. */
+  blockAfterNextSend(ms: number): void {
+    this.blockAfterSendMs = ms;
+  }
+
+  afterSend(): void {
+    const ms = this.blockAfterSendMs;
+    if (ms === 0) return;
+    this.blockAfterSendMs = 0;
+    // A worker that cannot run anything, its trace flush included (as a long GC or a slow
+    // JSON.stringify would): the message it just sent still arrives.
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // busy
+    }
   }
 
   failNextWrite(kind: StorageErrorKind): void {

@@ -46,6 +46,8 @@ export interface TransportHost {
   trace(body: TraceBody): void;
   /** Record send/recv for every message; drops are always recorded. */
   readonly traceMessages: boolean;
+  /** Called once a message is on the wire (a test hook may block the worker there). */
+  afterSend?(): void;
 }
 
 interface Pending {
@@ -146,6 +148,7 @@ export class PortTransport {
         return;
       }
     }
+    this.host.afterSend?.();
   }
 
   /** Messages waiting in hold mode. */

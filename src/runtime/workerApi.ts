@@ -62,7 +62,8 @@ export type WorkerEvent =
    * half of what structured cloning the objects does (2,000 events: 33 ms against 65 ms in
    * headless Chromium on a loaded machine), which matters at tens of thousands of events a second.
    */
-  | { type: 'trace'; json: string }
+  /** Trace events as JSON, and `upTo`: the worker's later events are stamped no earlier. */
+  | { type: 'trace'; json: string; upTo: number }
   /** The node stopped for good: a storage error or a failure of the node itself. */
   | { type: 'failed'; kind: StorageErrorKind | 'node'; message: string }
   /** Replies to client requests, [request id, reply], as many as were ready in one turn. */
@@ -162,6 +163,7 @@ export interface NodeWorkerApi {
   failNextWrite(kind: StorageErrorKind): void;
   /** Test hook: the node's next storage write waits `ms` before it starts (a stalled disk). */
   stallNextWrite(ms: number): void;
+  blockAfterNextSend(ms: number): void;
   /** Test hook: throw an uncaught error in the worker, as a bug would. */
   throwUncaught(message: string): void;
 }

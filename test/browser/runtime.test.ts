@@ -331,6 +331,34 @@ describe('a 5-node cluster of workers', () => {
     expect(p.problems).toEqual([]);
   });
 
+  it('merges the trace in order when a worker is stuck: every receipt after its send', async () => {
+    const p = await cluster();
+    const leader = await stableLeader(p);
+    // The leader's thread is stuck for 300 ms right after it sends a message: the message
+    // arrives and its receipt is traced by another worker, while the send waits in the stuck
+    // worker's buffer. The page must not release the receipt first.
+    await p.page.evaluate((n) => window.playground.debug.blockAfterNextSend(n, 300), leader);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const misordered = await p.page.evaluate(() => {
+      const seen = new Set<string>();
+      const events = window.playground.trace();
+      for (const e of events) {
+        if (e.type === 'send') seen.add(`${e.from}:${e.msgId}`);
+      }
+      const out: string[] = [];
+      const sent = new Set<string>();
+      for (const e of events) {
+        if (e.type === 'send') sent.add(`${e.from}:${e.msgId}`);
+        else if (e.type === 'recv' || e.type === 'drop') {
+          const k = `${e.from}:${e.msgId}`;
+          if (seen.has(k) && !sent.has(k)) out.push(`${e.type} ${k} at ${e.t.toFixed(1)}`);
+        }
+      }
+      return out;
+    });
+    expect(misordered).toEqual([]);
+  });
+
   it('drops and logs a malformed port message without harm to the node', async () => {
     // Textbook routing, so a write through a follower works as soon as there is a leader (Nacos's
     // route table is first filled one election timeout after boot).
