@@ -20,8 +20,8 @@
 //         until the rate stops growing; with each node's transactions/s and entries per
 //         transaction (group commit);
 //       · latency through the leader and through a follower at fixed rates (each run starts
-//         once the page has digested the previous one: settle()): 1 client writing
-//         sequentially; an open-loop schedule of 100 writes/s; and one of half the saturation
+//         once every node has applied what the leader applied and the page has digested the
+//         previous run: settle()): 1 client writing sequentially; an open-loop schedule of 100 writes/s; and one of half the saturation
 //         rate. In the open-loop runs write k is due at t0 + k / rate and its latency is
 //         measured from that moment, not from when the client got round to sending it (no
 //         coordinated omission: a late sender's delay is part of the latency);
@@ -276,16 +276,27 @@ async function closedLoop(p: PlaygroundPage, target: string, clients: number): P
  * is answered). Each write's content is unique (`tag` + number), so the trace can follow it.
  */
 /**
- * Wait until the page has digested what the last run left (its trace folded and drawn): twenty
- * zero-delay timers in a row each answered within 15 ms, at most 60 s. Each fixed-rate run
- * starts from a settled page, so it measures its own writes, not the previous run's backlog.
- * Answers the ms it took.
+ * Wait until the cluster and the page have digested what the last run left: every node has
+ * applied what the leader applied (after a saturation run, followers outside the quorum catch up
+ * for seconds, and their catch-up traffic would land in the next run's latencies), then the page
+ * (its trace folded and drawn): twenty zero-delay timers in a row each answered within 15 ms.
+ * At most 60 s each. Each fixed-rate run starts from a settled cluster and page, so it measures
+ * its own writes, not the previous run's backlog. Answers the ms it took.
  */
 async function settle(p: PlaygroundPage): Promise<number> {
   return p.page.evaluate(async () => {
     const t0 = performance.now();
+    for (;;) {
+      const s = await window.playground.status();
+      const applied = Object.values(s.nodes)
+        .filter((n) => n.state === 'running')
+        .map((n) => n.groups?.nacos_config?.applied ?? -1);
+      if (applied.every((a) => a === applied[0]) || performance.now() - t0 > 60_000) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const t1 = performance.now();
     let calm = 0;
-    while (calm < 20 && performance.now() - t0 < 60_000) {
+    while (calm < 20 && performance.now() - t1 < 60_000) {
       const a = performance.now();
       await new Promise((r) => setTimeout(r, 0));
       calm = performance.now() - a < 15 ? calm + 1 : 0;
@@ -678,7 +689,7 @@ async function main(): Promise<void> {
             const settledMs = await settle(p);
             if (settledMs > 2000) {
               console.log(
-                `(${setup}, ${via}, ${run}: the page took ${fmt(settledMs)} ms to settle first)`,
+                `(${setup}, ${via}, ${run}: the cluster and the page took ${fmt(settledMs)} ms to settle first)`,
               );
             }
             const r = await timed(p, target, rate, tag);
