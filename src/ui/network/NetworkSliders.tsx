@@ -4,7 +4,7 @@
 // Invariant: the displayed value is the model's once the command's fault event is folded.
 import { useEffect, useState } from 'react';
 import type { LinkPolicy } from '../../net/policy.ts';
-import { delayChange, type SliderPolicy } from './policyView.ts';
+import { delayChange, delayText, type SliderPolicy } from './policyView.ts';
 
 export function NetworkSliders({
   idPrefix,
@@ -24,7 +24,7 @@ export function NetworkSliders({
         max={2000}
         step={10}
         value={policy.delayMsMax}
-        text={(v) => `${Math.round(v / 2)}–${v} ms`}
+        text={(v, moving) => delayText(policy, moving ? v : null)}
         commit={(v) => onChange(delayChange(v))}
       />
       <Slider
@@ -67,7 +67,8 @@ function Slider({
   max: number;
   step: number;
   value: number;
-  text: (v: number) => string;
+  /** The words for value `v`; `moving`: the thumb is being moved, `v` is not yet in force. */
+  text: (v: number, moving: boolean) => string;
   commit: (v: number) => void;
 }) {
   const [draft, setDraft] = useState<number | null>(null);
@@ -86,14 +87,14 @@ function Slider({
         max={max}
         step={step}
         value={Math.min(max, shown)}
-        aria-valuetext={text(shown)}
+        aria-valuetext={text(shown, draft !== null)}
         onChange={(ev) => setDraft(Number(ev.currentTarget.value))}
         onPointerUp={done}
         onKeyUp={done}
         onBlur={done}
       />
       <output htmlFor={id} className="net-slider-value">
-        {text(shown)}
+        {text(shown, draft !== null)}
       </output>
     </label>
   );

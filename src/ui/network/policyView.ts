@@ -46,3 +46,12 @@ export function delayChange(ms: number): Pick<SliderPolicy, 'delayMsMin' | 'dela
   const max = Math.max(0, Math.round(ms));
   return { delayMsMin: Math.round(max / 2), delayMsMax: max };
 }
+
+/**
+ * The delay slider's words: the range in force (set by the slider, the console or a scenario,
+ * whatever its lower end), or, while the thumb moves (`draftMs`), the range it will ask for.
+ */
+export function delayText(policy: SliderPolicy, draftMs: number | null): string {
+  const { delayMsMin, delayMsMax } = draftMs === null ? policy : delayChange(draftMs);
+  return `${delayMsMin}–${delayMsMax} ms`;
+}
