@@ -77,6 +77,9 @@ export class NodeHost implements NodeWorkerApi {
   private lastT = 0;
 
   private storageStats = { transactions: 0, entries: 0, batchSizes: [] as number[], txMs: 0 };
+  /** Benchmarks: a 20 ms timer that measures how late it fires (GC pauses, long tasks). */
+  private loopProbe: ReturnType<typeof setInterval> | null = null;
+  private loopStallMs = 0;
   /** The write in flight (wall ms it started, entries), for the disk-stall watch. */
   private writing: { startedMs: number; entries: number; stalled: boolean } | null = null;
   private stallTimer: ReturnType<typeof setTimeout> | null = null;
@@ -518,6 +521,7 @@ export class NodeHost implements NodeWorkerApi {
         entries: st.entries,
         batchSizes: [...st.batchSizes],
         meanTxMs: st.transactions > 0 ? st.txMs / st.transactions : 0,
+        loopStallMs: this.loopStallMs,
       },
     };
   }
@@ -557,6 +561,16 @@ export class NodeHost implements NodeWorkerApi {
   recordStorage(on: boolean): void {
     this.recordBatches = on;
     this.storageStats = { transactions: 0, entries: 0, batchSizes: [], txMs: 0 };
+    this.loopStallMs = 0;
+    if (this.loopProbe === null) {
+      const every = 20;
+      let due = performance.now() + every;
+      this.loopProbe = setInterval(() => {
+        const now = performance.now();
+        this.loopStallMs = Math.max(this.loopStallMs, now - due);
+        due = now + every;
+      }, every);
+    }
   }
 
   // ───────────────────────────── test hooks ─────────────────────────────

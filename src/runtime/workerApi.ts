@@ -85,6 +85,11 @@ export interface StorageStats {
   batchSizes: number[];
   /** Mean transaction time in ms. */
   meanTxMs: number;
+  /**
+   * The longest the worker's event loop was held up (a 20 ms timer firing late, in ms) since
+   * recording was last reset; 0 until a benchmark asks for recording.
+   */
+  loopStallMs: number;
 }
 
 export interface NodeStatus {

@@ -25,6 +25,8 @@
 //         rate. In the open-loop runs write k is due at t0 + k / rate and its latency is
 //         measured from that moment, not from when the client got round to sending it (no
 //         coordinated omission: a late sender's delay is part of the latency);
+//       · for each fixed-rate run, the longest any node worker's event loop was held up (a 20 ms
+//         timer in the worker firing late: a GC pause or a long task there), beside its p99;
 //       · in the "user" set-up, the 100 writes/s runs are broken down per write from the trace
 //         (where the time goes: queued before the leader's transaction, leader disk, network,
 //         follower disk, commit, apply, reply).
@@ -81,6 +83,8 @@ interface Timed {
   sendLagMs: number;
   /** Per write (open loop only): [content, due → send ms, due → reply ms]. */
   writes: [string, number, number][];
+  /** The longest any node worker's event loop was held up during the run, and whose. */
+  workerStall: [string, number];
 }
 
 interface Breakdown {
@@ -310,6 +314,8 @@ async function timed(p: PlaygroundPage, target: string, rate: number, tag: strin
   return p.page.evaluate(
     async ({ target, rate, ms, payload, tag }) => {
       const c = window.playground.cluster!;
+      // From here, each node worker measures how long its event loop is held up.
+      await c.recordStorage(false);
       const contentOf = (k: number) => `${tag}${k}-`.padEnd(payload, 'x');
       const lat: number[] = [];
       const writes: [string, number, number][] = [];
@@ -361,7 +367,11 @@ async function timed(p: PlaygroundPage, target: string, rate: number, tag: strin
         await Promise.all(pending);
       }
       lat.sort((a, b) => a - b);
-      return { lat, failed, sendLagMs: lag / Math.max(1, issued), writes };
+      let workerStall: [string, number] = ['-', 0];
+      for (const [id, s] of await c.statuses()) {
+        if (s.storage.loopStallMs > workerStall[1]) workerStall = [id, s.storage.loopStallMs];
+      }
+      return { lat, failed, sendLagMs: lag / Math.max(1, issued), writes, workerStall };
     },
     { target, rate, ms: MEASURE_MS, payload: PAYLOAD_BYTES, tag },
   );
@@ -546,6 +556,7 @@ interface Row {
   p99: number;
   max: number;
   sendLag: number;
+  workerStall: [string, number];
 }
 
 async function main(): Promise<void> {
@@ -704,6 +715,7 @@ async function main(): Promise<void> {
               p99: quantile(r.lat, 0.99),
               max: r.lat[r.lat.length - 1] ?? NaN,
               sendLag: r.sendLagMs,
+              workerStall: r.workerStall,
             });
             if (user && rate === FIXED_RATE) {
               breakdowns.push([
@@ -728,6 +740,7 @@ async function main(): Promise<void> {
         'p99 ms',
         'max ms',
         'send lag ms',
+        'worker stall ms',
       ];
       const cells = rows.map((r) => [
         r.setup,
@@ -740,6 +753,7 @@ async function main(): Promise<void> {
         fmt(r.p99, 2),
         fmt(r.max, 1),
         fmt(r.sendLag, 2),
+        `${fmt(r.workerStall[1], 0)} (${r.workerStall[0]})`,
       ]);
       printTable(head, cells);
 
