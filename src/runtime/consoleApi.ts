@@ -1410,21 +1410,13 @@ export class Playground {
     /** The node's next storage write waits `ms` (1 to 60,000) before it starts: a stalled disk. */
     stallNextWrite: (node: NodeId, ms: number): Promise<void> =>
       attempt(() => {
-        if (!(typeof ms === 'number' && Number.isInteger(ms) && ms >= 1 && ms <= 60_000)) {
-          throw new Error(
-            `stallNextWrite: ms must be an integer from 1 to 60000, got ${String(ms)}`,
-          );
-        }
+        checkHookMs('stallNextWrite', ms, 60_000);
         return this.c().stallNextWrite(this.nodeId('stallNextWrite', node, 'node'), ms);
       }),
     /** Right after the node's next send its worker is busy `ms` (1 to 10,000): a stuck thread. */
     blockAfterNextSend: (node: NodeId, ms: number): Promise<void> =>
       attempt(() => {
-        if (!(typeof ms === 'number' && Number.isInteger(ms) && ms >= 1 && ms <= 10_000)) {
-          throw new Error(
-            `blockAfterNextSend: ms must be an integer from 1 to 10000, got ${String(ms)}`,
-          );
-        }
+        checkHookMs('blockAfterNextSend', ms, 10_000);
         return this.c().blockAfterNextSend(this.nodeId('blockAfterNextSend', node, 'node'), ms);
       }),
     /** The node's worker throws an uncaught error. */
@@ -1448,4 +1440,11 @@ export function installPlayground(target: Window = window): Playground {
   const p = new Playground();
   target.playground = p;
   return p;
+}
+
+/** A test hook's duration: an integer number of ms from 1 to `max`, or a clear error. */
+function checkHookMs(hook: string, ms: unknown, max: number): asserts ms is number {
+  if (!(typeof ms === 'number' && Number.isInteger(ms) && ms >= 1 && ms <= max)) {
+    throw new Error(`${hook}: ms must be an integer from 1 to ${max}, got ${String(ms)}`);
+  }
 }

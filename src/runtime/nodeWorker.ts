@@ -462,6 +462,8 @@ export class NodeHost implements NodeWorkerApi {
     this.replies.clear();
     this.trace({ type: 'fault', fault: 'node-error', kind, message });
     this.flushTrace();
+    if (this.traceTimer !== null) clearInterval(this.traceTimer);
+    this.traceTimer = null;
     this.post({ type: 'failed', kind, message });
   }
 
@@ -475,7 +477,7 @@ export class NodeHost implements NodeWorkerApi {
     this.lastT = t;
     this.traceBuffer.push(traceEvent(this.self, t, body));
     if (this.traceBuffer.length >= TRACE_FLUSH_EVENTS) this.flushTrace();
-    else if (this.traceTimer === null) {
+    else if (this.traceTimer === null && this.failure === null) {
       this.traceTimer = setInterval(() => this.flushTrace(), TRACE_FLUSH_MS);
     }
   }
@@ -485,10 +487,6 @@ export class NodeHost implements NodeWorkerApi {
    * event is stamped no earlier), also when it holds nothing.
    */
   private flushTrace(): void {
-    if (this.failure !== null && this.traceTimer !== null) {
-      clearInterval(this.traceTimer);
-      this.traceTimer = null;
-    }
     const upTo = Math.max(this.lastT, this.clusterClock.now());
     this.lastT = upTo;
     const events = this.traceBuffer;
