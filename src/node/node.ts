@@ -140,6 +140,7 @@ export class RaftNode {
           ...ticks,
           maxInflight: cfg.maxInflight ?? 256,
           maxEntriesPerMsg: cfg.maxEntriesPerMsg ?? 1024,
+          ...(cfg.logArchive !== undefined ? { logArchive: cfg.logArchive } : {}),
           readOnly: cfg.readOnly ?? 'safe',
           trace: this.n.traceEnabled,
           fidelity: cfg.fidelity ?? DEFAULT_FIDELITY,

@@ -2,6 +2,7 @@
 // Ordering a host must keep: execute a `persist` effect and call persisted(token) only once it
 // is durable; `send` effects that depend on a write come out only after persisted(token).
 import type { Entry, GroupId, HardState, Message, NodeId, Snapshot } from '../raft/types.ts';
+import type { LogArchiveOptions } from '../raft/log.ts';
 import type { TraceBody } from '../trace/events.ts';
 
 /** Timing in milliseconds, as Nacos configures it. Converted to ticks by the node. */
@@ -33,6 +34,8 @@ export interface NodeConfig {
   readOnly?: 'safe' | 'lease';
   maxInflight?: number;
   maxEntriesPerMsg?: number;
+  /** How each group's log archives old applied entries (default: the core's). */
+  logArchive?: LogArchiveOptions;
   /** Take a snapshot after this many applied entries (0/undefined: never by count). */
   snapshotIntervalEntries?: number;
   /** Take a snapshot this often, in node-local ms (0/undefined: never by time). */

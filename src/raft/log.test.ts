@@ -279,3 +279,105 @@ describe('RaftLog.restoreSnapshot', () => {
     expect(log.stableIndex).toBe(5);
   });
 });
+
+describe('RaftLog archive (old applied entries packed, no change in behaviour)', () => {
+  const terms = [1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5];
+  /** Entries with data, a conf entry at 5 and 9, as a group's log holds them. */
+  function rich(): Entry[] {
+    return terms.map((term, k) => {
+      const index = k + 1;
+      if (index === 5 || index === 9) {
+        const conf = { voters: [`n${index}`], outgoing: [], learners: [] };
+        return { index, term, type: 'conf' as const, data: { phase: 'simple', conf } };
+      }
+      return { index, term, type: 'normal' as const, data: { op: `w${index}`, n: [index] } };
+    });
+  }
+  /** The same log, unarchived and archived in chunks of 2 keeping 1, applied up to `applied`. */
+  function pair(applied: number): [RaftLog, RaftLog] {
+    const plain = RaftLog.restore(0, 0, rich(), terms.length, { chunk: 1_000, keep: 1_000 });
+    const packed = RaftLog.restore(0, 0, rich(), terms.length, { chunk: 2, keep: 1 });
+    plain.appliedTo(applied);
+    packed.appliedTo(applied);
+    return [plain, packed];
+  }
+  function sameView(a: RaftLog, b: RaftLog): void {
+    expect(b.firstIndex()).toBe(a.firstIndex());
+    expect(b.lastIndex()).toBe(a.lastIndex());
+    expect(b.lastTerm()).toBe(a.lastTerm());
+    for (let i = a.snapshotIndex - 1; i <= a.lastIndex() + 1; i++) {
+      expect(b.term(i), `term(${i})`).toBe(a.term(i));
+      expect(b.entry(i), `entry(${i})`).toEqual(a.entry(i));
+      expect(b.confEntryAtOrBefore(i), `conf at ${i}`).toEqual(a.confEntryAtOrBefore(i));
+      for (let j = i; j <= a.lastIndex() + 2; j++) {
+        expect(b.slice(i, j), `slice(${i}, ${j})`).toEqual(a.slice(i, j));
+      }
+    }
+    expect(b.findConflictByTerm(a.lastIndex(), 2)).toBe(a.findConflictByTerm(a.lastIndex(), 2));
+  }
+
+  it('archives whole chunks of applied entries, keeping `keep` behind the applied point', () => {
+    const [plain, packed] = pair(9);
+    // 9 applied: 8 archived in chunks of 2 would leave 1 live before 10, and keep is 1.
+    expect(packed.entries.map((e) => e.index)).toEqual([9, 10, 11, 12]);
+    expect(plain.entries).toHaveLength(12);
+    sameView(plain, packed);
+  });
+
+  it('archives nothing that is not durable yet, nor beyond the applied point', () => {
+    const log = new RaftLog({ chunk: 2, keep: 0 });
+    log.append(rich().slice(0, 6));
+    log.commitTo(6);
+    log.appliedTo(6);
+    expect(log.entries).toHaveLength(6); // nothing stable
+    log.stableTo(3, 1);
+    expect(log.entries.map((e) => e.index)).toEqual([3, 4, 5, 6]);
+    log.stableTo(6, 3);
+    expect(log.entries).toEqual([]);
+    expect(log.lastIndex()).toBe(6);
+    expect(log.lastTerm()).toBe(3);
+    expect(log.entry(4)).toEqual(rich()[3]);
+  });
+
+  it('truncates, appends and compacts across the archive as an unarchived log does', () => {
+    const [plain, packed] = pair(9);
+    for (const log of [plain, packed]) {
+      log.committed = 9; // as if entries 10.. were not committed: a new leader may replace them
+      expect(log.maybeAppend(10, 4, ents(11, [6, 6]))).toBe(12);
+    }
+    sameView(plain, packed);
+    for (const log of [plain, packed]) log.compact(6); // inside the archive, mid-chunk
+    sameView(plain, packed);
+    for (const log of [plain, packed]) log.compact(9);
+    sameView(plain, packed);
+  });
+
+  it('restores a snapshot point it already holds in the archive, or replaces everything', () => {
+    let [plain, packed] = pair(11);
+    for (const log of [plain, packed]) log.restoreSnapshot(4, 2);
+    expect(packed.snapshotIndex).toBe(4);
+    sameView(plain, packed);
+    [plain, packed] = pair(11);
+    for (const log of [plain, packed]) log.restoreSnapshot(4, 9);
+    sameView(plain, packed);
+    expect(packed.lastIndex()).toBe(4);
+    for (const log of [plain, packed]) log.append(ents(5, [9]));
+    sameView(plain, packed);
+  });
+
+  it('keeps every entry live once one cannot be written as JSON', () => {
+    const log = new RaftLog({ chunk: 1, keep: 0 });
+    log.append([{ index: 1, term: 1, type: 'normal', data: 1n }, ...ents(2, [1, 1])]);
+    log.commitTo(3);
+    log.stableTo(3, 1);
+    log.appliedTo(3);
+    expect(log.entries).toHaveLength(3);
+    expect(log.entry(1)?.data).toBe(1n);
+  });
+
+  it('refuses archive sizes that are not whole numbers in range', () => {
+    expect(() => new RaftLog({ chunk: 0, keep: 1 })).toThrow(/chunk/);
+    expect(() => new RaftLog({ chunk: 2, keep: -1 })).toThrow(/keep/);
+    expect(() => new RaftLog({ chunk: 1.5, keep: 1 })).toThrow(/chunk/);
+  });
+});

@@ -226,7 +226,13 @@ export class Raft {
     this.rng = rng;
     const snapIndex = boot.snapshot?.meta.index ?? 0;
     const snapTerm = boot.snapshot?.meta.term ?? 0;
-    this.log = RaftLog.restore(snapIndex, snapTerm, boot.entries, boot.hardState.commit);
+    this.log = RaftLog.restore(
+      snapIndex,
+      snapTerm,
+      boot.entries,
+      boot.hardState.commit,
+      cfg.logArchive,
+    );
     this.term = boot.hardState.term;
     this.votedFor = boot.hardState.votedFor;
     this.baseConf = cloneConf(boot.snapshot?.meta.conf ?? boot.conf);
@@ -485,11 +491,8 @@ export class Raft {
 
   /** The configuration in force at `index` (for snapshot metadata). */
   confAt(index: number): ConfState {
-    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapshotIndex; i--) {
-      const e = this.log.entry(i)!;
-      if (e.type === 'conf') return cloneConf((e.data as ConfChange).conf);
-    }
-    return cloneConf(this.baseConf);
+    const e = this.log.confEntryAtOrBefore(Math.min(index, this.log.lastIndex()));
+    return cloneConf(e !== undefined ? (e.data as ConfChange).conf : this.baseConf);
   }
 
   /** The host took a snapshot of the state machine up to `snap.meta.index`: compact behind it. */
@@ -1598,13 +1601,11 @@ export class Raft {
 
   /** After a truncation the log may have lost its last conf entry: fall back to the one before. */
   private recomputeConf(): void {
-    for (let i = this.log.lastIndex(); i > this.log.snapshotIndex; i--) {
-      const e = this.log.entry(i)!;
-      if (e.type === 'conf') {
-        this.conf = cloneConf((e.data as ConfChange).conf);
-        this.confIndex = i;
-        return;
-      }
+    const e = this.log.confEntryAtOrBefore(this.log.lastIndex());
+    if (e !== undefined) {
+      this.conf = cloneConf((e.data as ConfChange).conf);
+      this.confIndex = e.index;
+      return;
     }
     this.conf = cloneConf(this.baseConf);
     this.confIndex = this.log.snapshotIndex;

@@ -2,6 +2,8 @@
 // Everything here is plain data (structured-clone and JSON safe), so the same values cross a
 // MessageChannel, go into IndexedDB, and appear verbatim in the trace.
 
+import type { LogArchiveOptions } from './log.ts';
+
 export type NodeId = string;
 export type GroupId = string;
 
@@ -320,6 +322,8 @@ export interface RaftConfig {
   maxEntriesPerMsg: number;
   /** 'safe' confirms leadership with a heartbeat round; 'lease' trusts the leader lease. */
   readOnly: 'safe' | 'lease';
+  /** How the log archives old applied entries (log.ts); default DEFAULT_LOG_ARCHIVE. */
+  logArchive?: LogArchiveOptions;
   /** New voters must be within this many entries of the leader before joining (JRaft: 1000). */
   catchupMargin?: number;
   /**

@@ -19,6 +19,7 @@
 // the cluster.) It restarts without `join`, so it does not add itself back.
 import { describeOutcome, describeRequest } from '../trace/clientHistory.ts';
 import type { GroupId, NodeId } from '../raft/types.ts';
+import type { LogArchiveOptions } from '../raft/log.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type {
   ClientReply,
@@ -79,6 +80,8 @@ export interface SimOptions {
   fidelity?: 'nacos' | 'textbook';
   maxInflight?: number;
   maxEntriesPerMsg?: number;
+  /** How the nodes' logs archive old applied entries (default: the core's). */
+  logArchive?: LogArchiveOptions;
   /** Every node snapshots each group after this many applied entries (0/undefined: never). */
   snapshotIntervalEntries?: number;
   /** Every node snapshots each group this often, in node-local ms (0/undefined: never). */
@@ -852,6 +855,7 @@ export class Simulator {
     if (o.fidelity !== undefined) cfg.fidelity = o.fidelity;
     if (o.maxInflight !== undefined) cfg.maxInflight = o.maxInflight;
     if (o.maxEntriesPerMsg !== undefined) cfg.maxEntriesPerMsg = o.maxEntriesPerMsg;
+    if (o.logArchive !== undefined) cfg.logArchive = o.logArchive;
     if (o.snapshotIntervalEntries) cfg.snapshotIntervalEntries = o.snapshotIntervalEntries;
     if (o.snapshotIntervalMs) cfg.snapshotIntervalMs = o.snapshotIntervalMs;
     // A removed node does not add itself back when it restarts.

@@ -27,6 +27,7 @@ import {
   defaultModels,
 } from '../trace/models.ts';
 import type { ConfChange, Entry, GroupId, NodeId } from '../raft/types.ts';
+import type { LogArchiveOptions } from '../raft/log.ts';
 import { SeededRng } from '../raft/rand.ts';
 import type { Scenario } from '../scenario/format.ts';
 import { SimActionError } from './cluster.ts';
@@ -546,6 +547,8 @@ export type RandomRunOptions = Partial<RandomOptions> & {
   onStart?: (sim: Simulator) => void;
   /** The history check's search budget per key (CheckOptions.stepsPerKeyMax); default its own. */
   historyStepsPerKeyMax?: number;
+  /** How the nodes' logs archive old applied entries (default: the core's); changes no behaviour. */
+  logArchive?: LogArchiveOptions;
 };
 
 /** What a random run keeps besides the scenario context. */
@@ -590,6 +593,7 @@ export function runRandom(seed: number, options: RandomRunOptions = {}): RandomR
     recentEvents: options.recentEvents,
     snapshotIntervalEntries: plan.snapshotIntervalEntries,
     maxEntriesPerMsg: plan.maxEntriesPerMsg > 0 ? plan.maxEntriesPerMsg : undefined,
+    logArchive: options.logArchive,
   });
   const sim = ctx.sim;
   options.onStart?.(sim);

@@ -15,6 +15,7 @@ import {
   scenarioTiming,
 } from '../scenario/setup.ts';
 import type { ConfState, Entry, GroupId, NodeId, Role } from '../raft/types.ts';
+import type { LogArchiveOptions } from '../raft/log.ts';
 import type { DurableState } from '../node/types.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.ts';
 import type { TraceEngine, TraceHeader } from '../trace/events.ts';
@@ -63,6 +64,8 @@ export interface RunOptions {
   snapshotIntervalMs?: number;
   /** AppendEntries carry at most this many entries (default: the node's). */
   maxEntriesPerMsg?: number;
+  /** How the nodes' logs archive old applied entries (default: the core's). */
+  logArchive?: LogArchiveOptions;
   /** Overrides the scenario's fidelity (nacos or textbook), e.g. to show a difference. */
   fidelity?: 'nacos' | 'textbook';
 }
@@ -146,6 +149,7 @@ export function buildSimulator(scenario: Scenario, opts: RunOptions = {}): Simul
     snapshotIntervalEntries: opts.snapshotIntervalEntries,
     snapshotIntervalMs: opts.snapshotIntervalMs,
     maxEntriesPerMsg: opts.maxEntriesPerMsg,
+    logArchive: opts.logArchive,
   });
   return sim;
 }
