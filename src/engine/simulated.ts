@@ -11,6 +11,7 @@ import type { NodeId } from '../raft/types.ts';
 import type { TraceEvent, TraceHeader } from '../trace/events.ts';
 import type { LoggedCommand, SimEngineOptions } from './simHost.ts';
 import type { BranchInfo, SimWorkerWire } from './simWorkerApi.ts';
+import { Lifeline } from '../runtime/lifeline.ts';
 import {
   errorText,
   EventFeed,
@@ -34,7 +35,7 @@ export class SimulatedEngine implements Engine {
     private readonly worker: Worker,
     private readonly api: Remote<SimWorkerWire>,
     private readonly headerValue: TraceHeader,
-    private readonly died: Promise<never>,
+    private readonly life: Lifeline,
     readonly options: SimEngineOptions,
   ) {
     this.nodes = [...headerValue.cluster.nodes];
@@ -49,15 +50,13 @@ export class SimulatedEngine implements Engine {
     const api = wrap<SimWorkerWire>(worker);
     let engine: SimulatedEngine | null = null;
     const early: { batch: TraceEvent[]; reset: boolean }[] = [];
-    const died = new Promise<never>((_, reject) => {
-      worker.addEventListener('error', (ev) => {
-        ev.preventDefault();
-        const message = `the simulator's worker failed: ${ev.message || 'it threw or did not load'}`;
-        if (engine !== null) engine.failure = message;
-        reject(new Error(message));
-      });
+    const life = new Lifeline();
+    worker.addEventListener('error', (ev) => {
+      ev.preventDefault();
+      const message = `the simulator's worker failed: ${ev.message || 'it threw or did not load'}`;
+      if (engine !== null) engine.failure = message;
+      life.end(new Error(message));
     });
-    died.catch(() => undefined);
     const sink = proxy((json: string, reset: boolean) => {
       const batch = JSON.parse(json) as TraceEvent[];
       if (engine === null) early.push({ batch, reset });
@@ -65,12 +64,12 @@ export class SimulatedEngine implements Engine {
     });
     let header: TraceHeader;
     try {
-      header = await Promise.race([api.start(options, sink), died]);
+      header = await life.guard(api.start(options, sink));
     } catch (err) {
       worker.terminate();
       throw err;
     }
-    engine = new SimulatedEngine(worker, api, header, died, options);
+    engine = new SimulatedEngine(worker, api, header, life, options);
     for (const { batch, reset } of early) engine.feed.push(batch, reset);
     return engine;
   }
@@ -99,7 +98,7 @@ export class SimulatedEngine implements Engine {
     if (this.disposed) return refuse('simulated', cmd.type, 'the engine was replaced');
     if (this.failure !== null) return refuse('simulated', cmd.type, this.failure);
     try {
-      const r = await Promise.race([this.api.command(cmd), this.died]);
+      const r = await this.life.guard<EngineResult>(this.api.command(cmd));
       if (r.ok && cmd.type === 'add-node' && typeof r.value === 'string') this.nodes.push(r.value);
       if (r.ok && cmd.type === 'reset') {
         this.nodes = [...this.headerValue.cluster.nodes];
@@ -113,12 +112,12 @@ export class SimulatedEngine implements Engine {
 
   async status(): Promise<EngineStatus> {
     if (this.failure !== null) throw new Error(this.failure);
-    return Promise.race([this.api.status(), this.died]);
+    return this.life.guard(this.api.status());
   }
 
   /** The commands run so far, at their virtual times: with the seed, they reproduce the run. */
   commandLog(): Promise<LoggedCommand[]> {
-    return Promise.race([this.api.commandLog(), this.died]);
+    return this.life.guard(this.api.commandLog());
   }
 
   /**
@@ -129,7 +128,7 @@ export class SimulatedEngine implements Engine {
     if (this.disposed) return refuse('simulated', cmd.type, 'the engine was replaced');
     if (this.failure !== null) return refuse('simulated', cmd.type, this.failure);
     try {
-      const r = await Promise.race([this.api.fork(atMs, cmd), this.died]);
+      const r = await this.life.guard<EngineResult>(this.api.fork(atMs, cmd));
       if (r.ok) await this.branchNodes();
       return r;
     } catch (err) {
@@ -140,14 +139,14 @@ export class SimulatedEngine implements Engine {
   /** The run's branches (the first run, then one per fork), the current one flagged. */
   branches(): Promise<BranchInfo[]> {
     if (this.failure !== null) return Promise.reject(new Error(this.failure));
-    return Promise.race([this.api.branches(), this.died]);
+    return this.life.guard(this.api.branches());
   }
 
   /** Take up branch `id` where it was left. */
   async switchBranch(id: number): Promise<EngineResult> {
     if (this.disposed) return refuse('simulated', 'reset', 'the engine was replaced');
     try {
-      const r = await Promise.race([this.api.switchBranch(id), this.died]);
+      const r = await this.life.guard<EngineResult>(this.api.switchBranch(id));
       if (r.ok) await this.branchNodes();
       return r;
     } catch (err) {
@@ -163,7 +162,7 @@ export class SimulatedEngine implements Engine {
 
   /** The current branch's nodes (it may have added some), then tell the listeners. */
   private async branchNodes(): Promise<void> {
-    const st = await Promise.race([this.api.status(), this.died]).catch(() => null);
+    const st = await this.life.guard(this.api.status()).catch(() => null);
     if (st !== null) this.nodes = Object.keys(st.nodes);
     this.branchesChanged();
   }
@@ -183,7 +182,7 @@ export class SimulatedEngine implements Engine {
     this.disposed = true;
     this.feed.clear();
     this.branchListeners.clear();
-    await Promise.race([this.api.stop(), this.died, sleep(500)]).catch(() => undefined);
+    await Promise.race([this.life.guard(this.api.stop()), sleep(500)]).catch(() => undefined);
     this.worker.terminate();
   }
 }

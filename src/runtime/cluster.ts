@@ -43,6 +43,7 @@ import type { TraceDropped } from '../trace/events.ts';
 import { checkSpeed, RateClock, wallNowMs, type ClockState } from './clock.ts';
 import { EventMerge } from './eventMerge.ts';
 import { DEFAULT_TRACE_LIMIT, MAX_NODES, NODE_ID_RE } from './clusterOptions.ts';
+import { Lifeline } from './lifeline.ts';
 import {
   deleteClusterDatabases,
   deleteNodeDatabase,
@@ -144,9 +145,8 @@ interface Incarnation {
   outbox: ClientRequest[];
   /** Requests sent and not yet answered, by request id. */
   waiting: Map<string, (reply: ClientReply) => void>;
-  /** Rejects when the worker dies, so calls to it settle. */
-  death: Promise<never>;
-  kill: (err: Error) => void;
+  /** Calls to the worker reject when it dies, so they settle. */
+  life: Lifeline;
   ready: boolean;
 }
 
@@ -864,13 +864,13 @@ export class Cluster {
         inc.events.postMessage(batch);
       });
     }
-    return Promise.race([reply, inc.death]);
+    return inc.life.guard(reply);
   }
 
   private callSlot<T>(s: Slot, fn: (api: Remote<NodeWorkerApi>) => Promise<T> | T): Promise<T> {
     const inc = s.inc;
     if (inc === null) return Promise.reject(new ClusterError(`${s.id} is ${s.state}`));
-    return Promise.race([Promise.resolve(fn(inc.api)), inc.death]);
+    return inc.life.guard(fn(inc.api));
   }
 
   private broadcast(fn: (api: Remote<NodeWorkerApi>) => Promise<unknown> | unknown): void {
@@ -887,9 +887,6 @@ export class Cluster {
       type: 'module',
       name: `raft ${s.id}`,
     });
-    let kill!: (err: Error) => void;
-    const death = new Promise<never>((_, reject) => (kill = reject));
-    death.catch(() => undefined);
     const channel = new MessageChannel();
     const inc: Incarnation = {
       number,
@@ -898,8 +895,7 @@ export class Cluster {
       events: channel.port1,
       outbox: [],
       waiting: new Map(),
-      death,
-      kill,
+      life: new Lifeline(),
       ready: false,
     };
     s.inc = inc;
@@ -951,7 +947,7 @@ export class Cluster {
     };
     let result: InitResult;
     try {
-      result = await Promise.race([inc.api.init(transfer(init, [channel.port2])), death]);
+      result = await inc.life.guard(inc.api.init(transfer(init, [channel.port2])));
     } catch (err) {
       if (s.inc === inc) this.terminate(s, 'failed', `start failed: ${errorText(err)}`);
       throw new ClusterError(`${s.id}: ${s.error ?? errorText(err)}`);
@@ -974,7 +970,7 @@ export class Cluster {
       this.record(s.id, { type: 'node-restart', term: first.term, lastIndex: first.lastIndex });
     }
     s.state = 'running';
-    await Promise.race([inc.api.start(), death]);
+    await inc.life.guard(inc.api.start());
   }
 
   /** Stop a node's worker now (crash, failure, removal, teardown). */
@@ -990,7 +986,7 @@ export class Cluster {
       inc.worker.terminate();
       inc.events.onmessage = null;
       inc.events.close();
-      inc.kill(new ClusterError(`${s.id} ${state === 'removed' ? 'was removed' : 'crashed'}`));
+      inc.life.end(new ClusterError(`${s.id} ${state === 'removed' ? 'was removed' : 'crashed'}`));
     }
     if (quiet) return;
     if (state === 'crashed') {

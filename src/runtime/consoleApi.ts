@@ -82,6 +82,7 @@ import type { TraceImportApi } from '../../workers/traceImport.worker.ts';
 import type { TraceCheckOutcome, TraceIoApi } from '../../workers/traceIo.worker.ts';
 import { CONVERT_FORMATS, isConvertFormat } from '../trace/convert/index.ts';
 import type { ReproduceResult } from '../trace/reproduce.ts';
+import { Lifeline } from './lifeline.ts';
 
 /** Network settings as the console and scenario files name them. */
 export interface NetworkSettings {
@@ -260,8 +261,11 @@ export class Playground {
   private requestRefs: { cluster: Cluster; refs: RequestRefs } | null = null;
   /** The Web Lock this page holds on a resumable cluster while it offers it. */
   private guard: { clusterId: string; release: () => Promise<void> } | null = null;
-  private importWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceImportApi>> } | null =
-    null;
+  private importWorker: {
+    worker: Worker;
+    api: ReturnType<typeof wrap<TraceImportApi>>;
+    life: Lifeline;
+  } | null = null;
   /** The worker that exports, converts and checks traces off the page's thread. */
   private traceIoWorker: { worker: Worker; api: ReturnType<typeof wrap<TraceIoApi>> } | null = null;
   /** The active engine when it is not the live cluster. */
@@ -1238,25 +1242,18 @@ export class Playground {
         type: 'module',
         name: 'trace import',
       });
-      this.importWorker = { worker, api: wrap<TraceImportApi>(worker) };
+      const life = new Lifeline();
+      worker.addEventListener('error', (ev) => {
+        ev.preventDefault();
+        life.end(new ClusterError(`importTrace: the import worker failed: ${ev.message}`));
+      });
+      this.importWorker = { worker, api: wrap<TraceImportApi>(worker), life };
     }
-    const { worker, api } = this.importWorker;
-    const died = new Promise<never>((_, reject) =>
-      worker.addEventListener(
-        'error',
-        (ev) => {
-          ev.preventDefault();
-          reject(new ClusterError(`importTrace: the import worker failed: ${ev.message}`));
-        },
-        { once: true },
-      ),
-    );
-    died.catch(() => undefined);
+    const { worker, api, life } = this.importWorker;
     try {
-      return await Promise.race([
+      return await life.guard<ImportResult>(
         api.importTrace(input, onProgress ? proxy(onProgress) : undefined),
-        died,
-      ]);
+      );
     } catch (err) {
       worker.terminate();
       this.importWorker = null;

@@ -359,6 +359,47 @@ describe('a 5-node cluster of workers', () => {
     expect(misordered).toEqual([]);
   });
 
+  it('keeps nothing on the page for a write once it is answered', async () => {
+    // Each write used to race its reply against a promise that settles only when the worker
+    // dies, leaving ~240 bytes per write reachable from the leader's incarnation: 145 MB after
+    // 600,000 writes, traced by every major GC of the page.
+    const p = await cluster({ nodes: 3, trace: false, durability: 'relaxed' });
+    const leader = await stableLeader(p);
+    const cdp = await p.page.context().newCDPSession(p.page);
+    const writes = (count: number) =>
+      p.page.evaluate(
+        async ({ leader, count }) => {
+          const c = window.playground.cluster!;
+          let next = 0;
+          let failed = 0;
+          const client = async () => {
+            while (next < count) {
+              const k = next++;
+              const r = await c.write(leader, 'nacos_config', {
+                type: 'publish',
+                dataId: `k${k % 100}`,
+                content: `v${k}`,
+              });
+              if (!r.ok) failed++;
+            }
+          };
+          await Promise.all(Array.from({ length: 128 }, client));
+          return failed;
+        },
+        { leader, count },
+      );
+    const heapAfterGc = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    };
+    expect(await writes(2_000)).toBe(0);
+    const before = await heapAfterGc();
+    const n = 20_000;
+    expect(await writes(n)).toBe(0);
+    const grown = (await heapAfterGc()) - before;
+    expect(grown / n, `the page's heap grew by ${grown} bytes over ${n} writes`).toBeLessThan(60);
+  });
+
   it('drops and logs a malformed port message without harm to the node', async () => {
     // Textbook routing, so a write through a follower works as soon as there is a leader (Nacos's
     // route table is first filled one election timeout after boot).
