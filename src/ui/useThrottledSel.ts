@@ -5,7 +5,7 @@
 // once: there every change is one the person asked for.
 // Invariants: the first render and every change of `deps` read the store at once; after that
 // the value lags the live head by at most `intervalMs`; no timer outlives the component.
-import { useEffect, useRef, useState, type DependencyList } from 'react';
+import { startTransition, useEffect, useRef, useState, type DependencyList } from 'react';
 import { shallow } from 'zustand/shallow';
 import type { ViewStoreState } from '../state/store.ts';
 import { useViewStore } from './context.ts';
@@ -23,24 +23,25 @@ export function useThrottledSel<T>(
   useEffect(() => {
     let last = 0;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const update = (): void => {
+    const update = (live: boolean): void => {
       timer = null;
       last = performance.now();
       const v = sel.current(store.getState());
       if (!shallow(v, current.current)) {
         current.current = v;
-        setValue(v);
+        if (live) startTransition(() => setValue(v));
+        else setValue(v);
       }
     };
-    update();
+    update(false);
     const unsubscribe = store.subscribe((s, prev) => {
       if (s.cursor !== null || prev.cursor !== null) {
         if (timer !== null) clearTimeout(timer);
-        update();
+        update(false);
         return;
       }
       if (timer !== null) return;
-      timer = setTimeout(update, Math.max(0, last + intervalMs - performance.now()));
+      timer = setTimeout(() => update(true), Math.max(0, last + intervalMs - performance.now()));
     });
     return () => {
       unsubscribe();

@@ -48,7 +48,7 @@ interface TraceRow {
   tid: number;
   ts: number;
   dur?: number;
-  args?: { name?: string };
+  args?: { name?: string; data?: { functionName?: string } };
 }
 
 /**
@@ -56,7 +56,7 @@ interface TraceRow {
  * and begin/end ('B'/'E') events nested by time; each event's self time is its duration less its
  * children's.
  */
-function timelineSelf(rows: TraceRow[], top = 16): string[] {
+function timelineSelf(rows: TraceRow[], profile: CpuProfile | null, top = 16): string[] {
   // Each renderer process has a CrRendererMain; the page's is the busiest.
   const mains = new Set(
     rows
@@ -69,13 +69,18 @@ function timelineSelf(rows: TraceRow[], top = 16): string[] {
     const { busy, lines } = selfOf(
       rows.filter((r) => `${r.pid}:${r.tid}` === key),
       top,
+      profile,
     );
     if (busy > bestBusy) [best, bestBusy] = [lines, busy];
   }
   return best;
 }
 
-function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] } {
+function selfOf(
+  rows: TraceRow[],
+  top: number,
+  profile: CpuProfile | null,
+): { busy: number; lines: string[] } {
   const spans: { name: string; start: number; end: number }[] = [];
   const open: TraceRow[] = [];
   for (const r of rows) {
@@ -92,8 +97,8 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
   const stack: { name: string; end: number; child: number; dur: number }[] = [];
   // The top-level task being walked, with its own self time by activity: the long ones
   // (> GOAL_LONG_TASK_MS) are printed one by one, to say what made each long.
-  let task: { dur: number; self: Map<string, number> } | null = null;
-  const longTasks: { dur: number; self: Map<string, number> }[] = [];
+  let task: { start: number; dur: number; self: Map<string, number> } | null = null;
+  const longTasks: { start: number; dur: number; self: Map<string, number> }[] = [];
   const close = (upTo: number): void => {
     while (stack.length > 0 && stack[stack.length - 1].end <= upTo) {
       const s = stack.pop()!;
@@ -111,7 +116,7 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
     if (stack.length > 0) stack[stack.length - 1].child += dur;
     else {
       busy += dur;
-      task = { dur, self: new Map() };
+      task = { start: sp.start, dur, self: new Map() };
     }
     stack.push({ name: sp.name, end: sp.end, child: 0, dur });
   }
@@ -124,6 +129,10 @@ function selfOf(rows: TraceRow[], top: number): { busy: number; lines: string[] 
   for (const t of longTasks.sort((a, b) => b.dur - a.dur).slice(0, 5)) {
     lines.push(`  a long task of ${(t.dur / 1000).toFixed(0)} ms:`);
     lines.push(...topLines(t.self, 6).map((l) => `  ${l}`));
+    if (profile !== null) {
+      lines.push(`    its script, by total time (profiler samples):`);
+      lines.push(...topTotal(profile, 10, t.start, t.start + t.dur).map((l) => `    ${l}`));
+    }
   }
   return { busy, lines };
 }
@@ -134,6 +143,8 @@ interface CpuProfile {
     callFrame: { functionName: string; url: string; lineNumber: number };
     children?: number[];
   }[];
+  /** µs on the clock the timeline's `ts` uses. */
+  startTime: number;
   samples?: number[];
   timeDeltas?: number[];
 }
@@ -153,10 +164,19 @@ function topLines(ms: Map<string, number>, top: number, skip: string[] = []): st
     .map(([k, v]) => `${v.toFixed(0).padStart(7)} ms  ${k}`);
 }
 
-/** Each sample of a CDP profile with its node id and the ms it stands for. */
-function samplesOf(profile: CpuProfile): [number, number][] {
+/**
+ * Each sample of a CDP profile with its node id and the ms it stands for; only those taken in
+ * [from, to) µs when given.
+ */
+function samplesOf(profile: CpuProfile, from = -Infinity, to = Infinity): [number, number][] {
   const deltas = profile.timeDeltas ?? [];
-  return (profile.samples ?? []).map((id, i) => [id, (deltas[i + 1] ?? deltas[i] ?? 0) / 1000]);
+  const out: [number, number][] = [];
+  let at = profile.startTime;
+  (profile.samples ?? []).forEach((id, i) => {
+    at += deltas[i] ?? 0;
+    if (at >= from && at < to) out.push([id, (deltas[i + 1] ?? deltas[i] ?? 0) / 1000]);
+  });
+  return out;
 }
 
 /** The `top` functions by self time in a CDP profile, one line each. */
@@ -170,13 +190,21 @@ function topSelf(profile: CpuProfile, top = 20): string[] {
   return topLines(self, top, ['(idle)']);
 }
 
-/** The `top` functions by total time (self and callees) in a CDP profile, one line each. */
-function topTotal(profile: CpuProfile, top = Number(process.env.BENCH_UI_TOP ?? 25)): string[] {
+/**
+ * The `top` functions by total time (self and callees) in a CDP profile, one line each; only
+ * samples taken in [from, to) µs when given.
+ */
+function topTotal(
+  profile: CpuProfile,
+  top = Number(process.env.BENCH_UI_TOP ?? 25),
+  from = -Infinity,
+  to = Infinity,
+): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const total = new Map<string, number>();
-  for (const [leaf, ms] of samplesOf(profile)) {
+  for (const [leaf, ms] of samplesOf(profile, from, to)) {
     const seen = new Set<string>();
     for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
       const k = frameKey(byId.get(id)!.callFrame);
@@ -280,8 +308,11 @@ async function main(): Promise<void> {
           tl.on('Tracing.dataCollected', (d) => {
             for (const r of d.value as unknown as TraceRow[]) {
               if (r.ph === 'X' || r.ph === 'B' || r.ph === 'E' || r.ph === 'M') {
+                // A script call is named by its function (readable with BENCH_UI_PROFILE=1,
+                // which builds without minifying), so a long task says whose code ran.
+                const fn = r.name === 'FunctionCall' ? r.args?.data?.functionName : undefined;
                 timeline.push({
-                  name: r.name,
+                  name: fn === undefined || fn === '' ? r.name : `FunctionCall ${fn}`,
                   ph: r.ph,
                   pid: r.pid,
                   tid: r.tid,
@@ -412,8 +443,9 @@ async function main(): Promise<void> {
           },
           { rate: RATE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS },
         );
+        let profile: CpuProfile | null = null;
         if (cdp !== null) {
-          const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+          profile = ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile;
           const dom = await page.evaluate(() => {
             const count = new Map<string, number>();
             for (const el of document.querySelectorAll('[class]')) {
@@ -440,7 +472,7 @@ async function main(): Promise<void> {
           console.log(
             `${engine} ${nodes} nodes, main thread self time by activity (timeline, whole run):`,
           );
-          for (const line of timelineSelf(timeline)) console.log(`  ${line}`);
+          for (const line of timelineSelf(timeline, profile)) console.log(`  ${line}`);
         }
         await page.close();
         const busy = await busyAt;

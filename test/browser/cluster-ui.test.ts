@@ -403,17 +403,44 @@ describe('messages', () => {
       // machine it may arrive before the click lands (the engine then refuses): try another.
       let dropped: unknown = null;
       for (let attempt = 0; attempt < 10 && dropped === null; attempt++) {
-        await waitFor(
+        // The messages are drawn on a canvas; it carries the marks as drawn (FlightLayer):
+        // click where the youngest single message is, as a person would.
+        const target = await waitFor(
           p.page,
           'a message in flight',
-          () => document.querySelector('.flight[data-msg]') !== null,
+          () => {
+            const canvas = document.querySelector('canvas.flights') as
+              | (HTMLCanvasElement & {
+                  flightLayer?: {
+                    placed: {
+                      mark: { type: string; progress: number; message?: { id: string } };
+                      x: number;
+                      y: number;
+                    }[];
+                  };
+                })
+              | null;
+            const ones = (canvas?.flightLayer?.placed ?? []).filter(
+              (f) => f.mark.type === 'one' && f.mark.progress < 0.5,
+            );
+            if (canvas === null || ones.length === 0) return null;
+            const f = ones.reduce((a, b) => (b.mark.progress < a.mark.progress ? b : a));
+            const rect = canvas.getBoundingClientRect();
+            return { id: f.mark.message!.id, x: rect.left + f.x, y: rect.top + f.y };
+          },
           null,
         );
-        const id = await p.page.locator('.flight[data-msg]').last().getAttribute('data-msg');
-        // It may land before the click does: then it is gone and the next attempt picks another.
-        const clicked = await p.page
-          .locator(`.flight[data-msg="${id}"]`)
-          .dispatchEvent('click', undefined, { timeout: 2_000 })
+        const id = target.id;
+        await p.page.mouse.click(target.x, target.y);
+        // It may land before the click does: then something else is selected and the next
+        // attempt picks another.
+        const clicked = await waitFor(
+          p.page,
+          'the message selected',
+          (m) => document.querySelector(`[data-message="${m}"]`) !== null,
+          id,
+          2_000,
+        )
           .then(() => true)
           .catch(() => false);
         if (!clicked) continue;

@@ -18,7 +18,7 @@ import { useCommand, useSel, useSelRef, useSelectedGroup, useViewStore } from '.
 import { useShortcut } from '../shortcuts.ts';
 import { HeldQueue } from '../network/HeldQueue.tsx';
 import { LinkDetails, NetworkPanel } from '../network/LinkDetails.tsx';
-import { KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
+import { flightAt, flightLabel, KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
 import {
   compareIds,
   dropIntent,
@@ -29,7 +29,7 @@ import {
   sidesAfterLasso,
   type Point,
 } from '../viz/ring.ts';
-import { Flights } from './Flights.tsx';
+import { useFlights, type FlightCanvas, type FlightLayer } from './Flights.tsx';
 import { Links, linkSpecs } from './Links.tsx';
 import { MessageDetails } from './MessageDetails.tsx';
 import { NodeDetails } from './NodeDetails.tsx';
@@ -87,6 +87,19 @@ function useBoxSize(): [React.RefObject<HTMLDivElement | null>, { w: number; h: 
   return [ref, size];
 }
 
+/** The device's pixel ratio, followed as it changes (zoom, a move to another screen). */
+function useDevicePixelRatio(): number {
+  const [dpr, setDpr] = useState(() => globalThis.devicePixelRatio || 1);
+  useEffect(() => {
+    if (typeof matchMedia !== 'function') return;
+    const q = matchMedia(`(resolution: ${dpr}dppx)`);
+    const change = (): void => setDpr(globalThis.devicePixelRatio || 1);
+    q.addEventListener('change', change);
+    return () => q.removeEventListener('change', change);
+  }, [dpr]);
+  return dpr;
+}
+
 /**
  * How often the ring's nodes, links, votes and dock follow the live head. What moves (timers and
  * messages in flight, Moving below) follows every frame; the rest changes at most as fast as a
@@ -103,7 +116,11 @@ export function ClusterView() {
   const store = useViewStore();
   const run = useCommand();
   const [boxRef, size] = useBoxSize();
+  const dpr = useDevicePixelRatio();
   const svgRef = useRef<SVGSVGElement | null>(null);
+  const canvasRef = useRef<FlightCanvas | null>(null);
+  const layer = useRef<FlightLayer>({ placed: [] }).current;
+  const [hover, setHover] = useState<{ id: string; label: string; at: Point } | null>(null);
   const [drag, setDrag] = useState<Drag | null>(null);
   const [lasso, setLasso] = useState<Lasso | null>(null);
   const [link, setLink] = useState<string | null>(null);
@@ -187,16 +204,43 @@ export function ClusterView() {
     setDrag({ id, pointerId: ev.pointerId, start: p, at: p, moved: false });
   }, []);
 
+  // The message under the pointer, from the marks as last drawn on the canvas.
+  const flightUnder = (ev: { clientX: number; clientY: number }) =>
+    flightAt(layer.placed, svgPoint(ev));
+
+  // A click on a single message selects it (a bundle stands for many: it is not a message).
+  // Caught before the links and nodes below it see the click, as the drawn dot lies on top.
+  const onClickCapture = (ev: React.MouseEvent<SVGSVGElement>): void => {
+    const hit = flightUnder(ev);
+    if (hit === null || hit.mark.type !== 'one') return;
+    ev.stopPropagation();
+    onMessage(hit.mark.message.id);
+  };
+
   // A lasso starts on the empty stage (or a side's region), never on a node, link or message.
   const onStagePointerDown = (ev: React.PointerEvent<SVGSVGElement>): void => {
     if (ev.button !== 0 || drag !== null) return;
     const target = ev.target as Element;
     if (target !== svgRef.current && !target.classList.contains('side-region')) return;
+    if (flightUnder(ev) !== null) return;
     svgRef.current!.setPointerCapture(ev.pointerId);
     setLasso({ pointerId: ev.pointerId, points: [svgPoint(ev)] });
   };
 
   const onPointerMove = (ev: React.PointerEvent<SVGSVGElement>): void => {
+    if (lasso === null && drag === null) {
+      // Hover: say what the message under the pointer is; a state change only when that changes.
+      const hit = flightUnder(ev);
+      const id = hit === null ? null : hit.mark.type === 'one' ? hit.mark.message.id : hit.mark.key;
+      if (id !== (hover?.id ?? null)) {
+        setHover(
+          hit === null || id === null
+            ? null
+            : { id, label: flightLabel(hit.mark), at: { x: hit.x, y: hit.y } },
+        );
+      }
+      return;
+    }
     if (lasso !== null && ev.pointerId === lasso.pointerId) {
       const p = svgPoint(ev);
       const last = lasso.points[lasso.points.length - 1];
@@ -270,14 +314,16 @@ export function ClusterView() {
         <div className="ring-area" ref={boxRef}>
           <svg
             ref={svgRef}
-            className={`ring${drag?.moved === true ? ' dragging' : ''}`}
+            className={`ring${drag?.moved === true ? ' dragging' : ''}${hover !== null ? ' on-flight' : ''}`}
             width={size.w}
             height={size.h}
             role="group"
             aria-label={`Cluster of ${ids.length} nodes, group ${group ?? 'none'}`}
+            onClickCapture={onClickCapture}
             onPointerDown={onStagePointerDown}
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
+            onPointerLeave={() => setHover(null)}
             onPointerCancel={() => {
               setDrag(null);
               setLasso(null);
@@ -309,7 +355,8 @@ export function ClusterView() {
               linkPositions={layout.positions}
               r={r}
               selectedMessage={selectedMessage}
-              onMessage={onMessage}
+              canvas={canvasRef}
+              layer={layer}
             />
             {campaigns.map((c) => (
               <VoteMarks
@@ -368,6 +415,23 @@ export function ClusterView() {
               </text>
             )}
           </svg>
+          <canvas
+            ref={canvasRef}
+            className="flights"
+            role="img"
+            width={Math.round(size.w * dpr)}
+            height={Math.round(size.h * dpr)}
+            style={{ width: size.w, height: size.h }}
+          />
+          {hover !== null && (
+            <div
+              className="flight-tip"
+              role="tooltip"
+              style={{ left: hover.at.x, top: hover.at.y }}
+            >
+              {hover.label}
+            </div>
+          )}
         </div>
         <Legend />
       </div>
@@ -397,7 +461,8 @@ function Moving({
   linkPositions,
   r,
   selectedMessage,
-  onMessage,
+  canvas,
+  layer,
 }: {
   ids: readonly NodeId[];
   group: string | null;
@@ -405,7 +470,8 @@ function Moving({
   linkPositions: ReadonlyMap<NodeId, Point>;
   r: number;
   selectedMessage: string | null;
-  onMessage: (id: string) => void;
+  canvas: React.RefObject<FlightCanvas | null>;
+  layer: FlightLayer;
 }) {
   // A past moment (the time bar's cursor) stands still: nothing glides past what it shows.
   const past = useSel((s) => s.cursor !== null);
@@ -415,6 +481,15 @@ function Moving({
   const nodes = useSel((s) => s.view.nodes);
   const messages = useSelRef((s) => s.view.messages);
   const now = useClusterClock(t, paused || past);
+  useFlights({
+    canvas,
+    layer,
+    messages,
+    positions: linkPositions,
+    r,
+    now,
+    selected: selectedMessage,
+  });
   return (
     <>
       {ids.map((id) => {
@@ -432,14 +507,6 @@ function Moving({
           />
         );
       })}
-      <Flights
-        messages={messages}
-        positions={linkPositions}
-        r={r}
-        now={now}
-        selected={selectedMessage}
-        onSelect={onMessage}
-      />
     </>
   );
 }

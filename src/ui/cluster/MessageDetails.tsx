@@ -10,6 +10,11 @@ import { useCommand, useSel, useViewStore } from '../context.ts';
 import { isReply, KIND_COLORS, KIND_LABELS, messageKind } from '../viz/messages.ts';
 import { messageWhy } from './why.ts';
 
+/** A moment on the cluster clock as the header shows it, to the millisecond: "t 8.211 s". */
+function clusterTime(ms: number): string {
+  return `t ${(ms / 1000).toFixed(3)} s`;
+}
+
 export function MessageDetails({ id }: { id: string }) {
   const live = useSel((s) => s.view.messages.get(id) ?? null);
   const held = useSel((s) => heldMessages(s.view).some((m) => m.id === id));
@@ -27,8 +32,13 @@ export function MessageDetails({ id }: { id: string }) {
     ['group', m.group],
     ['from → to', `${m.from} → ${m.to}`],
     ['term', String(m.term)],
-    ['sent at', `${m.sentAt} ms`],
-    ['due at', m.deliverAt === null ? '—' : `${m.deliverAt} ms`],
+    ['sent at', clusterTime(m.sentAt)],
+    [
+      'due at',
+      m.deliverAt === null
+        ? '—'
+        : `${clusterTime(m.deliverAt)} (+${Math.round(m.deliverAt - m.sentAt)} ms)`,
+    ],
   ];
   if (m.entries !== null) fields.push(['entries', `${m.entries[0]}–${m.entries[1]}`]);
   if (m.heartbeat) fields.push(['heartbeat', 'yes']);
@@ -37,7 +47,7 @@ export function MessageDetails({ id }: { id: string }) {
     fields.push([k, Array.isArray(v) ? v.join(', ') : String(v)]);
   }
   return (
-    <section className="details message-details" aria-label={`Message ${m.id}`}>
+    <section className="details message-details" aria-label={`Message ${m.id}`} data-message={m.id}>
       <header className="details-head">
         <span
           className={`kind-chip${isReply(m) ? ' reply' : ''}`}

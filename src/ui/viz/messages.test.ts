@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../state/model.ts';
 import {
+  FLIGHT_HIT_PX,
+  FLIGHT_RADIUS,
+  flightAt,
+  flightLabel,
   flightMarks,
   flightMarksAt,
   groupFlights,
   messageKind,
   messageProgress,
+  placeFlights,
   pointOnLink,
   replyVerdict,
   UNKNOWN_FLIGHT_MS,
@@ -146,5 +151,87 @@ describe('aggregation', () => {
 
   it('leaves out messages the filter rejects', () => {
     expect(flightMarks(many, 50, 100, (m) => m.to === 'n2').total).toBe(15);
+  });
+});
+
+describe('placing and picking on the stage', () => {
+  // n1 at the left, n2 at the right: a link 200 px long along y = 100.
+  const positions = new Map([
+    ['n1', { x: 0, y: 100 }],
+    ['n2', { x: 200, y: 100 }],
+  ]);
+  const r = 20;
+  const one = (over: Partial<MessageView>, progress: number) =>
+    ({ type: 'one', message: msg(over), kind: messageKind(msg(over)), progress }) as const;
+
+  it('places each mark on its link, sized by kind, leaving out unknown nodes', () => {
+    const placed = placeFlights(
+      [
+        one({ id: 'n1:1' }, 0.5),
+        one({ id: 'n1:2', heartbeat: true }, 0),
+        one({ id: 'n1:3', to: 'n9' }, 0.5),
+        {
+          type: 'bundle',
+          key: 'b',
+          from: 'n2',
+          to: 'n1',
+          kind: 'append',
+          reply: true,
+          count: 12,
+          progress: 1,
+        },
+      ],
+      positions,
+      r,
+    );
+    expect(placed.map((f) => f.rad)).toEqual([
+      FLIGHT_RADIUS.message,
+      FLIGHT_RADIUS.heartbeat,
+      FLIGHT_RADIUS.bundle,
+    ]);
+    const [mid, start, bundle] = placed;
+    expect(mid.x).toBeCloseTo(100);
+    // Between the node edges (radius + 2), each direction in its own lane off the link.
+    expect(start.x).toBeCloseTo(r + 2);
+    expect(bundle.x).toBeCloseTo(r + 2);
+    expect(Math.abs(mid.y - 100)).toBeCloseTo(5);
+    expect(Math.sign(bundle.y - 100)).toBe(-Math.sign(mid.y - 100));
+  });
+
+  it('picks the nearest mark within reach, the one on top among equals, none beyond', () => {
+    const placed = placeFlights(
+      [one({ id: 'n1:1' }, 0.5), one({ id: 'n1:2' }, 0.52), one({ id: 'n1:3' }, 0.5)],
+      positions,
+      r,
+    );
+    const id = (p: { x: number; y: number }) => {
+      const f = flightAt(placed, p);
+      return f === null ? null : f.mark.type === 'one' ? f.mark.message.id : f.mark.key;
+    };
+    const { x, y } = placed[0];
+    // Two marks at the same point: the later one is drawn over the earlier, and picked.
+    expect(id({ x, y })).toBe('n1:3');
+    expect(id({ x: placed[1].x + 1, y: placed[1].y })).toBe('n1:2');
+    expect(id({ x, y: y + FLIGHT_HIT_PX - 0.5 })).toBe('n1:3');
+    expect(id({ x, y: y + FLIGHT_HIT_PX + 0.5 })).toBeNull();
+    expect(flightAt([], { x, y })).toBeNull();
+  });
+
+  it('says what a mark is in words', () => {
+    expect(
+      flightLabel(one({ msgType: 'RequestVoteResponse', term: 3, detail: { granted: false } }, 0)),
+    ).toBe('RequestVoteResponse n1→n2, term 3, refused/rejected');
+    expect(
+      flightLabel({
+        type: 'bundle',
+        key: 'b',
+        from: 'n2',
+        to: 'n1',
+        kind: 'heartbeat',
+        reply: true,
+        count: 40,
+        progress: 0.5,
+      }),
+    ).toMatch(/^40 .* replies n2→n1$/);
   });
 });

@@ -243,3 +243,76 @@ export function flightMarks(
 ): { marks: FlightMark[]; total: number; bundled: boolean } {
   return flightMarksAt(groupFlights(messages, limit, include), now);
 }
+
+/** A flight mark placed on the stage: where it is drawn and how big, for drawing and picking. */
+export interface PlacedFlight {
+  mark: FlightMark;
+  x: number;
+  y: number;
+  /** The drawn dot's radius (px). */
+  rad: number;
+}
+
+/** The dot radius of a single message (heartbeats smaller) and of a bundle (px). */
+export const FLIGHT_RADIUS = { heartbeat: 3.5, message: 5.5, bundle: 7 } as const;
+
+/** How far from a message's centre a click still picks it (px). */
+export const FLIGHT_HIT_PX = 9;
+
+/** How far sideways the two directions of a link travel apart (px). */
+export const FLIGHT_LANE_PX = 5;
+
+/**
+ * The marks placed on their links (between the node circles of radius `r`), in drawing order;
+ * a mark whose nodes have no position is left out.
+ */
+export function placeFlights(
+  marks: readonly FlightMark[],
+  positions: ReadonlyMap<string, Point>,
+  r: number,
+): PlacedFlight[] {
+  const out: PlacedFlight[] = [];
+  for (const mark of marks) {
+    const from = mark.type === 'one' ? mark.message.from : mark.from;
+    const to = mark.type === 'one' ? mark.message.to : mark.to;
+    const a = positions.get(from);
+    const b = positions.get(to);
+    if (a === undefined || b === undefined) continue;
+    const { x, y } = pointOnLink(a, b, mark.progress, r + 2, FLIGHT_LANE_PX);
+    const rad =
+      mark.type === 'bundle'
+        ? FLIGHT_RADIUS.bundle
+        : mark.kind === 'heartbeat'
+          ? FLIGHT_RADIUS.heartbeat
+          : FLIGHT_RADIUS.message;
+    out.push({ mark, x, y, rad });
+  }
+  return out;
+}
+
+/**
+ * The mark a click at `p` picks: the nearest within FLIGHT_HIT_PX (or its bundle's radius),
+ * the one drawn last (on top) among equals; null when none is that close.
+ */
+export function flightAt(placed: readonly PlacedFlight[], p: Point): PlacedFlight | null {
+  let best: PlacedFlight | null = null;
+  let bestD = Infinity;
+  for (const f of placed) {
+    const d = Math.hypot(f.x - p.x, f.y - p.y);
+    if (d <= Math.max(FLIGHT_HIT_PX, f.rad) && d <= bestD) {
+      best = f;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/** What a mark is, in words: its tooltip and its screen-reader text. */
+export function flightLabel(mark: FlightMark): string {
+  if (mark.type === 'bundle') {
+    return `${mark.count} ${KIND_LABELS[mark.kind]} ${mark.reply ? 'replies' : 'requests'} ${mark.from}→${mark.to}`;
+  }
+  const m = mark.message;
+  const verdict = replyVerdict(m);
+  return `${m.msgType}${m.detail.preVote === true ? ' (pre-vote)' : ''} ${m.from}→${m.to}, term ${m.term}${verdict === 'no' ? ', refused/rejected' : verdict === 'yes' ? ', granted/ok' : ''}`;
+}
