@@ -2,13 +2,16 @@
 // tables and charts that change every frame under load but that a person reads, not watches
 // (the cluster view keeps every frame). The selection is compared shallowly, so an unchanged one
 // renders nothing. While the cursor shows the past (scrubbing, stepping, replay) it follows at
-// once: there every change is one the person asked for.
+// once: there every change is one the person asked for. Live updates take turns with the other
+// panels' (panelUpdates.ts: one per animation frame) and render as a transition.
 // Invariants: the first render and every change of `deps` read the store at once; after that
-// the value lags the live head by at most `intervalMs`; no timer outlives the component.
+// the value lags the live head by about `intervalMs` (plus a frame or two while other panels
+// take theirs); nothing scheduled outlives the component.
 import { startTransition, useEffect, useRef, useState, type DependencyList } from 'react';
 import { shallow } from 'zustand/shallow';
 import type { ViewStoreState } from '../state/store.ts';
 import { useViewStore } from './context.ts';
+import { schedulePanelUpdate } from './panelUpdates.ts';
 
 export function useThrottledSel<T>(
   selector: (s: ViewStoreState) => T,
@@ -22,9 +25,9 @@ export function useThrottledSel<T>(
   const current = useRef(value);
   useEffect(() => {
     let last = 0;
-    let timer: ReturnType<typeof setTimeout> | null = null;
+    let cancel: (() => void) | null = null;
     const update = (live: boolean): void => {
-      timer = null;
+      cancel = null;
       last = performance.now();
       const v = sel.current(store.getState());
       if (!shallow(v, current.current)) {
@@ -36,16 +39,16 @@ export function useThrottledSel<T>(
     update(false);
     const unsubscribe = store.subscribe((s, prev) => {
       if (s.cursor !== null || prev.cursor !== null) {
-        if (timer !== null) clearTimeout(timer);
+        cancel?.();
         update(false);
         return;
       }
-      if (timer !== null) return;
-      timer = setTimeout(() => update(true), Math.max(0, last + intervalMs - performance.now()));
+      if (cancel !== null) return;
+      cancel = schedulePanelUpdate({ due: last + intervalMs, run: () => update(true) });
     });
     return () => {
       unsubscribe();
-      if (timer !== null) clearTimeout(timer);
+      cancel?.();
     };
     // `deps` are the selector's inputs besides the store.
   }, [store, intervalMs, ...deps]);

@@ -14,7 +14,7 @@ import './cluster.css';
 import type { CampaignView, NodeId } from '../../state/model.ts';
 import { visibleCampaign } from '../../state/reduceVotes.ts';
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
-import { useCommand, useSel, useSelRef, useSelectedGroup, useViewStore } from '../context.ts';
+import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.ts';
 import { useShortcut } from '../shortcuts.ts';
 import { HeldQueue } from '../network/HeldQueue.tsx';
 import { LinkDetails, NetworkPanel } from '../network/LinkDetails.tsx';
@@ -38,7 +38,7 @@ import { nodeActions } from './nodeActions.ts';
 import { findRequest, requestPath } from './requestPath.ts';
 import { RequestPathMarks } from './RequestPathMarks.tsx';
 import { TimerArc } from './TimerArc.tsx';
-import { useClusterClock } from './useClusterClock.ts';
+import { useMovingFrame } from './useClusterClock.ts';
 import { useThrottledSel } from '../useThrottledSel.ts';
 import { VoteDetails } from './VoteDetails.tsx';
 import { VoteMarks } from './VoteMarks.tsx';
@@ -357,6 +357,7 @@ export function ClusterView() {
               selectedMessage={selectedMessage}
               canvas={canvasRef}
               layer={layer}
+              dpr={dpr}
             />
             {campaigns.map((c) => (
               <VoteMarks
@@ -463,6 +464,7 @@ function Moving({
   selectedMessage,
   canvas,
   layer,
+  dpr,
 }: {
   ids: readonly NodeId[];
   group: string | null;
@@ -472,23 +474,21 @@ function Moving({
   selectedMessage: string | null;
   canvas: React.RefObject<FlightCanvas | null>;
   layer: FlightLayer;
+  dpr: number;
 }) {
-  // A past moment (the time bar's cursor) stands still: nothing glides past what it shows.
-  const past = useSel((s) => s.cursor !== null);
-  // The live head, every frame (the rest of the ring follows a throttled view).
-  const t = useSel((s) => s.view.t);
-  const paused = useSel((s) => s.view.paused);
-  const nodes = useSel((s) => s.view.nodes);
-  const messages = useSelRef((s) => s.view.messages);
-  const now = useClusterClock(t, paused || past);
+  // The model and the time to draw, once per frame (the rest of the ring follows a throttled
+  // view); a past moment (the time bar's cursor) stands still.
+  const { view, now } = useMovingFrame(useViewStore());
+  const nodes = view.nodes;
   useFlights({
     canvas,
     layer,
-    messages,
+    messages: view.messages,
     positions: linkPositions,
     r,
     now,
     selected: selectedMessage,
+    dpr,
   });
   return (
     <>

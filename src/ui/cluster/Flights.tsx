@@ -86,6 +86,7 @@ export function useFlights({
   r,
   now,
   selected,
+  dpr,
 }: {
   canvas: RefObject<FlightCanvas | null>;
   layer: FlightLayer;
@@ -94,6 +95,8 @@ export function useFlights({
   r: number;
   now: number;
   selected: string | null;
+  /** Canvas pixels per CSS pixel (the stage sizes the canvas with it). */
+  dpr: number;
 }): void {
   const colors = useColors(canvas);
   // Grouping visits every message: once per change of the map, and while bundled (a backlog of
@@ -138,54 +141,126 @@ export function useFlights({
         `${total} message${total === 1 ? '' : 's'} in flight${bundled ? ', bundled by link and kind' : ''}`,
       );
     }
-    el.dataset.bundled = bundled ? 'yes' : 'no';
-    drawFlights(ctx, el, placed, selected, colors);
+    const bundledText = bundled ? 'yes' : 'no';
+    if (el.dataset.bundled !== bundledText) el.dataset.bundled = bundledText;
+    drawFlights(ctx, el, dpr, placed, selected, colors);
   });
 }
+
+/** How a mark looks, all but its position: one sprite each. */
+interface Look {
+  color: string;
+  reply: boolean;
+  refused: boolean;
+  bundle: boolean;
+  rad: number;
+  /** A bundle's count, as drawn inside it ('' for a single message). */
+  label: string;
+}
+
+/**
+ * Sprites: each look drawn once, at the canvas's pixel ratio, then copied to every mark that has
+ * it. Stroking and filling a circle, and above all shaping a bundle's count, cost the main thread
+ * microseconds each on a canvas the CPU draws; copying a small bitmap costs a fraction of that,
+ * and a busy stage has a hundred marks a frame (bench:ui profiles). Kept per colour scheme and
+ * pixel ratio: a few dozen looks, and a bundle's counts.
+ */
+class Sprites {
+  private readonly cache = new Map<string, HTMLCanvasElement>();
+  private key = '';
+
+  get(look: Look, dpr: number, colors: Colors): HTMLCanvasElement {
+    const key = `${dpr}|${colors.panel}|${colors.bad}`;
+    if (key !== this.key) {
+      this.cache.clear();
+      this.key = key;
+    }
+    const id = `${look.color}|${look.reply}|${look.refused}|${look.bundle}|${look.rad}|${look.label}`;
+    let sprite = this.cache.get(id);
+    if (sprite === undefined) {
+      // Bounded: at most a hundred labels for each kind and direction of a bundle.
+      if (this.cache.size >= SPRITE_LIMIT) this.cache.clear();
+      sprite = drawSprite(look, dpr, colors);
+      this.cache.set(id, sprite);
+    }
+    return sprite;
+  }
+}
+
+const SPRITE_LIMIT = 2048;
+
+/** Half the side of a sprite (CSS px): the dot, its stroke and a refusal's strike. */
+const spriteHalf = (rad: number): number => Math.ceil(rad + 3);
+
+function drawSprite(look: Look, dpr: number, colors: Colors): HTMLCanvasElement {
+  const half = spriteHalf(look.rad);
+  const el = document.createElement('canvas');
+  el.width = el.height = Math.ceil(2 * half * dpr);
+  const ctx = el.getContext('2d')!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.lineCap = 'round';
+  const { rad } = look;
+  ctx.beginPath();
+  ctx.arc(half, half, rad, 0, 2 * Math.PI);
+  ctx.fillStyle = look.reply ? colors.panel : look.color;
+  ctx.fill();
+  ctx.strokeStyle = look.color;
+  ctx.lineWidth = look.bundle || look.reply ? 2 : 1;
+  ctx.stroke();
+  if (look.refused) {
+    ctx.beginPath();
+    ctx.moveTo(half - rad - 1, half + rad + 1);
+    ctx.lineTo(half + rad + 1, half - rad - 1);
+    ctx.strokeStyle = colors.bad;
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
+  if (look.label !== '') {
+    ctx.font = `700 8px ${colors.font}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = look.reply ? look.color : '#fff';
+    ctx.fillText(look.label, half, half + 0.5);
+  }
+  return el;
+}
+
+const sprites = new Sprites();
 
 /** Clear the canvas and draw `placed` on it. */
 function drawFlights(
   ctx: CanvasRenderingContext2D,
   el: HTMLCanvasElement,
+  dpr: number,
   placed: readonly PlacedFlight[],
   selected: string | null,
   colors: Colors,
 ): void {
-  const dpr = el.width / Math.max(1, el.clientWidth || el.width);
+  // Nothing here reads the layout (clientWidth and the like): drawing runs in the commit, and a
+  // read there would force the layout React's changes just invalidated, every frame.
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, el.width, el.height);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.lineCap = 'round';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  ctx.font = `700 8px ${colors.font}`;
   for (const { mark, x, y, rad } of placed) {
     const color = KIND_COLORS[mark.kind];
-    const reply = mark.type === 'bundle' ? mark.reply : isReply(mark.message);
-    if (mark.type === 'one' && mark.message.id === selected) {
+    const bundle = mark.type === 'bundle';
+    const reply = bundle ? mark.reply : isReply(mark.message);
+    const refused = !bundle && replyVerdict(mark.message) === 'no';
+    const label = !bundle ? '' : mark.count > 99 ? '99+' : String(mark.count);
+    if (!bundle && mark.message.id === selected) {
       ctx.beginPath();
       ctx.arc(x, y, rad + 4, 0, 2 * Math.PI);
       ctx.strokeStyle = colors.accent;
       ctx.lineWidth = 2;
       ctx.stroke();
     }
-    ctx.beginPath();
-    ctx.arc(x, y, rad, 0, 2 * Math.PI);
-    ctx.fillStyle = reply ? colors.panel : color;
-    ctx.fill();
-    ctx.strokeStyle = color;
-    ctx.lineWidth = mark.type === 'bundle' || reply ? 2 : 1;
-    ctx.stroke();
-    if (mark.type === 'bundle') {
-      ctx.fillStyle = mark.reply ? color : '#fff';
-      ctx.fillText(mark.count > 99 ? '99+' : String(mark.count), x, y + 0.5);
-    } else if (replyVerdict(mark.message) === 'no') {
-      ctx.beginPath();
-      ctx.moveTo(x - rad - 1, y + rad + 1);
-      ctx.lineTo(x + rad + 1, y - rad - 1);
-      ctx.strokeStyle = colors.bad;
-      ctx.lineWidth = 2;
-      ctx.stroke();
-    }
+    const half = spriteHalf(rad);
+    ctx.drawImage(
+      sprites.get({ color, reply, refused, bundle, rad, label }, dpr, colors),
+      x - half,
+      y - half,
+      2 * half,
+      2 * half,
+    );
   }
 }

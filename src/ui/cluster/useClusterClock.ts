@@ -1,13 +1,24 @@
-// The cluster time a frame draws (see clock.ts): the model's time carried forward between
-// updates, refreshed once per animation frame (four times a second under
-// prefers-reduced-motion). requestAnimationFrame stops in a hidden tab, so a hidden page draws
-// nothing.
-// Invariant: one loop per mounted cluster view; it stops when the view unmounts.
+// What the moving layer of the cluster view (election timers, messages in flight) draws, taken
+// once per animation frame: the view model as the store holds it and the cluster time to draw
+// (clock.ts: the model's time carried forward between updates). Under load the store folds
+// every frame and the clock ticks every frame; followed separately, each re-rendered the layer,
+// so it rendered and drew its canvas twice a frame. Here one loop reads both and renders once,
+// inside the frame, before it is painted. Under prefers-reduced-motion the clock advances four
+// times a second (model changes still show at once). requestAnimationFrame stops in a hidden
+// tab, so a hidden page draws nothing.
+// Invariant: one loop per mounted cluster view; it stops when the view unmounts; a frame in which
+// neither the model nor the time to draw changed renders nothing.
 import { useEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
+import type { ViewState } from '../../state/model.ts';
+import type { ViewStoreState } from '../../state/store.ts';
 import { clockNow, clockObserve, clockShown, clockStart, type ClockState } from './clock.ts';
 
 /** At most this much cluster time is drawn past the model (a paused engine stops soon). */
 const MAX_LEAD_MS = 1500;
+
+/** Under prefers-reduced-motion, how often the clock advances (wall ms). */
+const REDUCED_MOTION_MS = 250;
 
 export function usePrefersReducedMotion(): boolean {
   const [reduce, setReduce] = useState(
@@ -24,29 +35,54 @@ export function usePrefersReducedMotion(): boolean {
   return reduce;
 }
 
-/** The cluster time to draw now, given the model's time; re-renders the caller each frame. */
-export function useClusterClock(modelT: number, paused: boolean): number {
-  const clock = useRef<ClockState | null>(null);
-  const [now, setNow] = useState(modelT);
+export interface MovingFrame {
+  /** The model the store holds (the cursor's past state while one is set). */
+  view: ViewState;
+  /** The cluster time to draw. */
+  now: number;
+}
+
+/**
+ * The model and the cluster time to draw, refreshed once per animation frame. While the model is
+ * paused or the cursor shows the past, the time stands still at what the model says.
+ */
+export function useMovingFrame(store: { getState(): ViewStoreState }): MovingFrame {
   const reduce = usePrefersReducedMotion();
-  const wall = performance.now();
-  if (clock.current === null) clock.current = clockStart(modelT, wall);
-  else clock.current = clockObserve(clock.current, modelT, wall);
+  const [frame, setFrame] = useState<MovingFrame>(() => {
+    const view = store.getState().view;
+    return { view, now: view.t };
+  });
+  const shown = useRef(frame);
   useEffect(() => {
+    let clock: ClockState | null = null;
     let id = 0;
-    let last = 0;
-    const frame = (ts: number): void => {
-      id = requestAnimationFrame(frame);
-      if (reduce && ts - last < 250) return;
-      last = ts;
-      const c = clock.current;
-      if (c === null) return;
-      const t = paused ? c.shown : clockNow(c, performance.now(), MAX_LEAD_MS);
-      clock.current = clockShown(c, t);
-      setNow(t);
+    let advancedAt = -Infinity;
+    const tick = (ts: number): void => {
+      id = requestAnimationFrame(tick);
+      const s = store.getState();
+      const view = s.view;
+      const wall = performance.now();
+      clock = clock === null ? clockStart(view.t, wall) : clockObserve(clock, view.t, wall);
+      let now = clock.shown;
+      const still = view.paused || s.cursor !== null;
+      if (!still && (!reduce || ts - advancedAt >= REDUCED_MOTION_MS)) {
+        advancedAt = ts;
+        now = clockNow(clock, wall, MAX_LEAD_MS);
+        clock = clockShown(clock, now);
+      } else if (reduce) {
+        now = Math.max(shown.current.now, view.t);
+      }
+      // A past moment (the time bar's cursor) shows exactly its own time.
+      if (s.cursor !== null) now = view.t;
+      const prev = shown.current;
+      if (prev.view === view && prev.now === now) return;
+      const next = { view, now };
+      shown.current = next;
+      // Rendered here, inside the frame, so what is drawn is painted with this frame.
+      flushSync(() => setFrame(next));
     };
-    id = requestAnimationFrame(frame);
+    id = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(id);
-  }, [reduce, paused]);
-  return Math.max(now, modelT);
+  }, [store, reduce]);
+  return frame;
 }
