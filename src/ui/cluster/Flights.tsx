@@ -166,12 +166,13 @@ interface Look {
  * pixel ratio: a few dozen looks, and a bundle's counts.
  */
 class Sprites {
-  private readonly cache = new Map<string, HTMLCanvasElement>();
+  private readonly cache = new Map<string, Sprite>();
   private key = '';
 
-  get(look: Look, dpr: number, colors: Colors): HTMLCanvasElement {
+  get(look: Look, dpr: number, colors: Colors): Sprite {
     const key = `${dpr}|${colors.panel}|${colors.bad}`;
     if (key !== this.key) {
+      for (const old of this.cache.values()) if ('close' in old) old.close();
       this.cache.clear();
       this.key = key;
     }
@@ -179,7 +180,10 @@ class Sprites {
     let sprite = this.cache.get(id);
     if (sprite === undefined) {
       // Bounded: at most a hundred labels for each kind and direction of a bundle.
-      if (this.cache.size >= SPRITE_LIMIT) this.cache.clear();
+      if (this.cache.size >= SPRITE_LIMIT) {
+        for (const old of this.cache.values()) if ('close' in old) old.close();
+        this.cache.clear();
+      }
       sprite = drawSprite(look, dpr, colors);
       this.cache.set(id, sprite);
     }
@@ -192,11 +196,22 @@ const SPRITE_LIMIT = 2048;
 /** Half the side of a sprite (CSS px): the dot, its stroke and a refusal's strike. */
 const spriteHalf = (rad: number): number => Math.ceil(rad + 3);
 
-function drawSprite(look: Look, dpr: number, colors: Colors): HTMLCanvasElement {
+/**
+ * A sprite is an ImageBitmap where the browser has OffscreenCanvas: immutable, so copying it
+ * needs no snapshot of a canvas that might change (a canvas source costs one per copy).
+ */
+type Sprite = ImageBitmap | HTMLCanvasElement;
+
+function drawSprite(look: Look, dpr: number, colors: Colors): Sprite {
   const half = spriteHalf(look.rad);
-  const el = document.createElement('canvas');
-  el.width = el.height = Math.ceil(2 * half * dpr);
-  const ctx = el.getContext('2d')!;
+  const side = Math.ceil(2 * half * dpr);
+  const offscreen = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(side, side) : null;
+  let el: HTMLCanvasElement | null = null;
+  if (offscreen === null) {
+    el = document.createElement('canvas');
+    el.width = el.height = side;
+  }
+  const ctx = (offscreen?.getContext('2d') ?? el!.getContext('2d'))!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.lineCap = 'round';
   const { rad } = look;
@@ -222,7 +237,7 @@ function drawSprite(look: Look, dpr: number, colors: Colors): HTMLCanvasElement 
     ctx.fillStyle = look.reply ? look.color : '#fff';
     ctx.fillText(look.label, half, half + 0.5);
   }
-  return el;
+  return offscreen !== null ? offscreen.transferToImageBitmap() : el!;
 }
 
 const sprites = new Sprites();
