@@ -402,6 +402,7 @@ describe('messages', () => {
       // Heartbeats now take seconds: click the youngest in flight and drop it. On a loaded
       // machine it may arrive before the click lands (the engine then refuses): try another.
       let dropped: unknown = null;
+      const tips: string[] = [];
       for (let attempt = 0; attempt < 10 && dropped === null; attempt++) {
         // The messages are drawn on a canvas; it carries the marks as drawn (FlightLayer):
         // click where the youngest single message is, as a person would.
@@ -431,6 +432,13 @@ describe('messages', () => {
           null,
         );
         const id = target.id;
+        // Pointing at it says what it is; then the click selects it.
+        await p.page.mouse.move(target.x, target.y);
+        const tip = await p.page
+          .locator('.flight-tip')
+          .textContent({ timeout: 1_000 })
+          .catch(() => null);
+        if (tip !== null) tips.push(tip);
         await p.page.mouse.click(target.x, target.y);
         // It may land before the click does: then something else is selected and the next
         // attempt picks another.
@@ -460,6 +468,9 @@ describe('messages', () => {
         ).catch(() => null);
       }
       expect(dropped).toMatchObject({ reason: 'dropped by hand' });
+      // A message's tooltip names its type, its direction and its term.
+      expect(tips.length).toBeGreaterThan(0);
+      expect(tips[0]).toMatch(/^\w+( \(pre-vote\))? n\d→n\d, term \d+/);
     },
     TEST_MS,
   );

@@ -18,7 +18,14 @@ import { useCommand, useSel, useSelectedGroup, useViewStore } from '../context.t
 import { useShortcut } from '../shortcuts.ts';
 import { HeldQueue } from '../network/HeldQueue.tsx';
 import { LinkDetails, NetworkPanel } from '../network/LinkDetails.tsx';
-import { flightAt, flightLabel, KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
+import {
+  flightAt,
+  flightLabel,
+  KIND_COLORS,
+  KIND_LABELS,
+  MESSAGE_KINDS,
+  type PlacedFlight,
+} from '../viz/messages.ts';
 import {
   compareIds,
   dropIntent,
@@ -29,7 +36,7 @@ import {
   sidesAfterLasso,
   type Point,
 } from '../viz/ring.ts';
-import { useFlights, type FlightCanvas, type FlightLayer } from './Flights.tsx';
+import { useFlights, type FlightCanvas, type FlightHover, type FlightLayer } from './Flights.tsx';
 import { Links, linkSpecs } from './Links.tsx';
 import { MessageDetails } from './MessageDetails.tsx';
 import { NodeDetails } from './NodeDetails.tsx';
@@ -120,7 +127,19 @@ export function ClusterView() {
   const svgRef = useRef<SVGSVGElement | null>(null);
   const canvasRef = useRef<FlightCanvas | null>(null);
   const layer = useRef<FlightLayer>({ placed: [] }).current;
-  const [hover, setHover] = useState<{ id: string; label: string; at: Point } | null>(null);
+  // What the message under the pointer is (a tooltip at the pointer): checked as the pointer
+  // moves and, as messages move under a still pointer, each time they are drawn.
+  const [hover, setHover] = useState<{ label: string; at: Point } | null>(null);
+  const pointer = useRef<Point | null>(null);
+  const hoverId = useRef<string | null>(null);
+  const showHover = useCallback((hit: PlacedFlight | null) => {
+    const id = hit === null ? null : hit.mark.type === 'one' ? hit.mark.message.id : hit.mark.key;
+    if (id === hoverId.current) return;
+    hoverId.current = id;
+    const at = pointer.current;
+    setHover(hit === null || at === null ? null : { label: flightLabel(hit.mark), at });
+  }, []);
+  const hoverWatch = useMemo(() => ({ pointer, show: showHover }), [showHover]);
   const [drag, setDrag] = useState<Drag | null>(null);
   const [lasso, setLasso] = useState<Lasso | null>(null);
   const [link, setLink] = useState<string | null>(null);
@@ -196,13 +215,18 @@ export function ClusterView() {
     return { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
   };
 
-  const onNodePointerDown = useCallback((id: NodeId, ev: React.PointerEvent<SVGGElement>) => {
-    if (ev.button !== 0) return;
-    const rect = svgRef.current!.getBoundingClientRect();
-    const p = { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
-    svgRef.current!.setPointerCapture(ev.pointerId);
-    setDrag({ id, pointerId: ev.pointerId, start: p, at: p, moved: false });
-  }, []);
+  const onNodePointerDown = useCallback(
+    (id: NodeId, ev: React.PointerEvent<SVGGElement>) => {
+      if (ev.button !== 0) return;
+      const rect = svgRef.current!.getBoundingClientRect();
+      const p = { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
+      svgRef.current!.setPointerCapture(ev.pointerId);
+      pointer.current = null;
+      showHover(null);
+      setDrag({ id, pointerId: ev.pointerId, start: p, at: p, moved: false });
+    },
+    [showHover],
+  );
 
   // The message under the pointer, from the marks as last drawn on the canvas.
   const flightUnder = (ev: { clientX: number; clientY: number }) =>
@@ -224,21 +248,15 @@ export function ClusterView() {
     if (target !== svgRef.current && !target.classList.contains('side-region')) return;
     if (flightUnder(ev) !== null) return;
     svgRef.current!.setPointerCapture(ev.pointerId);
+    pointer.current = null;
+    showHover(null);
     setLasso({ pointerId: ev.pointerId, points: [svgPoint(ev)] });
   };
 
   const onPointerMove = (ev: React.PointerEvent<SVGSVGElement>): void => {
     if (lasso === null && drag === null) {
-      // Hover: say what the message under the pointer is; a state change only when that changes.
-      const hit = flightUnder(ev);
-      const id = hit === null ? null : hit.mark.type === 'one' ? hit.mark.message.id : hit.mark.key;
-      if (id !== (hover?.id ?? null)) {
-        setHover(
-          hit === null || id === null
-            ? null
-            : { id, label: flightLabel(hit.mark), at: { x: hit.x, y: hit.y } },
-        );
-      }
+      pointer.current = svgPoint(ev);
+      showHover(flightAt(layer.placed, pointer.current));
       return;
     }
     if (lasso !== null && ev.pointerId === lasso.pointerId) {
@@ -323,7 +341,10 @@ export function ClusterView() {
             onPointerDown={onStagePointerDown}
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
-            onPointerLeave={() => setHover(null)}
+            onPointerLeave={() => {
+              pointer.current = null;
+              showHover(null);
+            }}
             onPointerCancel={() => {
               setDrag(null);
               setLasso(null);
@@ -358,6 +379,7 @@ export function ClusterView() {
               canvas={canvasRef}
               layer={layer}
               dpr={dpr}
+              hover={hoverWatch}
             />
             {campaigns.map((c) => (
               <VoteMarks
@@ -465,6 +487,7 @@ function Moving({
   canvas,
   layer,
   dpr,
+  hover,
 }: {
   ids: readonly NodeId[];
   group: string | null;
@@ -475,6 +498,7 @@ function Moving({
   canvas: React.RefObject<FlightCanvas | null>;
   layer: FlightLayer;
   dpr: number;
+  hover: FlightHover;
 }) {
   // The model and the time to draw, once per frame (the rest of the ring follows a throttled
   // view); a past moment (the time bar's cursor) stands still.
@@ -489,6 +513,7 @@ function Moving({
     now,
     selected: selectedMessage,
     dpr,
+    hover,
   });
   return (
     <>

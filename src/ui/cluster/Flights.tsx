@@ -14,6 +14,7 @@ import {
   groupFlights,
   isReply,
   KIND_COLORS,
+  flightAt,
   placeFlights,
   replyVerdict,
   type FlightGroups,
@@ -33,6 +34,15 @@ const REGROUP_BUNDLED_MS = 100;
  */
 export interface FlightLayer {
   placed: PlacedFlight[];
+}
+
+/**
+ * Where the pointer is over the stage (null: elsewhere), and what to tell when the mark under it
+ * changes, as marks move under a pointer that stands still.
+ */
+export interface FlightHover {
+  pointer: RefObject<Point | null>;
+  show: (hit: PlacedFlight | null) => void;
 }
 
 /** The canvas the flights are drawn on, carrying what it shows. */
@@ -87,6 +97,7 @@ export function useFlights({
   now,
   selected,
   dpr,
+  hover,
 }: {
   canvas: RefObject<FlightCanvas | null>;
   layer: FlightLayer;
@@ -97,6 +108,7 @@ export function useFlights({
   selected: string | null;
   /** Canvas pixels per CSS pixel (the stage sizes the canvas with it). */
   dpr: number;
+  hover: FlightHover;
 }): void {
   const colors = useColors(canvas);
   // Grouping visits every message: once per change of the map, and while bundled (a backlog of
@@ -144,6 +156,8 @@ export function useFlights({
     const bundledText = bundled ? 'yes' : 'no';
     if (el.dataset.bundled !== bundledText) el.dataset.bundled = bundledText;
     drawFlights(ctx, el, dpr, placed, selected, colors);
+    const p = hover.pointer.current;
+    if (p !== null) hover.show(flightAt(placed, p));
   });
 }
 
