@@ -20,7 +20,7 @@ import {
 } from '../net/policy.ts';
 import { messageSummary } from '../net/summary.ts';
 import type { TraceBody, TraceMsgType } from '../trace/events.ts';
-import type { RateClock } from './clock.ts';
+import { wallNowMs, type RateClock } from './clock.ts';
 import type { HeldMessage } from './workerApi.ts';
 
 /** What travels on a port: one message, its id and the delay the sender drew for it. */
@@ -280,7 +280,7 @@ export class PortTransport {
         to: s.to,
         msgType: s.msgType,
         term: s.term,
-        heldAtMs: performance.timeOrigin + performance.now(),
+        heldAtMs: wallNowMs(),
         msg,
         copyOf,
       });
