@@ -487,6 +487,9 @@ export class NodeHost implements NodeWorkerApi {
    * event is stamped no earlier), also when it holds nothing.
    */
   private flushTrace(): void {
+    // The sends these events mention go on the wire first (the transport posts them at the end
+    // of the turn otherwise): the page never sees a send whose frame a crash kept back.
+    this.transport?.flushSends();
     const upTo = Math.max(this.lastT, this.clusterClock.now());
     this.lastT = upTo;
     const events = this.traceBuffer;

@@ -161,6 +161,70 @@ describe('PortTransport', () => {
   });
 });
 
+describe('PortTransport batches the frames of a turn', () => {
+  const numbered = (i: number): WireMessage => {
+    const m = vote('n1', 'n2');
+    return m.type === 'RequestVote' ? { ...m, lastLogIndex: i } : m;
+  };
+  const indexes = (h: Host) =>
+    h.delivered.map((m) => (m.type === 'RequestVote' ? m.lastLogIndex : -1));
+
+  it('posts what one turn sends to a peer as one post, delivered in send order', async () => {
+    const policy = initialNetworkPolicy({ delayMsMin: 0, delayMsMax: 0 });
+    const a = new Host('n1');
+    const b = new Host('n2');
+    const ta = new PortTransport(a, new SeededRng(1), 1000, policy);
+    const tb = new PortTransport(b, new SeededRng(2), 2000, policy);
+    const ch = new MessageChannel();
+    let posts = 0;
+    const post = ch.port1.postMessage.bind(ch.port1);
+    ch.port1.postMessage = (data: unknown) => {
+      posts++;
+      post(data);
+    };
+    ta.connect('n2', ch.port1);
+    tb.connect('n1', ch.port2);
+    transports.push(ta, tb);
+    for (let i = 0; i < 5; i++) ta.send(numbered(i));
+    await until(() => b.delivered.length === 5, 'five deliveries');
+    expect(posts).toBe(1);
+    expect(indexes(b)).toEqual([0, 1, 2, 3, 4]);
+    // Each is still its own message in the trace, sent and received under its own msgId.
+    const sent = a.traced.flatMap((e) => (e.type === 'send' ? [e.msgId] : []));
+    const recv = b.traced.flatMap((e) => (e.type === 'recv' ? [e.msgId] : []));
+    expect(recv).toEqual(sent);
+    expect(new Set(sent).size).toBe(5);
+  });
+
+  it('loses nothing when the host flushes in the middle of a turn (its trace buffer filled)', async () => {
+    const policy = initialNetworkPolicy({ delayMsMin: 0, delayMsMax: 0, duplicateRatio: 1 });
+    const { a, b, ta } = pair(policy);
+    // Every traced send flushes at once, as a worker whose trace buffer is full does.
+    a.trace = (body) => {
+      a.traced.push(body);
+      ta.flushSends();
+    };
+    for (let i = 0; i < 3; i++) ta.send(numbered(i));
+    // Three messages, each duplicated: six copies.
+    await until(() => b.delivered.length === 6, 'six deliveries');
+    expect(indexes(b)).toEqual([0, 0, 1, 1, 2, 2]);
+  });
+
+  it('drops a malformed frame of a batch alone, and a batch that is not one', async () => {
+    const { b, ta } = pair(initialNetworkPolicy({ delayMsMin: 0, delayMsMax: 0 }));
+    const good = { k: 'raft', id: 7, d: 0, m: vote('n1', 'n2') };
+    ta.injectFrame('n2', { k: 'raft-frames', f: ['junk', good, { k: 'raft-frames', f: [good] }] });
+    ta.injectFrame('n2', { k: 'raft-frames', f: 3 });
+    await until(() => b.drops().length === 3, 'three drops');
+    expect(b.drops()).toEqual([
+      'malformed: not a frame',
+      'malformed: not a frame',
+      'malformed: a batch without frames',
+    ]);
+    expect(b.delivered).toHaveLength(1);
+  });
+});
+
 describe('checkFrame', () => {
   const ok = { k: 'raft', id: 1, d: 0, m: vote('n1', 'n2') };
   it('accepts a well-formed frame from the port peer to this node', () => {
