@@ -41,3 +41,43 @@ const COUNT_FORMAT = new Intl.NumberFormat('en');
 export function formatCount(n: number): string {
   return COUNT_FORMAT.format(n);
 }
+
+/** The page's colours the canvas needs (app.css variables). */
+export interface Palette {
+  fg: string;
+  muted: string;
+  panel: string;
+  border: string;
+  accent: string;
+  ok: string;
+  bad: string;
+  warn: string;
+}
+
+export const LIGHT_PALETTE: Palette = {
+  fg: '#1d2430',
+  muted: '#5a6475',
+  panel: '#ffffff',
+  border: '#dde1e7',
+  accent: '#2f6fde',
+  ok: '#009e73',
+  bad: '#d55e00',
+  warn: '#e69f00',
+};
+
+/** The palette as app.css sets it on `el` now (light or dark), for code that draws on a canvas. */
+export function readPalette(el: Element): Palette {
+  const cs = getComputedStyle(el);
+  const v = (name: string, fallback: string): string =>
+    cs.getPropertyValue(name).trim() || fallback;
+  return {
+    fg: v('--fg', LIGHT_PALETTE.fg),
+    muted: v('--fg-muted', LIGHT_PALETTE.muted),
+    panel: v('--panel', LIGHT_PALETTE.panel),
+    border: v('--border', LIGHT_PALETTE.border),
+    accent: v('--accent', LIGHT_PALETTE.accent),
+    ok: v('--ok', LIGHT_PALETTE.ok),
+    bad: v('--bad', LIGHT_PALETTE.bad),
+    warn: v('--warn', LIGHT_PALETTE.warn),
+  };
+}

@@ -39,6 +39,8 @@ const GOAL_LONG_TASK_MS = 50;
 const FPS_TOLERANCE = 0.95;
 const PROFILE = process.env.BENCH_UI_PROFILE === '1';
 const TIMELINE = process.env.BENCH_UI_TIMELINE === '1';
+/** With BENCH_UI_PROFILE: where to keep each CPU profile and the bundle it points into. */
+const PROFILE_DIR = process.env.BENCH_UI_PROFILE_DIR;
 /** CSS selectors of views to hide (display: none) during the run: what each view costs. */
 const HIDE = process.env.BENCH_UI_HIDE ?? '';
 
@@ -513,9 +515,8 @@ async function main(): Promise<void> {
           profile = ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile;
           // BENCH_UI_PROFILE_DIR=dir keeps each profile for Chromium DevTools (Performance
           // panel: load profile), with the unminified bundle it points into beside it.
-          const keep = process.env.BENCH_UI_PROFILE_DIR;
-          if (keep !== undefined) {
-            const file = `${keep}/ui-${engine}-${nodes}.cpuprofile`;
+          if (PROFILE_DIR !== undefined) {
+            const file = `${PROFILE_DIR}/ui-${engine}-${nodes}.cpuprofile`;
             writeFileSync(file, JSON.stringify(profile));
             console.log(`profile saved to ${file}`);
           }
@@ -575,9 +576,9 @@ async function main(): Promise<void> {
     await context.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
     rmSync(profile, { recursive: true, force: true });
-    const keep = process.env.BENCH_UI_PROFILE_DIR;
-    if (PROFILE && keep !== undefined)
-      cpSync(`${outDir}/assets`, `${keep}/assets`, { recursive: true });
+    if (PROFILE && PROFILE_DIR !== undefined) {
+      cpSync(`${outDir}/assets`, `${PROFILE_DIR}/assets`, { recursive: true });
+    }
     rmSync(outDir, { recursive: true, force: true });
   }
   const [l1, l5] = loadavg();

@@ -11,7 +11,8 @@ import { chromium } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exportTrace } from '../../src/trace/jsonl.ts';
-import { frameGeometry, LIGHT_PALETTE, type Frame } from '../../src/ui/spacetime/draw.ts';
+import { frameGeometry, type Frame } from '../../src/ui/spacetime/draw.ts';
+import { LIGHT_PALETTE } from '../../src/ui/theme.ts';
 import {
   buildSpacetime,
   hitTest,

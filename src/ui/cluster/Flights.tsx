@@ -21,6 +21,7 @@ import {
   type PlacedFlight,
 } from '../viz/messages.ts';
 import type { Point } from '../viz/ring.ts';
+import { readPalette, type Palette } from '../theme.ts';
 
 /** Messages drawn one by one at most; beyond, they are bundled. */
 export const FLIGHT_LIMIT = 150;
@@ -48,24 +49,14 @@ export interface FlightHover {
 /** The canvas the flights are drawn on, carrying what it shows. */
 export type FlightCanvas = HTMLCanvasElement & { flightLayer?: FlightLayer };
 
-/** The page colours the canvas needs, read from the CSS variables (light or dark). */
+/** The page's palette (light or dark) and font, for drawing the marks. */
 interface Colors {
-  panel: string;
-  accent: string;
-  bad: string;
+  palette: Palette;
   font: string;
 }
 
 function readColors(el: Element): Colors {
-  const cs = getComputedStyle(el);
-  const v = (name: string, fallback: string): string =>
-    cs.getPropertyValue(name).trim() || fallback;
-  return {
-    panel: v('--panel', '#ffffff'),
-    accent: v('--accent', '#2f6fde'),
-    bad: v('--bad', '#d55e00'),
-    font: cs.fontFamily || 'sans-serif',
-  };
+  return { palette: readPalette(el), font: getComputedStyle(el).fontFamily || 'sans-serif' };
 }
 
 /** The page's colours for `canvas`, read again when the colour scheme changes. */
@@ -184,24 +175,26 @@ class Sprites {
   private key = '';
 
   get(look: Look, dpr: number, colors: Colors): Sprite {
-    const key = `${dpr}|${colors.panel}|${colors.bad}`;
+    const key = `${dpr}|${colors.palette.panel}|${colors.palette.bad}`;
     if (key !== this.key) {
-      for (const old of this.cache.values()) if ('close' in old) old.close();
-      this.cache.clear();
+      this.clear();
       this.key = key;
     }
     const id = `${look.color}|${look.reply}|${look.refused}|${look.bundle}|${look.rad}|${look.label}`;
     let sprite = this.cache.get(id);
     if (sprite === undefined) {
       // Bounded: at most a hundred labels for each kind and direction of a bundle.
-      if (this.cache.size >= SPRITE_LIMIT) {
-        for (const old of this.cache.values()) if ('close' in old) old.close();
-        this.cache.clear();
-      }
+      if (this.cache.size >= SPRITE_LIMIT) this.clear();
       sprite = drawSprite(look, dpr, colors);
       this.cache.set(id, sprite);
     }
     return sprite;
+  }
+
+  /** Forget every sprite, releasing the bitmaps. */
+  private clear(): void {
+    for (const old of this.cache.values()) if ('close' in old) old.close();
+    this.cache.clear();
   }
 }
 
@@ -231,7 +224,7 @@ function drawSprite(look: Look, dpr: number, colors: Colors): Sprite {
   const { rad } = look;
   ctx.beginPath();
   ctx.arc(half, half, rad, 0, 2 * Math.PI);
-  ctx.fillStyle = look.reply ? colors.panel : look.color;
+  ctx.fillStyle = look.reply ? colors.palette.panel : look.color;
   ctx.fill();
   ctx.strokeStyle = look.color;
   ctx.lineWidth = look.bundle || look.reply ? 2 : 1;
@@ -240,7 +233,7 @@ function drawSprite(look: Look, dpr: number, colors: Colors): Sprite {
     ctx.beginPath();
     ctx.moveTo(half - rad - 1, half + rad + 1);
     ctx.lineTo(half + rad + 1, half - rad - 1);
-    ctx.strokeStyle = colors.bad;
+    ctx.strokeStyle = colors.palette.bad;
     ctx.lineWidth = 2;
     ctx.stroke();
   }
@@ -279,7 +272,7 @@ function drawFlights(
     if (!bundle && mark.message.id === selected) {
       ctx.beginPath();
       ctx.arc(x, y, rad + 4, 0, 2 * Math.PI);
-      ctx.strokeStyle = colors.accent;
+      ctx.strokeStyle = colors.palette.accent;
       ctx.lineWidth = 2;
       ctx.stroke();
     }

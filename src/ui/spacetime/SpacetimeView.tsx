@@ -20,17 +20,10 @@ import {
 import type { ViewStore } from '../../state/store.ts';
 import { selectedGroupOf, useEngine, useSel, useViewStore } from '../context.ts';
 import { KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
-import {
-  drawSpacetime,
-  frameGeometry,
-  GUTTER_PX,
-  LIGHT_PALETTE,
-  type Frame,
-  type Palette,
-} from './draw.ts';
+import { drawSpacetime, frameGeometry, GUTTER_PX, type Frame } from './draw.ts';
 import { hitTest, SpacetimeBuilder, visibleArrows, visibleMarks } from './layout.ts';
 import './spacetime.css';
-import { formatCount } from '../theme.ts';
+import { formatCount, readPalette, type Palette } from '../theme.ts';
 
 /** Keeps a SpacetimeBuilder in step with the store's timeline. */
 class TimelineFollower {
@@ -61,22 +54,6 @@ class TimelineFollower {
     }
     return this.builder;
   }
-}
-
-function readPalette(el: Element): Palette {
-  const cs = getComputedStyle(el);
-  const v = (name: string, fallback: string): string =>
-    cs.getPropertyValue(name).trim() || fallback;
-  return {
-    fg: v('--fg', LIGHT_PALETTE.fg),
-    muted: v('--fg-muted', LIGHT_PALETTE.muted),
-    panel: v('--panel', LIGHT_PALETTE.panel),
-    border: v('--border', LIGHT_PALETTE.border),
-    accent: v('--accent', LIGHT_PALETTE.accent),
-    ok: v('--ok', LIGHT_PALETTE.ok),
-    bad: v('--bad', LIGHT_PALETTE.bad),
-    warn: v('--warn', LIGHT_PALETTE.warn),
-  };
 }
 
 /** The zoom's scale limits: the whole trace down to about a millisecond across the view. */

@@ -5,7 +5,7 @@
 // written beside its colour, never shown by colour alone; the function keeps no state between
 // frames, so a frame is a pure function of its arguments.
 import { scaleLinear } from 'd3';
-import { termColor, TYPE } from '../theme.ts';
+import { termColor, TYPE, type Palette } from '../theme.ts';
 import { KIND_COLORS } from '../viz/messages.ts';
 import type { GroupId, NodeId } from '../../state/model.ts';
 import {
@@ -20,29 +20,6 @@ import {
   type StMark,
   type Window,
 } from './layout.ts';
-
-/** The page's colours the canvas needs (app.css variables). */
-export interface Palette {
-  fg: string;
-  muted: string;
-  panel: string;
-  border: string;
-  accent: string;
-  ok: string;
-  bad: string;
-  warn: string;
-}
-
-export const LIGHT_PALETTE: Palette = {
-  fg: '#1d2430',
-  muted: '#5a6475',
-  panel: '#ffffff',
-  border: '#dde1e7',
-  accent: '#2f6fde',
-  ok: '#009e73',
-  bad: '#d55e00',
-  warn: '#e69f00',
-};
 
 /** The left gutter holding the lane names. */
 export const GUTTER_PX = 40;

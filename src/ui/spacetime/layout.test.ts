@@ -3,7 +3,8 @@
 // building at once, role spans, thinning, hit testing, and the cost of a frame on 100,000 events.
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../trace/events.ts';
-import { drawSpacetime, LIGHT_PALETTE, type Frame } from './draw.ts';
+import { LIGHT_PALETTE } from '../theme.ts';
+import { drawSpacetime, type Frame } from './draw.ts';
 import {
   buildSpacetime,
   hitTest,
