@@ -51,9 +51,11 @@ function explainFailure(s: RequestSummary): string {
   }
   if (e.startsWith(`The Raft Group [${group}] did not find the Leader node`)) {
     return (
-      `${verdict}: "${e}": ${s.origin ?? 'the node'} knew no leader of ${group} when the request ` +
-      `arrived (an election was under way or it was cut off), and Nacos refuses at once rather ` +
-      `than wait for one (JRaftServer.commit).`
+      `${verdict}: "${e}": ${s.origin ?? 'the node'} knew no leader of ${group} in its route ` +
+      `table when the request arrived, and Nacos refuses at once rather than wait for one ` +
+      `(JRaftServer.commit). Nacos fills that table on a timer (every election timeout plus up ` +
+      `to 5 s, refreshRouteTable), not from Raft: during an election, when cut off, or for some ` +
+      `seconds after a new leader is elected, a follower can know the Raft leader and still refuse.`
     );
   }
   if (e.startsWith('Could not find leader')) {

@@ -93,6 +93,8 @@ describe('summarize', () => {
     expect(explainRequest(s)).toMatch(
       /^Failed: ".*did not find the Leader node": n2 knew no leader/,
     );
+    // Nacos's route table, not Raft, decides: a follower may know the leader and still refuse.
+    expect(explainRequest(s)).toContain('route table');
   });
 
   it('explains a timeout as an unknown outcome, and a lost write with §5.4.2', () => {
