@@ -2,6 +2,9 @@
 // test/bench/browser.bench.ts through the same IndexedDB adapter the nodes use:
 //   - replay: a given sequence of transaction sizes, one after another (the one-put strict
 //     transaction of the latency floor);
+//   - open / once / close: one database held open, and one strict one-put transaction each time
+//     the page says so (N of these workers told at once: how long a cluster's majority of
+//     transactions takes when all of them go to one backing store);
 //   - rawBurst: transactions of a fixed size (256 entries, or 1) back to back for a given time,
 //     the raw throughput ceiling when N of these workers run at once, each into its own
 //     database, in its own storage bucket or all in the default one;
@@ -12,11 +15,13 @@ import type { Entry } from '../../src/raft/types.ts';
 
 interface Request {
   id: number;
-  cmd: 'replay' | 'rawBurst' | 'connect' | 'ping' | 'echo';
+  cmd: 'replay' | 'rawBurst' | 'connect' | 'ping' | 'echo' | 'open' | 'once' | 'close';
   args: unknown[];
 }
 
 let peer: MessagePort | null = null;
+/** The database of open/once/close, and the next index it writes. */
+let held: { storage: IdbStorage; next: number } | null = null;
 const GROUP = 'nacos_config';
 
 function entryAt(index: number, payloadBytes: number): Entry {
@@ -174,6 +179,27 @@ self.onmessage = async (ev: MessageEvent<Request>) => {
         number,
       ];
       result = await rawBurst(name, bucket, perTx, payloadBytes, startAtMs, durationMs);
+    } else if (cmd === 'open') {
+      const [clusterId, nodeId] = args as [string, string];
+      const storage = await IdbStorage.open(clusterId, nodeId, { durability: 'strict' });
+      await storage.load([GROUP]);
+      held = { storage, next: 1 };
+    } else if (cmd === 'once') {
+      const h = held!;
+      const index = h.next++;
+      await h.storage.write({
+        groups: [
+          {
+            group: GROUP,
+            hardState: { term: 1, votedFor: 'n1', commit: index },
+            entries: [entryAt(index, args[0] as number)],
+            snapshot: null,
+          },
+        ],
+      });
+    } else if (cmd === 'close') {
+      held?.storage.close();
+      held = null;
     } else if (cmd === 'connect') {
       peer = args[0] as MessagePort;
     } else if (cmd === 'echo') {
