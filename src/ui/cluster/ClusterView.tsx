@@ -21,7 +21,9 @@ import { LinkDetails, NetworkPanel } from '../network/LinkDetails.tsx';
 import {
   flightAt,
   flightLabel,
+  CSS_FG,
   KIND_COLORS,
+  kindColor,
   KIND_LABELS,
   MESSAGE_KINDS,
   type PlacedFlight,
@@ -660,7 +662,7 @@ const Legend = memo(function Legend() {
       {MESSAGE_KINDS.map((k) => (
         <span key={k} className="legend-item">
           <svg width="10" height="10" aria-hidden="true">
-            <circle cx="5" cy="5" r="4" fill={KIND_COLORS[k]} />
+            <circle cx="5" cy="5" r="4" style={{ fill: kindColor(k, CSS_FG) }} />
           </svg>
           {KIND_LABELS[k]}
         </span>

@@ -13,7 +13,7 @@ import {
   flightMarksAt,
   groupFlights,
   isReply,
-  KIND_COLORS,
+  kindColor,
   flightAt,
   placeFlights,
   replyVerdict,
@@ -175,7 +175,7 @@ class Sprites {
   private key = '';
 
   get(look: Look, dpr: number, colors: Colors): Sprite {
-    const key = `${dpr}|${colors.palette.panel}|${colors.palette.bad}`;
+    const key = `${dpr}|${colors.palette.panel}|${colors.palette.bad}|${colors.palette.fg}`;
     if (key !== this.key) {
       this.clear();
       this.key = key;
@@ -264,7 +264,7 @@ function drawFlights(
   ctx.clearRect(0, 0, el.width, el.height);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   for (const { mark, x, y, rad } of placed) {
-    const color = KIND_COLORS[mark.kind];
+    const color = kindColor(mark.kind, colors.palette.fg);
     const bundle = mark.type === 'bundle';
     const reply = bundle ? mark.reply : isReply(mark.message);
     const refused = !bundle && replyVerdict(mark.message) === 'no';

@@ -7,7 +7,7 @@ import { useRef } from 'react';
 import type { MessageView } from '../../state/model.ts';
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
 import { useCommand, useSel, useViewStore } from '../context.ts';
-import { isReply, KIND_COLORS, KIND_LABELS, messageKind } from '../viz/messages.ts';
+import { CSS_FG, isReply, kindColor, KIND_LABELS, messageKind } from '../viz/messages.ts';
 import { messageWhy } from './why.ts';
 
 /** A moment on the cluster clock as the header shows it, to the millisecond: "t 8.211 s". */
@@ -52,8 +52,8 @@ export function MessageDetails({ id }: { id: string }) {
         <span
           className={`kind-chip${isReply(m) ? ' reply' : ''}`}
           style={{
-            borderColor: KIND_COLORS[kind],
-            background: isReply(m) ? 'transparent' : KIND_COLORS[kind],
+            borderColor: kindColor(kind, CSS_FG),
+            background: isReply(m) ? 'transparent' : kindColor(kind, CSS_FG),
           }}
         />
         <h3>

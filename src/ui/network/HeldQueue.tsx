@@ -4,7 +4,7 @@
 // message, so the engine's log (and a replay) says exactly which one.
 import { heldMessages, wireMsgId } from '../../state/reduceMessages.ts';
 import { useCommand, useSel, useViewStore } from '../context.ts';
-import { isReply, KIND_COLORS, KIND_LABELS, messageKind } from '../viz/messages.ts';
+import { CSS_FG, isReply, kindColor, KIND_LABELS, messageKind } from '../viz/messages.ts';
 
 /** Rows shown; the rest are counted (the queue can grow long under load). */
 const ROWS = 40;
@@ -57,8 +57,8 @@ export function HeldQueue() {
                 <span
                   className={`kind-chip${isReply(m) ? ' reply' : ''}`}
                   style={{
-                    borderColor: KIND_COLORS[kind],
-                    background: isReply(m) ? 'transparent' : KIND_COLORS[kind],
+                    borderColor: kindColor(kind, CSS_FG),
+                    background: isReply(m) ? 'transparent' : kindColor(kind, CSS_FG),
                   }}
                 />
                 <button

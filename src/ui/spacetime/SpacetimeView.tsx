@@ -19,7 +19,7 @@ import {
 } from 'react';
 import type { ViewStore } from '../../state/store.ts';
 import { selectedGroupOf, useEngine, useSel, useViewStore } from '../context.ts';
-import { KIND_COLORS, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
+import { CSS_FG, kindColor, KIND_LABELS, MESSAGE_KINDS } from '../viz/messages.ts';
 import { drawSpacetime, frameGeometry, GUTTER_PX, type Frame } from './draw.ts';
 import { hitTest, SpacetimeBuilder, visibleArrows, visibleMarks } from './layout.ts';
 import './spacetime.css';
@@ -308,7 +308,7 @@ export function SpacetimeView() {
       <ul className="spacetime-legend" aria-label="Legend">
         {MESSAGE_KINDS.map((k) => (
           <li key={k}>
-            <span className="swatch" style={{ background: KIND_COLORS[k] }} />
+            <span className="swatch" style={{ background: kindColor(k, CSS_FG) }} />
             {KIND_LABELS[k]}
           </li>
         ))}

@@ -6,7 +6,7 @@
 // frames, so a frame is a pure function of its arguments.
 import { scaleLinear } from 'd3';
 import { termColor, TYPE, type Palette } from '../theme.ts';
-import { KIND_COLORS } from '../viz/messages.ts';
+import { KIND_COLORS, kindColor } from '../viz/messages.ts';
 import type { GroupId, NodeId } from '../../state/model.ts';
 import {
   downSpans,
@@ -255,8 +255,8 @@ function drawArrowBatches(
   }
   for (const list of groups.values()) {
     const a0 = list[0];
-    ctx.strokeStyle = KIND_COLORS[a0.kind];
-    ctx.fillStyle = KIND_COLORS[a0.kind];
+    ctx.strokeStyle = kindColor(a0.kind, f.palette.fg);
+    ctx.fillStyle = kindColor(a0.kind, f.palette.fg);
     ctx.globalAlpha = a0.kind === 'heartbeat' ? 0.25 : a0.reply ? 0.5 : 0.85;
     ctx.setLineDash(a0.endT === null ? [3, 3] : []);
     ctx.beginPath();
@@ -341,7 +341,7 @@ function drawArrow(
   const x1 = g.xOf(a.endT ?? f.now);
   const y1 = g.yOf(a.to);
   const related = f.selectedRequest !== null && a.requestId === f.selectedRequest;
-  ctx.strokeStyle = selected ? f.palette.fg : KIND_COLORS[a.kind];
+  ctx.strokeStyle = selected ? f.palette.fg : kindColor(a.kind, f.palette.fg);
   ctx.globalAlpha = selected || related ? 1 : a.kind === 'heartbeat' ? 0.35 : a.reply ? 0.5 : 0.85;
   ctx.lineWidth = selected ? 2.5 : related ? 2 : 1;
   if (a.endT === null) ctx.setLineDash([3, 3]);

@@ -8,6 +8,9 @@ import {
   flightMarks,
   flightMarksAt,
   groupFlights,
+  KIND_COLORS,
+  kindColor,
+  MESSAGE_KINDS,
   messageKind,
   messageProgress,
   placeFlights,
@@ -48,6 +51,17 @@ describe('message kinds and verdicts', () => {
     expect(messageKind(msg({ msgType: 'ForwardResponse' }))).toBe('forward');
     expect(messageKind(msg({ msgType: 'ReadIndex' }))).toBe('read-index');
     expect(messageKind(msg({ msgType: 'TimeoutNow' }))).toBe('timeout-now');
+  });
+
+  it('draws timeout-now in the page foreground, so the dark theme shows it too', () => {
+    expect(kindColor('timeout-now', '#e4e8ee')).toBe('#e4e8ee');
+    expect(kindColor('timeout-now', 'var(--fg)')).toBe('var(--fg)');
+    for (const k of MESSAGE_KINDS) {
+      if (k !== 'timeout-now') expect(kindColor(k, '#e4e8ee')).toBe(KIND_COLORS[k]);
+    }
+    // Each kind in the legend has a colour of its own.
+    const drawn = MESSAGE_KINDS.map((k) => kindColor(k, '#e4e8ee'));
+    expect(new Set(drawn).size).toBe(drawn.length);
   });
 
   it('marks replies granted/refused and success/reject; requests have none', () => {

@@ -32,7 +32,9 @@ export const MESSAGE_KINDS: readonly Exclude<MessageKind, 'other'>[] = [
 /**
  * One colour per kind (Okabe–Ito hues plus a neutral grey for heartbeats, which are many and
  * least interesting). Nodes are coloured by term; a message's shape (filled request, hollow
- * reply) and the legend keep the two apart.
+ * reply) and the legend keep the two apart. Timeout-now is drawn in the page's foreground
+ * (Okabe–Ito's black, which would vanish on the dark theme): read colours through kindColor;
+ * the value here is the light theme's.
  */
 export const KIND_COLORS: Record<MessageKind, string> = {
   'pre-vote': '#CC79A7',
@@ -45,6 +47,17 @@ export const KIND_COLORS: Record<MessageKind, string> = {
   'timeout-now': '#1d2430',
   other: '#8a94a6',
 };
+
+/** For markup: the page's foreground as CSS sees it, light or dark. */
+export const CSS_FG = 'var(--fg)';
+
+/**
+ * The colour of a kind, with `fg` the page's foreground: CSS_FG in markup, the palette's fg
+ * (readPalette) on a canvas.
+ */
+export function kindColor(kind: MessageKind, fg: string): string {
+  return kind === 'timeout-now' ? fg : KIND_COLORS[kind];
+}
 
 export const KIND_LABELS: Record<MessageKind, string> = {
   'pre-vote': 'pre-vote',
