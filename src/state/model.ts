@@ -289,6 +289,11 @@ export interface ViewState {
   requests: ReadonlyMap<string, RequestView>;
   /** Settled requests, oldest first (bounded: the most recent RECENT_REQUESTS). */
   recentRequests: PList<RequestView>;
+  /**
+   * Settled requests by group and outcome since the trace began, beyond the bound of
+   * recentRequests: what the request list's counts say when it shows only the latest.
+   */
+  requestTotals: Readonly<Record<GroupId, RequestTotals>>;
   /** Faults as they happened (bounded: the most recent RECENT_FAULTS). */
   faults: PList<FaultView>;
   network: NetworkView;
@@ -326,6 +331,13 @@ export interface ChecksView {
   checks: PList<CheckEvent>;
 }
 
+/** Settled requests of one group, by outcome. */
+export interface RequestTotals {
+  ok: number;
+  fail: number;
+  info: number;
+}
+
 export const RECENT_REQUESTS = 500;
 export const RECENT_EVENTS = 20_000;
 export const HISTORY_EVENTS = 100_000;
@@ -344,6 +356,7 @@ export function emptyState(groups: readonly GroupId[] = []): ViewState {
     arrivedEarly: new Map(),
     requests: new Map(),
     recentRequests: plEmpty(),
+    requestTotals: {},
     faults: plEmpty(),
     network: { partition: null, cuts: [], policy: {}, hold: false },
     paused: false,

@@ -8,7 +8,7 @@ import { nodeIds } from '../scenario/format.ts';
 import { Simulator } from '../sim/cluster.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
-import { emptyState, type RequestView, type ViewState } from './model.ts';
+import { emptyState, RECENT_REQUESTS, type RequestView, type ViewState } from './model.ts';
 import { plToArray } from './plist.ts';
 import { reduce } from './reduce.ts';
 import { recordRaw } from './reduceChecks.ts';
@@ -159,6 +159,25 @@ describe('raw events and the client history', () => {
       events.filter((e) => ['invoke', 'ok', 'fail', 'info'].includes(e.type)).map((e) => e.seq),
     );
     expect(history.length).toBe(10);
+  });
+
+  it('counts every settled request by outcome beyond the bound of the list', () => {
+    const { sim, trace } = cluster(6);
+    const writes = RECENT_REQUESTS + 30;
+    for (let i = 0; i < writes; i++) {
+      sim.write(sim.leaderOf(G)!, G, { type: 'publish', dataId: `k${i % 7}`, content: `v${i}` });
+      if (i % 50 === 49) sim.runFor(200);
+    }
+    // Refused by the processor's checks: definite failures.
+    for (let i = 0; i < 3; i++) sim.write(sim.leaderOf(G)!, G, { type: 'publish', content: 'x' });
+    sim.runFor(2000);
+    const events = trace.events();
+    const s = fold(events);
+    const outcomes = (type: string) => events.filter((e) => e.type === type).length;
+    expect(outcomes('ok')).toBe(writes);
+    expect(s.requestTotals[G]).toEqual({ ok: writes, fail: 3, info: outcomes('info') });
+    expect(s.recentRequests.length).toBe(RECENT_REQUESTS);
+    expect(s.requests.size).toBe(0);
   });
 
   it('keeps violations and expectations', () => {

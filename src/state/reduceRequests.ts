@@ -321,8 +321,13 @@ function settleRequest(
   if (r === undefined) return s;
   const stages = addOutcomeStage ? [...r.stages, { stage: outcome, t, node }] : r.stages;
   const done: RequestView = { ...r, outcome, stages };
+  const totals = s.requestTotals[r.group] ?? { ok: 0, fail: 0, info: 0 };
   return {
     ...s,
+    requestTotals: {
+      ...s.requestTotals,
+      [r.group]: { ...totals, [outcome]: totals[outcome] + 1 },
+    },
     requests: mapDelete(s.requests, id),
     recentRequests: settledInto(
       s.recentRequests,

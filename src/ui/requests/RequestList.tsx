@@ -7,14 +7,15 @@
 // rows never change height, so the list never jumps as requests progress.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { RequestView } from '../../state/model.ts';
+import { RECENT_REQUESTS, type RequestView } from '../../state/model.ts';
 import { useSel, useSelectedGroup, useViewStore } from '../context.ts';
-import { termColor, termTextColor } from '../theme.ts';
+import { formatCount, termColor, termTextColor } from '../theme.ts';
 import { useLinVerdict } from '../events/useLinCheck.ts';
 import { explainRequest } from './explain.ts';
 import {
   findRequest,
   formatMs,
+  requestCounts,
   requestRows,
   summarize,
   type RequestSummary,
@@ -189,6 +190,7 @@ export function RequestList() {
     LIST_UPDATE_MS,
     [filter],
   );
+  const totals = useThrottledSel((s) => s.view.requestTotals, LIST_UPDATE_MS, []);
   const members = useSel((s) =>
     Object.values(s.view.nodes)
       .filter((n) => !n.removed)
@@ -258,13 +260,23 @@ export function RequestList() {
     ev.stopPropagation();
     choose(i);
   };
-  const counts = countOutcomes(rows);
+  const counts = requestCounts(rows, totals, filter);
   return (
     <div className="req-list-wrap">
       <div className="req-list-head">
-        <span className="req-counts" aria-live="off">
-          {rows.length} requests · {counts.pending} pending · {counts.ok} ok · {counts.fail} failed
-          · {counts.info} unknown
+        <span
+          className="req-counts"
+          aria-live="off"
+          title={
+            counts.shown < counts.total
+              ? `The list keeps the open requests and the latest ${formatCount(RECENT_REQUESTS)} settled ones; the counts are of every request since the trace began.`
+              : undefined
+          }
+        >
+          {formatCount(counts.total)} requests · {formatCount(counts.pending)} pending ·{' '}
+          {formatCount(counts.ok)} ok · {formatCount(counts.fail)} failed ·{' '}
+          {formatCount(counts.info)} unknown
+          {counts.shown < counts.total && ` · ${formatCount(counts.shown)} listed`}
         </span>
         <label className="inline-label">
           <input
@@ -314,10 +326,4 @@ export function RequestList() {
       <RequestDetail s={summary} />
     </div>
   );
-}
-
-function countOutcomes(rows: readonly RequestView[]): Record<RequestView['outcome'], number> {
-  const c = { pending: 0, ok: 0, fail: 0, info: 0 };
-  for (const r of rows) c[r.outcome]++;
-  return c;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestStage, RequestView } from '../../state/model.ts';
 import { plFrom } from '../../state/plist.ts';
 import { explainRequest } from './explain.ts';
-import { formatMs, requestRows, summarize } from './requestSummary.ts';
+import { formatMs, requestCounts, requestRows, summarize } from './requestSummary.ts';
 
 const G = 'nacos_config';
 const NODES = ['n1', 'n2', 'n3'];
@@ -207,6 +207,32 @@ describe('requestRows', () => {
     expect(requestRows(open, recent, null).map((r) => r.id)).toEqual(['c', 'a', 'y', 'x']);
     expect(requestRows(new Map([['b', b]]), recent, G).map((r) => r.id)).toEqual(['b', 'y', 'x']);
     expect(requestRows(open, recent, 'other').map((r) => r.id)).toEqual(['c']);
+  });
+
+  it('counts every request since the start, not only the ones the list keeps', () => {
+    const rows = [
+      req({ id: 'p', stages: [] }),
+      req({ id: 'q', stages: [], outcome: 'ok' }),
+      req({ id: 'r', stages: [], outcome: 'info' }),
+    ];
+    const totals = { [G]: { ok: 700, fail: 40, info: 3 }, other: { ok: 5, fail: 1, info: 0 } };
+    expect(requestCounts(rows, totals, G)).toEqual({
+      total: 744,
+      pending: 1,
+      ok: 700,
+      fail: 40,
+      info: 3,
+      shown: 3,
+    });
+    expect(requestCounts(rows, totals, null)).toMatchObject({ total: 750, ok: 705, fail: 41 });
+    expect(requestCounts([], {}, null)).toEqual({
+      total: 0,
+      pending: 0,
+      ok: 0,
+      fail: 0,
+      info: 0,
+      shown: 0,
+    });
   });
 
   it('formats durations', () => {

@@ -4,7 +4,7 @@
 // error Nacos answered with. Also the list's order: open requests first, newest first.
 // Invariants: pure, computed from the view model's RequestView alone; times are cluster ms
 // relative to the invoke, never negative; a request's latency is known only once settled.
-import type { RequestStage, RequestView } from '../../state/model.ts';
+import type { RequestStage, RequestTotals, RequestView } from '../../state/model.ts';
 import type { PList } from '../../state/plist.ts';
 import { plGet } from '../../state/plist.ts';
 
@@ -217,4 +217,38 @@ export function formatMs(ms: number | null): string {
   if (ms === null) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** The request list's counts line: every request since the trace began, and how many it shows. */
+export interface RequestCounts {
+  total: number;
+  pending: number;
+  ok: number;
+  fail: number;
+  info: number;
+  /** Requests the list holds (open ones and the most recent settled). */
+  shown: number;
+}
+
+/**
+ * Counts for the list's `rows` (requestRows with the same `group`): open requests from the rows
+ * (the list holds every open one), settled ones from the model's totals (the list keeps only
+ * the most recent), for one group or, with null, all of them.
+ */
+export function requestCounts(
+  rows: readonly RequestView[],
+  totals: Readonly<Record<string, RequestTotals>>,
+  group: string | null,
+): RequestCounts {
+  let pending = 0;
+  for (const r of rows) if (r.outcome === 'pending') pending++;
+  const c: RequestCounts = { total: 0, pending, ok: 0, fail: 0, info: 0, shown: rows.length };
+  for (const [g, t] of Object.entries(totals)) {
+    if (group !== null && g !== group) continue;
+    c.ok += t.ok;
+    c.fail += t.fail;
+    c.info += t.info;
+  }
+  c.total = c.pending + c.ok + c.fail + c.info;
+  return c;
 }
