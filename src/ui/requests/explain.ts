@@ -4,7 +4,18 @@
 // exact error texts (src/node/constants.ts) and the core's ReadIndex refusals (src/raft/raft.ts).
 // Invariants: pure; every failed or unknown request gets a sentence (the error itself when
 // no rule knows it), and an ok write or a ReadIndex read gets none.
+import {
+  ERR_OPERATION_FAILURE,
+  ERR_TIMEOUT_EXCEPTION,
+  READ_TIMEOUT_MS,
+  RPC_REQUEST_TIMEOUT_MS,
+  WRITE_TIMEOUT_MS,
+  errInvokeTimeout,
+} from '../../node/constants.ts';
 import type { RequestSummary } from './requestSummary.ts';
+
+/** SOFABolt's text up to the address it names. */
+const INVOKE_TIMEOUT = errInvokeTimeout('');
 
 /** Why a read's ReadIndex was refused, from the core's reason. */
 function readIndexWhy(detail: string | null, s: RequestSummary): string {
@@ -69,6 +80,35 @@ function explainFailure(s: RequestSummary): string {
     return (
       `${verdict}: "${e}": the node that received the Forward was no longer the leader, and ` +
       `Nacos does not forward a second time.`
+    );
+  }
+  if (e.startsWith(INVOKE_TIMEOUT)) {
+    const to = e.slice(INVOKE_TIMEOUT.length) || 'the leader';
+    return (
+      `${verdict}: ${s.origin ?? 'the node'} forwarded the request to ${to}, which did not ` +
+      `answer within the ${RPC_REQUEST_TIMEOUT_MS} ms RPC timeout (SOFABolt's "Invoke timeout"): ` +
+      `${to} may be cut off, crashed or no longer the leader, and whether it proposed the ` +
+      `request is unknown. Nacos forwards to the leader in its route table, which can name the ` +
+      `old leader for seconds after a failover.`
+    );
+  }
+  if (e === ERR_TIMEOUT_EXCEPTION) {
+    const read = s.kind === 'read';
+    return (
+      `${verdict}: "${e}": no answer within Nacos's ${read ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS} ms ` +
+      `${read ? 'read' : 'write'} wait (JRaftProtocol's future timed out)` +
+      (read
+        ? `; a read changes nothing, so nothing is lost.`
+        : `; the entry may still commit later or be replaced by a new leader, and the client ` +
+          `cannot tell (§8).`)
+    );
+  }
+  if (e === ERR_OPERATION_FAILURE) {
+    return (
+      `${verdict}: "${e}": the leader stepped down while ${s.entry === null ? 'the entry' : `entry #${s.entry.index}`} ` +
+      `waited to commit; JRaft fails such tasks with "Leader stepped down", which Nacos's ` +
+      `FailoverClosureImpl reports as "operation failure". The entry may still commit under ` +
+      `the next leader (§5.4.2), so a write's outcome is unknown.`
     );
   }
   const timeout = /^Request timed out after (\d+) ms/.exec(e);

@@ -97,6 +97,38 @@ describe('summarize', () => {
     expect(explainRequest(s)).toContain('route table');
   });
 
+  it("explains Nacos's timeouts and a leader's step-down by their exact texts", () => {
+    const failed = (error: string, over: Partial<RequestView> = {}) =>
+      explainRequest(
+        summarize(
+          req({
+            outcome: 'info',
+            stages: [
+              { stage: 'invoke', t: 0, node: 'n2' },
+              { stage: 'forward', t: 0, node: 'n2' },
+              { stage: 'reply', t: 5000, node: 'n2', detail: error },
+              { stage: 'info', t: 5000, node: 'n2' },
+            ],
+            invokedAt: 0,
+            ...over,
+          }),
+          NODES,
+        ),
+      );
+    expect(failed('Invoke timeout when invoke with callback.The address is n1')).toMatch(
+      /^Outcome unknown: n2 forwarded the request to n1, which did not answer within the 5000 ms RPC timeout.*route table/,
+    );
+    expect(failed('java.util.concurrent.TimeoutException')).toMatch(
+      /no answer within Nacos's 10000 ms write wait.*may still commit later/,
+    );
+    expect(failed('java.util.concurrent.TimeoutException', { kind: 'read' })).toMatch(
+      /5000 ms read wait.*nothing is lost/,
+    );
+    expect(failed('operation failure', { entry: { index: 12, term: 3 } })).toMatch(
+      /the leader stepped down while entry #12 waited to commit.*Leader stepped down.*§5\.4\.2/,
+    );
+  });
+
   it('explains a timeout as an unknown outcome, and a lost write with §5.4.2', () => {
     const timeout = summarize(
       req({
