@@ -193,6 +193,8 @@ export interface RequestStage {
   node: NodeId | null;
   /** The log index the request's entry took, where the stage has one. */
   index?: number;
+  /** Where a forward was sent (stage 'forward'): known before, or without, its arrival. */
+  to?: NodeId;
   detail?: string;
 }
 

@@ -81,7 +81,10 @@ describe('the request path', () => {
     expect(r.entry).not.toBeNull();
     const names = r.stages.map((x) => x.stage);
     expect(names[0]).toBe('invoke');
-    expect(names).toContain('forward');
+    expect(r.stages.find((x) => x.stage === 'forward')).toMatchObject({
+      node: follower,
+      to: leader,
+    });
     expect(names).toContain('forward-recv');
     expect(r.stages.find((x) => x.stage === 'propose')?.node).toBe(leader);
     expect(names).toContain('commit');

@@ -37,6 +37,7 @@ export function reduceRequestEvent(s: ViewState, e: RequestEvent): ViewState {
           e.stage === 'send' ? 'forward' : e.stage === 'recv' ? 'forward-recv' : 'forward-reply',
         t: e.t,
         node: id,
+        ...(e.stage === 'send' ? { to: e.to } : {}),
         ...(e.error !== undefined ? { detail: e.error } : {}),
       });
     case 'propose': {

@@ -97,8 +97,27 @@ describe('summarize', () => {
     expect(explainRequest(s)).toContain('route table');
   });
 
+  it('names where a Forward lost on the way was sent', () => {
+    const s = summarize(
+      req({
+        outcome: 'info',
+        stages: [
+          { stage: 'invoke', t: 0, node: 'n2' },
+          { stage: 'forward', t: 0, node: 'n2', to: 'n1' },
+          { stage: 'info', t: 5000, node: 'n2' },
+        ],
+        invokedAt: 0,
+      }),
+      NODES,
+    );
+    expect(s.steps.find((x) => x.name === 'forward')).toMatchObject({
+      state: 'failed',
+      text: 'n2 → n1',
+    });
+  });
+
   it("explains Nacos's timeouts and a leader's step-down by their exact texts", () => {
-    const failed = (error: string, over: Partial<RequestView> = {}) =>
+    const failed = (error: string, over: Partial<Omit<RequestView, 'stages'>> = {}) =>
       explainRequest(
         summarize(
           req({

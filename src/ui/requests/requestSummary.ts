@@ -104,7 +104,8 @@ export function summarize(r: RequestView, members: readonly string[]): RequestSu
   const steps: Step[] = [];
   steps.push({ name: 'invoke', state: 'done', atMs: since(r, invoke) ?? 0, text: r.node ?? '' });
   if (forward !== undefined || forwardRecv !== undefined) {
-    const to = forwardRecv?.node ?? null;
+    // Where it arrived, else where it was sent (a Forward lost on the way names its target).
+    const to = forwardRecv?.node ?? forward?.to ?? null;
     steps.push({
       name: 'forward',
       state: forwardRecv !== undefined ? 'done' : notYet(),
