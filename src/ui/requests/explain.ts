@@ -1,7 +1,7 @@
 // "Why, not just what" for the request list: one sentence on why a request failed or has an
 // unknown outcome, and why a read went through the log instead of ReadIndex, citing the Raft
 // paper (and Ongaro's thesis for ReadIndex) or what Nacos does. The sentences key on Nacos's
-// exact error texts (src/node/constants.ts) and the core's ReadIndex refusals (src/raft/raft.ts).
+// exact error texts (src/node/constants.ts, through src/state/vocabulary.ts) and the core's ReadIndex refusals (src/raft/raft.ts).
 // Invariants: pure; every failed or unknown request gets a sentence (the error itself when
 // no rule knows it), and an ok write or a ReadIndex read gets none.
 import {
@@ -11,7 +11,7 @@ import {
   RPC_REQUEST_TIMEOUT_MS,
   WRITE_TIMEOUT_MS,
   errInvokeTimeout,
-} from '../../node/constants.ts';
+} from '../../state/vocabulary.ts';
 import type { RequestSummary } from './requestSummary.ts';
 
 /** SOFABolt's text up to the address it names. */
