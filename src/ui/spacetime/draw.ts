@@ -255,8 +255,9 @@ function drawArrowBatches(
   }
   for (const list of groups.values()) {
     const a0 = list[0];
-    ctx.strokeStyle = kindColor(a0.kind, f.palette.fg);
-    ctx.fillStyle = kindColor(a0.kind, f.palette.fg);
+    const color = kindColor(a0.kind, f.palette.fg);
+    ctx.strokeStyle = color;
+    ctx.fillStyle = color;
     ctx.globalAlpha = a0.kind === 'heartbeat' ? 0.25 : a0.reply ? 0.5 : 0.85;
     ctx.setLineDash(a0.endT === null ? [3, 3] : []);
     ctx.beginPath();
